@@ -1,0 +1,66 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { BackendUnavailableError, useBackend } from './backend.js';
+
+describe('useBackend', () => {
+  it('selects cpu and reports what it chose', async () => {
+    const info = await useBackend('cpu');
+    expect(info.name).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(info.tfjsVersion).toBe(tf.version_core);
+    expect(info.floatPrecision).toBe(32);
+    expect(info.epsilon).toBe(2 ** -23);
+  });
+
+  it('selects wasm and reports SIMD', async () => {
+    const info = await useBackend('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(typeof info.simd).toBe('boolean');
+    expect(info.threads).toBe(false);
+  });
+
+  it('registers gradients so tf.grad works under plain Node', async () => {
+    await useBackend('cpu');
+    const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, x)));
+    expect(Array.from(g(tf.tensor1d([1, -2, 3])).dataSync())).toEqual([2, -4, 6]);
+  });
+
+  it('fails for node with a clear message naming the package and why it may be missing', async () => {
+    const err = await useBackend('node').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    const msg = (err as Error).message;
+    expect(msg).toContain('@tensorflow/tfjs-node');
+    expect(msg).toMatch(/downloads libtensorflow/);
+    expect(msg).not.toMatch(/\n\s+at /); // no stack trace in the message
+  });
+
+  it('fails for node-gpu with a message naming CUDA', async () => {
+    const msg = ((await useBackend('node-gpu').catch((e: unknown) => e)) as Error).message;
+    expect(msg).toContain('@tensorflow/tfjs-node-gpu');
+    expect(msg).toMatch(/CUDA/);
+  });
+
+  it('reports a broken injected package as "installed but failed to load"', async () => {
+    const err = (await useBackend('node', {
+      load: () => Promise.reject(new Error('libtensorflow.so.2: cannot open shared object file\n    at Module._load')),
+    }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toContain('installed but failed to load (libtensorflow.so.2: cannot open shared object file)');
+    expect(err.message).not.toContain('Module._load');
+  });
+
+  it('rejects an injected package that registers no backend', async () => {
+    const err = (await useBackend('node', { load: async () => ({}) }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/registered no "tensorflow" backend/);
+  });
+
+  it('auto skips the missing node backends and explains why', async () => {
+    const info = await useBackend('auto');
+    expect(['wasm', 'cpu']).toContain(info.name);
+    expect(info.skipped.map((s) => s.name)).toEqual(['node-gpu', 'node']);
+    expect(info.skipped[1]!.reason).toContain('@tensorflow/tfjs-node');
+  });
+
+  it('rejects unknown names', async () => {
+    await expect(useBackend('webgpu' as never)).rejects.toThrow(/Unknown backend "webgpu".*auto, node-gpu, node, wasm, cpu/);
+  });
+});

@@ -1,0 +1,20 @@
+/**
+ * `@darl/tensor-backend`: choosing a tfjs backend, seeded randomness, shape checks, memory helpers, AdamW and LR
+ * schedules, safetensors. Importing it changes no global state.
+ *
+ * @module
+ */
+export {
+  useBackend,
+  backendPackage,
+  BackendUnavailableError,
+  BACKENDS_FASTEST_FIRST,
+  type BackendName,
+  type BackendInfo,
+  type UseBackendOptions,
+} from './backend.js';
+export { ensureGradients, hasDuplicateTfjs, warnIfDuplicateTfjs } from './tfjs-runtime.js';
+export { installKernelOverrides, type KernelOverride } from './kernels/install.js';
+export { Rng, type RngState } from './random.js';
+export { assertShape, assertRank, sizeFromShape, ShapeError, type Dim, type DimBindings } from './shapes.js';
+export { flattenTree, mapTree, disposeTree, countParameters, liveTensors, type TensorTree } from './memory.js';

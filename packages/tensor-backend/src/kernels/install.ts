@@ -1,0 +1,39 @@
+/**
+ * darl's kernel overrides: faster implementations of hot tfjs kernels, registered for a backend when
+ * {@link useBackend} selects it. Model code stays plain `tf` code.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName } from '../backend.js';
+
+/** One override: a kernel config registered in place of the backend's own. */
+export interface KernelOverride {
+  /** Human-readable name, reported by `useBackend` and `darl info`. */
+  readonly name: string;
+  /** The tfjs kernel configs to register (their `backendName` is filled in). */
+  readonly kernels: readonly Omit<tf.KernelConfig, 'backendName'>[];
+}
+
+const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {};
+
+const installed = new Set<string>();
+
+/**
+ * Registers darl's overrides for `backend` (once per process; the backend's original kernels are replaced).
+ * Returns the names of the overrides in effect.
+ */
+export function installKernelOverrides(backend: BackendName): string[] {
+  const overrides = OVERRIDES[backend] ?? [];
+  const tfjsName = backend === 'node' || backend === 'node-gpu' ? 'tensorflow' : backend;
+  for (const o of overrides) {
+    for (const k of o.kernels) {
+      const key = `${tfjsName}/${k.kernelName}`;
+      if (installed.has(key)) continue;
+      if (tf.getKernel(k.kernelName, tfjsName) != null) tf.unregisterKernel(k.kernelName, tfjsName);
+      tf.registerKernel({ ...k, backendName: tfjsName } as tf.KernelConfig);
+      installed.add(key);
+    }
+  }
+  return overrides.map((o) => o.name);
+}

@@ -1,0 +1,61 @@
+// Packs every published package, installs the tarballs into a fresh temporary project with npm (as a user would),
+// and loads each package's entry points with both `import` and `require`. Run after `pnpm build`.
+//
+//   node scripts/check-packaging.mjs
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+const packages = readdirSync(join(root, 'packages'))
+  .map((dir) => ({ dir: join(root, 'packages', dir), pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) }))
+  .filter(({ pkg }) => !pkg.private);
+
+const work = mkdtempSync(join(tmpdir(), 'darl-packaging-'));
+try {
+  const tarballs = {};
+  for (const { dir, pkg } of packages) {
+    if (!existsSync(join(dir, 'dist'))) throw new Error(`${pkg.name}: no dist/ — run \`pnpm build\` first.`);
+    const out = run('pnpm', ['pack', '--pack-destination', work], dir).trim().split('\n').pop();
+    tarballs[pkg.name] = `file:${out.startsWith('/') ? out : join(work, out)}`;
+  }
+  const project = join(work, 'project');
+  run('mkdir', ['-p', project]);
+  const tfjsCore = packages[0].pkg.peerDependencies['@tensorflow/tfjs-core'];
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, dependencies: { ...tarballs, '@tensorflow/tfjs-core': tfjsCore }, overrides: tarballs }, null, 2),
+  );
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--omit=optional'], project);
+
+  let failures = 0;
+  for (const { pkg } of packages) {
+    const subpaths = Object.keys(pkg.exports ?? { '.': null }).filter((k) => k !== './package.json' && !k.includes('testing'));
+    for (const sub of subpaths) {
+      const spec = sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`;
+      for (const mode of ['import', 'require']) {
+        const code =
+          mode === 'import'
+            ? `import(${JSON.stringify(spec)}).then(m => { if (!Object.keys(m).length) throw new Error('no exports'); console.log('ok', Object.keys(m).length) })`
+            : `const m = require(${JSON.stringify(spec)}); if (!Object.keys(m).length) throw new Error('no exports'); console.log('ok', Object.keys(m).length)`;
+        try {
+          const out = run('node', ['-e', code], project).trim();
+          console.log(`  ${mode.padEnd(7)} ${spec}: ${out}`);
+        } catch {
+          failures++;
+          console.log(`  ${mode.padEnd(7)} ${spec}: FAILED`);
+        }
+      }
+    }
+  }
+  if (failures) {
+    console.error(`packaging: ${failures} entry point(s) failed to load from the installed tarballs`);
+    process.exit(1);
+  }
+  console.log(`packaging: ${packages.length} package(s) packed, installed with npm and loaded with import and require`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
