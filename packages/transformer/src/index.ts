@@ -1,1 +1,45 @@
-export {};
+/**
+ * `@darl/transformer`: a causal decoder-only Transformer (pre-LN blocks, exact-GELU MLP, 2-D RoPE and other
+ * position encodings, KV cache) as config + params + pure functions on TensorFlow.js.
+ *
+ * @module
+ */
+export {
+  transformerConfig,
+  countTransformerParameters,
+  headDim,
+  mlpWidth,
+  TRANSFORMER_PRESETS,
+  TransformerConfigError,
+  type TransformerConfig,
+  type TransformerPresetName,
+  type PositionEncoding,
+  type TransformerInit,
+} from './config.js';
+export {
+  initTransformer,
+  applyTransformer,
+  type TransformerParams,
+  type ApplyTransformerOptions,
+  type TransformerOutput,
+} from './transformer.js';
+export { createKVCache, disposeKVCache, type KVCache, type KVCacheLayer } from './kv-cache.js';
+export { rasterPositions, type TokenPositions } from './positions.js';
+export { initBlock, applyBlock, type BlockParams, type BlockOptions } from './block.js';
+export {
+  initAttention,
+  applyAttention,
+  type AttentionParams,
+  type AttentionMode,
+  type AttentionOptions,
+  type PastKeyValues,
+} from './attention.js';
+export { initMlp, applyMlp, type MlpParams } from './mlp.js';
+export { initLinear, applyLinear, type LinearParams } from './linear.js';
+export { initLayerNorm, applyLayerNorm, type LayerNormParams } from './layer-norm.js';
+export { gelu } from './gelu.js';
+export { ropeTables, applyRope, type RopeTables } from './rope.js';
+export { sincos2dTable } from './sincos-position.js';
+export { causalMask, MASKED_SCORE } from './causal-mask.js';
+export { dropPath, dropPathRate } from './drop-path.js';
+export { TRUNC_NORMAL_STD } from './init.js';

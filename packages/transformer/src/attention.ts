@@ -1,0 +1,123 @@
+/**
+ * Multi-head self-attention with a fused qkv projection, optional RoPE, a causal or full pattern chosen per call,
+ * and past keys/values for incremental decoding.
+ *
+ * Every projection is a plain 2-D matmul on `[B·L, D]`; the two batched matmuls (scores and the weighted sum) run on
+ * `[B·H, L, dh]`, the scores as `matMul(q, k, false, true)`.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { assertShape, Rng } from '@darl/tensor-backend';
+import { headDim, type TransformerConfig } from './config.js';
+import { causalMask } from './causal-mask.js';
+import { initWeight } from './init.js';
+import { linear2d } from './linear.js';
+import { rope, type RopeTables } from './rope.js';
+
+/**
+ * Attention parameters: `wqkv float32 [D, 3D]` (output channels `[q | k | v]`, each `[H, dh]` head-major),
+ * `bqkv [3D]`, `wo [D, D]`, `bo [D]`.
+ */
+export interface AttentionParams<T extends tf.Tensor = tf.Variable> {
+  readonly wqkv: T;
+  readonly bqkv: T;
+  readonly wo: T;
+  readonly bo: T;
+}
+
+/** `causal`: token `t` sees tokens `≤ t` (pretraining, generation); `full`: every token sees every token. */
+export type AttentionMode = 'causal' | 'full';
+
+/** Keys and values of earlier tokens, after RoPE: float32 `[B·H, T, dh]` each. */
+export interface PastKeyValues {
+  readonly keys: tf.Tensor3D;
+  readonly values: tf.Tensor3D;
+}
+
+/** Creates attention variables: weights by `config.init`, biases 0. */
+export function initAttention(config: TransformerConfig, opts: { seed: number | Rng }): AttentionParams {
+  const rng = typeof opts.seed === 'number' ? new Rng(opts.seed) : opts.seed;
+  const D = config.width;
+  return {
+    wqkv: tf.variable(initWeight(D, 3 * D, config.init, rng), true),
+    bqkv: tf.variable(tf.zeros([3 * D]), true),
+    wo: tf.variable(initWeight(D, D, config.init, rng), true),
+    bo: tf.variable(tf.zeros([D]), true),
+  };
+}
+
+/** Options of one attention call. */
+export interface AttentionOptions {
+  readonly attention?: AttentionMode;
+  /** RoPE tables for the `L` new tokens (`[L, dh]`); omit for no rotary encoding. */
+  readonly rope?: RopeTables;
+  /** Cached keys/values of the `T` previous tokens; the new tokens attend to them (causal only). */
+  readonly past?: PastKeyValues;
+  /** A precomputed additive mask `[L, T + L]` (else built from `attention`). */
+  readonly mask?: tf.Tensor2D;
+}
+
+/** Internal attention without shape checks; call inside `tf.tidy`. */
+export function attend(
+  params: AttentionParams<tf.Tensor>,
+  config: TransformerConfig,
+  x: tf.Tensor3D,
+  opts: AttentionOptions,
+): { output: tf.Tensor3D; keys: tf.Tensor3D; values: tf.Tensor3D } {
+  const [B, L, D] = x.shape;
+  const H = config.heads;
+  const dh = headDim(config);
+  const T = opts.past ? opts.past.keys.shape[1] : 0;
+  const qkv = linear2d(tf.reshape(x, [B * L, D]) as tf.Tensor2D, params.wqkv, params.bqkv); // [B·L, 3D]
+  const heads = tf.reshape(tf.transpose(tf.reshape(qkv, [B, L, 3, H, dh]), [2, 0, 3, 1, 4]), [3, B * H, L, dh]);
+  let qk = tf.slice(heads, [0, 0, 0, 0], [2, B * H, L, dh]); // [2, B·H, L, dh]
+  let v = tf.reshape(tf.slice(heads, [2, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
+  if (opts.rope) qk = rope(qk, opts.rope);
+  const q = tf.mul(tf.reshape(tf.slice(qk, [0, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]), 1 / Math.sqrt(dh));
+  let k = tf.reshape(tf.slice(qk, [1, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
+  if (opts.past) {
+    k = tf.concat([opts.past.keys, k], 1);
+    v = tf.concat([opts.past.values, v], 1);
+  }
+  let scores = tf.matMul(q, k, false, true); // [B·H, L, T+L]
+  const mode = opts.attention ?? 'causal';
+  if (opts.mask) scores = tf.add(scores, opts.mask);
+  else if (mode === 'causal' && L > 1) scores = tf.add(scores, causalMask(L, T));
+  const weighted = tf.matMul(tf.softmax(scores), v); // [B·H, L, dh]
+  const merged = tf.reshape(tf.transpose(tf.reshape(weighted, [B, H, L, dh]), [0, 2, 1, 3]), [B * L, D]) as tf.Tensor2D;
+  const output = tf.reshape(linear2d(merged, params.wo, params.bo), [B, L, D]) as tf.Tensor3D;
+  return { output, keys: k, values: v };
+}
+
+/**
+ * Multi-head self-attention.
+ *
+ * @param x float32 `[B, L, D]`
+ * @returns float32 `[B, L, D]` (owned by the caller)
+ */
+export function applyAttention(
+  params: AttentionParams<tf.Tensor>,
+  config: TransformerConfig,
+  x: tf.Tensor3D,
+  opts: AttentionOptions = {},
+): tf.Tensor3D {
+  const where = 'applyAttention';
+  const dims = assertShape(where, 'x', x.shape, ['B', 'L', config.width]);
+  const D = config.width;
+  assertShape(where, 'params.wqkv', params.wqkv.shape, [D, 3 * D]);
+  assertShape(where, 'params.bqkv', params.bqkv.shape, [3 * D]);
+  assertShape(where, 'params.wo', params.wo.shape, [D, D]);
+  assertShape(where, 'params.bo', params.bo.shape, [D]);
+  const dh = headDim(config);
+  if (opts.rope) assertShape(where, 'rope.cos', opts.rope.cos.shape, [dims.L!, dh]);
+  if (opts.past) {
+    if (opts.attention === 'full') {
+      throw new Error(`${where}: past keys/values need causal attention (new tokens attend to the cache and to earlier new tokens); got attention "full".`);
+    }
+    const pd = { BH: dims.B! * config.heads };
+    assertShape(where, 'past.keys', opts.past.keys.shape, ['BH', 'T', dh], pd);
+    assertShape(where, 'past.values', opts.past.values.shape, ['BH', 'T', dh], pd);
+  }
+  return tf.tidy(() => attend(params, config, x, opts).output);
+}

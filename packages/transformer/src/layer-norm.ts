@@ -1,0 +1,40 @@
+/**
+ * LayerNorm over the last axis: `y = (x − mean) / √(var + eps) · gamma + beta` (biased variance, as PyTorch).
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { assertShape } from '@darl/tensor-backend';
+
+/** LayerNorm parameters: `gamma float32 [D]` (init 1), `beta float32 [D]` (init 0). */
+export interface LayerNormParams<T extends tf.Tensor = tf.Variable> {
+  readonly gamma: T;
+  readonly beta: T;
+}
+
+/** Creates LayerNorm variables for width `width`: gamma 1, beta 0. */
+export function initLayerNorm(width: number): LayerNormParams {
+  return { gamma: tf.variable(tf.ones([width]), true), beta: tf.variable(tf.zeros([width]), true) };
+}
+
+/** Internal LayerNorm without shape checks. */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+  const axis = x.rank - 1;
+  const centred = tf.sub(x, tf.mean(x, axis, true));
+  const variance = tf.mean(tf.square(centred), axis, true);
+  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+}
+
+/**
+ * Normalises the last axis of `x`.
+ *
+ * @param x float32 `[..., D]`
+ * @param eps added to the variance (default 1e-6)
+ * @returns float32 `[..., D]` (owned by the caller)
+ */
+export function applyLayerNorm(params: LayerNormParams<tf.Tensor>, x: tf.Tensor, eps = 1e-6): tf.Tensor {
+  const dims = assertShape('applyLayerNorm', 'params.gamma', params.gamma.shape, ['D']);
+  assertShape('applyLayerNorm', 'params.beta', params.beta.shape, ['D'], dims);
+  assertShape('applyLayerNorm', 'x', x.shape, [...new Array<null>(Math.max(0, x.rank - 1)).fill(null), 'D'], dims);
+  return tf.tidy(() => layerNorm(x, params.gamma, params.beta, eps));
+}

@@ -1,0 +1,55 @@
+/**
+ * Linear (dense) layer `y = x·W + b`, always computed as one plain 2-D matmul `[N, in] × [in, out]` (the fast path of
+ * the wasm backend): inputs of any rank are flattened to 2-D first.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { assertShape, Rng } from '@darl/tensor-backend';
+import type { TransformerInit } from './config.js';
+import { initWeight } from './init.js';
+
+/** Parameters of a Linear layer: `w float32 [in, out]`, `b float32 [out]`. */
+export interface LinearParams<T extends tf.Tensor = tf.Variable> {
+  readonly w: T;
+  readonly b: T;
+}
+
+/**
+ * Creates a Linear layer's variables: weight by `init` (see `initWeight`), bias zero.
+ *
+ * @param opts.seed a seed or an `Rng` (advanced by the draw)
+ * @param opts.init `trunc-normal` (default) or `xavier`
+ */
+export function initLinear(
+  inDim: number,
+  outDim: number,
+  opts: { seed: number | Rng; init?: TransformerInit },
+): LinearParams {
+  const rng = typeof opts.seed === 'number' ? new Rng(opts.seed) : opts.seed;
+  const w = initWeight(inDim, outDim, opts.init ?? 'trunc-normal', rng);
+  return { w: tf.variable(w, true, undefined, 'float32'), b: tf.variable(tf.zeros([outDim]), true) };
+}
+
+/** `x [N, in] · w [in, out] + b [out]` for a 2-D `x`; internal, no shape checks. */
+export function linear2d(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
+}
+
+/**
+ * Applies a Linear layer to the last axis.
+ *
+ * @param x float32 `[..., in]`
+ * @returns float32 `[..., out]` (owned by the caller)
+ */
+export function applyLinear(params: LinearParams<tf.Tensor>, x: tf.Tensor): tf.Tensor {
+  const dims = assertShape('applyLinear', 'params.w', params.w.shape, ['in', 'out']);
+  assertShape('applyLinear', 'params.b', params.b.shape, ['out'], dims);
+  if (x.rank < 1) assertShape('applyLinear', 'x', x.shape, ['in'], dims);
+  assertShape('applyLinear', 'x', x.shape, [...new Array<null>(x.rank - 1).fill(null), 'in'], dims);
+  return tf.tidy(() => {
+    const inDim = dims.in!;
+    const y = linear2d(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, params.w, params.b);
+    return tf.reshape(y, [...x.shape.slice(0, -1), dims.out!]);
+  });
+}

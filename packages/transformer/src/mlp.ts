@@ -1,0 +1,52 @@
+/**
+ * The Transformer MLP: Linear `D → F`, exact GELU, Linear `F → D`, both as 2-D matmuls on `[B·L, ·]`.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { assertShape, Rng } from '@darl/tensor-backend';
+import { mlpWidth, type TransformerConfig } from './config.js';
+import { gelu } from './gelu.js';
+import { initWeight } from './init.js';
+import { linear2d } from './linear.js';
+
+/** MLP parameters: `w1 float32 [D, F]`, `b1 [F]`, `w2 [F, D]`, `b2 [D]`. */
+export interface MlpParams<T extends tf.Tensor = tf.Variable> {
+  readonly w1: T;
+  readonly b1: T;
+  readonly w2: T;
+  readonly b2: T;
+}
+
+/** Creates MLP variables: weights by `config.init`, biases 0. */
+export function initMlp(config: TransformerConfig, opts: { seed: number | Rng }): MlpParams {
+  const rng = typeof opts.seed === 'number' ? new Rng(opts.seed) : opts.seed;
+  const D = config.width;
+  const F = mlpWidth(config);
+  return {
+    w1: tf.variable(initWeight(D, F, config.init, rng), true),
+    b1: tf.variable(tf.zeros([F]), true),
+    w2: tf.variable(initWeight(F, D, config.init, rng), true),
+    b2: tf.variable(tf.zeros([D]), true),
+  };
+}
+
+/** Internal MLP on `[N, D]` rows; no shape checks. */
+export function mlp2d(params: MlpParams<tf.Tensor>, x: tf.Tensor2D): tf.Tensor2D {
+  return linear2d(gelu(linear2d(x, params.w1, params.b1)), params.w2, params.b2);
+}
+
+/**
+ * Applies the MLP to every token.
+ *
+ * @param x float32 `[B, L, D]`
+ * @returns float32 `[B, L, D]` (owned by the caller)
+ */
+export function applyMlp(params: MlpParams<tf.Tensor>, config: TransformerConfig, x: tf.Tensor3D): tf.Tensor3D {
+  const D = config.width;
+  const F = mlpWidth(config);
+  assertShape('applyMlp', 'x', x.shape, ['B', 'L', D]);
+  assertShape('applyMlp', 'params.w1', params.w1.shape, [D, F]);
+  assertShape('applyMlp', 'params.w2', params.w2.shape, [F, D]);
+  return tf.tidy(() => tf.reshape(mlp2d(params, tf.reshape(x, [-1, D])), x.shape) as tf.Tensor3D);
+}
