@@ -18,3 +18,15 @@ export { installKernelOverrides, type KernelOverride } from './kernels/install.j
 export { Rng, type RngState } from './random.js';
 export { assertShape, assertRank, sizeFromShape, ShapeError, type Dim, type DimBindings } from './shapes.js';
 export { flattenTree, mapTree, disposeTree, countParameters, liveTensors, type TensorTree } from './memory.js';
+export { AdamW, defaultDecay, type AdamWOptions } from './optim/adamw.js';
+export { gradientsByPath } from './optim/gradients-by-path.js';
+export { clipByGlobalNorm } from './optim/clip-by-global-norm.js';
+export {
+  warmupCosine,
+  constantLr,
+  stepLr,
+  type LrSchedule,
+  type WarmupCosineOptions,
+  type StepLrOptions,
+} from './optim/lr-schedules.js';
+export { Ema } from './optim/ema.js';

@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../backend.js';
+import { wasmBatchMatMulOverride } from './wasm-batch-mat-mul.js';
+import { wasmTransposeOverride } from './wasm-transpose.js';
 
 /** One override: a kernel config registered in place of the backend's own. */
 export interface KernelOverride {
@@ -15,7 +17,9 @@ export interface KernelOverride {
   readonly kernels: readonly Omit<tf.KernelConfig, 'backendName'>[];
 }
 
-const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {};
+const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
+  wasm: [wasmBatchMatMulOverride, wasmTransposeOverride],
+};
 
 const installed = new Set<string>();
 

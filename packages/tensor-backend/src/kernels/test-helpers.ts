@@ -1,0 +1,61 @@
+/**
+ * Test support for the kernel overrides (used by the colocated tests only): run the same tf function, forward and
+ * backward, on the `cpu` backend (stock kernels, the reference) and on the backend with darl's overrides installed,
+ * from the same input values.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend, type BackendName } from '../backend.js';
+import { Rng } from '../random.js';
+
+/** Input values: shape and data per argument. */
+export interface ArgSpec {
+  readonly shape: number[];
+  readonly data: Float32Array;
+}
+
+/** Random normal inputs for the given shapes. */
+export function randomArgs(rng: Rng, shapes: number[][]): ArgSpec[] {
+  return shapes.map((shape) => ({ shape, data: rng.normalArray(shape.reduce((a, b) => a * b, 1)) }));
+}
+
+/** Forward output and the gradient of `sum(out · dy)` with respect to every argument, as plain arrays. */
+export interface Evaluation {
+  readonly out: Float32Array;
+  readonly outShape: number[];
+  readonly grads: Float32Array[];
+}
+
+/** Evaluates `fn` and its gradients on `backend` (selected with `useBackend`, overrides as given). */
+export async function evaluateOn(
+  backend: BackendName,
+  fn: (...xs: tf.Tensor[]) => tf.Tensor,
+  args: readonly ArgSpec[],
+  dySeed: number,
+  opts: { kernelOverrides?: boolean; grads?: boolean } = {},
+): Promise<Evaluation> {
+  await useBackend(backend, { kernelOverrides: opts.kernelOverrides ?? true });
+  return tf.tidy(() => {
+    const xs = args.map((a) => tf.tensor(a.data, a.shape, 'float32'));
+    const out = fn(...xs);
+    const outData = out.dataSync() as Float32Array;
+    let grads: Float32Array[] = [];
+    if (opts.grads ?? true) {
+      const dy = tf.tensor(new Rng(dySeed).normalArray(out.size), out.shape, 'float32');
+      grads = tf.grads((...ys: tf.Tensor[]) => fn(...ys))(xs, dy).map((g) => g.dataSync() as Float32Array);
+    }
+    return { out: Float32Array.from(outData), outShape: out.shape, grads: grads.map((g) => Float32Array.from(g)) };
+  });
+}
+
+/** Largest |a - b| relative to max(1, |b|) over two arrays of equal length. */
+export function maxRelDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs((a[i] as number) - (b[i] as number)) / Math.max(1, Math.abs(b[i] as number));
+    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
+}
