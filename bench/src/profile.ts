@@ -1,0 +1,61 @@
+/**
+ * Per-kernel profile of one training step (forward + backward) of the reference model.
+ *
+ *   pnpm --filter @darl/bench profile [--backend wasm|cpu] [--no-overrides] [--top 25]
+ *
+ * Prints total milliseconds per kernel (and per kernel + shapes with --shapes), sorted by time.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend, type BackendName } from '@darl/tensor-backend';
+import { REFERENCE_CONFIG, benchLoss, benchVariables, causalMask, initBenchModel, numPatches, patchDim } from './reference-model.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? (process.argv[i + 1] as string) : fallback;
+}
+
+async function main(): Promise<void> {
+  const backend = arg('--backend', 'wasm') as BackendName;
+  const overrides = !process.argv.includes('--no-overrides');
+  const byShape = process.argv.includes('--shapes');
+  const top = Number(arg('--top', '25'));
+  const info = await useBackend(backend, { kernelOverrides: overrides });
+  const c = REFERENCE_CONFIG;
+  const params = initBenchModel(c, 0);
+  const vars = benchVariables(params);
+  const mask = causalMask(numPatches(c) + 1);
+  const patches = tf.randomNormal([c.batch, numPatches(c), patchDim(c)], 0, 1, 'float32', 1) as tf.Tensor3D;
+  const step = (): void => {
+    const { value, grads } = tf.variableGrads(() => benchLoss(params, c, patches, mask), vars);
+    value.dataSync();
+    value.dispose();
+    tf.dispose(grads);
+  };
+  step();
+  const t0 = performance.now();
+  step();
+  const wall = performance.now() - t0;
+  const prof = await tf.profile(step);
+  const totals = new Map<string, { ms: number; calls: number }>();
+  let sum = 0;
+  for (const k of prof.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    sum += ms;
+    const key = byShape ? `${k.name} ${JSON.stringify(k.inputShapes)}` : k.name;
+    const t = totals.get(key) ?? { ms: 0, calls: 0 };
+    t.ms += ms;
+    t.calls += 1;
+    totals.set(key, t);
+  }
+  console.log(`backend ${info.name} overrides [${info.kernelOverrides.join(', ')}] simd=${info.simd} threads=${info.threads}`);
+  console.log(`step wall ${wall.toFixed(0)} ms, kernel sum ${sum.toFixed(0)} ms, ${prof.kernels.length} kernel calls`);
+  const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top);
+  for (const [name, t] of rows) {
+    console.log(`${t.ms.toFixed(1).padStart(9)} ms ${((100 * t.ms) / sum).toFixed(1).padStart(5)}% ${String(t.calls).padStart(5)}×  ${name}`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
