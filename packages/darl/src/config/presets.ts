@@ -1,0 +1,37 @@
+/**
+ * Named run configurations. `digits-*` run in minutes on 2 CPU cores; `reference` is the model of DESIGN.md §3
+ * (width 128, depth 4, 4 heads, patch 4 on 28×28×1), used by the benchmark.
+ *
+ * @module
+ */
+import type { RunConfigInput } from './schema.js';
+
+export const RUN_PRESETS = {
+  /** Test-sized: seconds. */
+  tiny: {
+    model: { backbone: { preset: 'tiny' }, patchSize: 7 },
+    train: { steps: 50, batchSize: 16, warmupSteps: 5, logEvery: 5, evalImages: 64 },
+  },
+  /** The main job on the embedded digits: MSE, a few minutes on 2 cores. */
+  'digits-mse': {
+    model: { backbone: { preset: 'small' }, patchSize: 4, objective: 'mse' },
+    train: { steps: 1500, batchSize: 64, lr: 1e-3, warmupSteps: 100, logEvery: 10, sampleEvery: 500 },
+  },
+  /** The same with the diffusion objective and a Beta noise-level distribution. */
+  'digits-diffusion': {
+    model: {
+      backbone: { preset: 'small' },
+      patchSize: 4,
+      objective: 'diffusion',
+      diffusion: { noiseLevels: { kind: 'beta', a: 1, b: 2 }, batchMultiplier: 4 },
+    },
+    train: { steps: 1500, batchSize: 64, lr: 1e-3, warmupSteps: 100, logEvery: 10, sampleEvery: 500 },
+  },
+  /** DESIGN.md §3 reference model. */
+  reference: {
+    model: { backbone: { preset: 'small' }, patchSize: 4 },
+    train: { batchSize: 64 },
+  },
+} as const satisfies Record<string, RunConfigInput>;
+
+export type RunPresetName = keyof typeof RUN_PRESETS;

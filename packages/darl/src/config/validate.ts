@@ -1,0 +1,136 @@
+/**
+ * Turning zod validation failures into one clear paragraph per problem: where (the dotted key), what was wrong, and
+ * what to do — including the closest valid name for a misspelt key.
+ *
+ * @module
+ */
+import { closest, distance } from 'fastest-levenshtein';
+import { z } from 'zod';
+
+/** Raised for an invalid configuration; `problems` holds one sentence per issue. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
+  let s: z.ZodType | undefined = schema;
+  for (const key of path) {
+    s = unwrap(s);
+    if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodType>)[String(key)];
+    else if (s instanceof z.ZodArray) s = s.element as z.ZodType;
+    else return undefined;
+  }
+  return s === undefined ? undefined : unwrap(s);
+}
+
+function unwrap(s: z.ZodType | undefined): z.ZodType | undefined {
+  let cur = s;
+  for (let i = 0; i < 8 && cur; i++) {
+    if (cur instanceof z.ZodDefault || cur instanceof z.ZodOptional || cur instanceof z.ZodNullable || cur instanceof z.ZodPrefault) {
+      cur = cur.unwrap() as z.ZodType;
+    } else break;
+  }
+  return cur;
+}
+
+/** The valid keys of the object schema at `path`, for suggestions. */
+export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const s = schemaAt(schema, path);
+  return s instanceof z.ZodObject ? Object.keys(s.shape as object) : [];
+}
+
+function dotted(path: readonly PropertyKey[], key?: string): string {
+  const parts = [...path.map(String), ...(key === undefined ? [] : [key])];
+  return parts.length ? parts.join('.') : '(top level)';
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value);
+  return json === undefined ? String(value) : json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const k of path) v = v != null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+/** Human sentences for each zod issue, with closest-name suggestions for unknown keys. */
+export function explainIssues(schema: z.ZodType, input: unknown, issues: readonly z.core.$ZodIssue[]): string[] {
+  const out: string[] = [];
+  for (const issue of issues) {
+    const where = dotted(issue.path as PropertyKey[]);
+    switch (issue.code) {
+      case 'unrecognized_keys': {
+        const valid = keysAt(schema, issue.path as PropertyKey[]);
+        for (const key of issue.keys) {
+          const near = valid.length ? closest(key, valid) : undefined;
+          const hint = near !== undefined && distance(key, near) <= Math.max(2, Math.floor(key.length / 2)) ? ` Did you mean "${near}"?` : '';
+          out.push(`Unknown key "${dotted(issue.path as PropertyKey[], key)}".${hint} Valid keys here: ${valid.join(', ')}.`);
+        }
+        break;
+      }
+      case 'invalid_value':
+        out.push(`"${where}" is ${describe(valueAt(input, issue.path as PropertyKey[]))}; it must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.`);
+        break;
+      case 'invalid_type':
+        out.push(`"${where}" must be ${issue.expected}, got ${describe(valueAt(input, issue.path as PropertyKey[]))}.`);
+        break;
+      case 'too_small':
+        out.push(`"${where}" is ${describe(valueAt(input, issue.path as PropertyKey[]))}; it must be ${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}.`);
+        break;
+      case 'too_big':
+        out.push(`"${where}" is ${describe(valueAt(input, issue.path as PropertyKey[]))}; it must be ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}.`);
+        break;
+      default:
+        out.push(`"${where}": ${issue.message} (got ${describe(valueAt(input, issue.path as PropertyKey[]))}).`);
+    }
+  }
+  return out;
+}
+
+/** Parses `input` with `schema`, throwing a {@link ConfigError} that explains every problem. */
+export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, source: string): z.output<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  throw new ConfigError(source, explainIssues(schema, input, r.error.issues));
+}
+
+/**
+ * Applies `key=value` overrides (dotted keys) to a plain object, returning a new object. Values are parsed as JSON
+ * when they are valid JSON (`3`, `true`, `[1,2]`, `"x"`), else taken as strings (`mse`).
+ */
+export function applyOverrides(base: Record<string, unknown>, overrides: readonly string[]): Record<string, unknown> {
+  const out = structuredClone(base);
+  for (const o of overrides) {
+    const eq = o.indexOf('=');
+    if (eq <= 0) throw new ConfigError('--set', [`"${o}" is not key=value (example: --set train.steps=500).`]);
+    const key = o.slice(0, eq).trim();
+    const raw = o.slice(eq + 1).trim();
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    const parts = key.split('.');
+    let cur: Record<string, unknown> = out;
+    for (const p of parts.slice(0, -1)) {
+      const next = cur[p];
+      if (next === undefined || next === null) cur[p] = {};
+      else if (typeof next !== 'object' || Array.isArray(next)) {
+        throw new ConfigError('--set', [`"${key}": "${p}" holds ${describe(next)}, not an object, so it has no keys to set.`]);
+      }
+      cur = cur[p] as Record<string, unknown>;
+    }
+    cur[parts[parts.length - 1]!] = value;
+  }
+  return out;
+}

@@ -1,0 +1,217 @@
+/**
+ * The DARL model: image → patches in a patch order → `[SOS, p1 … p(L−1)]` → causal backbone → head predicting
+ * `[p1 … pL]`. A {@link DarlModel} is the composition (config, backbone, head, patch order, positions) and holds no
+ * tensors; parameters are a separate tree ({@link DarlParams}) passed to pure functions.
+ *
+ * Glossary: B batch, H×W×Ch image, P patch size, L = (H/P)(W/P) patches, D = P·P·Ch patch dimension, C backbone width.
+ *
+ * Positions: input token t (SOS for t = 0, else patch t in sequence order) carries the grid (row, column) of the
+ * patch it predicts, patch t+1. So every patch order is well-posed — each output knows where its target lies — and
+ * SOS has the well-defined position of the first patch.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  customOrder,
+  nestedRasterOrder,
+  normPixTargets,
+  orderPatches,
+  patchify,
+  randomOrder,
+  rasterOrder,
+  type PatchOrder,
+} from '@darl/patch-data';
+import { applyLinear, initLinear, transformerConfig, type LinearParams, type TokenPositions } from '@darl/transformer';
+import { assertShape, Rng, type TensorTree } from '@darl/tensor-backend';
+
+/** A DARL parameter tree viewed as a generic tensor tree (for optimisers, checkpoints). */
+export function paramTree(params: DarlParams): TensorTree<tf.Variable> {
+  return params as unknown as TensorTree<tf.Variable>;
+}
+import { darlConfigSchema, type DarlConfig, type DarlConfigInput } from '../config/schema.js';
+import { parseConfig } from '../config/validate.js';
+import { transformerBackbone, type DarlBackbone } from './backbone.js';
+import { diffusionHead } from './diffusion-head.js';
+import type { DarlHead } from './head.js';
+import { mseHead } from './mse-head.js';
+
+/** The composition of a DARL model; no tensors. */
+export interface DarlModel<BP = unknown, HP = unknown> {
+  readonly config: DarlConfig;
+  readonly backbone: DarlBackbone<BP>;
+  readonly head: DarlHead<HP>;
+  readonly order: PatchOrder;
+  /** Patch grid: rows × cols = L. */
+  readonly grid: { readonly rows: number; readonly cols: number };
+  /** L, the number of patches (= sequence length). */
+  readonly length: number;
+  /** D = P·P·channels. */
+  readonly patchDim: number;
+  /** Position of each of the L input tokens (that of the patch it predicts). */
+  readonly positions: TokenPositions;
+}
+
+/** Parameters of a DARL model (a tree of tf.Variables). */
+export interface DarlParams<BP = unknown, HP = unknown> {
+  /** Patch embedding D → C. */
+  readonly embed: LinearParams;
+  /** Learned start-of-sequence token, [1, 1, C]. */
+  readonly sos: tf.Variable;
+  readonly backbone: BP;
+  readonly head: HP;
+}
+
+/** Options to swap parts of the model. */
+export interface BuildDarlOptions<BP, HP> {
+  /** Replace the default Transformer backbone (its width must match `patch embedding → C`). */
+  readonly backbone?: DarlBackbone<BP>;
+  /** Replace the head chosen by `config.objective`. */
+  readonly head?: DarlHead<HP>;
+}
+
+/** The patch order a config names. */
+export function patchOrderFor(config: DarlConfig, rows: number, cols: number): PatchOrder {
+  const o = config.patchOrder;
+  switch (o.kind) {
+    case 'raster':
+      return rasterOrder(rows, cols);
+    case 'nested':
+      return nestedRasterOrder(rows, cols, o.block);
+    case 'random':
+      return randomOrder(rows, cols, o.seed);
+    case 'custom':
+      return customOrder(rows, cols, Int32Array.from(o.permutation));
+  }
+}
+
+/** Resolves the default Transformer backbone's config from a DARL config. */
+export function backboneConfigFor(config: DarlConfig, length: number) {
+  const { preset, ...overrides } = config.backbone;
+  return transformerConfig({ preset, ...overrides, position: config.position, maxTokens: Math.max(length, 1) });
+}
+
+/**
+ * Validates `config` (filling defaults) and composes the model.
+ *
+ * @example
+ * const model = buildDarl({ objective: 'diffusion', backbone: { preset: 'small' } });
+ * const params = initDarlParams(model, { seed: 0 });
+ */
+export function buildDarl<BP = unknown, HP = unknown>(
+  input: DarlConfigInput | DarlConfig,
+  opts: BuildDarlOptions<BP, HP> = {},
+): DarlModel<BP, HP> {
+  const config = parseConfig(darlConfigSchema, input, 'model config');
+  const { height, width, channels } = config.image;
+  const p = config.patchSize;
+  if (height % p !== 0 || width % p !== 0) {
+    throw new Error(
+      `model config: patchSize ${p} does not divide the ${height}×${width} image. Choose a patch size that divides both ` +
+        `(e.g. ${[2, 4, 7, 8, 14, 16].filter((q) => height % q === 0 && width % q === 0).join(', ') || '1'}).`,
+    );
+  }
+  const rows = height / p;
+  const cols = width / p;
+  const length = rows * cols;
+  if (length < 2) throw new Error(`model config: the image has only ${length} patch; autoregression needs at least 2 (use a smaller patchSize).`);
+  const order = patchOrderFor(config, rows, cols);
+  const patchDim = p * p * channels;
+  const backbone = (opts.backbone ?? transformerBackbone(backboneConfigFor(config, length))) as DarlBackbone<BP>;
+  const head = (opts.head ??
+    (config.objective === 'mse' ? mseHead(backbone.width, patchDim) : diffusionHead(config.diffusion, backbone.width, patchDim))) as DarlHead<HP>;
+  const positions: TokenPositions = { rows: Int32Array.from(order.positions.rows), cols: Int32Array.from(order.positions.cols) };
+  return { config, backbone, head, order, grid: { rows, cols }, length, patchDim, positions };
+}
+
+/** Creates all parameters of `model` from one seed (each part gets its own derived stream). */
+export function initDarlParams<BP, HP>(
+  model: DarlModel<BP, HP>,
+  opts: { seed: number },
+): DarlParams<BP, HP> {
+  const rng = new Rng(opts.seed);
+  const [embedSeed, sosSeed, backboneSeed, headSeed] = Array.from({ length: 4 }, () => rng.nextUint32());
+  const width = model.backbone.width;
+  return {
+    embed: initLinear(model.patchDim, width, { seed: embedSeed!, init: 'xavier' }),
+    sos: tf.variable(new Rng(sosSeed!).truncatedNormal([1, 1, width], { std: 0.02 }), true),
+    backbone: model.backbone.init(backboneSeed!),
+    head: model.head.init(headSeed!),
+  };
+}
+
+/**
+ * Images → patch sequence in the model's order.
+ * @param images float32 [B, H, W, Ch], already scaled (e.g. to [−1, 1])
+ * @returns float32 [B, L, D]
+ */
+export function toPatchSequence(model: DarlModel, images: tf.Tensor4D): tf.Tensor3D {
+  const { height, width, channels } = model.config.image;
+  assertShape('toPatchSequence', 'images', images.shape, ['B', height, width, channels]);
+  return tf.tidy(() => orderPatches(patchify(images, model.config.patchSize), model.order) as tf.Tensor3D);
+}
+
+/**
+ * The backbone's input tokens for a patch sequence: `[SOS, embed(p1) … embed(p(L−1))]`.
+ * @param patches float32 [B, L, D] (or [B, k, D] for a prefix: then k+1 tokens are returned, the last predicting p(k+1))
+ * @returns float32 [B, L, C] (or [B, k+1, C])
+ */
+export function inputTokens(model: DarlModel, params: DarlParams, patches: tf.Tensor3D, opts: { dropLast: boolean }): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [b, k] = patches.shape;
+    const used = opts.dropLast ? k - 1 : k;
+    const sos = tf.tile(params.sos, [b, 1, 1]) as tf.Tensor3D;
+    if (used === 0) return sos;
+    const body = opts.dropLast ? tf.slice(patches, [0, 0, 0], [b, used, model.patchDim]) : patches;
+    const embedded = applyLinear(params.embed, body) as tf.Tensor3D; // [B, used, C]
+    return tf.concat([sos, embedded], 1) as tf.Tensor3D;
+  });
+}
+
+/** What {@link darlLoss} returns. */
+export interface DarlLoss {
+  readonly loss: tf.Scalar;
+  /** Per-target loss [K·B·L], draw-major then batch then position. */
+  readonly perTarget: tf.Tensor1D;
+  readonly draws: number;
+  /** γ per draw (diffusion only), aligned with `perTarget`. */
+  readonly gamma?: Float64Array;
+}
+
+/**
+ * The DARL training loss for a batch of images. Differentiable in `params`; call inside a gradient closure.
+ * @param images float32 [B, H, W, Ch], scaled like the training data
+ * @param rng noise draws (diffusion) and drop-path
+ */
+export function darlLoss(model: DarlModel, params: DarlParams, images: tf.Tensor4D, opts: { rng: Rng; train?: boolean }): DarlLoss {
+  const patches = toPatchSequence(model, images); // [B, L, D]
+  try {
+    const [b, l, d] = patches.shape;
+    const targets = model.config.normPix
+      ? tf.tidy(() => normPixTargets(patches).targets as tf.Tensor3D)
+      : patches;
+    try {
+      const tokens = inputTokens(model, params, patches, { dropLast: true }); // [B, L, C]
+      const out = tf.tidy(() => {
+        const { output } = model.backbone.apply(params.backbone, tokens, {
+          positions: model.positions,
+          attention: 'causal',
+          ...(opts.train ? { rng: opts.rng } : {}),
+        });
+        return output;
+      });
+      tokens.dispose();
+      const conditions = tf.reshape(out, [b * l, model.backbone.width]) as tf.Tensor2D;
+      out.dispose();
+      const flatTargets = tf.reshape(targets, [b * l, d]) as tf.Tensor2D;
+      const r = model.head.loss(params.head, flatTargets, conditions, opts.rng);
+      conditions.dispose();
+      flatTargets.dispose();
+      return { loss: r.loss, perTarget: r.perTarget, draws: r.draws, ...(r.gamma ? { gamma: r.gamma } : {}) };
+    } finally {
+      if (targets !== patches) targets.dispose();
+    }
+  } finally {
+    patches.dispose();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Progress display: a bar on a terminal (cli-progress), plain lines otherwise, nothing when silenced.
+ *
+ * @module
+ */
+import cliProgress from 'cli-progress';
+
+/** Figures shown with each update. */
+export interface ProgressFigures {
+  readonly step: number;
+  readonly loss: number;
+  readonly lr: number;
+  readonly imagesPerSec: number;
+}
+
+export interface Progress {
+  update(f: ProgressFigures): void;
+  /** A message that must not be garbled by the bar. */
+  log(line: string): void;
+  stop(): void;
+}
+
+/** `mode`: 'auto' picks a bar when stderr is a TTY and plain lines otherwise. Writes to stderr. */
+export function createProgress(total: number, mode: 'auto' | 'bar' | 'lines' | 'none', start = 0): Progress {
+  const stream = process.stderr;
+  const useBar = mode === 'bar' || (mode === 'auto' && stream.isTTY === true);
+  if (mode === 'none') return { update() {}, log() {}, stop() {} };
+  if (!useBar) {
+    return {
+      update: (f) =>
+        stream.write(`step ${f.step}/${total}  loss ${f.loss.toFixed(5)}  lr ${f.lr.toExponential(2)}  ${f.imagesPerSec.toFixed(1)} img/s\n`),
+      log: (line) => stream.write(`${line}\n`),
+      stop() {},
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: 'pretrain |{bar}| {value}/{total} steps | loss {loss} | lr {lr} | {ips} img/s | eta {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let value = start;
+  let payload = { loss: '-', lr: '-', ips: '-' };
+  bar.start(total, start, payload);
+  return {
+    update: (f) => {
+      value = f.step;
+      payload = { loss: f.loss.toFixed(5), lr: f.lr.toExponential(2), ips: f.imagesPerSec.toFixed(1) };
+      bar.update(value, payload);
+    },
+    log: (line) => {
+      bar.stop();
+      stream.write(`${line}\n`);
+      bar.start(total, value, payload);
+    },
+    stop: () => bar.stop(),
+  };
+}

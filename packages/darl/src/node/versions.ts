@@ -1,0 +1,31 @@
+/**
+ * Versions recorded in every run's state.json and printed by `darl info`.
+ *
+ * @module
+ */
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+
+const require = createRequire(import.meta.url);
+
+function versionOf(pkg: string): string {
+  try {
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+/** Versions of darl, its packages, tfjs-core and Node. */
+export function runtimeVersions(): Record<string, string> {
+  return {
+    darl: versionOf('darl'),
+    '@darl/tensor-backend': versionOf('@darl/tensor-backend'),
+    '@darl/transformer': versionOf('@darl/transformer'),
+    '@darl/diffusion': versionOf('@darl/diffusion'),
+    '@darl/patch-data': versionOf('@darl/patch-data'),
+    '@darl/eval': versionOf('@darl/eval'),
+    '@tensorflow/tfjs-core': tf.version_core,
+    node: process.version,
+  };
+}
