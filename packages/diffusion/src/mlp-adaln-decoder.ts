@@ -1,0 +1,105 @@
+/**
+ * The MLP patch decoder with adaptive LayerNorm (MAR's `SimpleMLPAdaLN`, Li et al. 2024):
+ *
+ * ```
+ * h = inputProj(x_γ)                          [N, W]
+ * y = condEmbed(c) + gammaEmbed(γ)            [N, W]   (gammaEmbed omitted when gammaInput is false)
+ * for each block:                                      (depth blocks)
+ *   shift, scale, gate = modulation(silu(y))  3 × [N, W]
+ *   h = h + gate · fc2(silu(fc1(modulate(LN(h), shift, scale))))
+ * shift, scale = finalModulation(silu(y))
+ * out = outProj(modulate(LN₀(h), shift, scale))   [N, D]   (LN₀: no affine parameters)
+ * ```
+ *
+ * Initialisation as MAR: Xavier-uniform linears with zero biases, γ-embedding MLP N(0, 0.02²), and **zero** block
+ * modulations (so every gate starts at 0 and each block starts as the identity), zero final modulation and a zero
+ * output projection: the untrained decoder outputs exactly 0 (for x0-prediction: the mean of normalised targets).
+ * Gradients still flow at step 0 because the output projection's input is non-zero. LayerNorm ε is 1e-6.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '@darl/tensor-backend';
+import {
+  applyLayerNorm,
+  applyLinear,
+  columnBlock,
+  initLayerNorm,
+  initLinear,
+  modulate,
+  silu,
+  type LayerNormParams,
+  type LinearParams,
+} from './dense-layers.js';
+import { applyGammaEmbedding, initGammaEmbedding, type GammaEmbeddingParams } from './gamma-embedding.js';
+import type { PatchDecoderConfig } from './patch-decoder-config.js';
+
+const LN_EPS = 1e-6;
+
+/** One residual adaLN block. `modulation` maps silu(y) to [shift | scale | gate], [W, 3W]. */
+export interface MlpAdaLnBlockParams {
+  readonly norm: LayerNormParams;
+  readonly fc1: LinearParams;
+  readonly fc2: LinearParams;
+  readonly modulation: LinearParams;
+}
+
+/** Parameters of the MLP decoder (a TensorTree of variables). */
+export interface MlpAdaLnDecoderParams {
+  readonly inputProj: LinearParams;
+  readonly condEmbed: LinearParams;
+  readonly gammaEmbed?: GammaEmbeddingParams;
+  readonly blocks: readonly MlpAdaLnBlockParams[];
+  readonly finalModulation: LinearParams;
+  readonly outProj: LinearParams;
+}
+
+/** Initialises the MLP decoder (see the module comment for the initialisation). */
+export function initMlpAdaLnDecoder(config: PatchDecoderConfig, rng: Rng): MlpAdaLnDecoderParams {
+  const W = config.width;
+  return {
+    inputProj: initLinear(rng, config.patchDim, W),
+    condEmbed: initLinear(rng, config.conditionDim, W),
+    ...(config.gammaInput ? { gammaEmbed: initGammaEmbedding(rng, W) } : {}),
+    blocks: Array.from({ length: config.depth }, () => ({
+      norm: initLayerNorm(W),
+      fc1: initLinear(rng, W, W),
+      fc2: initLinear(rng, W, W),
+      modulation: initLinear(rng, W, 3 * W, 'zero'),
+    })),
+    finalModulation: initLinear(rng, W, 2 * W, 'zero'),
+    outProj: initLinear(rng, W, config.patchDim, 'zero'),
+  };
+}
+
+/**
+ * Forward pass; shapes are checked by the caller (`applyPatchDecoder`). Call inside `tf.tidy`.
+ *
+ * @param noisy float32 [N, D]; @param condition float32 [N, C]; @param gamma one value or N values
+ * @returns float32 [N, D]
+ */
+export function applyMlpAdaLnDecoder(
+  params: MlpAdaLnDecoderParams,
+  config: PatchDecoderConfig,
+  noisy: tf.Tensor2D,
+  condition: tf.Tensor2D,
+  gamma: Float64Array,
+): tf.Tensor2D {
+  const W = config.width;
+  let h = applyLinear(params.inputProj, noisy); // [N, W]
+  let y = applyLinear(params.condEmbed, condition); // [N, W]
+  if (config.gammaInput && params.gammaEmbed) y = tf.add(y, applyGammaEmbedding(params.gammaEmbed, gamma)); // [N, W]
+  const sy = silu(y); // [N, W]
+  for (const block of params.blocks) {
+    const m = applyLinear(block.modulation, sy); // [N, 3W]
+    const shift = columnBlock(m, 0, W);
+    const scale = columnBlock(m, 1, W);
+    const gate = columnBlock(m, 2, W);
+    const u = modulate(applyLayerNorm(h, LN_EPS, block.norm), shift, scale); // [N, W]
+    const mlp = applyLinear(block.fc2, silu(applyLinear(block.fc1, u))); // [N, W]
+    h = tf.add(h, tf.mul(gate, mlp));
+  }
+  const m = applyLinear(params.finalModulation, sy); // [N, 2W]
+  const u = modulate(applyLayerNorm(h, LN_EPS), columnBlock(m, 0, W), columnBlock(m, 1, W));
+  return applyLinear(params.outProj, u); // [N, D]
+}

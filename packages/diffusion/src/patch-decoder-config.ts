@@ -1,0 +1,74 @@
+/**
+ * Configuration of the denoising patch decoder `g(x_γ, h, γ)`.
+ *
+ * @module
+ */
+
+/**
+ * The denoising patch decoder's configuration (readonly, JSON-serialisable).
+ * - `kind`: `'mlp'` (MAR's SimpleMLPAdaLN: residual MLP blocks with adaptive LayerNorm from condition + γ) or
+ *   `'transformer'` (pre-LN Transformer blocks over two tokens, [condition, noisy patch], full attention).
+ * - `depth`: residual blocks (mlp) or Transformer blocks (transformer).
+ * - `width`: hidden width W.
+ * - `heads`: attention heads (transformer kind only; must divide `width`; ignored by mlp).
+ * - `patchDim`: D, the patch vector's length (P·P·C).
+ * - `conditionDim`: C, the backbone output's width.
+ * - `gammaInput`: whether γ is embedded and fed in; `false` makes the decoder blind to the noise level.
+ */
+export interface PatchDecoderConfig {
+  readonly kind: 'mlp' | 'transformer';
+  readonly depth: number;
+  readonly width: number;
+  readonly heads: number;
+  readonly patchDim: number;
+  readonly conditionDim: number;
+  readonly gammaInput: boolean;
+}
+
+/** Defaults of {@link patchDecoderConfig}: an MLP decoder of depth 3 and width 256 (MAR's smallest is 3 × 1024). */
+export const PATCH_DECODER_DEFAULTS = {
+  kind: 'mlp',
+  depth: 3,
+  width: 256,
+  heads: 4,
+  gammaInput: true,
+} as const satisfies Partial<PatchDecoderConfig>;
+
+const KEYS = ['kind', 'depth', 'width', 'heads', 'patchDim', 'conditionDim', 'gammaInput'] as const;
+
+/**
+ * A complete, validated {@link PatchDecoderConfig} from `patchDim`, `conditionDim` and any overrides of
+ * {@link PATCH_DECODER_DEFAULTS}. Unknown keys are rejected.
+ */
+export function patchDecoderConfig(
+  partial: Partial<PatchDecoderConfig> & Pick<PatchDecoderConfig, 'patchDim' | 'conditionDim'>,
+): PatchDecoderConfig {
+  const config = { ...PATCH_DECODER_DEFAULTS, ...partial } as PatchDecoderConfig;
+  validatePatchDecoderConfig('patchDecoderConfig', config);
+  return config;
+}
+
+function positiveInt(v: unknown): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+}
+
+/** Throws one clear error for the first problem found in a decoder config. */
+export function validatePatchDecoderConfig(where: string, config: PatchDecoderConfig): void {
+  if (config === null || typeof config !== 'object') throw new Error(`${where}: decoder config must be an object, got ${String(config)}.`);
+  const unknown = Object.keys(config).filter((k) => !(KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    throw new Error(`${where}: unknown decoder config key(s) ${unknown.map((k) => `"${k}"`).join(', ')}; known keys are ${KEYS.join(', ')}.`);
+  }
+  if (config.kind !== 'mlp' && config.kind !== 'transformer') {
+    throw new Error(`${where}: decoder kind must be 'mlp' or 'transformer', got ${JSON.stringify(config.kind)}.`);
+  }
+  for (const k of ['depth', 'width', 'heads', 'patchDim', 'conditionDim'] as const) {
+    if (!positiveInt(config[k])) throw new Error(`${where}: decoder "${k}" must be an integer ≥ 1, got ${JSON.stringify(config[k])}.`);
+  }
+  if (typeof config.gammaInput !== 'boolean') {
+    throw new Error(`${where}: decoder "gammaInput" must be true or false, got ${JSON.stringify(config.gammaInput)}.`);
+  }
+  if (config.kind === 'transformer' && config.width % config.heads !== 0) {
+    throw new Error(`${where}: decoder width ${config.width} must be divisible by heads ${config.heads} for the transformer kind.`);
+  }
+}

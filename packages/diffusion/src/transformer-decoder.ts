@@ -1,0 +1,94 @@
+/**
+ * The Transformer patch decoder: the noisy patch attends to the backbone output for its position.
+ *
+ * ```
+ * condToken  = condEmbed(c)                          [N, W]
+ * patchToken = inputProj(x_γ) + gammaEmbed(γ)        [N, W]   (no γ term when gammaInput is false)
+ * tokens     = [condToken, patchToken]               [N, 2, W]
+ * out        = applyTransformer(tokens, attention 'full', position 'none')   (pre-LN blocks + final LayerNorm)
+ * result     = outProj(out[:, 1, :])                 [N, D]
+ * ```
+ *
+ * The inner Transformer is `@darl/transformer` with `width = W`, `depth`, `heads`, MLP ratio 4, LayerNorm ε 1e-6,
+ * Xavier-uniform init, no positions (the two tokens differ by their embeddings, and only the patch token is read).
+ * The output projection starts at zero, like the MLP decoder's, so the untrained decoder outputs 0.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '@darl/tensor-backend';
+import {
+  applyTransformer,
+  initTransformer,
+  transformerConfig,
+  type TransformerConfig,
+  type TransformerParams,
+} from '@darl/transformer';
+import { applyLinear, initLinear, type LinearParams } from './dense-layers.js';
+import { applyGammaEmbedding, initGammaEmbedding, type GammaEmbeddingParams } from './gamma-embedding.js';
+import type { PatchDecoderConfig } from './patch-decoder-config.js';
+
+/** Parameters of the Transformer decoder (a TensorTree of variables). */
+export interface TransformerDecoderParams {
+  readonly inputProj: LinearParams;
+  readonly condEmbed: LinearParams;
+  readonly gammaEmbed?: GammaEmbeddingParams;
+  readonly transformer: TransformerParams;
+  readonly outProj: LinearParams;
+}
+
+/** The inner `@darl/transformer` config of a Transformer decoder. */
+export function innerTransformerConfig(config: PatchDecoderConfig): TransformerConfig {
+  return transformerConfig({
+    preset: 'tiny',
+    width: config.width,
+    depth: config.depth,
+    heads: config.heads,
+    mlpRatio: 4,
+    layerNormEps: 1e-6,
+    position: 'none',
+    maxTokens: 2,
+    init: 'xavier',
+    dropPath: 0,
+  });
+}
+
+const POSITIONS = { rows: Int32Array.of(0, 0), cols: Int32Array.of(0, 1) };
+
+/** Initialises the Transformer decoder. */
+export function initTransformerDecoder(config: PatchDecoderConfig, rng: Rng): TransformerDecoderParams {
+  const W = config.width;
+  return {
+    inputProj: initLinear(rng, config.patchDim, W),
+    condEmbed: initLinear(rng, config.conditionDim, W),
+    ...(config.gammaInput ? { gammaEmbed: initGammaEmbedding(rng, W) } : {}),
+    transformer: initTransformer(innerTransformerConfig(config), { seed: rng.fork('transformer') }),
+    outProj: initLinear(rng, W, config.patchDim, 'zero'),
+  };
+}
+
+/**
+ * Forward pass; shapes are checked by the caller (`applyPatchDecoder`). Call inside `tf.tidy`.
+ *
+ * @returns float32 [N, D]
+ */
+export function applyTransformerDecoder(
+  params: TransformerDecoderParams,
+  config: PatchDecoderConfig,
+  noisy: tf.Tensor2D,
+  condition: tf.Tensor2D,
+  gamma: Float64Array,
+): tf.Tensor2D {
+  const N = noisy.shape[0];
+  const W = config.width;
+  const condToken = applyLinear(params.condEmbed, condition); // [N, W]
+  let patchToken = applyLinear(params.inputProj, noisy); // [N, W]
+  if (config.gammaInput && params.gammaEmbed) patchToken = tf.add(patchToken, applyGammaEmbedding(params.gammaEmbed, gamma));
+  const tokens = tf.concat([tf.reshape(condToken, [N, 1, W]), tf.reshape(patchToken, [N, 1, W])], 1) as tf.Tensor3D; // [N, 2, W]
+  const { output } = applyTransformer(params.transformer, innerTransformerConfig(config), tokens, {
+    positions: POSITIONS,
+    attention: 'full',
+  }); // [N, 2, W]
+  const read = tf.reshape(tf.slice(output, [0, 1, 0], [N, 1, W]), [N, W]) as tf.Tensor2D; // [N, W]
+  return applyLinear(params.outProj, read); // [N, D]
+}
