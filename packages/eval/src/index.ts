@@ -1,1 +1,54 @@
-export {};
+/**
+ * `@darl/eval`: evaluation protocols for learned representations over a generic feature-extractor interface —
+ * linear probe (with the layer × pooling × attention sweep and the raw-pixel baseline), attentive probe, kNN,
+ * fine-tuning with layer-wise LR decay, and classification metrics.
+ *
+ * @module
+ */
+export type { FeatureExtractor, ReadoutAttention } from './feature-extractor.js';
+export { poolTokens, pooledDim, POOLINGS, type Pooling } from './pooling.js';
+export {
+  arrayImageSource,
+  readImageBatch,
+  readLabels,
+  readPixels,
+  scalePixels,
+  type ImageSource,
+  type PixelScale,
+} from './image-source.js';
+export { featureMatrix, selectRows, selectLabels, type FeatureMatrix } from './feature-matrix.js';
+export {
+  extractFeatures,
+  type CachedFeatures,
+  type FeatureCache,
+  type ExtractFeaturesOptions,
+} from './extract-features.js';
+export { featureStatistics, standardizeFeatures, STANDARDIZE_EPS, type FeatureStatistics } from './standardize.js';
+export { holdoutSplit, type HoldoutSplit } from './holdout-split.js';
+export {
+  trainSoftmaxClassifiers,
+  classifierScores,
+  DEFAULT_SOFTMAX_TRAINING,
+  type SoftmaxClassifier,
+  type SoftmaxTrainingConfig,
+} from './softmax-classifier.js';
+export {
+  linearProbe,
+  validateWeightDecays,
+  DEFAULT_LINEAR_PROBE,
+  type LinearProbeConfig,
+  type LinearProbeResult,
+  type LabelledFeatures,
+} from './linear-probe.js';
+export {
+  probeSweep,
+  probeCachedFeatures,
+  pixelFeatures,
+  formatProbeSweep,
+  type ProbeSweepOptions,
+  type ProbeSweepResult,
+  type ProbeSweepCell,
+  type PixelBaseline,
+} from './probe-sweep.js';
+export { knnScores, knnEvaluate, DEFAULT_KNN, type KnnConfig } from './knn.js';
+export { classificationMetrics, top1Accuracy, type ClassificationMetrics } from './metrics.js';

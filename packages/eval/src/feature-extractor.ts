@@ -1,0 +1,29 @@
+/**
+ * The generic feature-extractor interface every protocol in this package reads, so the protocols work for any
+ * backbone (DARL, a plain ViT, a CNN that exposes spatial tokens …).
+ *
+ * @module
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** Attention used when reading features out: the pretraining mask (`causal`) or bidirectional (`full`). */
+export type ReadoutAttention = 'causal' | 'full';
+
+/**
+ * Images → token features of the requested layers.
+ *
+ * Layers are numbered `0 … numLayers − 1`; layer `i` is the residual stream after block `i` (0-based, matching the
+ * `blocks/i` parameter paths of `@darl/transformer`). An extractor for a backbone without attention choices may
+ * ignore `attention`.
+ */
+export interface FeatureExtractor {
+  /** Number of layers that can be requested. */
+  readonly numLayers: number;
+  /**
+   * Runs the backbone once and returns the token features of each requested layer, in the order of `opts.layers`.
+   *
+   * @param images float32 [B, H, W, C], already normalised the way the backbone expects
+   * @returns one float32 [B, L, C] tensor per requested layer; the caller owns them
+   */
+  extract(images: tf.Tensor4D, opts: { layers: number[]; attention: ReadoutAttention }): tf.Tensor3D[];
+}

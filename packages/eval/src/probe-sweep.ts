@@ -1,0 +1,220 @@
+/**
+ * The linear-probe sweep: every layer × pooling × readout attention of a feature extractor, probed from cached
+ * features, plus the raw-pixel baseline (the same probe on flattened pixels) in the same run. The best cell is chosen
+ * by held-out validation accuracy on the training set, never by test accuracy.
+ *
+ * @module
+ */
+import type { FeatureExtractor, ReadoutAttention } from './feature-extractor.js';
+import { extractFeatures, type FeatureCache } from './extract-features.js';
+import { featureMatrix, type FeatureMatrix } from './feature-matrix.js';
+import { readLabels, readPixels, type ImageSource, type PixelScale } from './image-source.js';
+import { linearProbe, type LinearProbeConfig } from './linear-probe.js';
+import type { ClassificationMetrics } from './metrics.js';
+import { POOLINGS, type Pooling } from './pooling.js';
+
+/** One probed readout. */
+export interface ProbeSweepCell {
+  readonly layer: number;
+  readonly pooling: Pooling;
+  readonly attention: ReadoutAttention;
+  /** Feature width of the readout. */
+  readonly dim: number;
+  /** Weight decay chosen on the held-out split. */
+  readonly weightDecay: number;
+  /** Held-out top-1 (the selection score). */
+  readonly valTop1: number;
+  /** Test top-1 of the probe retrained on the whole training set. */
+  readonly testTop1: number;
+  /** Full test metrics. */
+  readonly test: ClassificationMetrics;
+  /** Seconds spent probing this cell (standardising, weight-decay selection, retraining, scoring). */
+  readonly seconds: number;
+}
+
+/** The raw-pixel baseline: the linear probe on flattened, normalised pixels. */
+export interface PixelBaseline {
+  readonly dim: number;
+  readonly weightDecay: number;
+  readonly valTop1: number;
+  readonly testTop1: number;
+  readonly test: ClassificationMetrics;
+  readonly seconds: number;
+}
+
+/** What {@link probeSweep} returns (JSON-serialisable). */
+export interface ProbeSweepResult {
+  /** Cells in the order attention → layer → pooling. */
+  readonly cells: ProbeSweepCell[];
+  /** The cell with the highest held-out top-1 (ties: the first in `cells`). */
+  readonly best: ProbeSweepCell;
+  readonly pixels: PixelBaseline | null;
+  readonly numClasses: number;
+  readonly trainSize: number;
+  readonly testSize: number;
+  /** Wall-clock seconds: feature extraction (all modes, train + test), probing the cells, the pixel baseline. */
+  readonly seconds: { readonly extraction: number; readonly probes: number; readonly pixels: number; readonly total: number };
+}
+
+/** Options of {@link probeSweep}. */
+export interface ProbeSweepOptions {
+  readonly train: ImageSource;
+  readonly test: ImageSource;
+  /** Number of classes (default: largest label in train or test + 1). */
+  readonly numClasses?: number;
+  /** Layers to probe (default all: 0 … numLayers − 1). */
+  readonly layers?: readonly number[];
+  /** Poolings (default mean, last, concat). */
+  readonly poolings?: readonly Pooling[];
+  /** Readout attentions (default causal, full). */
+  readonly attentions?: readonly ReadoutAttention[];
+  /** Linear-probe settings (see {@link LinearProbeConfig}). */
+  readonly probe?: Partial<LinearProbeConfig>;
+  /** Images per backbone pass (default 64). */
+  readonly batchSize?: number;
+  /** Pixel normalisation for the backbone and the pixel baseline (default `minus-one-one`). */
+  readonly scale?: PixelScale;
+  /** Also probe raw pixels (default true). */
+  readonly pixelBaseline?: boolean;
+  /** Progress messages (one line each). */
+  readonly onProgress?: (message: string) => void;
+}
+
+const now = (): number => performance.now() / 1000;
+
+/**
+ * Flattened, normalised pixels of every image, `[N, H·W·C]`.
+ */
+export function pixelFeatures(source: ImageSource, scale: PixelScale = 'minus-one-one'): FeatureMatrix {
+  const per = source.height * source.width * source.channels;
+  const bytes = readPixels(source, Int32Array.from({ length: source.size }, (_, i) => i));
+  const out = new Float32Array(bytes.length);
+  if (scale === 'minus-one-one') for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]! / 127.5 - 1;
+  else if (scale === 'unit') for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]! / 255;
+  else {
+    const c = source.channels;
+    for (let i = 0; i < bytes.length; i++) out[i] = (bytes[i]! / 255 - scale.mean[i % c]!) / scale.std[i % c]!;
+  }
+  return featureMatrix(out, source.size, per, 'pixelFeatures');
+}
+
+/**
+ * Probes every cached readout present in both caches (same layer, pooling, attention).
+ *
+ * @returns one cell per readout, in the caches' order
+ */
+export function probeCachedFeatures(
+  train: FeatureCache,
+  trainLabels: Int32Array,
+  test: FeatureCache,
+  testLabels: Int32Array,
+  numClasses: number,
+  probe: Partial<LinearProbeConfig> = {},
+  onCell?: (cell: ProbeSweepCell) => void,
+): ProbeSweepCell[] {
+  const cells: ProbeSweepCell[] = [];
+  for (const e of train.entries) {
+    const t0 = now();
+    const testEntry = test.get(e.layer, e.pooling, e.attention);
+    const r = linearProbe({ features: e.features, labels: trainLabels }, { features: testEntry.features, labels: testLabels }, numClasses, probe);
+    const cell: ProbeSweepCell = {
+      layer: e.layer,
+      pooling: e.pooling,
+      attention: e.attention,
+      dim: e.features.dim,
+      weightDecay: r.weightDecay,
+      valTop1: r.valTop1,
+      testTop1: r.test.top1,
+      test: r.test,
+      seconds: now() - t0,
+    };
+    cells.push(cell);
+    onCell?.(cell);
+  }
+  return cells;
+}
+
+/**
+ * Runs the sweep: for each readout attention, extracts all requested layers of train and test once (one backbone
+ * pass per batch), caches every pooling, probes every cell, frees the cache; then probes raw pixels.
+ */
+export async function probeSweep(extractor: FeatureExtractor, opts: ProbeSweepOptions): Promise<ProbeSweepResult> {
+  const where = 'probeSweep';
+  const t0 = now();
+  const trainLabels = readLabels(opts.train, `${where} (train)`);
+  const testLabels = readLabels(opts.test, `${where} (test)`);
+  let maxLabel = 0;
+  for (const y of trainLabels) maxLabel = Math.max(maxLabel, y);
+  for (const y of testLabels) maxLabel = Math.max(maxLabel, y);
+  const numClasses = opts.numClasses ?? maxLabel + 1;
+  const layers = opts.layers ?? Array.from({ length: extractor.numLayers }, (_, i) => i);
+  const poolings = opts.poolings ?? POOLINGS;
+  const attentions = opts.attentions ?? (['causal', 'full'] as const);
+  if (attentions.length === 0 || poolings.length === 0 || layers.length === 0) {
+    throw new Error(`${where}: layers, poolings and attentions must each name at least one value.`);
+  }
+  const log = opts.onProgress ?? ((): void => undefined);
+  const cells: ProbeSweepCell[] = [];
+  let extraction = 0;
+  let probes = 0;
+  for (const attention of attentions) {
+    const e0 = now();
+    const common = { layers, poolings, attentions: [attention], ...(opts.batchSize ? { batchSize: opts.batchSize } : {}), ...(opts.scale ? { scale: opts.scale } : {}) };
+    const trainCache = await extractFeatures(extractor, opts.train, common);
+    const testCache = await extractFeatures(extractor, opts.test, common);
+    extraction += now() - e0;
+    log(`${where}: extracted ${attention}-attention features of ${layers.length} layer(s) in ${(now() - e0).toFixed(1)} s`);
+    const p0 = now();
+    cells.push(
+      ...probeCachedFeatures(trainCache, trainLabels, testCache, testLabels, numClasses, opts.probe, (c) =>
+        log(`${where}: layer ${c.layer} ${c.pooling} ${c.attention}: val ${(100 * c.valTop1).toFixed(2)} %, test ${(100 * c.testTop1).toFixed(2)} % (${c.seconds.toFixed(1)} s)`),
+      ),
+    );
+    probes += now() - p0;
+  }
+  let pixels: PixelBaseline | null = null;
+  const x0 = now();
+  if (opts.pixelBaseline ?? true) {
+    const r = linearProbe(
+      { features: pixelFeatures(opts.train, opts.scale), labels: trainLabels },
+      { features: pixelFeatures(opts.test, opts.scale), labels: testLabels },
+      numClasses,
+      opts.probe,
+    );
+    pixels = {
+      dim: r.classifier.dim,
+      weightDecay: r.weightDecay,
+      valTop1: r.valTop1,
+      testTop1: r.test.top1,
+      test: r.test,
+      seconds: now() - x0,
+    };
+    log(`${where}: raw pixels: val ${(100 * r.valTop1).toFixed(2)} %, test ${(100 * r.test.top1).toFixed(2)} %`);
+  }
+  const pixelSeconds = now() - x0;
+  const best = cells.reduce((b, c) => (c.valTop1 > b.valTop1 ? c : b));
+  return {
+    cells,
+    best,
+    pixels,
+    numClasses,
+    trainSize: opts.train.size,
+    testSize: opts.test.size,
+    seconds: { extraction, probes, pixels: pixelSeconds, total: now() - t0 },
+  };
+}
+
+/** The sweep as a Markdown table (one row per cell, the best cell marked, the pixel baseline last). */
+export function formatProbeSweep(result: ProbeSweepResult): string {
+  const pct = (x: number): string => (100 * x).toFixed(2);
+  const lines = ['| layer | pooling | attention | dim | weight decay | val top-1 % | test top-1 % |', '|---:|---|---|---:|---:|---:|---:|'];
+  for (const c of result.cells) {
+    const mark = c === result.best ? ' **best (val)**' : '';
+    lines.push(`| ${c.layer} | ${c.pooling} | ${c.attention} | ${c.dim} | ${c.weightDecay} | ${pct(c.valTop1)} | ${pct(c.testTop1)}${mark} |`);
+  }
+  if (result.pixels) {
+    const p = result.pixels;
+    lines.push(`| pixels | — | — | ${p.dim} | ${p.weightDecay} | ${pct(p.valTop1)} | ${pct(p.testTop1)} |`);
+  }
+  return lines.join('\n');
+}
