@@ -138,7 +138,7 @@ function lineChart(id: string, title: string, datasets: ChartDataset<'line'>[], 
   const logY = extra.logToggle === true && isLogByDefault(datasets);
   // The x axis ends where the data ends (Chart.js would round it up to a "nice" number).
   const xs = datasets.flatMap((d) => (d.data as Point[]).map((p) => p.x));
-  const options = lineOptions(xTitle, yTitle, datasets.length > 1, logY, { min: Math.min(...xs), max: Math.max(...xs) });
+  const options = lineOptions(xTitle, yTitle, datasets.length > 1, logY, xs.length > 0 ? { min: Math.min(...xs), max: Math.max(...xs) } : {});
   return { id, title, ...extra, config: { type: 'line', data: { datasets }, options } as ChartConfiguration };
 }
 
@@ -316,8 +316,10 @@ function probeChart(run: RunData): ReportChart | undefined {
   const refAcc = run.reference?.probe?.testAccuracy;
   if (refAcc !== undefined) datasets.push(flat(`reference best ${formatPercent(refAcc)}`, refAcc, REFERENCE_COLOUR));
   // Accuracies differ in the second digit: start the axis just below the smallest value, not at 0.
-  const lo = Math.max(0, Math.floor((Math.min(...values) - 0.02) * 20) / 20);
-  const hi = Math.min(1, Math.ceil((Math.max(...values) + 0.01) * 20) / 20);
+  const range =
+    values.length > 0
+      ? { min: Math.max(0, Math.floor((Math.min(...values) - 0.02) * 20) / 20), max: Math.min(1, Math.ceil((Math.max(...values) + 0.01) * 20) / 20) }
+      : { min: 0, max: 1 };
   const caption = best
     ? `test accuracy of a linear probe per layer; outlined: best on validation (layer ${best.layer}, ${cellKey(best)}, ${formatPercent(best.testAccuracy)} test)`
     : 'test accuracy of a linear probe per layer';
@@ -328,7 +330,7 @@ function probeChart(run: RunData): ReportChart | undefined {
     config: {
       type: 'bar',
       data: { labels, datasets },
-      options: barOptions('readout layer', 'test accuracy', true, { min: lo, max: hi }),
+      options: barOptions('readout layer', 'test accuracy', true, range),
     } as ChartConfiguration,
   };
 }

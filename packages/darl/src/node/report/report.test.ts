@@ -203,6 +203,26 @@ describe('charts', () => {
     expect(charts.lossByNoise!.caption).toBe('mean diffusion loss per \u03b3 bin at step 300 (40\u201349 patches per bin)');
   });
 
+  it('a long run is thinned in the page; sweeps without accuracies and empty bins still give finite axes', async () => {
+    const dir = join(root, 'long');
+    await mkdir(dir);
+    const lines = Array.from({ length: 20_000 }, (_, i) =>
+      JSON.stringify({ step: i + 1, loss: 1 / (i + 1), lr: 1e-3, lossByNoise: i % 1000 === 0 ? [{ lo: 0, hi: 1, loss: null, count: 0 }] : undefined }),
+    );
+    await writeFile(join(dir, 'metrics.jsonl'), lines.join('\n'));
+    await writeFile(join(dir, 'probe.json'), JSON.stringify({ sweep: [{ layer: 1, pooling: 'mean', attention: 'causal' }] }));
+    const html = renderReport(await readRunData(dir));
+    const charts = chartJson(html);
+    const loss = charts.loss!.data.datasets;
+    expect(loss[0]!.data.length).toBeLessThanOrEqual(4000);
+    expect(loss[0]!.data[0]).toEqual({ x: 1, y: 1 }); // the maximum of the first bucket survives
+    expect(html.length).toBeLessThan(1_000_000);
+    const scales = (id: string) => (charts[id] as unknown as { options: { scales: Record<string, { min?: number; max?: number }> } }).options.scales;
+    expect(scales('probe').y).toMatchObject({ min: 0, max: 1 });
+    expect(scales('loss-by-noise-over-time').x!.min).toBeUndefined();
+    expect(pageText(html)).not.toMatch(/Infinity|NaN/);
+  });
+
   it('thinSeries keeps every extreme and at most max points; smoothSeries of a line is the line', () => {
     const pts = Array.from({ length: 10_000 }, (_, i) => ({ x: i, y: i === 1234 ? 100 : i === 7777 ? -50 : Math.sin(i) }));
     const thin = thinSeries(pts, 1000);
