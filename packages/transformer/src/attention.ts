@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertShape, Rng } from '@darl/tensor-backend';
 import { headDim, type TransformerConfig } from './config.js';
 import { causalMask } from './causal-mask.js';
-import { initWeight } from './init.js';
+import { initWeight, toVariable } from './init.js';
 import { linear2d } from './linear.js';
 import { rope, type RopeTables } from './rope.js';
 
@@ -19,7 +19,7 @@ import { rope, type RopeTables } from './rope.js';
  * Attention parameters: `wqkv float32 [D, 3D]` (output channels `[q | k | v]`, each `[H, dh]` head-major),
  * `bqkv [3D]`, `wo [D, D]`, `bo [D]`.
  */
-export interface AttentionParams<T extends tf.Tensor = tf.Variable> {
+export type AttentionParams<T extends tf.Tensor = tf.Variable> = {
   readonly wqkv: T;
   readonly bqkv: T;
   readonly wo: T;
@@ -40,10 +40,10 @@ export function initAttention(config: TransformerConfig, opts: { seed: number | 
   const rng = typeof opts.seed === 'number' ? new Rng(opts.seed) : opts.seed;
   const D = config.width;
   return {
-    wqkv: tf.variable(initWeight(D, 3 * D, config.init, rng), true),
-    bqkv: tf.variable(tf.zeros([3 * D]), true),
-    wo: tf.variable(initWeight(D, D, config.init, rng), true),
-    bo: tf.variable(tf.zeros([D]), true),
+    wqkv: toVariable(initWeight(D, 3 * D, config.init, rng)),
+    bqkv: toVariable(tf.zeros([3 * D])),
+    wo: toVariable(initWeight(D, D, config.init, rng)),
+    bo: toVariable(tf.zeros([D])),
   };
 }
 

@@ -14,7 +14,7 @@ import { initMlp, mlp2d, type MlpParams } from './mlp.js';
 import type { RopeTables } from './rope.js';
 
 /** Parameters of one block; paths `norm1/gamma`, `attn/wqkv`, `mlp/w1`, … */
-export interface BlockParams<T extends tf.Tensor = tf.Variable> {
+export type BlockParams<T extends tf.Tensor = tf.Variable> = {
   readonly norm1: LayerNormParams<T>;
   readonly attn: AttentionParams<T>;
   readonly norm2: LayerNormParams<T>;

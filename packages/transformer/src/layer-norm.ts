@@ -5,16 +5,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertShape } from '@darl/tensor-backend';
+import { toVariable } from './init.js';
 
 /** LayerNorm parameters: `gamma float32 [D]` (init 1), `beta float32 [D]` (init 0). */
-export interface LayerNormParams<T extends tf.Tensor = tf.Variable> {
+export type LayerNormParams<T extends tf.Tensor = tf.Variable> = {
   readonly gamma: T;
   readonly beta: T;
 }
 
 /** Creates LayerNorm variables for width `width`: gamma 1, beta 0. */
 export function initLayerNorm(width: number): LayerNormParams {
-  return { gamma: tf.variable(tf.ones([width]), true), beta: tf.variable(tf.zeros([width]), true) };
+  return { gamma: toVariable(tf.ones([width])), beta: toVariable(tf.zeros([width])) };
 }
 
 /** Internal LayerNorm without shape checks. */

@@ -7,10 +7,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertShape, Rng } from '@darl/tensor-backend';
 import type { TransformerInit } from './config.js';
-import { initWeight } from './init.js';
+import { initWeight, toVariable } from './init.js';
 
 /** Parameters of a Linear layer: `w float32 [in, out]`, `b float32 [out]`. */
-export interface LinearParams<T extends tf.Tensor = tf.Variable> {
+export type LinearParams<T extends tf.Tensor = tf.Variable> = {
   readonly w: T;
   readonly b: T;
 }
@@ -28,7 +28,7 @@ export function initLinear(
 ): LinearParams {
   const rng = typeof opts.seed === 'number' ? new Rng(opts.seed) : opts.seed;
   const w = initWeight(inDim, outDim, opts.init ?? 'trunc-normal', rng);
-  return { w: tf.variable(w, true, undefined, 'float32'), b: tf.variable(tf.zeros([outDim]), true) };
+  return { w: toVariable(w), b: toVariable(tf.zeros([outDim])) };
 }
 
 /** `x [N, in] · w [in, out] + b [out]` for a 2-D `x`; internal, no shape checks. */

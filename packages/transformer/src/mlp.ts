@@ -7,11 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertShape, Rng } from '@darl/tensor-backend';
 import { mlpWidth, type TransformerConfig } from './config.js';
 import { gelu } from './gelu.js';
-import { initWeight } from './init.js';
+import { initWeight, toVariable } from './init.js';
 import { linear2d } from './linear.js';
 
 /** MLP parameters: `w1 float32 [D, F]`, `b1 [F]`, `w2 [F, D]`, `b2 [D]`. */
-export interface MlpParams<T extends tf.Tensor = tf.Variable> {
+export type MlpParams<T extends tf.Tensor = tf.Variable> = {
   readonly w1: T;
   readonly b1: T;
   readonly w2: T;
@@ -24,10 +24,10 @@ export function initMlp(config: TransformerConfig, opts: { seed: number | Rng })
   const D = config.width;
   const F = mlpWidth(config);
   return {
-    w1: tf.variable(initWeight(D, F, config.init, rng), true),
-    b1: tf.variable(tf.zeros([F]), true),
-    w2: tf.variable(initWeight(F, D, config.init, rng), true),
-    b2: tf.variable(tf.zeros([D]), true),
+    w1: toVariable(initWeight(D, F, config.init, rng)),
+    b1: toVariable(tf.zeros([F])),
+    w2: toVariable(initWeight(F, D, config.init, rng)),
+    b2: toVariable(tf.zeros([D])),
   };
 }
 

@@ -11,7 +11,7 @@ import type { AttentionMode } from './attention.js';
 import { block, initBlock, type BlockParams } from './block.js';
 import { causalMask } from './causal-mask.js';
 import { dropPathRate } from './drop-path.js';
-import { initWeight } from './init.js';
+import { initWeight, toVariable } from './init.js';
 import type { KVCache } from './kv-cache.js';
 import { initLayerNorm, layerNorm, type LayerNormParams } from './layer-norm.js';
 import { assertPositions, type TokenPositions } from './positions.js';
@@ -23,7 +23,7 @@ import { sincos2dTable } from './sincos-position.js';
  * `blocks/0/attn/wo`, `blocks/0/attn/bo`, `blocks/0/norm2/…`, `blocks/0/mlp/w1|b1|w2|b2`, `norm/gamma|beta`, and
  * `pos` (`[maxTokens, D]`) for learned positions.
  */
-export interface TransformerParams<T extends tf.Tensor = tf.Variable> {
+export type TransformerParams<T extends tf.Tensor = tf.Variable> = {
   readonly blocks: readonly BlockParams<T>[];
   readonly norm: LayerNormParams<T>;
   readonly pos?: T;
@@ -44,7 +44,7 @@ export function initTransformer(config: TransformerConfig, opts: { seed: number 
     norm: initLayerNorm(config.width),
   };
   if (config.position === 'learned') {
-    params.pos = tf.variable(initWeight(config.maxTokens, config.width, 'trunc-normal', rng.fork('pos')), true);
+    params.pos = toVariable(initWeight(config.maxTokens, config.width, 'trunc-normal', rng.fork('pos')));
   }
   return params;
 }
