@@ -30,3 +30,17 @@ export {
   type StepLrOptions,
 } from './optim/lr-schedules.js';
 export { Ema } from './optim/ema.js';
+export { encodeSafetensors, type SafetensorsInput } from './safetensors/encode-safetensors.js';
+export { decodeSafetensors, type DecodedSafetensors } from './safetensors/decode-safetensors.js';
+export { toTfTensor } from './safetensors/to-tf-tensor.js';
+export { SafetensorsError, type SafetensorsDtype, type SafetensorsEntry, type SafetensorsData } from './safetensors/format.js';
+export {
+  float32ToFloat16Bits,
+  float16BitsToFloat32,
+  float32ToBfloat16Bits,
+  bfloat16BitsToFloat32,
+  float32ArrayToFloat16Bits,
+  float16BitsToFloat32Array,
+  float32ArrayToBfloat16Bits,
+  bfloat16BitsToFloat32Array,
+} from './safetensors/half-precision.js';

@@ -1,0 +1,39 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useBackend } from '../backend.js';
+import { loadSafetensors, saveSafetensors } from './index.js';
+
+describe('saveSafetensors / loadSafetensors', () => {
+  let dir: string;
+  beforeEach(async () => {
+    await useBackend('cpu');
+    dir = await mkdtemp(join(tmpdir(), 'darl-st-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('round-trips tensors and metadata through a file', async () => {
+    const path = join(dir, 'params.safetensors');
+    const w = tf.tensor2d([[1, 2], [3, 4.5]]);
+    await saveSafetensors(path, { 'blocks/0/w': w, steps: { dtype: 'I64', shape: [1], data: BigInt64Array.of(123n) } }, { step: '7' });
+    w.dispose();
+    const { tensors, metadata } = await loadSafetensors(path);
+    expect(metadata).toEqual({ step: '7' });
+    expect(tensors['blocks/0/w']).toEqual({ dtype: 'F32', shape: [2, 2], data: Float32Array.of(1, 2, 3, 4.5) });
+    expect(Array.from(tensors.steps!.data as BigInt64Array)).toEqual([123n]);
+    expect(await readdir(dir)).toEqual(['params.safetensors']);
+  });
+
+  it('names the path for a missing file and for a corrupt one', async () => {
+    const missing = join(dir, 'nope.safetensors');
+    await expect(loadSafetensors(missing)).rejects.toThrow(`loadSafetensors: cannot read "${missing}" (no such file)`);
+    const bad = join(dir, 'bad.safetensors');
+    await writeFile(bad, Uint8Array.of(1, 2, 3));
+    await expect(loadSafetensors(bad)).rejects.toThrow(`safetensors file "${bad}": it is 3 bytes long`);
+    await expect(loadSafetensors(dir)).rejects.toThrow(/\(it is a directory\)/);
+  });
+});
