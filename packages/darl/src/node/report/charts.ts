@@ -114,7 +114,8 @@ function lineOptions(xTitle: string, yTitle: string, legend: boolean, logY = fal
     interaction: { mode: 'nearest', axis: 'x', intersect: false },
     plugins: { legend: { display: legend, labels: { boxWidth: 12, boxHeight: 2 } } },
     scales: {
-      x: { type: 'linear', title: axisTitle(xTitle), ...xRange },
+      // Steps and epochs are integers: integer tick steps.
+      x: { type: 'linear', title: axisTitle(xTitle), ticks: { precision: 0 }, ...xRange },
       y: { type: logY ? 'logarithmic' : 'linear', title: axisTitle(yTitle) },
     },
   };
