@@ -3,6 +3,8 @@ import { describe, it, expect } from 'vitest';
 import { describeBackends, expectAllClose, expectNoLeak } from '@darl/tensor-backend/testing';
 import { datasetMeanStd, denormPix, normPixTargets, pixelsToTensor } from './normalize.js';
 import { arrayDataset } from './array-dataset.js';
+import { patchify } from './patchify.js';
+import { pixelsToPatches } from './pixels-to-patches.js';
 import { golden } from '../test/golden.js';
 
 describeBackends('pixelsToTensor', (ctx) => {
@@ -79,5 +81,30 @@ describe('datasetMeanStd', () => {
     expect(std[0]).toBeCloseTo(0.5, 12);
     expect(mean[1]).toBeCloseTo(0.6, 12);
     expect(std[1]).toBeCloseTo(0.4, 12);
+  });
+});
+
+describeBackends('pixelsToPatches', () => {
+  it('equals patchify(pixelsToTensor(...)) exactly for several shapes and scales', () => {
+    const cases = [
+      { shape: [3, 28, 28, 1] as const, p: 4, scale: 'minus-one-one' as const },
+      { shape: [2, 8, 12, 3] as const, p: 2, scale: { mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.3] } },
+      { shape: [1, 6, 6, 4] as const, p: 3, scale: 'unit' as const },
+    ];
+    for (const c of cases) {
+      const n = c.shape.reduce<number>((a, b) => a * b, 1);
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 97 + 13) % 256);
+      const fused = pixelsToPatches(bytes, c.shape, c.p, { scale: c.scale });
+      const images = pixelsToTensor(bytes, c.shape, { scale: c.scale });
+      const reference = patchify(images, c.p);
+      expect(fused.shape).toEqual(reference.shape);
+      expectAllClose(fused, reference, 0, 0, `pixelsToPatches ${c.shape.join('x')}`);
+      tf.dispose([fused, images, reference]);
+    }
+    expect(() => pixelsToPatches(new Uint8Array(784), [1, 28, 28, 1], 5, { scale: 'unit' })).toThrow(/dividing the image height and width, got 5 for a 28×28 image/);
+  });
+
+  it('does not leak tensors', async () => {
+    await expectNoLeak(() => pixelsToPatches(new Uint8Array(2 * 16), [2, 4, 4, 1], 2, { scale: 'unit' }), 'pixelsToPatches');
   });
 });
