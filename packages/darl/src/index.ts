@@ -1,1 +1,44 @@
-export {};
+/**
+ * `darl`: the DARL model — configuration, composition from a backbone and a head, training loss, features,
+ * generation — and its trainer. Browser-safe; file I/O and the CLI live in `darl/node`.
+ *
+ * @module
+ */
+export {
+  darlConfigSchema,
+  trainConfigSchema,
+  runConfigSchema,
+  type DarlConfig,
+  type DarlConfigInput,
+  type TrainConfig,
+  type TrainConfigInput,
+  type RunConfig,
+  type RunConfigInput,
+  type NoiseLevelConfig,
+  type PatchOrderConfig,
+} from './config/schema.js';
+export { RUN_PRESETS, type RunPresetName } from './config/presets.js';
+export { ConfigError, parseConfig, applyOverrides, explainIssues } from './config/validate.js';
+export {
+  buildDarl,
+  initDarlParams,
+  darlLoss,
+  toPatchSequence,
+  inputTokens,
+  patchOrderFor,
+  backboneConfigFor,
+  paramTree,
+  type DarlModel,
+  type DarlParams,
+  type DarlLoss,
+  type BuildDarlOptions,
+} from './model/darl-model.js';
+export { transformerBackbone, type DarlBackbone, type BackboneApplyOptions } from './model/backbone.js';
+export type { DarlHead, HeadLoss, HeadSampleOptions } from './model/head.js';
+export { mseHead, type MseHeadParams } from './model/mse-head.js';
+export { diffusionHead, diffusionHeadConfig } from './model/diffusion-head.js';
+export { extractFeatures, extractTokenFeatures, poolTokens, type Pooling, type TokenFeatureOptions } from './model/features.js';
+export { darlFeatureExtractor } from './model/feature-extractor.js';
+export { generate, type GenerateOptions } from './model/generate.js';
+export { DarlTrainer, NonFiniteLossError, type StepResult } from './train/trainer.js';
+export { lossByNoiseLevel, lossByPatchRow, type NoiseBin } from './train/step-metrics.js';

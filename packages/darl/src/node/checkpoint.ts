@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { flattenTree, type RngState, type TensorTree } from '@darl/tensor-backend';
+import { flattenTree, toTfTensor, type RngState, type TensorTree } from '@darl/tensor-backend';
 import { loadSafetensors, saveSafetensors, writeFileAtomic } from '@darl/tensor-backend/node';
 import type { StreamCursor } from '@darl/patch-data';
 import { runConfigSchema, type RunConfig } from '../config/schema.js';
@@ -109,9 +109,7 @@ function loadTensors(path: string, step: number): Promise<Record<string, tf.Tens
       );
     }
     const out: Record<string, tf.Tensor> = {};
-    for (const [name, entry] of Object.entries(tensors)) {
-      out[name] = tf.tensor(entry.data as Float32Array, entry.shape, entry.dtype === 'I32' ? 'int32' : 'float32');
-    }
+    for (const [name, entry] of Object.entries(tensors)) out[name] = toTfTensor(entry, `${path}: ${name}`);
     return out;
   });
 }

@@ -1,1 +1,26 @@
-export {};
+/**
+ * `darl/node`: file and process I/O — pretraining runs with checkpoints and resume, loading runs, sample grids,
+ * run reports, and the CLI entry point.
+ *
+ * @module
+ */
+export { pretrain, evaluateLoss, fitImageToData, RunError, type PretrainOptions, type PretrainResult } from './pretrain.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  readRunConfig,
+  writeRunConfig,
+  assignParams,
+  CheckpointError,
+  RUN_FORMAT,
+  type RunState,
+  type LoadedCheckpoint,
+} from './checkpoint.js';
+export { loadRun, type LoadedRun } from './load-run.js';
+export { writeSampleGrids } from './samples.js';
+export { encodeImageGrid, type ImageGridOptions } from './image-grid.js';
+export { subsetDataset } from './subset.js';
+export { runtimeVersions } from './versions.js';
+export { runCli, type CliIO } from './cli/program.js';
+export { composeRunConfig, type ConfigSources } from './cli/compose-config.js';
+export { writeReport } from './report/index.js';

@@ -14,7 +14,7 @@ import { disposeTree, Rng, type BackendInfo } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { runConfigSchema, type RunConfig, type RunConfigInput } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
-import { buildDarl, darlLoss, initDarlParams, paramTree, type DarlModel, type DarlParams } from '../model/darl-model.js';
+import { buildDarl, darlLoss, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
 import { DarlTrainer, NonFiniteLossError, type StepResult } from '../train/trainer.js';
 import { assignParams, loadCheckpoint, readRunConfig, RUN_FORMAT, saveCheckpoint, writeRunConfig, type RunState } from './checkpoint.js';
 import { createProgress } from './progress.js';
@@ -37,6 +37,10 @@ export interface PretrainOptions {
   readonly progress?: 'auto' | 'bar' | 'lines' | 'none';
   /** Stop after this many total steps (checkpointing there) although the schedule runs to `train.steps`. */
   readonly stopAt?: number;
+  /** Swap the backbone or the head (pass the same parts again when resuming). */
+  readonly parts?: BuildDarlOptions<unknown, unknown>;
+  /** Datasets given directly (programmatic use); `data` then only names them in state.json. */
+  readonly datasets?: { readonly train: ImageDataset; readonly test?: ImageDataset };
   /** Hands each step's result to the caller (tests, notebooks). */
   readonly onStep?: (r: StepResult) => void;
 }
@@ -138,14 +142,14 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     }
     dataSpec = opts.data ?? 'mnist';
   }
-  const train = await openDataset(dataSpec, { split: 'train' });
+  const train = opts.datasets?.train ?? (await openDataset(dataSpec, { split: 'train' }));
   if (!resumeFrom) run = parseConfig(runConfigSchema, fitImageToData(opts.run ?? {}, train), 'run config');
   run = run!;
   const t = run.train;
   if (t.batchSize % t.accumulate !== 0) {
     throw new RunError(`train.batchSize (${t.batchSize}) must be divisible by train.accumulate (${t.accumulate}): each step uses accumulate micro-batches of batchSize / accumulate images.`);
   }
-  const model = buildDarl(run.model);
+  const model = buildDarl(run.model, opts.parts ?? {});
   const params = initDarlParams(model, { seed: t.seed });
   if (resumeFrom) {
     assignParams(paramTree(params), resumeFrom.model, join(out, 'model.safetensors'));
@@ -261,7 +265,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     let evalLoss: number | null = null;
     if (finished) {
       if (t.evalImages > 0) {
-        const test = await openDataset(dataSpec, { split: 'test' }).catch(() => null);
+        const test = opts.datasets ? (opts.datasets.test ?? null) : await openDataset(dataSpec, { split: 'test' }).catch(() => null);
         if (test) {
           evalLoss = evaluateLoss(model, params, test, t.evalImages, t.seed);
           await appendFile(metricsPath, `${JSON.stringify({ event: 'eval', step: trainer.step, evalLoss })}\n`);

@@ -1,0 +1,76 @@
+/**
+ * Composing a run configuration from its sources, in order: a named preset, a JSON config file, `--set key=value`
+ * overrides, then dedicated flags (`--seed`). Unknown keys anywhere are rejected with the closest valid name.
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { RUN_PRESETS } from '../../config/presets.js';
+import { runConfigSchema, type RunConfigInput } from '../../config/schema.js';
+import { applyOverrides, ConfigError, explainIssues } from '../../config/validate.js';
+import { closest } from 'fastest-levenshtein';
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Recursively merges `over` into `base` (objects merge, everything else replaces). */
+export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  }
+  return out;
+}
+
+/** Reads a JSON config file with errors that name the file and the problem. */
+export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`config file ${path}`, [`cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}. Check the path.`]);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path}`, [`is not valid JSON: ${(err as Error).message}.`]);
+  }
+  if (!isPlainObject(value)) throw new ConfigError(`config file ${path}`, ['must hold a JSON object like {"model": {...}, "train": {...}}.']);
+  return value;
+}
+
+/** Sources of a run configuration. */
+export interface ConfigSources {
+  readonly preset?: string;
+  readonly configFile?: string;
+  readonly set?: readonly string[];
+  readonly seed?: number;
+}
+
+/**
+ * Builds the run configuration input (not yet defaulted: the data's image shape is filled in later) and validates
+ * it, so mistakes are reported before any data is loaded.
+ */
+export async function composeRunConfig(sources: ConfigSources): Promise<RunConfigInput> {
+  let merged: Record<string, unknown> = {};
+  if (sources.preset !== undefined) {
+    const names = Object.keys(RUN_PRESETS);
+    if (!(sources.preset in RUN_PRESETS)) {
+      throw new ConfigError('--preset', [`"${sources.preset}" is not a preset. Did you mean "${closest(sources.preset, names)}"? Presets: ${names.join(', ')}.`]);
+    }
+    merged = structuredClone(RUN_PRESETS[sources.preset as keyof typeof RUN_PRESETS]) as Record<string, unknown>;
+  }
+  if (sources.configFile) merged = deepMerge(merged, await readConfigFile(sources.configFile));
+  if (sources.set?.length) merged = applyOverrides(merged, sources.set);
+  if (sources.seed !== undefined) merged = deepMerge(merged, { train: { seed: sources.seed } });
+  const check = runConfigSchema.safeParse(merged);
+  if (!check.success) {
+    const where = [sources.configFile && `config file ${sources.configFile}`, sources.set?.length && '--set', sources.preset && `preset ${sources.preset}`]
+      .filter(Boolean)
+      .join(' + ');
+    throw new ConfigError(where || 'configuration', explainIssues(runConfigSchema, merged, check.error.issues));
+  }
+  return merged as RunConfigInput;
+}

@@ -1,0 +1,66 @@
+/**
+ * `darl probe`.
+ *
+ * @module
+ */
+import { join } from 'node:path';
+import { formatProbeSweep, type Pooling, type ReadoutAttention } from '@darl/eval';
+import { probeRun } from '../probe-run.js';
+import { RunError } from '../pretrain.js';
+import { selectBackend, type CliIO } from './program.js';
+
+export interface ProbeCommandOptions {
+  readonly run: string;
+  readonly data?: string;
+  readonly backend: string;
+  readonly layers?: string;
+  readonly pooling: string;
+  readonly attention: string;
+  readonly maxTrain?: number;
+  readonly maxTest?: number;
+  readonly probeSteps?: number;
+  readonly knn?: boolean;
+  readonly ema: boolean;
+  readonly seed: number;
+  readonly json?: boolean;
+}
+
+function parseList<T extends string>(flag: string, raw: string, allowed: readonly T[]): T[] {
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const i of items) if (!allowed.includes(i as T)) throw new RunError(`${flag}: "${i}" is not one of ${allowed.join(', ')}.`);
+  if (!items.length) throw new RunError(`${flag}: give at least one of ${allowed.join(', ')}.`);
+  return items as T[];
+}
+
+export async function runProbeCommand(opts: ProbeCommandOptions, io: CliIO): Promise<void> {
+  const poolings = parseList<Pooling>('--pooling', opts.pooling, ['mean', 'last', 'concat']);
+  const attentions = parseList<ReadoutAttention>('--attention', opts.attention, ['causal', 'full']);
+  const layers = opts.layers?.split(',').map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isInteger(n) || n < 0) throw new RunError(`--layers: "${s}" is not a layer number.`);
+    return n;
+  });
+  const backend = await selectBackend(opts.backend);
+  const { result, json, report } = await probeRun({
+    run: opts.run,
+    ...(opts.data ? { data: opts.data } : {}),
+    ...(layers ? { layers } : {}),
+    poolings,
+    attentions,
+    ...(opts.maxTrain ? { maxTrain: opts.maxTrain } : {}),
+    ...(opts.maxTest ? { maxTest: opts.maxTest } : {}),
+    ...(opts.probeSteps ? { probeSteps: opts.probeSteps } : {}),
+    knn: Boolean(opts.knn),
+    ema: opts.ema,
+    seed: opts.seed,
+    backend: backend.name,
+    onProgress: (m) => io.stderr(`darl: ${m}\n`),
+  });
+  if (opts.json) io.stdout(`${JSON.stringify({ command: 'probe', ...json, report })}\n`);
+  else {
+    io.stdout(`${formatProbeSweep(result)}\n`);
+    const knn = json.knn;
+    if (knn) io.stdout(`kNN (k=20) on the best cell: ${(knn.testAccuracy * 100).toFixed(2)} %\n`);
+    io.stderr(`darl: wrote ${join(opts.run, 'probe.json')} and ${report}\n`);
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The `darl` command: pretrain, probe, finetune, sample, info. Each command validates its inputs before any work,
+ * prints progress on stderr, and with `--json` prints its result as one JSON object on stdout.
+ *
+ * @module
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { useBackend, type BackendInfo, type BackendName } from '@darl/tensor-backend';
+import { RUN_PRESETS } from '../../config/presets.js';
+import { reportError } from './errors.js';
+import { runPretrainCommand } from './pretrain-command.js';
+import { runProbeCommand } from './probe-command.js';
+import { runSampleCommand } from './sample-command.js';
+import { runInfoCommand } from './info-command.js';
+
+const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'node', 'node-gpu'] as const;
+
+/** Parses a non-negative integer option value or explains what was expected. */
+export function intOption(name: string, min = 0): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${v}".`);
+    return n;
+  };
+}
+
+/** Parses a number option value. */
+export function numberOption(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}".`);
+    return n;
+  };
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Initialises the backend a command asked for. */
+export async function selectBackend(name: string): Promise<BackendInfo> {
+  return useBackend(name as BackendName | 'auto');
+}
+
+/** Where command output goes (tests replace these). */
+export interface CliIO {
+  stdout(s: string): void;
+  stderr(s: string): void;
+}
+
+const processIO: CliIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+
+function backendOption(): Option {
+  return new Option('--backend <name>', 'tensor backend').choices([...BACKEND_CHOICES]).default('auto');
+}
+
+/** Builds the commander program; actions resolve to an exit code via `done`. */
+export function buildProgram(io: CliIO, done: (code: number) => void): Command {
+  const program = new Command('darl')
+    .description('DARL — Denoising Autoregressive Representation Learning on TensorFlow.js')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)');
+
+  const wrap =
+    <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) =>
+    async (...args: A) => {
+      try {
+        await fn(...args);
+        done(0);
+      } catch (err) {
+        done(reportError(err, io.stderr));
+      }
+    };
+
+  program
+    .command('pretrain')
+    .description('pretrain a DARL model; writes a run directory (config, checkpoints, metrics, samples, report)')
+    .option('--config <file>', 'JSON config file: {"model": {...}, "train": {...}}')
+    .addOption(new Option('--preset <name>', 'start from a named configuration').choices(Object.keys(RUN_PRESETS)))
+    .option('--set <key=value>', 'override one config key, e.g. --set train.steps=500 (repeatable)', collect, [])
+    .option('--data <spec>', "training data: mnist (embedded), idx:DIR, cifar10:DIR, cifar100:DIR, folder:DIR", 'mnist')
+    .addOption(backendOption())
+    .option('--seed <n>', 'random seed (train.seed)', intOption('--seed'))
+    .option('--out <dir>', 'run directory to create')
+    .option('--resume <dir>', 'continue the run in <dir> from its last checkpoint')
+    .option('--stop-at <step>', 'stop (and checkpoint) after this step, although the schedule runs to train.steps', intOption('--stop-at', 1))
+    .addOption(new Option('--progress <mode>', 'progress display on stderr').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
+    .option('--no-report', 'do not write report.html')
+    .option('--json', 'print the result as one JSON object on stdout')
+    .action(wrap((opts) => runPretrainCommand(opts, io)));
+
+  program
+    .command('probe')
+    .description('linear-probe sweep (layers × pooling × attention) with the raw-pixel baseline; writes probe.json')
+    .requiredOption('--run <dir>', 'run directory of a pretrained model')
+    .option('--data <spec>', 'labelled data (default: the data the run was trained on)')
+    .addOption(backendOption())
+    .option('--layers <list>', 'layers to probe, e.g. 2,4 (default: all)')
+    .option('--pooling <list>', 'poolings: mean,last,concat', 'mean,last,concat')
+    .option('--attention <list>', 'readout attention: causal,full', 'causal,full')
+    .option('--max-train <n>', 'use at most n training images', intOption('--max-train', 10))
+    .option('--max-test <n>', 'use at most n test images', intOption('--max-test', 10))
+    .option('--probe-steps <n>', 'AdamW steps of each linear probe (default 300)', intOption('--probe-steps', 1))
+    .option('--knn', 'also report kNN accuracy (k = 20, cosine) for the best cell')
+    .option('--no-ema', 'use the raw weights even when the run kept an EMA')
+    .option('--seed <n>', 'random seed', intOption('--seed'), 0)
+    .option('--json', 'print the result as one JSON object on stdout')
+    .action(wrap((opts) => runProbeCommand(opts, io)));
+
+  program
+    .command('sample')
+    .description('generate images (or complete the first patches of test images) into a PNG grid')
+    .requiredOption('--run <dir>', 'run directory of a pretrained model')
+    .addOption(backendOption())
+    .option('--n <count>', 'number of images', intOption('--n', 1), 16)
+    .option('--steps <n>', 'denoising steps per patch (diffusion)', intOption('--steps', 1))
+    .addOption(new Option('--sampler <name>', 'diffusion sampler').choices(['ddim', 'ddpm']))
+    .option('--temperature <t>', 'noise temperature (diffusion)', numberOption('--temperature'), 1)
+    .option('--prefix <patches>', 'complete test images from their first <patches> patches', intOption('--prefix', 0))
+    .option('--data <spec>', 'images to complete with --prefix (default: the run\'s data, test split)')
+    .option('--no-ema', 'use the raw weights even when the run kept an EMA')
+    .option('--seed <n>', 'random seed', intOption('--seed'), 0)
+    .option('--out <file>', 'PNG file to write (default: <run>/samples/sample-<seed>.png)')
+    .option('--json', 'print the result as one JSON object on stdout')
+    .action(wrap((opts) => runSampleCommand(opts, io)));
+
+  program
+    .command('info')
+    .description('backends available here and the one chosen, with versions')
+    .addOption(backendOption())
+    .option('--json', 'print the result as one JSON object on stdout')
+    .action(wrap((opts) => runInfoCommand(opts, io)));
+
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (without the node and script paths) and resolves to the exit code.
+ */
+export async function runCli(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 2;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit with 0; usage mistakes with 2 (the message was already printed).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    return reportError(err, io.stderr);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * `darl sample`: unconditional samples or prefix completions into a PNG grid.
+ *
+ * @module
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { pixelsToTensor, readImages } from '@darl/patch-data';
+import { openDataset } from '@darl/patch-data/node';
+import { writeFileAtomic } from '@darl/tensor-backend/node';
+import { generate } from '../../model/generate.js';
+import { encodeImageGrid } from '../image-grid.js';
+import { loadRun } from '../load-run.js';
+import { RunError } from '../pretrain.js';
+import { selectBackend, type CliIO } from './program.js';
+
+export interface SampleCommandOptions {
+  readonly run: string;
+  readonly backend: string;
+  readonly n: number;
+  readonly steps?: number;
+  readonly sampler?: 'ddim' | 'ddpm';
+  readonly temperature: number;
+  readonly prefix?: number;
+  readonly data?: string;
+  readonly ema: boolean;
+  readonly seed: number;
+  readonly out?: string;
+  readonly json?: boolean;
+}
+
+export async function runSampleCommand(opts: SampleCommandOptions, io: CliIO): Promise<void> {
+  if (!(opts.temperature >= 0)) throw new RunError(`--temperature must be ≥ 0, got ${opts.temperature}.`);
+  const backend = await selectBackend(opts.backend);
+  const loaded = await loadRun(opts.run, { ema: opts.ema ? 'auto' : false });
+  try {
+    const { model, params } = loaded;
+    const { height, width, channels } = model.config.image;
+    if (opts.prefix !== undefined && opts.prefix > model.length) {
+      throw new RunError(`--prefix ${opts.prefix} exceeds the ${model.length} patches of a ${height}×${width} image with patch size ${model.config.patchSize}.`);
+    }
+    const t0 = performance.now();
+    let grid: { pixels: Float32Array; n: number; columns: number };
+    const common = {
+      ...(opts.steps ? { steps: opts.steps } : {}),
+      ...(opts.sampler ? { sampler: opts.sampler } : {}),
+      temperature: opts.temperature,
+      seed: opts.seed,
+    };
+    if (opts.prefix !== undefined) {
+      const data = await openDataset(opts.data ?? loaded.state.data, { split: 'test' });
+      const n = Math.min(opts.n, data.size);
+      const idx = Int32Array.from({ length: n }, (_, i) => Math.floor((i * data.size) / n));
+      const originals = pixelsToTensor(readImages(data, idx), [n, height, width, channels], { scale: 'minus-one-one' });
+      const completed = generate(model, params, { ...common, prefix: { images: originals, patches: opts.prefix } });
+      const both = tf.tidy(() => tf.reshape(tf.stack([originals, completed], 1), [2 * n, height, width, channels]));
+      grid = { pixels: both.dataSync() as Float32Array, n: 2 * n, columns: 2 };
+      for (const t of [originals, completed, both]) t.dispose();
+    } else {
+      const out = generate(model, params, { ...common, n: opts.n });
+      grid = { pixels: out.dataSync() as Float32Array, n: opts.n, columns: Math.ceil(Math.sqrt(opts.n)) };
+      out.dispose();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const file = opts.out ?? join(opts.run, 'samples', `sample-seed${opts.seed}${opts.prefix !== undefined ? `-prefix${opts.prefix}` : ''}.png`);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFileAtomic(file, encodeImageGrid(grid.pixels, [grid.n, height, width, channels], { columns: grid.columns }));
+    const result = { command: 'sample', file, images: opts.n, prefix: opts.prefix ?? 0, seconds, secondsPerImage: seconds / opts.n, ema: loaded.ema, backend: backend.name };
+    if (opts.json) io.stdout(`${JSON.stringify(result)}\n`);
+    else io.stderr(`darl: wrote ${file} (${opts.n} image(s) in ${seconds.toFixed(2)} s)\n`);
+  } finally {
+    loaded.dispose();
+  }
+}

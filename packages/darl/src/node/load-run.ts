@@ -1,0 +1,53 @@
+/**
+ * Opening a finished (or checkpointed) run for evaluation and sampling: model + parameters, optionally the EMA
+ * weights.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { disposeTree } from '@darl/tensor-backend';
+import type { RunConfig } from '../config/schema.js';
+import { buildDarl, initDarlParams, paramTree, type DarlModel, type DarlParams } from '../model/darl-model.js';
+import { assignParams, CheckpointError, loadCheckpoint, type RunState } from './checkpoint.js';
+import { join } from 'node:path';
+
+/** A run loaded for inference. */
+export interface LoadedRun {
+  readonly dir: string;
+  readonly run: RunConfig;
+  readonly state: RunState;
+  readonly model: DarlModel;
+  readonly params: DarlParams;
+  /** Whether `params` hold the EMA weights. */
+  readonly ema: boolean;
+  dispose(): void;
+}
+
+/**
+ * Loads a run directory's model. With `ema: 'auto'` (default) the EMA weights are used when the run kept them.
+ */
+export async function loadRun(dir: string, opts: { ema?: boolean | 'auto' } = {}): Promise<LoadedRun> {
+  const ckpt = await loadCheckpoint(dir, { optimizer: false });
+  try {
+    const model = buildDarl(ckpt.run.model);
+    const params = initDarlParams(model, { seed: 0 });
+    const hasEma = Object.keys(ckpt.model).some((k) => k.startsWith('ema/'));
+    const useEma = opts.ema === 'auto' || opts.ema === undefined ? hasEma : opts.ema;
+    if (useEma && !hasEma) {
+      disposeTree(paramTree(params));
+      throw new CheckpointError(`${dir} has no EMA weights (train.ema was 0). Drop --ema.`);
+    }
+    assignParams(paramTree(params), ckpt.model, join(dir, 'model.safetensors'), useEma ? 'ema/' : '');
+    return {
+      dir,
+      run: ckpt.run,
+      state: ckpt.state,
+      model,
+      params,
+      ema: useEma,
+      dispose: () => disposeTree(paramTree(params)),
+    };
+  } finally {
+    for (const t of Object.values(ckpt.model)) (t as tf.Tensor).dispose();
+  }
+}

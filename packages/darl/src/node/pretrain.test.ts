@@ -1,0 +1,131 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { disposeTree, useBackend } from '@darl/tensor-backend';
+import { extractFeatures } from '../model/features.js';
+import { paramTree } from '../model/darl-model.js';
+import { NonFiniteLossError } from '../train/trainer.js';
+import type { DarlHead } from '../model/head.js';
+import { mseHead, type MseHeadParams } from '../model/mse-head.js';
+import { tinyDataset } from '../test-support/tiny-data.js';
+import { loadRun } from './load-run.js';
+import { pretrain, RunError } from './pretrain.js';
+
+const datasets = { train: tinyDataset(48, 1), test: tinyDataset(16, 2) };
+const base = {
+  model: { patchSize: 2, backbone: { preset: 'tiny' as const, width: 16, depth: 2, heads: 2 } },
+  train: { batchSize: 8, lr: 3e-3, warmupSteps: 2, logEvery: 1, evalImages: 16 },
+};
+const tmp = () => mkdtempSync(join(tmpdir(), 'darl-run-'));
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+
+describe.each(['mse', 'diffusion'] as const)('pretrain (%s)', (objective) => {
+  const run = {
+    ...base,
+    model: { ...base.model, objective, diffusion: { decoder: { width: 32, depth: 1 }, batchMultiplier: 2, sampleSteps: 4 } },
+    train: { ...base.train, steps: 8, ema: 0.9 },
+  };
+  let uninterrupted: number[] = [];
+  let resumed: number[] = [];
+  let dirA = '';
+  let dirB = '';
+
+  beforeAll(async () => {
+    dirA = tmp();
+    const a = await pretrain({ run, out: dirA, datasets, data: 'tiny', progress: 'none', onStep: (r) => uninterrupted.push(r.loss) });
+    disposeTree(paramTree(a.params));
+    dirB = tmp();
+    const b1 = await pretrain({ run, out: dirB, datasets, data: 'tiny', progress: 'none', stopAt: 4, onStep: (r) => resumed.push(r.loss) });
+    expect(b1.finished).toBe(false);
+    disposeTree(paramTree(b1.params));
+    const b2 = await pretrain({ out: dirB, resume: true, datasets, data: 'tiny', progress: 'none', onStep: (r) => resumed.push(r.loss) });
+    expect(b2.finished).toBe(true);
+    disposeTree(paramTree(b2.params));
+  });
+
+  it('a run of 2N steps equals N steps resumed for N more (to 1e-6)', () => {
+    expect(uninterrupted).toHaveLength(8);
+    expect(resumed).toHaveLength(8);
+    for (let i = 0; i < 8; i++) expect(Math.abs(resumed[i]! - uninterrupted[i]!)).toBeLessThan(1e-6);
+  });
+
+  it('writes a complete run directory with metrics per step and no duplicates after resume', () => {
+    for (const f of ['config.json', 'state.json', 'model.safetensors', 'optimizer.safetensors', 'metrics.jsonl']) {
+      expect(existsSync(join(dirB, f))).toBe(true);
+    }
+    const steps = readFileSync(join(dirB, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: number; event?: string; lossByRow?: number[]; lossByNoise?: unknown[] })
+      .filter((l) => !l.event);
+    expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(steps[0]!.lossByRow).toHaveLength(4);
+    if (objective === 'diffusion') expect(steps[0]!.lossByNoise).toHaveLength(10);
+    const state = JSON.parse(readFileSync(join(dirB, 'state.json'), 'utf8')) as { step: number; finished: boolean; versions: Record<string, string> };
+    expect(state.step).toBe(8);
+    expect(state.finished).toBe(true);
+    expect(state.versions['@tensorflow/tfjs-core']).toBe(tf.version_core);
+    expect(readdirSync(join(dirB, 'samples')).some((f) => f.startsWith('completions-step-000008'))).toBe(true);
+    expect(readdirSync(dirB).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('checkpoints round-trip into an identical model (raw and EMA weights)', async () => {
+    const a = await loadRun(dirA, { ema: false });
+    const b = await loadRun(dirB, { ema: false });
+    const x = tf.randomUniform([3, 8, 8, 1], -1, 1, 'float32', 1) as tf.Tensor4D;
+    const fa = extractFeatures(a.model, a.params, x, { layer: 2 });
+    const fb = extractFeatures(b.model, b.params, x, { layer: 2 });
+    expect(tf.max(tf.abs(tf.sub(fa, fb))).dataSync()[0]).toBeLessThan(1e-6);
+    const e = await loadRun(dirA);
+    expect(e.ema).toBe(true);
+    const fe = extractFeatures(e.model, e.params, x, { layer: 2 });
+    expect(tf.max(tf.abs(tf.sub(fa, fe))).dataSync()[0]).toBeGreaterThan(1e-6); // EMA weights differ from raw
+    for (const t of [x, fa, fb, fe]) t.dispose();
+    for (const r of [a, b, e]) r.dispose();
+  });
+});
+
+describe('pretrain failures', () => {
+  it('refuses to overwrite an existing run', async () => {
+    const dir = tmp();
+    const r = await pretrain({ run: { ...base, train: { ...base.train, steps: 1 } }, out: dir, datasets, data: 'tiny', progress: 'none' });
+    disposeTree(paramTree(r.params));
+    await expect(pretrain({ run: base, out: dir, datasets, data: 'tiny', progress: 'none' })).rejects.toThrow(RunError);
+    await expect(pretrain({ run: base, out: dir, datasets, data: 'tiny', progress: 'none' })).rejects.toThrow(/already holds a darl run.*--resume/);
+  });
+
+  it('stops on a non-finite loss with a clear message and keeps the last good checkpoint', async () => {
+    const dir = tmp();
+    const run = { ...base, train: { ...base.train, steps: 6, checkpointEvery: 1 } };
+    // A head whose loss overflows from the third step on (e.g. an unstable custom head).
+    const inner = mseHead(16, 4);
+    let calls = 0;
+    const head: DarlHead<MseHeadParams> = {
+      ...inner,
+      loss(params, targets, conditions, rng) {
+        calls++;
+        const r = inner.loss(params, targets, conditions, rng);
+        if (calls < 3) return r;
+        const loss = tf.mul(r.loss, Infinity) as tf.Scalar;
+        r.loss.dispose();
+        return { ...r, loss };
+      },
+    };
+    const err = await pretrain({ run, out: dir, datasets, data: 'tiny', progress: 'none', parts: { head } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NonFiniteLossError);
+    expect((err as Error).message).toBe(
+      'Training diverged at step 3: the loss is Infinity. No update was applied and the last checkpoint is kept. Lower the learning rate ' +
+        '(--set train.lr=...), enable or tighten gradient clipping (--set train.clipNorm=1), or lengthen the warm-up (--set train.warmupSteps=...).',
+    );
+    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { step: number };
+    expect(state.step).toBe(2);
+    const loaded = await loadRun(dir, { ema: false }); // the kept checkpoint is complete and loadable
+    loaded.dispose();
+    expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).toContain('{"event":"diverged","step":3,"value":"Infinity"}');
+  });
+});
