@@ -3,7 +3,7 @@
  *
  *   pnpm --filter @darl/bench profile [--backend wasm|cpu] [--no-overrides] [--top 25]
  *
- * Prints total milliseconds per kernel (and per kernel + shapes with --shapes), sorted by time.
+ * Kernel times are this process's CPU time (robust when other processes share the cores). Prints total milliseconds per kernel (and per kernel + shapes with --shapes), sorted by time.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type BackendName } from '@darl/tensor-backend';
@@ -20,6 +20,14 @@ async function main(): Promise<void> {
   const byShape = process.argv.includes('--shapes');
   const top = Number(arg('--top', '25'));
   const info = await useBackend(backend, { kernelOverrides: overrides });
+  // Time kernels by this process's CPU time, not wall time: robust when other processes share the cores.
+  const be = tf.backend() as unknown as { time(f: () => void): Promise<{ kernelMs: number }> };
+  be.time = async (f) => {
+    const c0 = process.cpuUsage();
+    f();
+    const c = process.cpuUsage(c0);
+    return { kernelMs: (c.user + c.system) / 1000 };
+  };
   const c = REFERENCE_CONFIG;
   const params = initBenchModel(c, 0);
   const vars = benchVariables(params);
@@ -33,8 +41,11 @@ async function main(): Promise<void> {
   };
   step();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   step();
   const wall = performance.now() - t0;
+  const cu = process.cpuUsage(c0);
+  const cpuMs = (cu.user + cu.system) / 1000;
   const prof = await tf.profile(step);
   const totals = new Map<string, { ms: number; calls: number }>();
   let sum = 0;
@@ -48,7 +59,7 @@ async function main(): Promise<void> {
     totals.set(key, t);
   }
   console.log(`backend ${info.name} overrides [${info.kernelOverrides.join(', ')}] simd=${info.simd} threads=${info.threads}`);
-  console.log(`step wall ${wall.toFixed(0)} ms, kernel sum ${sum.toFixed(0)} ms, ${prof.kernels.length} kernel calls`);
+  console.log(`step wall ${wall.toFixed(0)} ms, step CPU ${cpuMs.toFixed(0)} ms, kernel CPU sum ${sum.toFixed(0)} ms, ${prof.kernels.length} kernel calls`);
   const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top);
   for (const [name, t] of rows) {
     console.log(`${t.ms.toFixed(1).padStart(9)} ms ${((100 * t.ms) / sum).toFixed(1).padStart(5)}% ${String(t.calls).padStart(5)}×  ${name}`);

@@ -8,6 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../backend.js';
 import { wasmBatchMatMulOverride } from './wasm-batch-mat-mul.js';
 import { wasmTransposeOverride } from './wasm-transpose.js';
+import { wasmTanhOverride } from './wasm-tanh.js';
+import { wasmIdentityOverride } from './wasm-identity.js';
+import { wasmUnsortedSegmentSumOverride } from './wasm-unsorted-segment-sum.js';
 
 /** One override: a kernel config registered in place of the backend's own. */
 export interface KernelOverride {
@@ -18,10 +21,19 @@ export interface KernelOverride {
 }
 
 const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
-  wasm: [wasmBatchMatMulOverride, wasmTransposeOverride],
+  wasm: [wasmBatchMatMulOverride, wasmTransposeOverride, wasmTanhOverride, wasmIdentityOverride, wasmUnsortedSegmentSumOverride],
 };
 
 const installed = new Set<string>();
+const originals = new Map<string, tf.KernelConfig>();
+
+/**
+ * The kernel a backend had registered under `kernelName` before darl's override replaced it (undefined if none), for
+ * overrides that handle the hot cases themselves and delegate the rest.
+ */
+export function originalKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
+  return originals.get(`${backendName}/${kernelName}`) ?? tf.getKernel(kernelName, backendName);
+}
 
 /**
  * Registers darl's overrides for `backend` (once per process; the backend's original kernels are replaced).
@@ -34,7 +46,11 @@ export function installKernelOverrides(backend: BackendName): string[] {
     for (const k of o.kernels) {
       const key = `${tfjsName}/${k.kernelName}`;
       if (installed.has(key)) continue;
-      if (tf.getKernel(k.kernelName, tfjsName) != null) tf.unregisterKernel(k.kernelName, tfjsName);
+      const original = tf.getKernel(k.kernelName, tfjsName);
+      if (original != null) {
+        originals.set(key, original);
+        tf.unregisterKernel(k.kernelName, tfjsName);
+      }
       tf.registerKernel({ ...k, backendName: tfjsName } as tf.KernelConfig);
       installed.add(key);
     }

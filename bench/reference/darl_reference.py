@@ -1,0 +1,226 @@
+#!/usr/bin/python3
+"""The benchmark's reference model in PyTorch, identical to bench/src/reference-model.ts (same shapes, operations,
+initialisation scheme and optimiser), timed the same way. Prints one JSON object on stdout.
+
+    /usr/bin/python3 bench/reference/darl_reference.py [--quick] [--threads 2]
+
+Needs torch (Debian python3-torch 1.13 with libopenblas0-openmp on the benchmark machine).
+"""
+import argparse
+import json
+import math
+import platform
+import time
+
+import torch
+import torch.nn.functional as F
+
+CONFIG = dict(image_size=28, channels=1, patch_size=4, width=128, depth=4, heads=4, mlp_width=512, batch=64)
+
+
+def num_patches(c):
+    return (c["image_size"] // c["patch_size"]) ** 2
+
+
+def patch_dim(c):
+    return c["patch_size"] ** 2 * c["channels"]
+
+
+def init_model(c, seed):
+    g = torch.Generator().manual_seed(seed)
+
+    def w(*shape):
+        t = torch.empty(*shape)
+        # truncated normal, std 0.02, cut at 2 std
+        t.normal_(0, 0.02, generator=g).clamp_(-0.04, 0.04)
+        return t.requires_grad_()
+
+    def zeros(*shape):
+        return torch.zeros(*shape, requires_grad=True)
+
+    def ones(*shape):
+        return torch.ones(*shape, requires_grad=True)
+
+    D, L, PD = c["width"], num_patches(c) + 1, patch_dim(c)
+    blocks = []
+    for _ in range(c["depth"]):
+        blocks.append(dict(ln1g=ones(D), ln1b=zeros(D), wqkv=w(D, 3 * D), bqkv=zeros(3 * D), wo=w(D, D), bo=zeros(D),
+                           ln2g=ones(D), ln2b=zeros(D), w1=w(D, c["mlp_width"]), b1=zeros(c["mlp_width"]),
+                           w2=w(c["mlp_width"], D), b2=zeros(D)))
+    return dict(we=w(PD, D), be=zeros(D), sos=w(1, 1, D), pos=w(L, D), blocks=blocks, lnfg=ones(D), lnfb=zeros(D),
+                wh=w(D, PD), bh=zeros(PD))
+
+
+def variables(p):
+    out = [p[k] for k in ("we", "be", "sos", "pos", "lnfg", "lnfb", "wh", "bh")]
+    for b in p["blocks"]:
+        out.extend(b.values())
+    return out
+
+
+def layer_norm(x, g, b):
+    return F.layer_norm(x, (x.shape[-1],), g, b, 1e-6)
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)))
+
+
+def causal_mask(L):
+    return torch.triu(torch.full((L, L), -1e9), diagonal=1)
+
+
+def block(p, c, x, B, L, mask, cache=None):
+    D, NH = c["width"], c["heads"]
+    DH = D // NH
+    h = layer_norm(x, p["ln1g"], p["ln1b"])
+    qkv = (h @ p["wqkv"] + p["bqkv"]).reshape(B, L, 3, NH, DH).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv[0], qkv[1], qkv[2]
+    if cache is not None:
+        if "k" in cache:
+            k = torch.cat([cache["k"], k], 2)
+            v = torch.cat([cache["v"], v], 2)
+        cache["k"], cache["v"] = k, v
+    scores = (q @ k.transpose(-1, -2)) * (1 / math.sqrt(DH))
+    if mask is not None:
+        scores = scores + mask
+    att = torch.softmax(scores, -1) @ v
+    merged = att.permute(0, 2, 1, 3).reshape(B * L, D)
+    x1 = x + merged @ p["wo"] + p["bo"]
+    m = gelu_tanh(layer_norm(x1, p["ln2g"], p["ln2b"]) @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
+    return x1 + m
+
+
+def loss_fn(p, c, patches, mask):
+    B, N, PD = patches.shape
+    D = c["width"]
+    L = N + 1
+    emb = (patches.reshape(B * N, PD) @ p["we"] + p["be"]).reshape(B, N, D)
+    tokens = torch.cat([p["sos"].expand(B, 1, D), emb], 1) + p["pos"]
+    x = tokens.reshape(B * L, D)
+    for b in p["blocks"]:
+        x = block(b, c, x, B, L, mask)
+    out = layer_norm(x, p["lnfg"], p["lnfb"]).reshape(B, L, D)[:, :N]
+    pred = out.reshape(B * N, D) @ p["wh"] + p["bh"]
+    return ((pred - patches.reshape(B * N, PD)) ** 2).mean()
+
+
+def time_it(fn, reps, warmup):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def init_denoiser(c, seed):
+    g = torch.Generator().manual_seed(seed)
+    PD, D, H = patch_dim(c), c["width"], 256
+
+    def w(*shape):
+        return (torch.randn(*shape, generator=g) * 0.02)
+
+    return dict(w1=w(PD + D + 1, H), b1=torch.zeros(H), w2=w(H, H), b2=torch.zeros(H), w3=w(H, PD), b3=torch.zeros(PD))
+
+
+def denoise(d, noisy, cond, gamma):
+    x = torch.cat([noisy, cond, gamma], 1)
+    h = F.gelu(x @ d["w1"] + d["b1"], approximate="tanh")
+    h = F.gelu(h @ d["w2"] + d["b2"], approximate="tanh")
+    return h @ d["w3"] + d["b3"]
+
+
+def cosine_gamma(t):
+    return math.cos(t * math.pi / 2) ** 2
+
+
+@torch.no_grad()
+def generate(p, c, denoiser=None, ddim_steps=20):
+    """One image, batch 1: 49 autoregressive steps through a KV cache; each next patch is the linear head's output
+    (MSE) or 20 DDIM steps of the MLP denoiser conditioned on the backbone output (diffusion)."""
+    D, N, PD = c["width"], num_patches(c), patch_dim(c)
+    caches = [dict() for _ in p["blocks"]]
+    token = p["sos"].reshape(1, D) + p["pos"][0:1]
+    g = torch.Generator().manual_seed(0)
+    patches = []
+    for t in range(N):
+        x = token
+        for b, cache in zip(p["blocks"], caches):
+            x = block(b, c, x, 1, 1, None, cache)
+        h = layer_norm(x, p["lnfg"], p["lnfb"])
+        if denoiser is None:
+            nxt = h @ p["wh"] + p["bh"]
+        else:
+            z = torch.randn(1, PD, generator=g)
+            for i in range(ddim_steps, 0, -1):
+                g_t, g_s = cosine_gamma(i / ddim_steps), cosine_gamma((i - 1) / ddim_steps)
+                x0 = denoise(denoiser, z, h, torch.full((1, 1), g_t))
+                eps = (z - math.sqrt(g_t) * x0) / math.sqrt(max(1 - g_t, 1e-8))
+                z = math.sqrt(g_s) * x0 + math.sqrt(1 - g_s) * eps
+            nxt = z
+        patches.append(nxt)
+        token = nxt @ p["we"] + p["be"] + p["pos"][t + 1:t + 2]
+    return torch.cat(patches, 0)
+
+
+def patchify_normalise(pixels, c):
+    B = pixels.shape[0]
+    P, S, C = c["patch_size"], c["image_size"], c["channels"]
+    G = S // P
+    x = pixels.float() * (2 / 255) - 1
+    x = x.reshape(B, G, P, G, P, C).permute(0, 1, 3, 2, 4, 5).reshape(B, G * G, P * P * C)
+    mean = x.mean(-1, keepdim=True)
+    var = x.var(-1, keepdim=True, unbiased=False)
+    return (x - mean) / torch.sqrt(var + 1e-6)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    c = CONFIG
+    reps, warmup = (3, 1) if args.quick else (20, 3)
+
+    p = init_model(c, 0)
+    params = variables(p)
+    opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.05)
+    mask = causal_mask(num_patches(c) + 1)
+    patches = torch.randn(c["batch"], num_patches(c), patch_dim(c))
+
+    def train_step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(p, c, patches, mask)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    train_ms = time_it(train_step, reps, warmup)
+    gen_reps = 2 if args.quick else 5
+    gen_mse_ms = time_it(lambda: generate(p, c), gen_reps, 1)
+    den = init_denoiser(c, 1)
+    gen_diff_ms = time_it(lambda: generate(p, c, den, 20), gen_reps, 1)
+    pixels = torch.randint(0, 256, (256, c["image_size"], c["image_size"], c["channels"]), dtype=torch.uint8)
+    data_ms = time_it(lambda: patchify_normalise(pixels, c), reps * 2, warmup)
+
+    print(json.dumps(dict(
+        system="pytorch",
+        version=torch.__version__,
+        python=platform.python_version(),
+        threads=torch.get_num_threads(),
+        blas=("openblas" if "openblas" in torch.__config__.show().lower() else "unknown"),
+        train_ms=train_ms,
+        gen_mse_ms=gen_mse_ms,
+        gen_diffusion_ms=gen_diff_ms,
+        data_ms_per_256=data_ms,
+    )))
+
+
+if __name__ == "__main__":
+    main()
