@@ -52,3 +52,33 @@ export {
 } from './probe-sweep.js';
 export { knnScores, knnEvaluate, DEFAULT_KNN, type KnnConfig } from './knn.js';
 export { classificationMetrics, top1Accuracy, type ClassificationMetrics } from './metrics.js';
+export {
+  attentiveProbe,
+  applyAttentiveProbe,
+  initAttentiveProbe,
+  DEFAULT_ATTENTIVE_PROBE,
+  type AttentiveProbeConfig,
+  type AttentiveProbeParams,
+  type AttentiveProbeResult,
+  type TokenFeatures,
+} from './attentive-probe.js';
+export {
+  fineTune,
+  layerwiseLrScale,
+  initClassificationHead,
+  applyClassificationHead,
+  DEFAULT_FINE_TUNE,
+  type FineTuneModel,
+  type FineTuneConfig,
+  type FineTuneEpoch,
+  type FineTuneResult,
+  type ClassificationHead,
+} from './fine-tune.js';
+export {
+  initPatchEmbedding,
+  embedPatches,
+  transformerFeatureExtractor,
+  transformerFineTuneModel,
+  type PatchEmbeddingParams,
+  type TransformerBackbone,
+} from './transformer-adapters.js';

@@ -1,0 +1,80 @@
+import { expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { disposeTree, Rng, type TensorTree } from '@darl/tensor-backend';
+import { describeBackends, expectAllClose, expectNoLeak } from '@darl/tensor-backend/testing';
+import { applyTransformer, initTransformer, transformerConfig } from '@darl/transformer';
+import { arrayImageSource } from './image-source.js';
+import { probeSweep } from './probe-sweep.js';
+import { embedPatches, initPatchEmbedding, transformerFeatureExtractor, type TransformerBackbone } from './transformer-adapters.js';
+
+function backbone(): TransformerBackbone {
+  const config = transformerConfig({ preset: 'tiny', depth: 2 });
+  return {
+    config,
+    transformer: initTransformer(config, { seed: 1 }),
+    embedding: initPatchEmbedding({ patchSize: 4, channels: 1, width: config.width, seed: 2 }),
+    patchSize: 4,
+  };
+}
+
+describeBackends('transformer adapters', (ctx) => {
+  it('embeds raster patches: token (r, c) is patch (r, c) flattened (row, col, channel) times W plus b', () => {
+    const emb = initPatchEmbedding({ patchSize: 2, channels: 1, width: 3, seed: 0 });
+    const img = tf.tensor4d(Array.from({ length: 16 }, (_, i) => i), [1, 4, 4, 1]);
+    const { tokens, positions } = embedPatches(emb, img, 2);
+    expect(tokens.shape).toEqual([1, 4, 3]);
+    expect(Array.from(positions.rows)).toEqual([0, 0, 1, 1]);
+    expect(Array.from(positions.cols)).toEqual([0, 1, 0, 1]);
+    // Patch (1, 0) holds pixels 8, 9, 12, 13.
+    const expected = tf.matMul(tf.tensor2d([[8, 9, 12, 13]]), emb.w as tf.Tensor2D);
+    expectAllClose(tf.slice(tokens, [0, 2, 0], [1, 1, 3]), expected, ctx.tol(50), 0, 'token 2');
+    disposeTree(emb as unknown as TensorTree);
+  });
+
+  it('extracts hidden states per block; the last token of layer 0 is the same under causal and full attention', async () => {
+    const b = backbone();
+    const ex = transformerFeatureExtractor(b);
+    const images = new Rng(3).normal([2, 8, 8, 1]) as tf.Tensor4D;
+    const [c0, c1] = ex.extract(images, { layers: [0, 1], attention: 'causal' });
+    const [f0] = ex.extract(images, { layers: [0], attention: 'full' });
+    expect(c0!.shape).toEqual([2, 4, 32]);
+    const { tokens, positions } = embedPatches(b.embedding, images, 4);
+    const direct = applyTransformer(b.transformer, b.config, tokens, { positions, attention: 'causal', returnHidden: true });
+    expectAllClose(c1!, direct.hidden![1]!, ctx.tol(10), 0, 'layer 1');
+    expectAllClose(tf.slice(c0!, [0, 3, 0], [2, 1, 32]), tf.slice(f0!, [0, 3, 0], [2, 1, 32]), ctx.tol(10), 0, 'last token');
+    expect(tf.max(tf.abs(tf.sub(tf.slice(c0!, [0, 0, 0], [2, 1, 32]), tf.slice(f0!, [0, 0, 0], [2, 1, 32])))).dataSync()[0]).toBeGreaterThan(1e-3);
+    await expectNoLeak(() => ex.extract(images, { layers: [1, 0], attention: 'full' }), 'extract');
+    expect(() => ex.extract(images, { layers: [2], attention: 'full' })).toThrow(/layer 2 does not exist/);
+    disposeTree(b.transformer as unknown as TensorTree);
+    disposeTree(b.embedding as unknown as TensorTree);
+  });
+
+  it('sweeps every layer × pooling × attention with the pixel baseline, choosing the best cell on validation', async () => {
+    const rng = new Rng(7);
+    const make = (n: number) => {
+      const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+      const pixels = Uint8Array.from({ length: n * 64 }, (_, j) => Math.min(255, Math.max(0, Math.round(60 * labels[Math.floor(j / 64)]! + 40 + 10 * rng.normalScalar()))));
+      return arrayImageSource(pixels, labels, { height: 8, width: 8, channels: 1 });
+    };
+    const b = backbone();
+    const messages: string[] = [];
+    const r = await probeSweep(transformerFeatureExtractor(b), {
+      train: make(60),
+      test: make(30),
+      probe: { steps: 30, weightDecays: [0, 0.1] },
+      batchSize: 16,
+      onProgress: (m) => messages.push(m),
+    });
+    expect(r.cells.length).toBe(2 * 3 * 2);
+    expect(new Set(r.cells.map((c) => `${c.layer}/${c.pooling}/${c.attention}`)).size).toBe(12);
+    expect(r.best.valTop1).toBe(Math.max(...r.cells.map((c) => c.valTop1)));
+    expect(r.cells.find((c) => c.pooling === 'concat')!.dim).toBe(4 * 32);
+    expect(r.pixels!.dim).toBe(64);
+    expect(r.pixels!.testTop1).toBeGreaterThanOrEqual(0.9);
+    expect(r.numClasses).toBe(3);
+    expect(messages.length).toBeGreaterThan(12);
+    expect(JSON.parse(JSON.stringify(r)).cells.length).toBe(12);
+    disposeTree(b.transformer as unknown as TensorTree);
+    disposeTree(b.embedding as unknown as TensorTree);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Adapters that make a `@darl/transformer` backbone usable by the protocols: a linear patch embedding
+ * (images → raster tokens), a {@link FeatureExtractor} (per-block token features, causal or full attention) and a
+ * {@link FineTuneModel} (full attention, mean-pooled final output). DARL's own model, whose sequence starts with an
+ * SOS token, provides its own extractor; these cover plain patch-token backbones.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { assertShape, Rng } from '@darl/tensor-backend';
+import { applyTransformer, rasterPositions, type TransformerConfig, type TransformerParams } from '@darl/transformer';
+import type { FeatureExtractor } from './feature-extractor.js';
+import type { FineTuneModel } from './fine-tune.js';
+
+/** A linear patch embedding: `w float32 [P·P·C, D]`, `b float32 [D]`. */
+export interface PatchEmbeddingParams<T extends tf.Tensor = tf.Variable> {
+  readonly w: T;
+  readonly b: T;
+}
+
+/** Creates a patch embedding (weight N(0, 0.02²) truncated at ±2σ, bias 0). */
+export function initPatchEmbedding(opts: { patchSize: number; channels: number; width: number; seed: number | Rng }): PatchEmbeddingParams {
+  const rng = typeof opts.seed === 'number' ? new Rng(opts.seed) : opts.seed;
+  const w = rng.truncatedNormal([opts.patchSize * opts.patchSize * opts.channels, opts.width], { std: 0.02 });
+  const b = tf.zeros([opts.width]);
+  const out = { w: tf.variable(w, true), b: tf.variable(b, true) };
+  w.dispose();
+  b.dispose();
+  return out;
+}
+
+/**
+ * Images → raster-ordered patch tokens.
+ *
+ * @param images float32 [B, H, W, C] with H and W multiples of `patchSize`
+ * @returns `tokens` float32 [B, L, D] (L = H/P · W/P, row-major patches, each flattened as (p_row, p_col, channel))
+ *   owned by the caller, and their (row, col) grid positions
+ */
+export function embedPatches(
+  params: PatchEmbeddingParams<tf.Tensor>,
+  images: tf.Tensor4D,
+  patchSize: number,
+): { tokens: tf.Tensor3D; positions: { rows: Int32Array; cols: Int32Array } } {
+  const where = 'embedPatches';
+  const [b, h, w, c] = images.shape;
+  if (h % patchSize !== 0 || w % patchSize !== 0) {
+    throw new Error(`${where}: image size ${h}×${w} is not a multiple of the patch size ${patchSize}.`);
+  }
+  const dims = assertShape(where, 'params.w', params.w.shape, [patchSize * patchSize * c, 'D']);
+  const gr = h / patchSize;
+  const gc = w / patchSize;
+  const tokens = tf.tidy(() => {
+    const p = tf.reshape(tf.transpose(tf.reshape(images, [b, gr, patchSize, gc, patchSize, c]), [0, 1, 3, 2, 4, 5]), [b * gr * gc, patchSize * patchSize * c]);
+    return tf.reshape(tf.add(tf.matMul(p as tf.Tensor2D, params.w as tf.Tensor2D), params.b), [b, gr * gc, dims.D!]) as tf.Tensor3D;
+  });
+  return { tokens, positions: rasterPositions(gr, gc) };
+}
+
+/** A patch-embedding + Transformer backbone. */
+export interface TransformerBackbone {
+  readonly config: TransformerConfig;
+  readonly transformer: TransformerParams;
+  readonly embedding: PatchEmbeddingParams;
+  readonly patchSize: number;
+}
+
+/**
+ * A {@link FeatureExtractor} over a patch-embedding + Transformer backbone: layer `i` is the residual stream after
+ * block `i` (`hidden[i]` of `applyTransformer`), `numLayers = config.depth`.
+ */
+export function transformerFeatureExtractor(backbone: TransformerBackbone): FeatureExtractor {
+  const { config, transformer, embedding, patchSize } = backbone;
+  return {
+    numLayers: config.depth,
+    extract(images, { layers, attention }) {
+      for (const l of layers) {
+        if (!Number.isInteger(l) || l < 0 || l >= config.depth) {
+          throw new Error(`transformerFeatureExtractor: layer ${l} does not exist; the backbone has layers 0 … ${config.depth - 1}.`);
+        }
+      }
+      return tf.tidy(() => {
+        const { tokens, positions } = embedPatches(embedding, images, patchSize);
+        const { hidden } = applyTransformer(transformer, config, tokens, { positions, attention, returnHidden: true });
+        return layers.map((l) => hidden![l]!);
+      });
+    },
+  };
+}
+
+/**
+ * A {@link FineTuneModel} over a patch-embedding + Transformer backbone: full attention, features = mean over
+ * tokens of the final (LayerNorm-ed) output. Parameters `{ embedding, transformer }`; layers: `embedding/…` and
+ * `transformer/pos` → 0, `transformer/blocks/i/…` → i + 1, `transformer/norm/…` → depth + 1.
+ * Training passes the fine-tuning Rng on to `applyTransformer` (drop-path at `config.dropPath`).
+ */
+export function transformerFineTuneModel(backbone: TransformerBackbone): FineTuneModel {
+  const { config, transformer, embedding, patchSize } = backbone;
+  return {
+    params: { embedding, transformer } as unknown as FineTuneModel['params'],
+    numLayers: config.depth,
+    featureDim: config.width,
+    layerOf(path) {
+      if (path.startsWith('embedding/') || path === 'transformer/pos') return 0;
+      const m = /^transformer\/blocks\/(\d+)\//.exec(path);
+      if (m) return Number(m[1]) + 1;
+      if (path.startsWith('transformer/norm/')) return config.depth + 1;
+      throw new Error(`transformerFineTuneModel: no layer known for parameter "${path}".`);
+    },
+    forward(images, { training, rng }) {
+      return tf.tidy(() => {
+        const { tokens, positions } = embedPatches(embedding, images, patchSize);
+        const { output } = applyTransformer(transformer, config, tokens, {
+          positions,
+          attention: 'full',
+          ...(training && rng && config.dropPath > 0 ? { rng } : {}),
+        });
+        return tf.mean(output, 1) as tf.Tensor2D;
+      });
+    },
+  };
+}
