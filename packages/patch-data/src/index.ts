@@ -30,6 +30,6 @@ export {
   type PixelsToTensorOptions,
   type NormPixTargets,
 } from './normalize.js';
-export { pixelsToPatches } from './pixels-to-patches.js';
+export { pixelsToPatches, type PixelsToPatchesOptions } from './pixels-to-patches.js';
 export { augment, augmentationEnabled, type AugmentOptions } from './augment.js';
 export { BatchStream, type BatchStreamOptions, type Batch, type StreamCursor } from './batch-stream.js';

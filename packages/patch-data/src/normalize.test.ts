@@ -5,6 +5,7 @@ import { datasetMeanStd, denormPix, normPixTargets, pixelsToTensor } from './nor
 import { arrayDataset } from './array-dataset.js';
 import { patchify } from './patchify.js';
 import { pixelsToPatches } from './pixels-to-patches.js';
+import { nestedRasterOrder, orderPatches, randomOrder, rasterOrder } from './patch-order.js';
 import { golden } from '../test/golden.js';
 
 describeBackends('pixelsToTensor', (ctx) => {
@@ -101,7 +102,22 @@ describeBackends('pixelsToPatches', () => {
       expectAllClose(fused, reference, 0, 0, `pixelsToPatches ${c.shape.join('x')}`);
       tf.dispose([fused, images, reference]);
     }
+    expect(() => pixelsToPatches(new Uint8Array(784), [1, 28, 28, 1], 4, { scale: 'unit', order: rasterOrder(4, 7) })).toThrow(
+      /order "raster" is for a 4×7 patch grid, but 28×28 images with patch size 4 make a 7×7 grid/,
+    );
     expect(() => pixelsToPatches(new Uint8Array(784), [1, 28, 28, 1], 5, { scale: 'unit' })).toThrow(/dividing the image height and width, got 5 for a 28×28 image/);
+  });
+
+  it('emits patches in a given order exactly as orderPatches does', () => {
+    const shape = [2, 8, 12, 3] as const;
+    const bytes = Uint8Array.from({ length: 2 * 8 * 12 * 3 }, (_, i) => (i * 31 + 5) % 256);
+    for (const order of [nestedRasterOrder(4, 6, 2), randomOrder(4, 6, 9)]) {
+      const fused = pixelsToPatches(bytes, shape, 2, { scale: 'unit', order });
+      const raster = pixelsToPatches(bytes, shape, 2, { scale: 'unit' });
+      const reference = orderPatches(raster, order);
+      expectAllClose(fused, reference, 0, 0, `ordered ${order.name}`);
+      tf.dispose([fused, raster, reference]);
+    }
   });
 
   it('does not leak tensors', async () => {

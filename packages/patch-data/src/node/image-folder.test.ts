@@ -93,6 +93,11 @@ describe('loadImageFolder', () => {
     mkdirSync(join(empty, 'cls'), { recursive: true });
     writeFileSync(join(empty, 'cls', 'readme.md'), buf);
     await expect(loadImageFolder({ dir: empty })).rejects.toThrow(/Image folder .*empty: expected PNG or JPEG images .* found none/);
+    const partial = join(root, 'partial');
+    mkdirSync(join(partial, 'a'), { recursive: true });
+    mkdirSync(join(partial, 'b'), { recursive: true });
+    writePng(join(partial, 'a', 'ok.png'), 2, 2, grad);
+    await expect(loadImageFolder({ dir: partial })).rejects.toThrow(/expected PNG or JPEG images in every class sub-folder, found none in .*partial\/b/);
   });
 });
 

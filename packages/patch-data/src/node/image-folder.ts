@@ -77,9 +77,13 @@ export async function loadImageFolder(opts: LoadImageFolderOptions): Promise<Ima
   const files: string[] = [];
   const labels: number[] = [];
   const classNames: string[] = [];
+  const emptyClasses: string[] = [];
   for (const d of classDirs) {
     const imgs = await listImages(join(dir, d.name));
-    if (imgs.length === 0) continue;
+    if (imgs.length === 0) {
+      emptyClasses.push(d.name);
+      continue;
+    }
     const label = classNames.length;
     classNames.push(d.name);
     for (const f of imgs) {
@@ -91,6 +95,12 @@ export async function loadImageFolder(opts: LoadImageFolderOptions): Promise<Ima
     throw new DatasetError(
       `Image folder ${dir}: expected either class sub-folders or images directly inside, found both (${topImages.length} top-level images such as ${topImages[0]}, ` +
         `and class folders ${classNames.slice(0, 5).join(', ')}). Move the top-level images into a class folder.`,
+    );
+  }
+  if (classNames.length > 0 && emptyClasses.length > 0) {
+    throw new DatasetError(
+      `Image folder ${dir}: expected PNG or JPEG images in every class sub-folder, found none in ${emptyClasses.map((c) => join(dir, c)).join(', ')}. ` +
+        'Remove the empty class folder(s) or add images, so that labels are what you expect.',
     );
   }
   const labelled = classNames.length > 0;
