@@ -75,7 +75,7 @@ describeBackends('layers', (ctx) => {
       expected.push(...out);
     }
     expectAllClose(y.flat(2), expected, ctx.tol(0.05), 0, 'rope2d');
-    tf.dispose([t.cos, t.sin, x]);
+    tf.dispose([t.cos, t.sin, t.swap, x]);
   });
 
   it('rope2d: scores depend only on relative (row, col) offsets; position 0 is the identity', () => {
@@ -85,7 +85,7 @@ describeBackends('layers', (ctx) => {
     const score = (rows: number[], cols: number[]): tf.Tensor => {
       const t = ropeTables([Int32Array.from(rows), Int32Array.from(cols)], dh, 10_000);
       const s = tf.sum(tf.mul(applyRope(q, t), applyRope(k, t)), -1);
-      tf.dispose([t.cos, t.sin]);
+      tf.dispose([t.cos, t.sin, t.swap]);
       return s;
     };
     const a = score([1, 4], [2, -3]);
@@ -93,7 +93,7 @@ describeBackends('layers', (ctx) => {
     expectAllClose(a, b, ctx.tol(0.2), 0, 'shift invariance');
     const zero = ropeTables([new Int32Array(2), new Int32Array(2)], dh, 10_000);
     expectAllClose(applyRope(q, zero), q, ctx.tol(0.01), 0, 'identity at 0');
-    tf.dispose([q, k, a, b, zero.cos, zero.sin]);
+    tf.dispose([q, k, a, b, zero.cos, zero.sin, zero.swap]);
   });
 
   it('sincos2d table follows MAE (first half column, second half row; [sin, cos] each)', () => {

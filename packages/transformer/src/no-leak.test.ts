@@ -90,7 +90,7 @@ describeBackends('no leaks', () => {
     await expectNoLeak(() => gelu(input), 'gelu');
     await expectNoLeak(() => {
       const t = ropeTables([positions.rows], 16, 100);
-      return [t.cos, t.sin];
+      return [t.cos, t.sin, t.swap];
     }, 'ropeTables');
     const q = tf.ones([3, 5, 16]);
     await expectNoLeak(() => applyRope(q, tables), 'applyRope');
@@ -99,7 +99,7 @@ describeBackends('no leaks', () => {
     await expectNoLeak(() => causalMask(5, 2), 'causalMask');
     await expectNoLeak(() => dropPath(input, 0.5, new Rng(3)), 'dropPath');
     await expectNoLeak(() => dropPath(input, 0.5), 'dropPath (eval)');
-    disposeTree([block, attn, mlp, lin, ln, tables.cos, tables.sin] as never);
+    disposeTree([block, attn, mlp, lin, ln, tables.cos, tables.sin, tables.swap] as never);
     input.dispose();
   });
 });

@@ -7,20 +7,25 @@
  * (`j < m/2`) form a pair rotated by the angle `p · θ^(−2j/m)` (`p` the section's position, `θ` = `ropeBase`):
  * `x1' = x1·cos − x2·sin`, `x2' = x2·cos + x1·sin`.
  *
- * Implementation (wasm-friendly, no split/strided slice/gather): `x' = x ⊙ cos + swap(x) ⊙ sin±`, where `swap`
- * exchanges the two halves of each section (a reshape + `reverse`, whose gradient is a reverse) and `sin±` is the
- * sine table with the sign of the first half folded in. Tables are computed in float64 on the CPU from the positions.
+ * Implementation (wasm-friendly, no split/strided slice/gather/reverse): `x' = x ⊙ cos + swap(x) ⊙ sin±`, where
+ * `swap` exchanges the two halves of each section as one plain 2-D matmul `[N·L, dh] × P [dh, dh]` with a constant
+ * permutation matrix `P` (wasm's `Reverse` kernel is ~50× slower than this), and `sin±` is the sine table with the
+ * sign of the first half folded in. Tables are computed in float64 on the CPU from the positions.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertShape } from '@darl/tensor-backend';
 
-/** Cos/sin tables of one call: `cos`, `sin` float32 `[L, dh]`; `sections` 1 (1-D) or 2 (2-D). */
+/**
+ * RoPE constants of one call: `cos`, `sin` float32 `[L, dh]`, and `swap` float32 `[dh, dh]`, the permutation
+ * matrix exchanging the halves of each section; `sections` 1 (1-D) or 2 (2-D).
+ */
 export interface RopeTables {
   readonly cos: tf.Tensor2D;
   /** Sine table with the sign of each section's first half negated (`[−sin, +sin]` per section). */
   readonly sin: tf.Tensor2D;
+  readonly swap: tf.Tensor2D;
   readonly sections: 1 | 2;
 }
 
@@ -58,14 +63,27 @@ export function ropeTables(positions: readonly ArrayLike<number>[], headDim: num
       }
     }
   }
-  return { cos: tf.tensor2d(cos, [L, headDim]), sin: tf.tensor2d(sin, [L, headDim]), sections: sections as 1 | 2 };
+  const swap = new Float32Array(headDim * headDim);
+  for (let s = 0; s < sections; s++) {
+    for (let j = 0; j < half; j++) {
+      const i1 = s * m + j;
+      const i2 = i1 + half;
+      swap[i1 * headDim + i2] = 1; // output channel i2 takes input channel i1
+      swap[i2 * headDim + i1] = 1;
+    }
+  }
+  return {
+    cos: tf.tensor2d(cos, [L, headDim]),
+    sin: tf.tensor2d(sin, [L, headDim]),
+    swap: tf.tensor2d(swap, [headDim, headDim]),
+    sections: sections as 1 | 2,
+  };
 }
 
 /** Internal RoPE on `x [..., L, dh]` without shape checks. */
 export function rope(x: tf.Tensor, tables: RopeTables): tf.Tensor {
-  const [L, dh] = tables.cos.shape;
-  const S = tables.sections;
-  const swapped = tf.reshape(tf.reverse(tf.reshape(x, [-1, L, S, 2, dh / (2 * S)]), 3), x.shape);
+  const dh = tables.cos.shape[1];
+  const swapped = tf.reshape(tf.matMul(tf.reshape(x, [-1, dh]) as tf.Tensor2D, tables.swap), x.shape);
   return tf.add(tf.mul(x, tables.cos), tf.mul(swapped, tables.sin));
 }
 
@@ -79,6 +97,7 @@ export function rope(x: tf.Tensor, tables: RopeTables): tf.Tensor {
 export function applyRope(x: tf.Tensor, tables: RopeTables): tf.Tensor {
   const dims = assertShape('applyRope', 'tables.cos', tables.cos.shape, ['L', 'dh']);
   assertShape('applyRope', 'tables.sin', tables.sin.shape, ['L', 'dh'], dims);
+  assertShape('applyRope', 'tables.swap', tables.swap.shape, ['dh', 'dh'], dims);
   if (x.rank < 2) assertShape('applyRope', 'x', x.shape, ['L', 'dh'], dims);
   assertShape('applyRope', 'x', x.shape, [...new Array<null>(x.rank - 2).fill(null), 'L', 'dh'], dims);
   return tf.tidy(() => rope(x, tables));

@@ -74,6 +74,6 @@ describe('shape errors', () => {
     expect(() => applyRope(q, tables)).toThrow(/applyRope: "x" must have shape \[\*, L=4, dh=16\], got \[4, 5, 16\]/);
     const rope = ropeTables([rasterPositions(1, 3).rows, rasterPositions(1, 3).cols], 16, 100);
     expect(() => applyAttention(b.attn, config, good, { rope })).toThrow(/applyAttention: "rope.cos" must have shape \[4, 16\], got \[3, 16\]/);
-    disposeTree([lin.w, lin.b, ln.gamma, ln.beta, tables.cos, tables.sin, rope.cos, rope.sin, q]);
+    disposeTree([lin.w, lin.b, ln.gamma, ln.beta, tables.cos, tables.sin, tables.swap, rope.cos, rope.sin, rope.swap, q]);
   });
 });
