@@ -23,4 +23,5 @@ export { subsetDataset } from './subset.js';
 export { runtimeVersions } from './versions.js';
 export { runCli, type CliIO } from './cli/program.js';
 export { composeRunConfig, type ConfigSources } from './cli/compose-config.js';
-export { writeReport } from './report/index.js';
+export { probeRun, probeJson, type ProbeRunOptions, type ProbeJson, type ProbeCellJson } from './probe-run.js';
+export { writeReport, renderReport, readRunData, parseReferenceRun, type RunData, type ReferenceRun } from './report/index.js';

@@ -35,6 +35,8 @@ export interface PretrainOptions {
   readonly backend?: BackendInfo;
   /** Progress display on stderr (default 'auto'). */
   readonly progress?: 'auto' | 'bar' | 'lines' | 'none';
+  /** Where progress lines go (default stderr). */
+  readonly write?: (s: string) => void;
   /** Stop after this many total steps (checkpointing there) although the schedule runs to `train.steps`. */
   readonly stopAt?: number;
   /** Swap the backbone or the head (pass the same parts again when resuming). */
@@ -187,7 +189,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   const startedAt = resumeFrom?.state.startedAt ?? new Date().toISOString();
   const priorWall = resumeFrom?.state.wallSeconds ?? 0;
   const stopAt = Math.min(opts.stopAt ?? t.steps, t.steps);
-  const progress = createProgress(t.steps, opts.progress ?? 'auto', trainer.step);
+  const progress = createProgress(t.steps, opts.progress ?? 'auto', trainer.step, opts.write);
   const t0 = performance.now();
   let lastLoss = Number.NaN;
   let windowStart = performance.now();

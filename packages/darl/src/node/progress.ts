@@ -20,16 +20,24 @@ export interface Progress {
   stop(): void;
 }
 
-/** `mode`: 'auto' picks a bar when stderr is a TTY and plain lines otherwise. Writes to stderr. */
-export function createProgress(total: number, mode: 'auto' | 'bar' | 'lines' | 'none', start = 0): Progress {
+/**
+ * `mode`: 'auto' picks a bar when stderr is a TTY and plain lines otherwise. The bar draws on stderr; lines go to
+ * `write` (default: stderr).
+ */
+export function createProgress(
+  total: number,
+  mode: 'auto' | 'bar' | 'lines' | 'none',
+  start = 0,
+  write: (s: string) => void = (s) => process.stderr.write(s),
+): Progress {
   const stream = process.stderr;
   const useBar = mode === 'bar' || (mode === 'auto' && stream.isTTY === true);
   if (mode === 'none') return { update() {}, log() {}, stop() {} };
   if (!useBar) {
     return {
       update: (f) =>
-        stream.write(`step ${f.step}/${total}  loss ${f.loss.toFixed(5)}  lr ${f.lr.toExponential(2)}  ${f.imagesPerSec.toFixed(1)} img/s\n`),
-      log: (line) => stream.write(`${line}\n`),
+        write(`step ${f.step}/${total}  loss ${f.loss.toFixed(5)}  lr ${f.lr.toExponential(2)}  ${f.imagesPerSec.toFixed(1)} img/s\n`),
+      log: (line) => write(`${line}\n`),
       stop() {},
     };
   }

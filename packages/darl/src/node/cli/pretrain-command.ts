@@ -46,6 +46,7 @@ export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO
     resume: Boolean(opts.resume),
     backend,
     progress: opts.progress,
+    write: io.stderr,
     ...(opts.stopAt ? { stopAt: opts.stopAt } : {}),
   });
   disposeTree(paramTree(result.params));

@@ -1,0 +1,158 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeTinyIdx } from '../../test-support/tiny-data.js';
+import { runCli } from './program.js';
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { stdout: (s) => void (out += s), stderr: (s) => void (err += s) });
+  return { code, out, err };
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'darl-cli-'));
+const tiny = ['--set', 'model.patchSize=2', '--set', 'model.backbone={"preset":"tiny","width":16,"depth":2,"heads":2}'];
+const fast = ['--set', 'train.steps=6', '--set', 'train.batchSize=8', '--set', 'train.warmupSteps=1', '--set', 'train.evalImages=8'];
+
+describe('darl CLI: usage', () => {
+  it('prints help and exits 2 without a command', async () => {
+    const r = await cli();
+    expect(r.code).toBe(2);
+    expect(r.out + r.err).toMatch(/pretrain.*\n[\s\S]*probe[\s\S]*sample[\s\S]*info/);
+  });
+
+  it.each(['pretrain', 'probe', 'sample', 'info'])('%s --help exits 0 and lists its options', async (cmd) => {
+    const r = await cli(cmd, '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`Usage: darl ${cmd}`);
+    expect(r.out).toContain('--backend');
+  });
+
+  it('rejects an unknown backend with exit code 2', async () => {
+    const r = await cli('info', '--backend', 'webgl');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/Allowed choices are auto, cpu, wasm, node, node-gpu/);
+  });
+
+  it('info --json reports the chosen backend and why node is unavailable', async () => {
+    const r = await cli('info', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { chosen: { name: string; why: string }; backends: { name: string; available: boolean; reason?: string }[]; versions: Record<string, string> };
+    expect(['wasm', 'cpu']).toContain(j.chosen.name);
+    expect(j.chosen.why).toMatch(/fastest backend that initialises/);
+    const node = j.backends.find((b) => b.name === 'node')!;
+    expect(node.available).toBe(false);
+    expect(node.reason).toContain('@tensorflow/tfjs-node');
+    expect(j.backends.find((b) => b.name === 'cpu')!.available).toBe(true);
+    expect(j.versions['@tensorflow/tfjs-core']).toMatch(/^4\./);
+  });
+});
+
+describe('darl CLI: bad input gives a clear message and exit code 1', () => {
+  it('unknown config key → closest valid name', async () => {
+    const r = await cli('pretrain', '--backend', 'cpu', '--set', 'train.stpes=5', '--out', join(tmp(), 'r'));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('Unknown key "train.stpes". Did you mean "steps"?');
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('wrong type and out-of-range values are explained', async () => {
+    const r = await cli('pretrain', '--backend', 'cpu', '--set', 'train.steps=many', '--set', 'train.lr=-1', '--out', join(tmp(), 'r'));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('"train.steps" must be number, got "many"');
+    expect(r.err).toContain('"train.lr" is -1; it must be > 0');
+  });
+
+  it('a config file that is not JSON names the file', async () => {
+    const file = join(tmp(), 'bad.json');
+    writeFileSync(file, '{ "train": { steps: 3 } }');
+    const r = await cli('pretrain', '--backend', 'cpu', '--config', file);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`config file ${file}`);
+    expect(r.err).toContain('is not valid JSON');
+  });
+
+  it('a missing data folder names the path', async () => {
+    const out = join(tmp(), 'r');
+    const r = await cli('pretrain', '--backend', 'cpu', '--data', 'idx:/nonexistent/fashion', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('/nonexistent/fashion');
+    expect(existsSync(join(out, 'config.json'))).toBe(false);
+  });
+
+  it('an unknown data kind is explained', async () => {
+    const r = await cli('pretrain', '--backend', 'cpu', '--data', 'imagenet:/x', '--out', join(tmp(), 'r'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/imagenet/);
+  });
+
+  it('sample on a directory that is not a run', async () => {
+    const r = await cli('sample', '--backend', 'cpu', '--run', tmp());
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/is not a darl run directory: it has no config\.json/);
+  });
+
+  it('the node backend is missing: clear message, exit 1', async () => {
+    const r = await cli('info', '--backend', 'node');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/darl: error: Backend "node" needs the package @tensorflow\/tfjs-node/);
+  });
+});
+
+describe('darl CLI: a tiny run end to end', () => {
+  let data = '';
+  let run = '';
+  beforeAll(async () => {
+    data = `idx:${writeTinyIdx(64, 3)}`;
+    run = join(tmp(), 'run');
+    const r = await cli('pretrain', '--backend', 'cpu', '--data', data, ...tiny, ...fast, '--set', 'train.checkpointEvery=3', '--stop-at', '3', '--out', run, '--progress', 'none', '--no-report');
+    expect(r.err).toBe(`darl: backend cpu; run directory ${run}\ndarl: stopped at step 3: ${r.err.split('stopped at step 3: ')[1]}`);
+    expect(r.code).toBe(0);
+  });
+
+  it('refuses --resume together with config changes', async () => {
+    const r = await cli('pretrain', '--backend', 'cpu', '--resume', run, '--set', 'train.steps=9');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--resume continues a run with its own saved config.json');
+  });
+
+  it('resumes to the end and prints one JSON object', async () => {
+    const r = await cli('pretrain', '--backend', 'cpu', '--resume', run, '--progress', 'lines', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { step: number; finished: boolean; finalLoss: number; report: string };
+    expect(j.step).toBe(6);
+    expect(j.finished).toBe(true);
+    expect(Number.isFinite(j.finalLoss)).toBe(true);
+    expect(existsSync(j.report)).toBe(true);
+    expect(r.err).toMatch(/step 6\/6 {2}loss /);
+  });
+
+  it('samples and completes prefixes into PNG files', async () => {
+    const r = await cli('sample', '--backend', 'cpu', '--run', run, '--n', '4', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { file: string; images: number };
+    expect(readFileSync(j.file).subarray(1, 4).toString()).toBe('PNG');
+    const c = await cli('sample', '--backend', 'cpu', '--run', run, '--n', '2', '--prefix', '8', '--json');
+    expect(c.code).toBe(0);
+    expect((JSON.parse(c.out) as { prefix: number }).prefix).toBe(8);
+    const bad = await cli('sample', '--backend', 'cpu', '--run', run, '--prefix', '99');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('--prefix 99 exceeds the 16 patches');
+  });
+
+  it('probes with the raw-pixel baseline and writes probe.json', async () => {
+    const r = await cli('probe', '--backend', 'cpu', '--run', run, '--layers', '0,2', '--pooling', 'mean', '--attention', 'causal', '--probe-steps', '30', '--knn', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { sweep: { layer: number }[]; rawPixels: { testAccuracy: number }; knn: { testAccuracy: number }; best: { testAccuracy: number } };
+    expect(j.sweep.map((c) => c.layer)).toEqual([0, 2]);
+    // The synthetic classes are linearly separable from pixels.
+    expect(j.rawPixels.testAccuracy).toBeGreaterThan(0.9);
+    expect(j.knn.testAccuracy).toBeGreaterThanOrEqual(0);
+    expect(JSON.parse(readFileSync(join(run, 'probe.json'), 'utf8'))).toMatchObject({ dataset: data });
+    const bad = await cli('probe', '--backend', 'cpu', '--run', run, '--layers', '7');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('layer 7 does not exist; layers are 0 (input tokens) to 2');
+  });
+});
