@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { useBackend } from '../backend.js';
 import { loadSafetensors, saveSafetensors } from './index.js';
+import { AdamW } from '../optim/adamw.js';
+import { toTfTensor } from '../safetensors/to-tf-tensor.js';
+import { disposeTree } from '../memory.js';
 
 describe('saveSafetensors / loadSafetensors', () => {
   let dir: string;
@@ -35,5 +38,36 @@ describe('saveSafetensors / loadSafetensors', () => {
     await writeFile(bad, Uint8Array.of(1, 2, 3));
     await expect(loadSafetensors(bad)).rejects.toThrow(`safetensors file "${bad}": it is 3 bytes long`);
     await expect(loadSafetensors(dir)).rejects.toThrow(/\(it is a directory\)/);
+  });
+
+  it('checkpoints AdamW state through a file: restored moments continue the run exactly', async () => {
+    const path = join(dir, 'optimizer.safetensors');
+    const run = (opt: AdamW, w: tf.Variable, steps: number): void => {
+      for (let i = 0; i < steps; i++) {
+        const g = tf.tidy(() => tf.sub(tf.mul(w, 2), 1));
+        opt.step({ w: g }, 0.05);
+        g.dispose();
+      }
+    };
+    const a = tf.variable(tf.tensor2d([[0.5, -1], [2, 0.25]]));
+    const optA = new AdamW({ w: a });
+    run(optA, a, 3);
+    const state = optA.stateTensors();
+    await saveSafetensors(path, { ...state, 'param/w': a }, { stepCount: String(optA.stepCount) });
+    disposeTree(state);
+    run(optA, a, 4);
+
+    const loaded = await loadSafetensors(path);
+    const t = Object.fromEntries(Object.entries(loaded.tensors).map(([k, e]) => [k, toTfTensor(e, k)]));
+    const b = tf.variable(t['param/w']!);
+    const optB = new AdamW({ w: b });
+    optB.loadState({ 'm/w': t['m/w']!, 'v/w': t['v/w']! }, Number(loaded.metadata.stepCount));
+    disposeTree(t);
+    run(optB, b, 4);
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    optA.dispose();
+    optB.dispose();
+    a.dispose();
+    b.dispose();
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +20,15 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(path, 'größe ✓');
     expect(await readFile(path, 'utf8')).toBe('größe ✓');
     expect(await readdir(dir)).toEqual(['model.safetensors']);
+  });
+
+  it('keeps the permission bits of the file it replaces', async () => {
+    const path = join(dir, 'secret.bin');
+    await writeFile(path, 'old');
+    await chmod(path, 0o600);
+    await writeFileAtomic(path, 'new');
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await readFile(path, 'utf8')).toBe('new');
   });
 
   it('writes an empty file and a large one', async () => {

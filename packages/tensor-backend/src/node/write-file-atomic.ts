@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
@@ -22,7 +22,7 @@ function reason(err: unknown): string {
 /**
  * Writes `data` to `path` atomically: into a temp file in the same directory, flushed to disk (fsync), then renamed
  * over `path`, and the directory entry flushed. If anything fails, an existing file at `path` is left unchanged,
- * the temp file is removed, and the error names `path` and the cause.
+ * the temp file is removed, and the error names `path` and the cause. A replaced file keeps its permission bits.
  *
  * @param path the file to create or replace
  * @param data bytes, or a string written as UTF-8
@@ -32,7 +32,11 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   const temp = tempPathFor(path);
   let created = false;
   try {
-    const handle = await open(temp, 'wx');
+    const mode = await stat(path).then(
+      (s) => s.mode & 0o7777,
+      () => 0o666, // a new file: default permissions, less the umask
+    );
+    const handle = await open(temp, 'wx', mode);
     created = true;
     try {
       let written = 0;
