@@ -4,7 +4,7 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
+    dts: { compilerOptions: { customConditions: [] } },
     sourcemap: true,
     clean: true,
     target: 'node20',
