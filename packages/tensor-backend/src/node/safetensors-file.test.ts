@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -38,6 +38,19 @@ describe('saveSafetensors / loadSafetensors', () => {
     await writeFile(bad, Uint8Array.of(1, 2, 3));
     await expect(loadSafetensors(bad)).rejects.toThrow(`safetensors file "${bad}": it is 3 bytes long`);
     await expect(loadSafetensors(dir)).rejects.toThrow(/\(it is a directory\)/);
+  });
+
+  it('rejects truncated and appended-to copies of a valid file written to disk, naming the path', async () => {
+    const good = await readFile(new URL('../../fixtures/sample.safetensors', import.meta.url));
+    const truncated = join(dir, 'truncated.safetensors');
+    const appended = join(dir, 'appended.safetensors');
+    const headerCut = join(dir, 'header-cut.safetensors');
+    await writeFile(truncated, good.subarray(0, good.length - 10));
+    await writeFile(appended, Buffer.concat([good, Buffer.from('garbage')]));
+    await writeFile(headerCut, good.subarray(0, 100));
+    await expect(loadSafetensors(truncated)).rejects.toThrow(new RegExp(`^safetensors file "${truncated.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}": tensor ".*": data_offsets .*run past the end`));
+    await expect(loadSafetensors(appended)).rejects.toThrow(`safetensors file "${appended}": the tensors cover`);
+    await expect(loadSafetensors(headerCut)).rejects.toThrow(`safetensors file "${headerCut}": the header length prefix says`);
   });
 
   it('checkpoints AdamW state through a file: restored moments continue the run exactly', async () => {
