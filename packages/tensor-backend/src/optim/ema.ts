@@ -52,9 +52,9 @@ export class Ema {
           `${extra.length > 0 ? `; unknown "${extra[0]}"` : ''}). Pass the same parameter tree.`,
       );
     }
+    for (const [path, p] of leaves) assertShape('Ema.update', path, p.shape, this.vars[path]!.shape);
     for (const [path, p] of leaves) {
       const s = this.vars[path]!;
-      assertShape('Ema.update', path, p.shape, s.shape);
       tf.tidy(() => s.assign(tf.add(tf.mul(s, this.decay), tf.mul(p, 1 - this.decay))));
     }
   }

@@ -47,6 +47,7 @@ export function assertLittleEndian(where: string): void {
   }
 }
 
+/** Whether `x` names one of the dtypes darl reads and writes. */
 export function isSafetensorsDtype(x: unknown): x is SafetensorsDtype {
   return typeof x === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_BYTES, x);
 }
