@@ -39,6 +39,7 @@ export { mseHead, type MseHeadParams } from './model/mse-head.js';
 export { diffusionHead, diffusionHeadConfig } from './model/diffusion-head.js';
 export { extractFeatures, extractTokenFeatures, poolTokens, type Pooling, type TokenFeatureOptions } from './model/features.js';
 export { darlFeatureExtractor } from './model/feature-extractor.js';
+export { darlFineTuneModel } from './model/fine-tune-model.js';
 export { generate, type GenerateOptions } from './model/generate.js';
 export { DarlTrainer, NonFiniteLossError, type StepResult } from './train/trainer.js';
 export { lossByNoiseLevel, lossByPatchRow, type NoiseBin } from './train/step-metrics.js';

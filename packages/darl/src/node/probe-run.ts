@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from 'node:path';
-import { extractFeatures, knnEvaluate, probeSweep, readLabels, type Pooling, type ProbeSweepResult, type ReadoutAttention } from '@darl/eval';
+import { attentiveProbe, extractFeatures, knnEvaluate, type AttentiveProbeConfig, probeSweep, readLabels, type Pooling, type ProbeSweepResult, type ReadoutAttention } from '@darl/eval';
 import { openDataset } from '@darl/patch-data/node';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { darlFeatureExtractor } from '../model/feature-extractor.js';
@@ -24,6 +24,7 @@ export interface ProbeJson {
   readonly best: ProbeCellJson & { readonly test: ProbeSweepResult['best']['test'] };
   readonly rawPixels: { readonly valAccuracy: number; readonly testAccuracy: number; readonly dim: number } | null;
   readonly knn?: { readonly k: number; readonly layer: number; readonly pooling: Pooling; readonly attention: ReadoutAttention; readonly testAccuracy: number };
+  readonly attentive?: { readonly layer: number; readonly attention: ReadoutAttention; readonly testAccuracy: number; readonly trainLoss: number[] };
   readonly seconds: number;
   readonly backend?: string;
   readonly ema?: boolean;
@@ -80,6 +81,8 @@ export interface ProbeRunOptions {
   readonly probeSteps?: number;
   /** Also kNN (k = 20) on the best cell. */
   readonly knn?: boolean;
+  /** Also an attentive probe (AIM) on the token features of the best cell's layer and attention. */
+  readonly attentive?: boolean | Partial<AttentiveProbeConfig>;
   /** Use EMA weights when the run has them (default true). */
   readonly ema?: boolean;
   readonly seed?: number;
@@ -120,18 +123,36 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     const extra: { -readonly [K in keyof ProbeJson]?: ProbeJson[K] } = { backend: opts.backend ?? 'unknown', ema: loaded.ema };
-    if (opts.knn) {
+    if (opts.knn || opts.attentive) {
       const b = result.best;
-      const sel = { layers: [b.layer], poolings: [b.pooling], attentions: [b.attention] };
+      const numClasses = result.numClasses;
+      const trainLabels = readLabels(train, 'probe');
+      const testLabels = readLabels(test, 'probe');
+      const poolings: Pooling[] = [...new Set<Pooling>([...(opts.knn ? [b.pooling] : []), ...(opts.attentive ? ['concat' as const] : [])])];
+      const sel = { layers: [b.layer], poolings, attentions: [b.attention] };
       const trainCache = await extractFeatures(extractor, train, sel);
       const testCache = await extractFeatures(extractor, test, sel);
-      const numClasses = result.numClasses;
-      const m = knnEvaluate(
-        { features: trainCache.get(b.layer, b.pooling, b.attention).features, labels: readLabels(train, 'probe') },
-        { features: testCache.get(b.layer, b.pooling, b.attention).features, labels: readLabels(test, 'probe') },
-        numClasses,
-      );
-      extra.knn = { k: 20, layer: b.layer, pooling: b.pooling, attention: b.attention, testAccuracy: m.top1 };
+      if (opts.knn) {
+        const m = knnEvaluate(
+          { features: trainCache.get(b.layer, b.pooling, b.attention).features, labels: trainLabels },
+          { features: testCache.get(b.layer, b.pooling, b.attention).features, labels: testLabels },
+          numClasses,
+        );
+        extra.knn = { k: 20, layer: b.layer, pooling: b.pooling, attention: b.attention, testAccuracy: m.top1 };
+        opts.onProgress?.(`kNN (k=20) on layer ${b.layer} ${b.pooling}/${b.attention}: ${(m.top1 * 100).toFixed(2)} %`);
+      }
+      if (opts.attentive) {
+        const tr = trainCache.get(b.layer, 'concat', b.attention);
+        const te = testCache.get(b.layer, 'concat', b.attention);
+        const r = attentiveProbe(
+          { features: tr.features, tokens: tr.tokens, labels: trainLabels },
+          { features: te.features, tokens: te.tokens, labels: testLabels },
+          numClasses,
+          { seed, ...(typeof opts.attentive === 'object' ? opts.attentive : {}) },
+        );
+        extra.attentive = { layer: b.layer, attention: b.attention, testAccuracy: r.test.top1, trainLoss: r.trainLoss };
+        opts.onProgress?.(`attentive probe on layer ${b.layer} (${b.attention}): ${(r.test.top1 * 100).toFixed(2)} %`);
+      }
     }
     const json = probeJson(dataSpec, result, extra);
     await writeFileAtomic(join(opts.run, 'probe.json'), `${JSON.stringify(json, null, 2)}\n`);

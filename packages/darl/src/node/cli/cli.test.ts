@@ -23,7 +23,7 @@ describe('darl CLI: usage', () => {
     expect(r.out + r.err).toMatch(/pretrain.*\n[\s\S]*probe[\s\S]*sample[\s\S]*info/);
   });
 
-  it.each(['pretrain', 'probe', 'sample', 'info'])('%s --help exits 0 and lists its options', async (cmd) => {
+  it.each(['pretrain', 'probe', 'finetune', 'sample', 'info'])('%s --help exits 0 and lists its options', async (cmd) => {
     const r = await cli(cmd, '--help');
     expect(r.code).toBe(0);
     expect(r.out).toContain(`Usage: darl ${cmd}`);
@@ -143,16 +143,36 @@ describe('darl CLI: a tiny run end to end', () => {
   });
 
   it('probes with the raw-pixel baseline and writes probe.json', async () => {
-    const r = await cli('probe', '--backend', 'cpu', '--run', run, '--layers', '0,2', '--pooling', 'mean', '--attention', 'causal', '--probe-steps', '30', '--knn', '--json');
+    const r = await cli('probe', '--backend', 'cpu', '--run', run, '--layers', '0,2', '--pooling', 'mean', '--attention', 'causal', '--probe-steps', '30', '--knn', '--attentive', '--json');
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.out) as { sweep: { layer: number }[]; rawPixels: { testAccuracy: number }; knn: { testAccuracy: number }; best: { testAccuracy: number } };
+    const j = JSON.parse(r.out) as {
+      sweep: { layer: number }[];
+      rawPixels: { testAccuracy: number };
+      knn: { testAccuracy: number };
+      attentive: { layer: number; testAccuracy: number };
+      best: { layer: number; testAccuracy: number };
+    };
     expect(j.sweep.map((c) => c.layer)).toEqual([0, 2]);
     // The synthetic classes are linearly separable from pixels.
     expect(j.rawPixels.testAccuracy).toBeGreaterThan(0.9);
     expect(j.knn.testAccuracy).toBeGreaterThanOrEqual(0);
+    expect(j.attentive.layer).toBe(j.best.layer);
+    expect(j.attentive.testAccuracy).toBeGreaterThanOrEqual(0);
     expect(JSON.parse(readFileSync(join(run, 'probe.json'), 'utf8'))).toMatchObject({ dataset: data });
     const bad = await cli('probe', '--backend', 'cpu', '--run', run, '--layers', '7');
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('layer 7 does not exist; layers are 0 (input tokens) to 2');
+  });
+
+  it('fine-tunes and writes finetune.json', async () => {
+    const r = await cli('finetune', '--backend', 'cpu', '--run', run, '--epochs', '2', '--batch-size', '16', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { epochs: { epoch: number; testAccuracy: number }[]; final: { testAccuracy: number } };
+    expect(j.epochs).toHaveLength(2);
+    expect(j.final.testAccuracy).toBe(j.epochs[1]!.testAccuracy);
+    expect(existsSync(join(run, 'finetune.json'))).toBe(true);
+    const bad = await cli('finetune', '--backend', 'cpu', '--run', run, '--layer-decay', '1.5');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('--layer-decay must be in (0, 1], got 1.5');
   });
 });

@@ -20,6 +20,7 @@ export interface ProbeCommandOptions {
   readonly maxTest?: number;
   readonly probeSteps?: number;
   readonly knn?: boolean;
+  readonly attentive?: boolean;
   readonly ema: boolean;
   readonly seed: number;
   readonly json?: boolean;
@@ -51,6 +52,7 @@ export async function runProbeCommand(opts: ProbeCommandOptions, io: CliIO): Pro
     ...(opts.maxTest ? { maxTest: opts.maxTest } : {}),
     ...(opts.probeSteps ? { probeSteps: opts.probeSteps } : {}),
     knn: Boolean(opts.knn),
+    attentive: Boolean(opts.attentive),
     ema: opts.ema,
     seed: opts.seed,
     backend: backend.name,
@@ -59,8 +61,8 @@ export async function runProbeCommand(opts: ProbeCommandOptions, io: CliIO): Pro
   if (opts.json) io.stdout(`${JSON.stringify({ command: 'probe', ...json, report })}\n`);
   else {
     io.stdout(`${formatProbeSweep(result)}\n`);
-    const knn = json.knn;
-    if (knn) io.stdout(`kNN (k=20) on the best cell: ${(knn.testAccuracy * 100).toFixed(2)} %\n`);
+    if (json.knn) io.stdout(`kNN (k=20) on the best cell: ${(json.knn.testAccuracy * 100).toFixed(2)} %\n`);
+    if (json.attentive) io.stdout(`attentive probe on layer ${json.attentive.layer}: ${(json.attentive.testAccuracy * 100).toFixed(2)} %\n`);
     io.stderr(`darl: wrote ${join(opts.run, 'probe.json')} and ${report}\n`);
   }
 }

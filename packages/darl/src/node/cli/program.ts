@@ -11,6 +11,7 @@ import { reportError } from './errors.js';
 import { runPretrainCommand } from './pretrain-command.js';
 import { runProbeCommand } from './probe-command.js';
 import { runSampleCommand } from './sample-command.js';
+import { runFinetuneCommand } from './finetune-command.js';
 import { runInfoCommand } from './info-command.js';
 
 const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'node', 'node-gpu'] as const;
@@ -102,10 +103,31 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--max-test <n>', 'use at most n test images', intOption('--max-test', 10))
     .option('--probe-steps <n>', 'AdamW steps of each linear probe (default 300)', intOption('--probe-steps', 1))
     .option('--knn', 'also report kNN accuracy (k = 20, cosine) for the best cell')
+    .option('--attentive', 'also train an attentive probe (AIM) on the best cell\'s layer')
     .option('--no-ema', 'use the raw weights even when the run kept an EMA')
     .option('--seed <n>', 'random seed', intOption('--seed'), 0)
     .option('--json', 'print the result as one JSON object on stdout')
     .action(wrap((opts) => runProbeCommand(opts, io)));
+
+  program
+    .command('finetune')
+    .description('fine-tune the pretrained backbone with a classification head (full attention, layer-wise LR decay); writes finetune.json')
+    .requiredOption('--run <dir>', 'run directory of a pretrained model')
+    .option('--data <spec>', 'labelled data (default: the data the run was trained on)')
+    .addOption(backendOption())
+    .option('--epochs <n>', 'epochs', intOption('--epochs', 1), 3)
+    .option('--batch-size <n>', 'batch size', intOption('--batch-size', 1), 64)
+    .option('--lr <x>', 'peak learning rate', numberOption('--lr'), 1e-3)
+    .option('--layer-decay <x>', 'layer-wise learning-rate decay (1 disables)', numberOption('--layer-decay'), 0.75)
+    .option('--weight-decay <x>', 'AdamW weight decay', numberOption('--weight-decay'), 0.05)
+    .option('--label-smoothing <x>', 'label smoothing ε', numberOption('--label-smoothing'), 0.1)
+    .option('--mixup <x>', 'mixup α (0 disables)', numberOption('--mixup'), 0)
+    .option('--max-train <n>', 'use at most n training images', intOption('--max-train', 10))
+    .option('--max-test <n>', 'use at most n test images', intOption('--max-test', 10))
+    .option('--no-ema', 'start from the raw weights even when the run kept an EMA')
+    .option('--seed <n>', 'random seed', intOption('--seed'), 0)
+    .option('--json', 'print the result as one JSON object on stdout')
+    .action(wrap((opts) => runFinetuneCommand(opts, io)));
 
   program
     .command('sample')

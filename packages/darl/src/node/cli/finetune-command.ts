@@ -1,0 +1,56 @@
+/**
+ * `darl finetune`.
+ *
+ * @module
+ */
+import { finetuneRun } from '../finetune-run.js';
+import { RunError } from '../pretrain.js';
+import { selectBackend, type CliIO } from './program.js';
+
+export interface FinetuneCommandOptions {
+  readonly run: string;
+  readonly data?: string;
+  readonly backend: string;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly lr: number;
+  readonly layerDecay: number;
+  readonly weightDecay: number;
+  readonly labelSmoothing: number;
+  readonly mixup: number;
+  readonly maxTrain?: number;
+  readonly maxTest?: number;
+  readonly ema: boolean;
+  readonly seed: number;
+  readonly json?: boolean;
+}
+
+export async function runFinetuneCommand(opts: FinetuneCommandOptions, io: CliIO): Promise<void> {
+  if (!(opts.lr > 0)) throw new RunError(`--lr must be > 0, got ${opts.lr}.`);
+  if (!(opts.layerDecay > 0 && opts.layerDecay <= 1)) throw new RunError(`--layer-decay must be in (0, 1], got ${opts.layerDecay}.`);
+  if (!(opts.labelSmoothing >= 0 && opts.labelSmoothing < 1)) throw new RunError(`--label-smoothing must be in [0, 1), got ${opts.labelSmoothing}.`);
+  if (!(opts.mixup >= 0)) throw new RunError(`--mixup must be ≥ 0, got ${opts.mixup}.`);
+  if (!(opts.weightDecay >= 0)) throw new RunError(`--weight-decay must be ≥ 0, got ${opts.weightDecay}.`);
+  const backend = await selectBackend(opts.backend);
+  const { json, report } = await finetuneRun({
+    run: opts.run,
+    ...(opts.data ? { data: opts.data } : {}),
+    ...(opts.maxTrain ? { maxTrain: opts.maxTrain } : {}),
+    ...(opts.maxTest ? { maxTest: opts.maxTest } : {}),
+    ema: opts.ema,
+    backend: backend.name,
+    config: {
+      epochs: opts.epochs,
+      batchSize: opts.batchSize,
+      lr: opts.lr,
+      layerDecay: opts.layerDecay,
+      weightDecay: opts.weightDecay,
+      labelSmoothing: opts.labelSmoothing,
+      mixup: opts.mixup,
+      seed: opts.seed,
+    },
+    onEpoch: (e) => io.stderr(`darl: epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, test top-1 ${(e.top1 * 100).toFixed(2)} % (${e.seconds.toFixed(1)} s)\n`),
+  });
+  if (opts.json) io.stdout(`${JSON.stringify({ command: 'finetune', ...json, report })}\n`);
+  else io.stderr(`darl: fine-tuned top-1 ${(json.final.testAccuracy * 100).toFixed(2)} %; wrote finetune.json and ${report}\n`);
+}
