@@ -51,6 +51,40 @@ try {
       }
     }
   }
+  // What a user does first: pick a backend and take a gradient (plain Node, CommonJS tfjs-core), and run the CLI.
+  const smoke = `
+    import * as tf from '@tensorflow/tfjs-core';
+    import { useBackend } from '@darl/tensor-backend';
+    const info = await useBackend('wasm');
+    const g = tf.grad((x) => tf.sum(tf.mul(x, x)))(tf.tensor1d([1, 2, 3]));
+    if (g.dataSync().join() !== '2,4,6') throw new Error('gradient ' + g.dataSync());
+    console.log('ok', info.name, info.kernelOverrides.length, 'overrides');
+  `;
+  try {
+    console.log(`  smoke   useBackend('wasm') + tf.grad: ${run('node', ['--input-type=module', '-e', smoke], project).trim()}`);
+  } catch {
+    failures++;
+    console.log("  smoke   useBackend('wasm') + tf.grad: FAILED");
+  }
+  if (tarballs.darl) {
+    const bin = join(project, 'node_modules', '.bin', 'darl');
+    try {
+      const info = JSON.parse(run(bin, ['info', '--json', '--backend', 'wasm'], project));
+      console.log(`  bin     darl info: chosen ${info.chosen.name}`);
+    } catch {
+      failures++;
+      console.log('  bin     darl info: FAILED');
+    }
+    try {
+      execFileSync(bin, ['pretrain', '--set', 'train.stpes=1'], { cwd: project, stdio: 'pipe' });
+      failures++;
+      console.log('  bin     darl pretrain with a bad key: exited 0 (expected 1)');
+    } catch (err) {
+      const ok = err.status === 1 && String(err.stderr).includes('Did you mean "steps"?');
+      if (!ok) failures++;
+      console.log(`  bin     darl pretrain with a bad key: exit ${err.status}${ok ? ', message names the closest key' : ' (expected 1 and a suggestion)'}`);
+    }
+  }
   if (failures) {
     console.error(`packaging: ${failures} entry point(s) failed to load from the installed tarballs`);
     process.exit(1);
