@@ -47,12 +47,12 @@ def init_model(c, seed):
         blocks.append(dict(ln1g=ones(D), ln1b=zeros(D), wqkv=w(D, 3 * D), bqkv=zeros(3 * D), wo=w(D, D), bo=zeros(D),
                            ln2g=ones(D), ln2b=zeros(D), w1=w(D, c["mlp_width"]), b1=zeros(c["mlp_width"]),
                            w2=w(c["mlp_width"], D), b2=zeros(D)))
-    return dict(we=w(PD, D), be=zeros(D), sos=w(1, 1, D), pos=w(L, D), blocks=blocks, lnfg=ones(D), lnfb=zeros(D),
+    return dict(we=w(PD, D), be=zeros(D), sos=w(1, 1, D), blocks=blocks, lnfg=ones(D), lnfb=zeros(D),
                 wh=w(D, PD), bh=zeros(PD))
 
 
 def variables(p):
-    out = [p[k] for k in ("we", "be", "sos", "pos", "lnfg", "lnfb", "wh", "bh")]
+    out = [p[k] for k in ("we", "be", "sos", "lnfg", "lnfb", "wh", "bh")]
     for b in p["blocks"]:
         out.extend(b.values())
     return out
@@ -62,59 +62,104 @@ def layer_norm(x, g, b):
     return F.layer_norm(x, (x.shape[-1],), g, b, 1e-6)
 
 
-def gelu_tanh(x):
-    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)))
-
-
 def causal_mask(L):
     return torch.triu(torch.full((L, L), -1e9), diagonal=1)
 
 
-def block(p, c, x, B, L, mask, cache=None):
+def rope_tables(rows, cols, head_dim, base=10000.0):
+    """2-D RoPE exactly as @darl/transformer builds it: half the head channels rotate with the row, half with the
+    column; rotate-half is a matmul with a fixed permutation matrix `swap`."""
+    sections = 2
+    m = head_dim // sections
+    half = m // 2
+    L = len(rows)
+    cos = torch.zeros(L, head_dim)
+    sin = torch.zeros(L, head_dim)
+    for t in range(L):
+        for s, pos in enumerate((rows[t], cols[t])):
+            for j in range(half):
+                angle = pos * base ** (-2 * j / m)
+                i1 = s * m + j
+                i2 = i1 + half
+                cos[t, i1] = cos[t, i2] = math.cos(angle)
+                sin[t, i1] = -math.sin(angle)
+                sin[t, i2] = math.sin(angle)
+    swap = torch.zeros(head_dim, head_dim)
+    for s in range(sections):
+        for j in range(half):
+            i1 = s * m + j
+            i2 = i1 + half
+            swap[i1, i2] = 1
+            swap[i2, i1] = 1
+    return cos, sin, swap
+
+
+def rope(x, tables):
+    cos, sin, swap = tables
+    dh = cos.shape[1]
+    swapped = (x.reshape(-1, dh) @ swap).reshape(x.shape)
+    return x * cos + swapped * sin
+
+
+def block(p, c, x, B, L, mask, tables, cache=None):
+    """Pre-LN block as in @darl/transformer: x [B·L, D]."""
     D, NH = c["width"], c["heads"]
     DH = D // NH
     h = layer_norm(x, p["ln1g"], p["ln1b"])
-    qkv = (h @ p["wqkv"] + p["bqkv"]).reshape(B, L, 3, NH, DH).permute(2, 0, 3, 1, 4)
-    q, k, v = qkv[0], qkv[1], qkv[2]
+    heads = (h @ p["wqkv"] + p["bqkv"]).reshape(B, L, 3, NH, DH).permute(2, 0, 3, 1, 4).reshape(3, B * NH, L, DH)
+    qk = rope(heads[0:2], tables)
+    q = qk[0] * (1 / math.sqrt(DH))
+    k = qk[1]
+    v = heads[2]
     if cache is not None:
         if "k" in cache:
-            k = torch.cat([cache["k"], k], 2)
-            v = torch.cat([cache["v"], v], 2)
+            k = torch.cat([cache["k"], k], 1)
+            v = torch.cat([cache["v"], v], 1)
         cache["k"], cache["v"] = k, v
-    scores = (q @ k.transpose(-1, -2)) * (1 / math.sqrt(DH))
+    scores = q @ k.transpose(-1, -2)
     if mask is not None:
         scores = scores + mask
     att = torch.softmax(scores, -1) @ v
-    merged = att.permute(0, 2, 1, 3).reshape(B * L, D)
+    merged = att.reshape(B, NH, L, DH).permute(0, 2, 1, 3).reshape(B * L, D)
     x1 = x + merged @ p["wo"] + p["bo"]
-    m = gelu_tanh(layer_norm(x1, p["ln2g"], p["ln2b"]) @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
+    m = F.gelu(layer_norm(x1, p["ln2g"], p["ln2b"]) @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
     return x1 + m
 
 
-def loss_fn(p, c, patches, mask):
+def positions(c):
+    g = c["image_size"] // c["patch_size"]
+    rows = [-1] + [i // g for i in range(g * g)]
+    cols = [-1] + [i % g for i in range(g * g)]
+    return rows, cols
+
+
+def loss_fn(p, c, patches, mask, tables):
     B, N, PD = patches.shape
     D = c["width"]
     L = N + 1
     emb = (patches.reshape(B * N, PD) @ p["we"] + p["be"]).reshape(B, N, D)
-    tokens = torch.cat([p["sos"].expand(B, 1, D), emb], 1) + p["pos"]
+    tokens = torch.cat([p["sos"].expand(B, 1, D), emb], 1)
     x = tokens.reshape(B * L, D)
     for b in p["blocks"]:
-        x = block(b, c, x, B, L, mask)
+        x = block(b, c, x, B, L, mask, tables)
     out = layer_norm(x, p["lnfg"], p["lnfb"]).reshape(B, L, D)[:, :N]
     pred = out.reshape(B * N, D) @ p["wh"] + p["bh"]
     return ((pred - patches.reshape(B * N, PD)) ** 2).mean()
 
 
 def time_it(fn, reps, warmup):
+    """Median wall milliseconds per call, and mean process CPU milliseconds per call (all threads)."""
     for _ in range(warmup):
         fn()
     times = []
+    c0 = time.process_time()
     for _ in range(reps):
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
+    cpu = (time.process_time() - c0) * 1000 / reps
     times.sort()
-    return times[len(times) // 2]
+    return times[len(times) // 2], cpu
 
 
 def init_denoiser(c, seed):
@@ -129,8 +174,8 @@ def init_denoiser(c, seed):
 
 def denoise(d, noisy, cond, gamma):
     x = torch.cat([noisy, cond, gamma], 1)
-    h = F.gelu(x @ d["w1"] + d["b1"], approximate="tanh")
-    h = F.gelu(h @ d["w2"] + d["b2"], approximate="tanh")
+    h = F.gelu(x @ d["w1"] + d["b1"])
+    h = F.gelu(h @ d["w2"] + d["b2"])
     return h @ d["w3"] + d["b3"]
 
 
@@ -143,14 +188,17 @@ def generate(p, c, denoiser=None, ddim_steps=20):
     """One image, batch 1: 49 autoregressive steps through a KV cache; each next patch is the linear head's output
     (MSE) or 20 DDIM steps of the MLP denoiser conditioned on the backbone output (diffusion)."""
     D, N, PD = c["width"], num_patches(c), patch_dim(c)
+    DH = D // c["heads"]
+    rows, cols = positions(c)
     caches = [dict() for _ in p["blocks"]]
-    token = p["sos"].reshape(1, D) + p["pos"][0:1]
+    token = p["sos"].reshape(1, D)
     g = torch.Generator().manual_seed(0)
     patches = []
     for t in range(N):
         x = token
+        tables = rope_tables(rows[t:t + 1], cols[t:t + 1], DH)
         for b, cache in zip(p["blocks"], caches):
-            x = block(b, c, x, 1, 1, None, cache)
+            x = block(b, c, x, 1, 1, None, tables, cache)
         h = layer_norm(x, p["lnfg"], p["lnfb"])
         if denoiser is None:
             nxt = h @ p["wh"] + p["bh"]
@@ -163,7 +211,7 @@ def generate(p, c, denoiser=None, ddim_steps=20):
                 z = math.sqrt(g_s) * x0 + math.sqrt(1 - g_s) * eps
             nxt = z
         patches.append(nxt)
-        token = nxt @ p["we"] + p["be"] + p["pos"][t + 1:t + 2]
+        token = nxt @ p["we"] + p["be"]
     return torch.cat(patches, 0)
 
 
@@ -174,8 +222,18 @@ def patchify_normalise(pixels, c):
     x = pixels.float() * (2 / 255) - 1
     x = x.reshape(B, G, P, G, P, C).permute(0, 1, 3, 2, 4, 5).reshape(B, G * G, P * P * C)
     mean = x.mean(-1, keepdim=True)
-    var = x.var(-1, keepdim=True, unbiased=False)
+    var = x.var(-1, keepdim=True, unbiased=True)
     return (x - mean) / torch.sqrt(var + 1e-6)
+
+
+def blas_library():
+    """The BLAS shared library actually loaded (Debian's torch links the generic libblas alternative)."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1].rsplit("/", 1)[-1] for line in f if "blas" in line}
+        return ", ".join(sorted(libs)) or "unknown"
+    except OSError:
+        return "unknown"
 
 
 def main():
@@ -186,36 +244,44 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     c = CONFIG
-    reps, warmup = (3, 1) if args.quick else (20, 3)
+    reps, warmup = (2, 1) if args.quick else (20, 3)
 
     p = init_model(c, 0)
     params = variables(p)
     opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.05)
     mask = causal_mask(num_patches(c) + 1)
+    rows, cols = positions(c)
+    tables = rope_tables(rows, cols, c["width"] // c["heads"])
     patches = torch.randn(c["batch"], num_patches(c), patch_dim(c))
 
     def train_step():
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(p, c, patches, mask)
+        loss = loss_fn(p, c, patches, mask, tables)
         loss.backward()
         opt.step()
         return loss.item()
 
-    train_ms = time_it(train_step, reps, warmup)
+    train_ms, train_cpu_ms = time_it(train_step, reps, warmup)
+    # One thread as well: a per-core comparison that does not depend on OpenMP's behaviour on a busy machine.
+    torch.set_num_threads(1)
+    train_1t_ms, _ = time_it(train_step, 1 if args.quick else reps // 2, 1)
+    torch.set_num_threads(args.threads)
     gen_reps = 2 if args.quick else 5
-    gen_mse_ms = time_it(lambda: generate(p, c), gen_reps, 1)
+    gen_mse_ms, _ = time_it(lambda: generate(p, c), gen_reps, 1)
     den = init_denoiser(c, 1)
-    gen_diff_ms = time_it(lambda: generate(p, c, den, 20), gen_reps, 1)
+    gen_diff_ms, _ = time_it(lambda: generate(p, c, den, 20), 1 if args.quick else 3, 1)
     pixels = torch.randint(0, 256, (256, c["image_size"], c["image_size"], c["channels"]), dtype=torch.uint8)
-    data_ms = time_it(lambda: patchify_normalise(pixels, c), reps * 2, warmup)
+    data_ms, _ = time_it(lambda: patchify_normalise(pixels, c), reps * 2, warmup)
 
     print(json.dumps(dict(
         system="pytorch",
         version=torch.__version__,
         python=platform.python_version(),
         threads=torch.get_num_threads(),
-        blas=("openblas" if "openblas" in torch.__config__.show().lower() else "unknown"),
+        blas=blas_library(),
         train_ms=train_ms,
+        train_cpu_ms=train_cpu_ms,
+        train_1thread_ms=train_1t_ms,
         gen_mse_ms=gen_mse_ms,
         gen_diffusion_ms=gen_diff_ms,
         data_ms_per_256=data_ms,

@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type BackendName } from '@darl/tensor-backend';
-import { REFERENCE_CONFIG, benchLoss, benchVariables, causalMask, initBenchModel, numPatches, patchDim } from './reference-model.js';
+import { flattenTree } from '@darl/tensor-backend';
+import { REFERENCE_CONFIG, benchLoss, benchPositions, initBenchModel, numPatches, patchDim } from './reference-model.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -30,11 +31,11 @@ async function main(): Promise<void> {
   };
   const c = REFERENCE_CONFIG;
   const params = initBenchModel(c, 0);
-  const vars = benchVariables(params);
-  const mask = causalMask(numPatches(c) + 1);
+  const vars = flattenTree(params as never).map(([, v]) => v as tf.Variable);
+  const positions = benchPositions(c);
   const patches = tf.randomNormal([c.batch, numPatches(c), patchDim(c)], 0, 1, 'float32', 1) as tf.Tensor3D;
   const step = (): void => {
-    const { value, grads } = tf.variableGrads(() => benchLoss(params, c, patches, mask), vars);
+    const { value, grads } = tf.variableGrads(() => benchLoss(params, c, patches, positions), vars);
     value.dataSync();
     value.dispose();
     tf.dispose(grads);

@@ -1,0 +1,98 @@
+/**
+ * Measures one tfjs system (backend, with or without darl's kernel overrides) in its own process and prints one line
+ * `BENCH_RESULT {json}`. Run by `run.ts`; runnable alone:
+ *
+ *   node --conditions=@darl/source --import tsx src/tfjs-system.ts --backend wasm [--no-overrides] [--quick]
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { AdamW, Rng, gradientsByPath, useBackend, type BackendName } from '@darl/tensor-backend';
+import { normPixTargets, pixelsToPatches } from '@darl/patch-data';
+import { REFERENCE_CONFIG, benchLoss, benchPositions, initBenchModel, numPatches, patchDim } from './reference-model.js';
+import { generateImage, initDenoiser } from './generation.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? (process.argv[i + 1] as string) : fallback;
+}
+
+/** Median wall ms and mean process-CPU ms per call of `fn` (which must finish its work synchronously). */
+function timeIt(fn: () => void, reps: number, warmup: number): { wallMs: number; cpuMs: number } {
+  for (let i = 0; i < warmup; i++) fn();
+  const walls: number[] = [];
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    walls.push(performance.now() - t0);
+  }
+  const c = process.cpuUsage(c0);
+  walls.sort((a, b) => a - b);
+  return { wallMs: walls[Math.floor(walls.length / 2)] as number, cpuMs: (c.user + c.system) / 1000 / reps };
+}
+
+async function main(): Promise<void> {
+  const backend = arg('--backend', 'wasm') as BackendName;
+  const overrides = !process.argv.includes('--no-overrides');
+  const quick = process.argv.includes('--quick');
+  const slow = backend === 'cpu' || !overrides;
+  const info = await useBackend(backend, { kernelOverrides: overrides });
+  const c = REFERENCE_CONFIG;
+  const params = initBenchModel(c, 0);
+  const opt = new AdamW(params as never, { weightDecay: 0.05 });
+  const positions = benchPositions(c);
+  const patches = new Rng(1).normal([c.batch, numPatches(c), patchDim(c)]) as tf.Tensor3D;
+
+  const trainStep = (): void => {
+    const { loss, grads } = gradientsByPath(params as never, () => benchLoss(params, c, patches, positions));
+    opt.step(grads, 1e-4);
+    loss.dataSync();
+    loss.dispose();
+    tf.dispose(Object.values(grads));
+  };
+  const trainReps = quick ? 2 : slow ? 3 : 10;
+  const train = timeIt(trainStep, trainReps, 1);
+
+  const genImage = (denoise: boolean, den?: ReturnType<typeof initDenoiser>): void => {
+    const img = generateImage(params, c, denoise && den ? { denoiser: den, ddimSteps: 20 } : {});
+    img.dataSync();
+    img.dispose();
+  };
+  const genMse = timeIt(() => genImage(false), quick ? 1 : 5, 1);
+  const den = initDenoiser(c, 1);
+  const genDiff = timeIt(() => genImage(true, den), 1, quick ? 0 : 1);
+
+  const rng = new Rng(2);
+  const B = 256;
+  const bytes = Uint8Array.from(rng.uniformArray(B * c.imageSize * c.imageSize * c.channels, 0, 256), (v) => Math.floor(v));
+  const data = timeIt(
+    () => {
+      const p = pixelsToPatches(bytes, [B, c.imageSize, c.imageSize, c.channels], c.patchSize, { scale: 'minus-one-one' });
+      const { targets, mean, std } = normPixTargets(p);
+      targets.dataSync();
+      tf.dispose([p, targets, mean, std]);
+    },
+    quick ? 3 : 20,
+    2,
+  );
+
+  const result = {
+    system: `tfjs-${backend}${backend === 'wasm' ? (overrides ? '+overrides' : '-stock') : ''}`,
+    backend: info.name,
+    tfjsVersion: info.tfjsVersion,
+    simd: info.simd ?? null,
+    threads: info.threads ?? null,
+    kernelOverrides: info.kernelOverrides,
+    train_ms: train.wallMs,
+    train_cpu_ms: train.cpuMs,
+    train_reps: trainReps,
+    gen_mse_ms: genMse.wallMs,
+    gen_diffusion_ms: genDiff.wallMs,
+    data_ms_per_256: data.wallMs,
+  };
+  console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
