@@ -92,10 +92,11 @@ export function trainSoftmaxClassifiers(
   const batch = Math.min(n, cfg.batchSize);
   const schedule = warmupCosine({ peak: cfg.lr, warmupSteps: Math.min(cfg.warmupSteps, cfg.steps - 1), totalSteps: cfg.steps });
 
-  const x = tf.tensor2d(features.data, [n, c]);
-  // Full-batch training reuses one explicit transpose for every weight gradient (see constantInputMatMul).
-  const xT = batch === n ? tf.transpose(x) : null;
-  const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), k), 'float32')) as tf.Tensor2D;
+  // Full-batch training keeps the rows, one explicit transpose (see constantInputMatMul) and the targets resident.
+  const full = batch === n;
+  const x = full ? tf.tensor2d(features.data, [n, c]) : null;
+  const xT = x ? tf.transpose(x) : null;
+  const y = full ? (tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), k), 'float32')) as tf.Tensor2D) : null;
   const params = weightDecays.map((_, i) => ({
     [`g${i}`]: { weight: zerosVariable([c, k]), bias: zerosVariable([k]) },
   }));
@@ -120,17 +121,32 @@ export function trainSoftmaxClassifiers(
       const lr = schedule(step);
       const rowsIdx = batch === n ? null : nextBatch();
       tf.tidy(() => {
-        let xb: tf.Tensor2D = x;
-        let xbT: tf.Tensor2D | null = xT;
-        let yb: tf.Tensor2D = y;
+        let xb = x!;
+        let xTransposed = xT!;
+        let yb = y!;
         if (rowsIdx) {
-          const idx = tf.tensor1d(rowsIdx, 'int32');
-          xb = tf.gather(x, idx);
-          yb = tf.gather(y, idx);
-          xbT = null;
+          // The batch and its transpose are assembled on the CPU: cheaper than gather + transpose kernels.
+          const rowsData = new Float32Array(batch * c);
+          const colsData = new Float32Array(c * batch);
+          const labelsBatch = new Int32Array(batch);
+          for (let j = 0; j < batch; j++) {
+            const r = rowsIdx[j]!;
+            rowsData.set(features.data.subarray(r * c, (r + 1) * c), j * c);
+            labelsBatch[j] = labels[r]!;
+          }
+          // Tiled transpose (32 rows at a time keeps the reads in cache).
+          for (let j0 = 0; j0 < batch; j0 += 32) {
+            const j1 = Math.min(batch, j0 + 32);
+            for (let q = 0; q < c; q++) {
+              const o = q * batch;
+              for (let j = j0; j < j1; j++) colsData[o + j] = rowsData[j * c + q]!;
+            }
+          }
+          xb = tf.tensor2d(rowsData, [batch, c]);
+          xTransposed = tf.tensor2d(colsData, [c, batch]);
+          yb = tf.cast(tf.oneHot(tf.tensor1d(labelsBatch, 'int32'), k), 'float32') as tf.Tensor2D;
         }
         const rows = xb.shape[0];
-        const xTransposed = xbT ?? tf.transpose(xb);
         const { grads } = gradientsByPath(tree, () => {
           const w: tf.Tensor2D = g === 1 ? (tree.g0!.weight as tf.Tensor2D) : tf.concat(weightDecays.map((_, i) => tree[`g${i}`]!.weight as tf.Tensor2D), 1);
           const b = g === 1 ? tree.g0!.bias : tf.concat(weightDecays.map((_, i) => tree[`g${i}`]!.bias), 0);
@@ -153,9 +169,9 @@ export function trainSoftmaxClassifiers(
       weightDecay: wd,
     }));
   } finally {
-    x.dispose();
+    x?.dispose();
     xT?.dispose();
-    y.dispose();
+    y?.dispose();
     for (const o of optimisers) o.dispose();
     for (const p of params) for (const v of Object.values(p)) {
       v.weight.dispose();
