@@ -63,6 +63,11 @@ export function readImageBatch(source: ImageSource, indices: ArrayLike<number>, 
  * @returns float32 [B, H, W, C]; the caller owns it
  */
 export function scalePixels(bytes: Uint8Array, shape: [number, number, number, number], scale: PixelScale = 'minus-one-one'): tf.Tensor4D {
+  return tf.tensor4d(scaleBytes(bytes, shape[3], scale), shape);
+}
+
+/** Bytes (HWC, `channels` innermost) → normalised float32 values, per {@link PixelScale}. */
+export function scaleBytes(bytes: Uint8Array, channels: number, scale: PixelScale = 'minus-one-one'): Float32Array {
   const n = bytes.length;
   const out = new Float32Array(n);
   if (scale === 'minus-one-one') {
@@ -70,13 +75,12 @@ export function scalePixels(bytes: Uint8Array, shape: [number, number, number, n
   } else if (scale === 'unit') {
     for (let i = 0; i < n; i++) out[i] = bytes[i]! / 255;
   } else {
-    const c = shape[3];
-    if (scale.mean.length !== c || scale.std.length !== c) {
-      throw new Error(`scalePixels: { mean, std } must have one entry per channel (${c}), got ${scale.mean.length} and ${scale.std.length}.`);
+    if (scale.mean.length !== channels || scale.std.length !== channels) {
+      throw new Error(`scalePixels: { mean, std } must have one entry per channel (${channels}), got ${scale.mean.length} and ${scale.std.length}.`);
     }
-    for (let i = 0; i < n; i++) out[i] = (bytes[i]! / 255 - scale.mean[i % c]!) / scale.std[i % c]!;
+    for (let i = 0; i < n; i++) out[i] = (bytes[i]! / 255 - scale.mean[i % channels]!) / scale.std[i % channels]!;
   }
-  return tf.tensor4d(out, shape);
+  return out;
 }
 
 /** An {@link ImageSource} over bytes already in memory (HWC per image, images concatenated). */

@@ -13,6 +13,7 @@ export {
   readLabels,
   readPixels,
   scalePixels,
+  scaleBytes,
   type ImageSource,
   type PixelScale,
 } from './image-source.js';

@@ -8,7 +8,7 @@
 import type { FeatureExtractor, ReadoutAttention } from './feature-extractor.js';
 import { extractFeatures, type FeatureCache } from './extract-features.js';
 import { featureMatrix, type FeatureMatrix } from './feature-matrix.js';
-import { readLabels, readPixels, type ImageSource, type PixelScale } from './image-source.js';
+import { readLabels, readPixels, scaleBytes, type ImageSource, type PixelScale } from './image-source.js';
 import { linearProbe, type LinearProbeConfig } from './linear-probe.js';
 import type { ClassificationMetrics } from './metrics.js';
 import { POOLINGS, type Pooling } from './pooling.js';
@@ -87,14 +87,7 @@ const now = (): number => performance.now() / 1000;
  */
 export function pixelFeatures(source: ImageSource, scale: PixelScale = 'minus-one-one'): FeatureMatrix {
   const per = source.height * source.width * source.channels;
-  const bytes = readPixels(source, Int32Array.from({ length: source.size }, (_, i) => i));
-  const out = new Float32Array(bytes.length);
-  if (scale === 'minus-one-one') for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]! / 127.5 - 1;
-  else if (scale === 'unit') for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]! / 255;
-  else {
-    const c = source.channels;
-    for (let i = 0; i < bytes.length; i++) out[i] = (bytes[i]! / 255 - scale.mean[i % c]!) / scale.std[i % c]!;
-  }
+  const out = scaleBytes(readPixels(source, Int32Array.from({ length: source.size }, (_, i) => i)), source.channels, scale);
   return featureMatrix(out, source.size, per, 'pixelFeatures');
 }
 

@@ -18,7 +18,7 @@ function backbone(): TransformerBackbone {
 }
 
 describeBackends('transformer adapters', (ctx) => {
-  it('embeds raster patches: token (r, c) is patch (r, c) flattened (row, col, channel) times W plus b', () => {
+  it('embeds raster patches: token (r, c) is patch (r, c) flattened (row, col, channel) times W plus b', async () => {
     const emb = initPatchEmbedding({ patchSize: 2, channels: 1, width: 3, seed: 0 });
     const img = tf.tensor4d(Array.from({ length: 16 }, (_, i) => i), [1, 4, 4, 1]);
     const { tokens, positions } = embedPatches(emb, img, 2);
@@ -28,6 +28,7 @@ describeBackends('transformer adapters', (ctx) => {
     // Patch (1, 0) holds pixels 8, 9, 12, 13.
     const expected = tf.matMul(tf.tensor2d([[8, 9, 12, 13]]), emb.w as tf.Tensor2D);
     expectAllClose(tf.slice(tokens, [0, 2, 0], [1, 1, 3]), expected, ctx.tol(50), 0, 'token 2');
+    await expectNoLeak(() => embedPatches(emb, img, 2).tokens, 'embedPatches');
     disposeTree(emb as unknown as TensorTree);
   });
 
@@ -58,13 +59,19 @@ describeBackends('transformer adapters', (ctx) => {
     };
     const b = backbone();
     const messages: string[] = [];
-    const r = await probeSweep(transformerFeatureExtractor(b), {
-      train: make(60),
-      test: make(30),
-      probe: { steps: 30, weightDecays: [0, 0.1] },
-      batchSize: 16,
-      onProgress: (m) => messages.push(m),
-    });
+    const train = make(60);
+    const test = make(30);
+    let result: Awaited<ReturnType<typeof probeSweep>> | undefined;
+    await expectNoLeak(async () => {
+      result = await probeSweep(transformerFeatureExtractor(b), {
+        train,
+        test,
+        probe: { steps: 30, weightDecays: [0, 0.1] },
+        batchSize: 16,
+        onProgress: (m) => messages.push(m),
+      });
+    }, 'probeSweep');
+    const r = result!;
     expect(r.cells.length).toBe(2 * 3 * 2);
     expect(new Set(r.cells.map((c) => `${c.layer}/${c.pooling}/${c.attention}`)).size).toBe(12);
     expect(r.best.valTop1).toBe(Math.max(...r.cells.map((c) => c.valTop1)));
