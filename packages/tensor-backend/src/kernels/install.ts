@@ -21,7 +21,13 @@ export interface KernelOverride {
 }
 
 const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
-  wasm: [wasmBatchMatMulOverride, wasmTransposeOverride, wasmTanhOverride, wasmIdentityOverride, wasmUnsortedSegmentSumOverride],
+  wasm: [
+    wasmBatchMatMulOverride,
+    wasmTransposeOverride,
+    wasmTanhOverride,
+    wasmIdentityOverride,
+    wasmUnsortedSegmentSumOverride,
+  ],
 };
 
 const installed = new Set<string>();
