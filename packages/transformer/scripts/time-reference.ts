@@ -69,10 +69,12 @@ for (const backend of backends) {
     `backend ${info.name} (tfjs ${info.tfjsVersion}${info.simd !== undefined ? `, simd ${info.simd}, threads ${info.threads}` : ''}, ` +
       `overrides [${info.kernelOverrides.join(', ')}]); ${nParams} parameters, batch ${B}, ${L} tokens`,
   );
+  const live = tf.memory().numTensors;
   await time(`  ${backend} forward`, n, () => loss());
   await time(`  ${backend} forward+backward`, n, () => {
     const { value, grads } = tf.variableGrads(loss, variables);
     return [value, ...Object.values(grads)];
   });
+  if (tf.memory().numTensors !== live) console.log(`  warning: ${tf.memory().numTensors - live} tensors leaked while timing`);
   disposeTree([params, embed.w, embed.b, head.w, head.b, sos, patches, inputs, targets] as never);
 }

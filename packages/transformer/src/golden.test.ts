@@ -14,11 +14,7 @@ describeBackends('PyTorch parity', (ctx) => {
     if (process.env.DARL_REPORT_PARITY) console.log(measured.splice(0).join('\n'));
   });
   for (const c of golden.cases) {
-    describe_case(c.position, c.attention);
-  }
-
-  function describe_case(position: (typeof golden.cases)[number]['position'], attention: 'causal' | 'full'): void {
-    const c = golden.cases.find((g) => g.position === position && g.attention === attention)!;
+    const { position, attention } = c;
     let params: ReturnType<typeof goldenParams>;
     beforeAll(() => {
       params = goldenParams(position);
