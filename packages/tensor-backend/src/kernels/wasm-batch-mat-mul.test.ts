@@ -21,6 +21,8 @@ const CASES: [number[], number[]][] = [
   [[2, 3, 6, 5], [2, 3, 5, 7]], // rank-4 batched (attention)
   [[2, 1, 6, 5], [1, 3, 5, 7]], // rank-4 two-sided broadcast
   [[3, 6, 5], [2, 3, 5, 4]], // ranks differ, batched
+  [[3, 40, 33], [3, 33, 30]], // batched and large enough for the XNNPACK loop (small equal-batch products use the stock kernel)
+  [[2, 2, 30, 40], [2, 2, 40, 30]], // rank-4 batched, XNNPACK loop
 ];
 
 function orient(shape: number[], transpose: boolean): number[] {

@@ -8,15 +8,23 @@
  * 3. runs genuinely batched products (attention) as one XNNPACK GEMM per batch item, on zero-copy views of the
  *    operands registered with the wasm tensor registry, with full batch broadcasting.
  *
+ * Tiny products with identical batch shapes (per-token matmuls during generation) stay on the stock kernel.
+ *
  * It computes exactly what the stock kernel computes (`out = op(a) @ op(b)` with tf's broadcasting of the batch
  * dimensions), so tfjs's registered BatchMatMul gradient stays valid.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelOverride } from './install.js';
+import { originalKernel, type KernelOverride } from './install.js';
 import { wasmTranspose } from './wasm-transpose.js';
 import { registerView, releaseView, shapeBytes, wasmData, wasmFunction, type WasmBackend } from './wasm-internals.js';
+
+/**
+ * Products with fewer multiply-adds than this and identical batch shapes go to the stock kernel: its scalar loop
+ * needs no temporaries, which wins for the tiny per-token matmuls of KV-cache generation.
+ */
+const SMALL_PRODUCT_MACS = 65536;
 
 const BATCH_MAT_MUL_ARGS = ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number'];
 
@@ -94,6 +102,12 @@ function batchMatMulKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unkno
   if (K === 0) {
     new Float32Array(backend.wasm.HEAPU8.buffer, wasmData(backend, out).memoryOffset, batchOut * M * N).fill(0);
     return out;
+  }
+  if (batchOut * M * N * K < SMALL_PRODUCT_MACS && aOuter.length === bOuter.length && aOuter.every((d, i) => d === bOuter[i])) {
+    backend.disposeData(out.dataId);
+    const original = originalKernel(tf.BatchMatMul, 'wasm');
+    if (original) return original.kernelFunc(args as never) as tf.TensorInfo;
+    throw new Error("BatchMatMul (darl wasm override): the wasm backend's own kernel is missing.");
   }
   const temps: tf.TensorInfo[] = [];
   const a = transposeA ? swapLastTwo(backend, a0) : a0;
