@@ -8,29 +8,31 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@darl/tensor-backend';
 
 /** A linear layer's parameters: `w` [in, out], `b` [out]. */
-export interface LinearParams {
+export type LinearParams = {
   readonly w: tf.Variable;
   readonly b: tf.Variable;
-}
+};
 
 /** An affine LayerNorm's parameters: `gamma`, `beta` [width]. */
-export interface LayerNormParams {
+export type LayerNormParams = {
   readonly gamma: tf.Variable;
   readonly beta: tf.Variable;
-}
+};
 
 /** How a linear layer's weight starts. Biases always start at zero. */
 export type LinearInit = 'xavier' | 'zero' | { readonly normalStd: number };
 
 /** A linear layer `[in] → [out]`: Xavier-uniform (`±√(6/(in+out))`), all-zero, or N(0, std²) weights. */
 export function initLinear(rng: Rng, inDim: number, outDim: number, init: LinearInit = 'xavier'): LinearParams {
-  let w: tf.Tensor;
-  if (init === 'zero') w = tf.zeros([inDim, outDim]);
-  else if (init === 'xavier') {
-    const lim = Math.sqrt(6 / (inDim + outDim));
-    w = rng.uniform([inDim, outDim], -lim, lim);
-  } else w = rng.normal([inDim, outDim], { std: init.normalStd });
-  return { w: tf.variable(w), b: tf.variable(tf.zeros([outDim])) };
+  return tf.tidy(() => {
+    let w: tf.Tensor;
+    if (init === 'zero') w = tf.zeros([inDim, outDim]);
+    else if (init === 'xavier') {
+      const lim = Math.sqrt(6 / (inDim + outDim));
+      w = rng.uniform([inDim, outDim], -lim, lim);
+    } else w = rng.normal([inDim, outDim], { std: init.normalStd });
+    return { w: tf.variable(w), b: tf.variable(tf.zeros([outDim])) };
+  });
 }
 
 /** `x @ w + b`: x float32 [N, in] → [N, out]. */
@@ -40,7 +42,7 @@ export function applyLinear(p: LinearParams, x: tf.Tensor2D): tf.Tensor2D {
 
 /** A LayerNorm with scale 1 and shift 0. */
 export function initLayerNorm(width: number): LayerNormParams {
-  return { gamma: tf.variable(tf.ones([width])), beta: tf.variable(tf.zeros([width])) };
+  return tf.tidy(() => ({ gamma: tf.variable(tf.ones([width])), beta: tf.variable(tf.zeros([width])) }));
 }
 
 /** LayerNorm over the last axis of x [N, W], with optional affine parameters. */

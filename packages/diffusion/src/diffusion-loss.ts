@@ -11,9 +11,9 @@ import { addNoise, lossWeights, predictionTarget } from './parameterisation.js';
 import { applyPatchDecoder, initPatchDecoder, type PatchDecoderParams, type SeedOption } from './patch-decoder.js';
 
 /** Parameters of a diffusion head (a TensorTree of variables; path prefix `decoder/`). */
-export interface DiffusionHeadParams {
+export type DiffusionHeadParams = {
   readonly decoder: PatchDecoderParams;
-}
+};
 
 /** Initialises a diffusion head (its patch decoder). */
 export function initDiffusionHead(config: DiffusionHeadConfig, opts: SeedOption): DiffusionHeadParams {

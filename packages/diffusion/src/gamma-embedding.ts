@@ -18,10 +18,10 @@ import { LOG_SNR_LIMIT, logSnrFromGamma } from './noise-schedule.js';
 export const GAMMA_FEATURES = 256;
 
 /** Parameters of the γ embedding MLP: 256 → width → width. */
-export interface GammaEmbeddingParams {
+export type GammaEmbeddingParams = {
   readonly fc1: LinearParams;
   readonly fc2: LinearParams;
-}
+};
 
 /** Pseudo-timestep of γ in [0, 1000]: linear in log-SNR, 0 = clean, 1000 = noise. */
 export function gammaToPseudoTime(gamma: number): number {

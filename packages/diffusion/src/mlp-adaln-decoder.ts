@@ -37,22 +37,22 @@ import type { PatchDecoderConfig } from './patch-decoder-config.js';
 const LN_EPS = 1e-6;
 
 /** One residual adaLN block. `modulation` maps silu(y) to [shift | scale | gate], [W, 3W]. */
-export interface MlpAdaLnBlockParams {
+export type MlpAdaLnBlockParams = {
   readonly norm: LayerNormParams;
   readonly fc1: LinearParams;
   readonly fc2: LinearParams;
   readonly modulation: LinearParams;
-}
+};
 
 /** Parameters of the MLP decoder (a TensorTree of variables). */
-export interface MlpAdaLnDecoderParams {
+export type MlpAdaLnDecoderParams = {
   readonly inputProj: LinearParams;
   readonly condEmbed: LinearParams;
   readonly gammaEmbed?: GammaEmbeddingParams;
   readonly blocks: readonly MlpAdaLnBlockParams[];
   readonly finalModulation: LinearParams;
   readonly outProj: LinearParams;
-}
+};
 
 /** Initialises the MLP decoder (see the module comment for the initialisation). */
 export function initMlpAdaLnDecoder(config: PatchDecoderConfig, rng: Rng): MlpAdaLnDecoderParams {

@@ -29,13 +29,13 @@ import { applyGammaEmbedding, initGammaEmbedding, type GammaEmbeddingParams } fr
 import type { PatchDecoderConfig } from './patch-decoder-config.js';
 
 /** Parameters of the Transformer decoder (a TensorTree of variables). */
-export interface TransformerDecoderParams {
+export type TransformerDecoderParams = {
   readonly inputProj: LinearParams;
   readonly condEmbed: LinearParams;
   readonly gammaEmbed?: GammaEmbeddingParams;
   readonly transformer: TransformerParams;
   readonly outProj: LinearParams;
-}
+};
 
 /** The inner `@darl/transformer` config of a Transformer decoder. */
 export function innerTransformerConfig(config: PatchDecoderConfig): TransformerConfig {
