@@ -266,10 +266,10 @@ def main():
     torch.set_num_threads(1)
     train_1t_ms, _ = time_it(train_step, 1 if args.quick else reps // 2, 1)
     torch.set_num_threads(args.threads)
-    gen_reps = 2 if args.quick else 5
-    gen_mse_ms, _ = time_it(lambda: generate(p, c), gen_reps, 1)
+    gen_reps, gen_warmup = (1, 0) if args.quick else (5, 1)
+    gen_mse_ms, _ = time_it(lambda: generate(p, c), gen_reps, gen_warmup)
     den = init_denoiser(c, 1)
-    gen_diff_ms, _ = time_it(lambda: generate(p, c, den, 20), 1 if args.quick else 3, 1)
+    gen_diff_ms, _ = time_it(lambda: generate(p, c, den, 20), 1 if args.quick else 3, gen_warmup)
     pixels = torch.randint(0, 256, (256, c["image_size"], c["image_size"], c["channels"]), dtype=torch.uint8)
     data_ms, _ = time_it(lambda: patchify_normalise(pixels, c), reps * 2, warmup)
 

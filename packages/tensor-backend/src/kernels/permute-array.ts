@@ -34,23 +34,63 @@ export function simplifyPermutation(shape: readonly number[], perm: readonly num
 
 const BLOCK = 32;
 
-/** `dst[b, j, i] = src[b, i, j]` for `src [batch, rows, cols]`, blocked for cache locality. */
-function transposeBatched2d(src: Flat, srcOff: number, dst: Flat, dstOff: number, batch: number, rows: number, cols: number): void {
-  const plane = rows * cols;
-  for (let b = 0; b < batch; b++) {
-    const s0 = srcOff + b * plane;
-    const d0 = dstOff + b * plane;
-    for (let i0 = 0; i0 < rows; i0 += BLOCK) {
-      const i1 = Math.min(i0 + BLOCK, rows);
-      for (let j0 = 0; j0 < cols; j0 += BLOCK) {
-        const j1 = Math.min(j0 + BLOCK, cols);
-        for (let i = i0; i < i1; i++) {
-          const si = s0 + i * cols;
-          for (let j = j0; j < j1; j++) dst[d0 + j * rows + i] = src[si + j] as number;
+/**
+ * The copy loops, instantiated once per typed-array class so each closure keeps monomorphic element-access feedback
+ * (V8 keeps type feedback per closure; one shared function seeing three array classes runs several times slower).
+ */
+function makeLoops(): {
+  batched2d: (src: Flat, srcOff: number, dst: Flat, dstOff: number, batch: number, rows: number, cols: number) => void;
+  general: (src: Flat, srcOff: number, dst: Flat, dstOff: number, size: number, outShape: number[], strideOf: number[]) => void;
+} {
+  /** `dst[b, j, i] = src[b, i, j]` for `src [batch, rows, cols]`, blocked; contiguous writes, strided reads. */
+  function batched2d(src: Flat, srcOff: number, dst: Flat, dstOff: number, batch: number, rows: number, cols: number): void {
+    const plane = rows * cols;
+    for (let b = 0; b < batch; b++) {
+      const s0 = srcOff + b * plane;
+      const d0 = dstOff + b * plane;
+      for (let i0 = 0; i0 < rows; i0 += BLOCK) {
+        const i1 = Math.min(i0 + BLOCK, rows);
+        for (let j0 = 0; j0 < cols; j0 += BLOCK) {
+          const j1 = Math.min(j0 + BLOCK, cols);
+          for (let j = j0; j < j1; j++) {
+            const dj = d0 + j * rows;
+            for (let i = i0; i < i1; i++) dst[dj + i] = src[s0 + i * cols + j] as number;
+          }
         }
       }
     }
   }
+  /** Walks the output in order; the innermost output axis reads `src` with a fixed stride. */
+  function general(src: Flat, srcOff: number, dst: Flat, dstOff: number, size: number, outShape: number[], strideOf: number[]): void {
+    const r = outShape.length;
+    const inner = outShape[r - 1] as number;
+    const innerStride = strideOf[r - 1] as number;
+    const counter = new Array<number>(r - 1).fill(0);
+    let srcBase = srcOff;
+    let d = dstOff;
+    const outer = size / inner;
+    for (let o = 0; o < outer; o++) {
+      for (let k = 0, si = srcBase; k < inner; k++, si += innerStride) dst[d++] = src[si] as number;
+      // Advance the odometer over the outer output axes.
+      for (let ax = r - 2; ax >= 0; ax--) {
+        const c = (counter[ax] as number) + 1;
+        if (c < (outShape[ax] as number)) {
+          counter[ax] = c;
+          srcBase += strideOf[ax] as number;
+          break;
+        }
+        counter[ax] = 0;
+        srcBase -= (c - 1) * (strideOf[ax] as number);
+      }
+    }
+  }
+  return { batched2d, general };
+}
+
+const LOOPS = { f32: makeLoops(), i32: makeLoops(), u8: makeLoops() };
+
+function loopsFor(a: Flat): ReturnType<typeof makeLoops> {
+  return a instanceof Float32Array ? LOOPS.f32 : a instanceof Int32Array ? LOOPS.i32 : LOOPS.u8;
 }
 
 /**
@@ -66,38 +106,25 @@ export function permuteArray(src: Flat, srcOff: number, shape: readonly number[]
     dst.set(src.subarray(srcOff, srcOff + size), dstOff);
     return;
   }
+  const loops = loopsFor(src);
   if (r === 2) {
-    transposeBatched2d(src, srcOff, dst, dstOff, 1, s[0] as number, s[1] as number);
+    loops.batched2d(src, srcOff, dst, dstOff, 1, s[0] as number, s[1] as number);
     return;
   }
   if (r === 3 && p[0] === 0 && p[1] === 2 && p[2] === 1) {
-    transposeBatched2d(src, srcOff, dst, dstOff, s[0] as number, s[1] as number, s[2] as number);
+    loops.batched2d(src, srcOff, dst, dstOff, s[0] as number, s[1] as number, s[2] as number);
     return;
   }
-  // General case: walk the output in order; the innermost output axis reads src with a fixed stride.
   const inStrides = new Array<number>(r);
   inStrides[r - 1] = 1;
   for (let i = r - 2; i >= 0; i--) inStrides[i] = (inStrides[i + 1] as number) * (s[i + 1] as number);
-  const outShape = p.map((ax) => s[ax] as number);
-  const strideOf = p.map((ax) => inStrides[ax] as number);
-  const inner = outShape[r - 1] as number;
-  const innerStride = strideOf[r - 1] as number;
-  const counter = new Array<number>(r - 1).fill(0);
-  let srcBase = srcOff;
-  let d = dstOff;
-  const outer = size / inner;
-  for (let o = 0; o < outer; o++) {
-    for (let k = 0, si = srcBase; k < inner; k++, si += innerStride) dst[d++] = src[si] as number;
-    // Advance the odometer over the outer output axes.
-    for (let ax = r - 2; ax >= 0; ax--) {
-      const c = (counter[ax] as number) + 1;
-      if (c < (outShape[ax] as number)) {
-        counter[ax] = c;
-        srcBase += strideOf[ax] as number;
-        break;
-      }
-      counter[ax] = 0;
-      srcBase -= (c - 1) * (strideOf[ax] as number);
-    }
-  }
+  loops.general(
+    src,
+    srcOff,
+    dst,
+    dstOff,
+    size,
+    p.map((ax) => s[ax] as number),
+    p.map((ax) => inStrides[ax] as number),
+  );
 }
