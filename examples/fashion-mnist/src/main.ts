@@ -1,0 +1,156 @@
+/**
+ * fashion-mnist — DARL on Fashion-MNIST read from IDX files: pretrain (MSE objective) on the 60 000 training images,
+ * linear-probe the frozen features beside the raw-pixel baseline, then fine-tune the whole backbone with full
+ * attention and a classification head (@darl/eval's fine-tuning protocol: layer-wise LR decay, label smoothing).
+ *
+ *   pnpm --filter @darl/example-fashion-mnist start    full mode
+ *   pnpm --filter @darl/example-fashion-mnist small    small mode (CI; fails loudly on nonsense)
+ *   options: --data-dir DIR (default /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist package;
+ *            the *-idx?-ubyte files may be gzipped)   --backend NAME   --out DIR
+ *
+ * Backend: `useBackend('auto')` → wasm on a plain install.
+ * Expected on 2 cores (AMD Zen 4, wasm, measured 2026-11-27; see reference.json):
+ *   full  — EXPECTED_FULL
+ *   small — EXPECTED_SMALL
+ */
+import { existsSync } from 'node:fs';
+import { cp, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { fineTune, type FineTuneModel } from '@darl/eval';
+import { openDataset } from '@darl/patch-data/node';
+import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
+import { inputTokens, paramTree, RUN_PRESETS, toPatchSequence, type DarlModel, type DarlParams, type RunConfigInput } from 'darl';
+import { loadRun, pretrain, probeRun, subsetDataset, writeReport } from 'darl/node';
+import { writeFileAtomic } from '@darl/tensor-backend/node';
+
+const { values: args } = parseArgs({
+  options: {
+    small: { type: 'boolean', default: false },
+    backend: { type: 'string', default: 'auto' },
+    out: { type: 'string' },
+    'data-dir': { type: 'string', default: '/usr/share/datasets/fashion-mnist' },
+  },
+});
+const small = args.small;
+const mode = small ? 'small' : 'full';
+const started = performance.now();
+const dataDir = args['data-dir'];
+if (!existsSync(dataDir)) {
+  console.error(
+    `fashion-mnist: ${dataDir} does not exist. Install Debian's dataset-fashion-mnist package (apt-get install dataset-fashion-mnist) ` +
+      'or pass --data-dir DIR with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz].',
+  );
+  process.exit(2);
+}
+const data = `idx:${dataDir}`;
+
+const backend = await useBackend(args.backend as BackendName | 'auto');
+console.log(`fashion-mnist (${mode}): backend ${backend.name}, data ${data}`);
+
+// 1. Pretrain: the digits-mse model (width 128, depth 4, 4 heads, patch 4, MSE) on Fashion-MNIST.
+const preset = RUN_PRESETS['digits-mse'];
+const run: RunConfigInput = {
+  model: { ...preset.model },
+  train: small
+    ? { ...preset.train, steps: 15, batchSize: 16, warmupSteps: 3, logEvery: 5, sampleEvery: 0, evalImages: 64 }
+    : { ...preset.train, steps: 150, batchSize: 64, warmupSteps: 15, logEvery: 5, sampleEvery: 0, evalImages: 512 },
+};
+const out = resolve(args.out ?? join('runs', `fashion-mnist-${mode}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+console.log(`run directory ${out}`);
+const trained = await pretrain({ run, data, out, backend, progress: small ? 'lines' : 'auto' });
+disposeTree(paramTree(trained.params));
+console.log(`pretrained ${trained.step} steps in ${trained.wallSeconds.toFixed(0)} s: loss ${trained.finalLoss.toFixed(4)}`);
+
+const reference = fileURLToPath(new URL('../reference.json', import.meta.url));
+if (existsSync(reference)) await cp(reference, join(out, 'reference.json'));
+
+// 2. Linear probe on frozen features (every layer × mean/last pooling × causal/full readout) and raw pixels.
+const probe = await probeRun({
+  run: out,
+  maxTrain: small ? 200 : 4000,
+  maxTest: small ? 100 : 1000,
+  poolings: ['mean', 'last'],
+  ...(small ? { layers: [0, 2, 4], attentions: ['causal'] as const } : {}),
+  backend: backend.name,
+});
+
+// 3. Fine-tune: the DARL backbone as an @darl/eval FineTuneModel. Features = mean over tokens of the backbone's
+//    final (LayerNorm-ed) output with FULL attention over [SOS, p1 … p(L−1)]; the layer of each parameter drives
+//    the layer-wise LR decay (patch embedding and SOS = 0, block i = i + 1, final norm = depth + 1).
+function darlFineTuneModel(model: DarlModel, params: DarlParams): FineTuneModel {
+  const depth = model.backbone.depth;
+  return {
+    params: { embed: params.embed, sos: params.sos, backbone: params.backbone } as unknown as FineTuneModel['params'],
+    numLayers: depth,
+    featureDim: model.backbone.width,
+    layerOf(path) {
+      if (path.startsWith('embed/') || path === 'sos' || path === 'backbone/pos') return 0;
+      const block = /^backbone\/blocks\/(\d+)\//.exec(path);
+      if (block) return Number(block[1]) + 1;
+      if (path.startsWith('backbone/norm/')) return depth + 1;
+      throw new Error(`darlFineTuneModel: no layer known for parameter "${path}".`);
+    },
+    forward(images, { training, rng }) {
+      return tf.tidy(() => {
+        const tokens = inputTokens(model, params, toPatchSequence(model, images), { dropLast: true }); // [B, L, C]
+        const { output } = model.backbone.apply(params.backbone, tokens, {
+          positions: model.positions,
+          attention: 'full',
+          ...(training && rng ? { rng } : {}),
+        });
+        return tf.mean(output, 1) as tf.Tensor2D; // [B, C]
+      });
+    },
+  };
+}
+
+const loaded = await loadRun(out);
+const ftTrain = subsetDataset(await openDataset(data, { split: 'train' }), small ? 256 : 2000, 11);
+const ftTest = subsetDataset(await openDataset(data, { split: 'test' }), small ? 100 : 1000, 12);
+const ftConfig = { epochs: small ? 2 : 3, batchSize: small ? 32 : 64, lr: small ? 5e-3 : 1e-3, layerDecay: 0.75, labelSmoothing: 0.1, warmupEpochs: small ? 0 : 0.5, seed: 0 };
+console.log(`fine-tuning on ${ftTrain.size} images for ${ftConfig.epochs} epoch(s), testing on ${ftTest.size}`);
+const ft = await fineTune(darlFineTuneModel(loaded.model, loaded.params), { train: ftTrain, test: ftTest, numClasses: 10 }, ftConfig, (e) =>
+  console.log(`  epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, test accuracy ${(100 * e.top1).toFixed(1)} % (${e.seconds.toFixed(0)} s)`),
+);
+loaded.dispose();
+const finetuneJson = {
+  epochs: ft.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, testAccuracy: e.top1, seconds: e.seconds })),
+  final: { testAccuracy: ft.test.top1, trainImages: ftTrain.size, testImages: ftTest.size, config: ftConfig },
+};
+await writeFileAtomic(join(out, 'finetune.json'), `${JSON.stringify(finetuneJson, null, 2)}\n`);
+
+const report = await writeReport(out, { title: `fashion-mnist (${mode})` });
+const best = probe.json.best;
+const pixels = probe.json.rawPixels;
+console.log('');
+console.log(`fashion-mnist (${mode}) finished in ${((performance.now() - started) / 1000).toFixed(0)} s on ${backend.name}`);
+console.log(`  final training loss   ${trained.finalLoss.toFixed(4)}   (held-out ${trained.evalLoss?.toFixed(4) ?? 'n/a'})`);
+console.log(`  linear probe (best)   ${(100 * best.testAccuracy).toFixed(1)} % — layer ${best.layer}, ${best.pooling} pooling, ${best.attention} attention`);
+console.log(`  raw-pixel baseline    ${pixels ? `${(100 * pixels.testAccuracy).toFixed(1)} %` : 'n/a'}`);
+console.log(`  fine-tuned            ${(100 * ft.test.top1).toFixed(1)} % after ${ftConfig.epochs} epoch(s) on ${ftTrain.size} images`);
+console.log(`  report                ${report}`);
+
+const failures: string[] = [];
+const firstLoss = await firstLoggedLoss(out);
+if (!(trained.finalLoss < 0.8 * firstLoss)) failures.push(`loss did not fall: first ${firstLoss}, final ${trained.finalLoss}`);
+const minProbe = small ? 0.25 : 0.65;
+if (!(best.testAccuracy >= minProbe)) failures.push(`probe accuracy ${best.testAccuracy} is below ${minProbe} (chance is 0.1)`);
+const minFinetune = small ? 0.25 : 0.65;
+if (!(ft.test.top1 >= minFinetune)) failures.push(`fine-tuned accuracy ${ft.test.top1} is below ${minFinetune}`);
+if (!ft.epochs.every((e) => Number.isFinite(e.trainLoss))) failures.push('a fine-tuning loss is not finite');
+if (failures.length) {
+  console.error(`fashion-mnist: FAILED — ${failures.join('; ')}`);
+  process.exit(1);
+}
+
+async function firstLoggedLoss(dir: string): Promise<number> {
+  for (const line of (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).split('\n')) {
+    if (!line.trim()) continue;
+    const row = JSON.parse(line) as { loss?: number };
+    if (typeof row.loss === 'number') return row.loss;
+  }
+  return Number.NaN;
+}
