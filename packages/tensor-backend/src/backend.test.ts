@@ -19,6 +19,19 @@ describe('useBackend', () => {
     expect(info.threads).toBe(false);
   });
 
+  it('installs the wasm kernel overrides and can restore the stock kernels', async () => {
+    const fast = await useBackend('wasm');
+    expect(fast.kernelOverrides.length).toBeGreaterThan(0);
+    const fastMatMul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
+    const stock = await useBackend('wasm', { kernelOverrides: false });
+    expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).not.toBe(fastMatMul);
+    // Kernels the stock backend lacks stay (removing them would break gradients); they are still reported.
+    expect(stock.kernelOverrides.length).toBeLessThan(fast.kernelOverrides.length);
+    const again = await useBackend('wasm');
+    expect(again.kernelOverrides).toEqual(fast.kernelOverrides);
+    expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).toBe(fastMatMul);
+  });
+
   it('registers gradients so tf.grad works under plain Node', async () => {
     await useBackend('cpu');
     const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, x)));

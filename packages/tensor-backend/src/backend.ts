@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients, warnIfDuplicateTfjs } from './tfjs-runtime.js';
-import { installKernelOverrides } from './kernels/install.js';
+import { installKernelOverrides, uninstallKernelOverrides } from './kernels/install.js';
 
 /** Backends darl knows how to set up. `auto` picks the fastest one that is installed and initialises. */
 export type BackendName = 'cpu' | 'wasm' | 'node' | 'node-gpu';
@@ -155,7 +155,7 @@ async function initialise(name: BackendName, opts: UseBackendOptions): Promise<B
   await ensureGradients();
   warnIfDuplicateTfjs();
   quietFirstUseNotice();
-  const kernelOverrides = opts.kernelOverrides === false ? [] : installKernelOverrides(name);
+  const kernelOverrides = opts.kernelOverrides === false ? uninstallKernelOverrides(name) : installKernelOverrides(name);
   const floatPrecision = tf.backend().floatPrecision() === 16 ? 16 : 32;
   let simd: boolean | undefined;
   let threads: boolean | undefined;

@@ -14,7 +14,7 @@ export {
   type UseBackendOptions,
 } from './backend.js';
 export { ensureGradients, hasDuplicateTfjs, warnIfDuplicateTfjs } from './tfjs-runtime.js';
-export { installKernelOverrides, type KernelOverride } from './kernels/install.js';
+export { installKernelOverrides, uninstallKernelOverrides, type KernelOverride } from './kernels/install.js';
 export { Rng, type RngState } from './random.js';
 export { assertShape, assertRank, sizeFromShape, ShapeError, type Dim, type DimBindings } from './shapes.js';
 export { flattenTree, mapTree, disposeTree, countParameters, liveTensors, type TensorTree } from './memory.js';

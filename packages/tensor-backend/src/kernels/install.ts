@@ -63,3 +63,32 @@ export function installKernelOverrides(backend: BackendName): string[] {
   }
   return overrides.map((o) => o.name);
 }
+
+/**
+ * Restores the backend's own kernels where darl's overrides were installed (for `useBackend(name,
+ * { kernelOverrides: false })`). Kernels that the backend lacked (e.g. wasm's `UnsortedSegmentSum`) stay, since
+ * removing them would only break gradients. Returns the names of the overrides still in effect.
+ */
+export function uninstallKernelOverrides(backend: BackendName): string[] {
+  const overrides = OVERRIDES[backend] ?? [];
+  const tfjsName = backend === 'node' || backend === 'node-gpu' ? 'tensorflow' : backend;
+  const remaining: string[] = [];
+  for (const o of overrides) {
+    let kept = false;
+    for (const k of o.kernels) {
+      const key = `${tfjsName}/${k.kernelName}`;
+      if (!installed.has(key)) continue;
+      const original = originals.get(key);
+      if (original === undefined) {
+        kept = true;
+        continue;
+      }
+      tf.unregisterKernel(k.kernelName, tfjsName);
+      tf.registerKernel(original);
+      originals.delete(key);
+      installed.delete(key);
+    }
+    if (kept) remaining.push(o.name);
+  }
+  return remaining;
+}
