@@ -21,7 +21,8 @@ for (const f of ['metrics.jsonl', 'state.json', 'config.json']) {
     process.exit(2);
   }
 }
-console.log(JSON.stringify(referenceOf(dir, name, note), null, 2));
+// [step, loss] pairs on one line each.
+console.log(JSON.stringify(referenceOf(dir, name, note), null, 2).replace(/\[\s+(-?[\d.e+-]+),\s+(-?[\d.e+-]+)\s+\]/g, '[$1, $2]'));
 
 /** The reference run of one run directory. */
 export function referenceOf(runDir, runName, extraNote) {

@@ -67,7 +67,7 @@ if (only) {
 const chosen = only ? SETTINGS.filter((s) => only.includes(s.name)) : SETTINGS;
 
 // Full mode: the digits-mse model (width 128, depth 4, patch 4); small mode: the tiny model (width 32, depth 2, patch 7).
-const steps = args.steps ? Number(args.steps) : small ? 12 : 80;
+const steps = args.steps ? Number(args.steps) : small ? 12 : 60;
 function runConfig(s: Setting): RunConfigInput {
   const base = small ? RUN_PRESETS.tiny : RUN_PRESETS['digits-mse'];
   const model: DarlConfigInput = {

@@ -84,7 +84,7 @@ export function causalMixBackbone(config: CausalMixConfig): DarlBackbone<CausalM
       if (c !== width) throw new Error(`causalMixBackbone.apply: tokens must be [B, T, ${width}], got [${tokens.shape.join(', ')}].`);
       const start = cache?.count ?? 0;
       const result = tf.tidy(() => {
-        const oneHot = (idx: Int32Array, n: number) => tf.oneHot(tf.tensor1d(idx, 'int32'), n).toFloat() as tf.Tensor2D; // [T, n]
+        const oneHot = (idx: Int32Array, n: number) => tf.cast(tf.oneHot(tf.tensor1d(idx, 'int32'), n), 'float32') as tf.Tensor2D; // [T, n]
         const pos = tf.add(tf.matMul(oneHot(opts.positions.rows, rows), params.row), tf.matMul(oneHot(opts.positions.cols, cols), params.col)); // [T, C]
         let x = tf.add(tokens, pos) as tf.Tensor3D; // [B, T, C]
         const counts = tf.reshape(tf.range(start + 1, start + t + 1), [1, t, 1]); // tokens seen at each position

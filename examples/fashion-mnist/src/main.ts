@@ -67,13 +67,14 @@ console.log(`pretrained ${trained.step} steps in ${trained.wallSeconds.toFixed(0
 const reference = fileURLToPath(new URL('../reference.json', import.meta.url));
 if (existsSync(reference)) await cp(reference, join(out, 'reference.json'));
 
-// 2. Linear probe on frozen features (every layer × mean/last pooling × causal/full readout) and raw pixels.
+// 2. Linear probe on frozen features (layers 2–4 × mean/last pooling, causal readout) beside raw pixels.
 const probe = await probeRun({
   run: out,
   maxTrain: small ? 200 : 4000,
   maxTest: small ? 100 : 1000,
   poolings: ['mean', 'last'],
-  ...(small ? { layers: [0, 2, 4], attentions: ['causal'] as const } : {}),
+  layers: small ? [0, 2, 4] : [2, 3, 4],
+  attentions: ['causal'],
   backend: backend.name,
 });
 
@@ -108,9 +109,9 @@ function darlFineTuneModel(model: DarlModel, params: DarlParams): FineTuneModel 
 }
 
 const loaded = await loadRun(out);
-const ftTrain = subsetDataset(await openDataset(data, { split: 'train' }), small ? 256 : 2000, 11);
-const ftTest = subsetDataset(await openDataset(data, { split: 'test' }), small ? 100 : 1000, 12);
-const ftConfig = { epochs: small ? 2 : 3, batchSize: small ? 32 : 64, lr: small ? 5e-3 : 1e-3, layerDecay: 0.75, labelSmoothing: 0.1, warmupEpochs: small ? 0 : 0.5, seed: 0 };
+const ftTrain = subsetDataset(await openDataset(data, { split: 'train' }), small ? 256 : 1000, 11);
+const ftTest = subsetDataset(await openDataset(data, { split: 'test' }), small ? 100 : 500, 12);
+const ftConfig = { epochs: 2, batchSize: small ? 32 : 64, lr: small ? 5e-3 : 1e-3, layerDecay: 0.75, labelSmoothing: 0.1, warmupEpochs: small ? 0 : 0.5, seed: 0 };
 console.log(`fine-tuning on ${ftTrain.size} images for ${ftConfig.epochs} epoch(s), testing on ${ftTest.size}`);
 const ft = await fineTune(darlFineTuneModel(loaded.model, loaded.params), { train: ftTrain, test: ftTest, numClasses: 10 }, ftConfig, (e) =>
   console.log(`  epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, test accuracy ${(100 * e.top1).toFixed(1)} % (${e.seconds.toFixed(0)} s)`),
@@ -136,9 +137,9 @@ console.log(`  report                ${report}`);
 const failures: string[] = [];
 const firstLoss = await firstLoggedLoss(out);
 if (!(trained.finalLoss < 0.8 * firstLoss)) failures.push(`loss did not fall: first ${firstLoss}, final ${trained.finalLoss}`);
-const minProbe = small ? 0.25 : 0.65;
+const minProbe = small ? 0.25 : 0.6;
 if (!(best.testAccuracy >= minProbe)) failures.push(`probe accuracy ${best.testAccuracy} is below ${minProbe} (chance is 0.1)`);
-const minFinetune = small ? 0.25 : 0.65;
+const minFinetune = small ? 0.25 : 0.5;
 if (!(ft.test.top1 >= minFinetune)) failures.push(`fine-tuned accuracy ${ft.test.top1} is below ${minFinetune}`);
 if (!ft.epochs.every((e) => Number.isFinite(e.trainLoss))) failures.push('a fine-tuning loss is not finite');
 if (failures.length) {
