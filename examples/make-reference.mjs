@@ -4,6 +4,7 @@
 // and notes saying where, on what and when the reference was measured.
 //
 //   node examples/make-reference.mjs RUN_DIR NAME [NOTE] > examples/<recipe>/reference.json
+//   (for the ablations recipe RUN_DIR is its output directory holding ablations.json: one reference per setting)
 //
 // Plain Node, no dependencies: it only reads JSON files.
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,20 +13,30 @@ import { join } from 'node:path';
 
 const [dir, name, note = ''] = process.argv.slice(2);
 if (!dir || !name) {
-  console.error('usage: node examples/make-reference.mjs RUN_DIR NAME [NOTE]');
+  console.error('usage: node examples/make-reference.mjs RUN_DIR NAME [NOTE]   (RUN_DIR may be an ablations output directory)');
   process.exit(2);
 }
-for (const f of ['metrics.jsonl', 'state.json', 'config.json']) {
-  if (!existsSync(join(dir, f))) {
-    console.error(`make-reference: ${join(dir, f)} is missing; give a finished darl run directory.`);
-    process.exit(2);
+let reference;
+if (existsSync(join(dir, 'ablations.json'))) {
+  // The ablations recipe: one reference run per setting, { name, settings: { [setting]: reference } }.
+  const table = JSON.parse(readFileSync(join(dir, 'ablations.json'), 'utf8'));
+  const settings = {};
+  for (const row of table.rows) settings[row.setting] = referenceOf(row.runDir, `${name}: ${row.setting}`, note);
+  reference = { name, settings };
+} else {
+  for (const f of ['metrics.jsonl', 'state.json', 'config.json']) {
+    if (!existsSync(join(dir, f))) {
+      console.error(`make-reference: ${join(dir, f)} is missing; give a finished darl run directory.`);
+      process.exit(2);
+    }
   }
+  reference = referenceOf(dir, name, note);
 }
 // [step, loss] pairs on one line each.
-console.log(JSON.stringify(referenceOf(dir, name, note), null, 2).replace(/\[\s+(-?[\d.e+-]+),\s+(-?[\d.e+-]+)\s+\]/g, '[$1, $2]'));
+console.log(JSON.stringify(reference, null, 2).replace(/\[\s+(-?[\d.e+-]+),\s+(-?[\d.e+-]+)\s+\]/g, '[$1, $2]'));
 
 /** The reference run of one run directory. */
-export function referenceOf(runDir, runName, extraNote) {
+function referenceOf(runDir, runName, extraNote) {
   const points = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim())

@@ -11,7 +11,9 @@
  *
  * Backend: `useBackend('auto')`, which picks wasm on a plain install (tfjs-node cannot install offline).
  * Expected on 2 cores (AMD Zen 4, wasm, measured 2026-11-27; see reference.json):
- *   full  — EXPECTED_FULL
+ *   full  — 342 s wall (training 284 s at ~35 img/s, probe ~1 min): loss 0.93 → 0.106 (held-out 0.112); best linear probe
+ *           77.3 % (layer 4, mean pooling) vs 88.8 % for raw pixels; samples are varied stroke fragments, some
+ *           digit-like; completions continue the given strokes.
  *   small — EXPECTED_SMALL
  */
 import { cp, readFile } from 'node:fs/promises';
@@ -45,7 +47,7 @@ console.log(`digits-diffusion (${mode}): backend ${backend.name}${backend.simd !
 //    step instead of ~4.6× on wasm. Full mode trains FULL_STEPS steps of 64 images; small mode a dozen steps of 16
 //    with 5 denoising steps per sampled patch.
 const FULL_STEPS = 120;
-/** Full mode fails below this best probe accuracy (the reference run reached REF_PROBE; chance is 10 %). */
+/** Full mode fails below this best probe accuracy (the reference run reached 77.3 %; chance is 10 %). */
 const MIN_FULL_ACCURACY = 0.6;
 const preset = RUN_PRESETS['digits-diffusion'];
 const steps = args.steps ? Number(args.steps) : small ? 15 : FULL_STEPS;
