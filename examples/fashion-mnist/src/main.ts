@@ -109,9 +109,9 @@ function darlFineTuneModel(model: DarlModel, params: DarlParams): FineTuneModel 
 }
 
 const loaded = await loadRun(out);
-const ftTrain = subsetDataset(await openDataset(data, { split: 'train' }), small ? 256 : 1000, 11);
-const ftTest = subsetDataset(await openDataset(data, { split: 'test' }), small ? 100 : 500, 12);
-const ftConfig = { epochs: 2, batchSize: small ? 32 : 64, lr: small ? 5e-3 : 1e-3, layerDecay: 0.75, labelSmoothing: 0.1, warmupEpochs: small ? 0 : 0.5, seed: 0 };
+const ftTrain = subsetDataset(await openDataset(data, { split: 'train' }), small ? 256 : 2000, 11);
+const ftTest = subsetDataset(await openDataset(data, { split: 'test' }), small ? 100 : 1000, 12);
+const ftConfig = { epochs: small ? 2 : 3, batchSize: 32, lr: small ? 5e-3 : 2e-3, layerDecay: 0.75, labelSmoothing: 0.1, warmupEpochs: small ? 0 : 0.5, seed: 0 };
 console.log(`fine-tuning on ${ftTrain.size} images for ${ftConfig.epochs} epoch(s), testing on ${ftTest.size}`);
 const ft = await fineTune(darlFineTuneModel(loaded.model, loaded.params), { train: ftTrain, test: ftTest, numClasses: 10 }, ftConfig, (e) =>
   console.log(`  epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, test accuracy ${(100 * e.top1).toFixed(1)} % (${e.seconds.toFixed(0)} s)`),

@@ -197,28 +197,35 @@ console.log(`hand-written loop vs darl's generate(): max |difference| = ${loopDi
 
 // ── 3. Prefix completion: the top rows of test digits given, the rest generated ─────────────────────────────────
 const test = await openDataset(loaded.state.data, { split: 'test' }); // the data the run trained on
-const nDigits = small ? 3 : 8;
+const nDigits = small ? 3 : 10; // one digit per class
 const variants = diffusion ? 3 : 1;
 const givenRows = args['given-rows'] ? Number(args['given-rows']) : Math.round(model.grid.rows / 2);
 const rasterOrder = model.config.patchOrder.kind === 'raster';
 const given = givenRows * model.grid.cols; // in raster order these are exactly the top `givenRows` patch rows
-const idx = Int32Array.from({ length: nDigits }, (_, i) => Math.floor((i * test.size) / nDigits));
-const originals = pixelsToTensor(readImages(test, idx), [nDigits, height, width, channels], { scale: 'minus-one-one' });
-const completions = Array.from({ length: variants }, (_, v) => sample(nDigits, 100 + v, { images: originals, given }));
+// The first test image of each class 0, 1, 2, … (the embedded test split is grouped by class).
+const firstOfClass = new Map<number, number>();
+for (let i = 0; i < test.size && firstOfClass.size < nDigits; i++) {
+  const label = test.label(i) ?? i;
+  if (!firstOfClass.has(label)) firstOfClass.set(label, i);
+}
+const idx = Int32Array.from([...firstOfClass.entries()].sort((a, b) => a[0] - b[0]).map(([, i]) => i));
+const shown = idx.length; // fewer when the data has fewer classes
+const originals = pixelsToTensor(readImages(test, idx), [shown, height, width, channels], { scale: 'minus-one-one' });
+const completions = Array.from({ length: variants }, (_, v) => sample(shown, 100 + v, { images: originals, given }));
 const visibleRows = givenRows * model.config.patchSize;
 const masked = tf.tidy(() => {
   const keep = tf.concat([tf.ones([1, visibleRows, width, channels]), tf.zeros([1, height - visibleRows, width, channels])], 1);
   return tf.mul(originals, keep) as tf.Tensor4D; // the given part; the rest mid-grey
 });
-const grid = tf.tidy(() => tf.reshape(tf.stack([originals, masked, ...completions], 1), [nDigits * (variants + 2), height, width, channels]));
+const grid = tf.tidy(() => tf.reshape(tf.stack([originals, masked, ...completions], 1), [shown * (variants + 2), height, width, channels]));
 const completionsPng = join(out, 'completions.png');
-await writeFileAtomic(completionsPng, encodeImageGrid(grid.dataSync() as Float32Array, [nDigits * (variants + 2), height, width, channels], { columns: variants + 2 }));
+await writeFileAtomic(completionsPng, encodeImageGrid(grid.dataSync() as Float32Array, [shown * (variants + 2), height, width, channels], { columns: variants + 2 }));
 // In raster order the given top rows must come back unchanged.
 const prefixDiff = rasterOrder
-  ? tf.tidy(() => tf.max(tf.abs(tf.sub(tf.slice(completions[0]!, [0, 0, 0, 0], [nDigits, visibleRows, width, channels]), tf.slice(originals, [0, 0, 0, 0], [nDigits, visibleRows, width, channels])))).dataSync()[0]!)
+  ? tf.tidy(() => tf.max(tf.abs(tf.sub(tf.slice(completions[0]!, [0, 0, 0, 0], [shown, visibleRows, width, channels]), tf.slice(originals, [0, 0, 0, 0], [shown, visibleRows, width, channels])))).dataSync()[0]!)
   : 0;
 const finite = (samples.dataSync() as Float32Array).every(Number.isFinite) && completions.every((c) => (c.dataSync() as Float32Array).every(Number.isFinite));
-console.log(`completions of ${nDigits} test digits (top ${visibleRows} of ${height} pixel rows given, ${variants} completion(s) each) → ${completionsPng}`);
+console.log(`completions of ${shown} test digits (top ${visibleRows} of ${height} pixel rows given, ${variants} completion(s) each) → ${completionsPng}`);
 for (const t of [samples, originals, masked, grid, ...completions]) t.dispose();
 loaded.dispose();
 
