@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { useBackend, type BackendInfo, type BackendName } from '@darl/tensor-backend';
 import { RUN_PRESETS } from '../../config/presets.js';
 import { reportError } from './errors.js';
+import { runtimeVersions } from '../versions.js';
 import { runPretrainCommand } from './pretrain-command.js';
 import { runProbeCommand } from './probe-command.js';
 import { runSampleCommand } from './sample-command.js';
@@ -57,7 +58,7 @@ function backendOption(): Option {
 export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   const program = new Command('darl')
     .description('DARL — Denoising Autoregressive Representation Learning on TensorFlow.js')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(runtimeVersions().darl ?? 'unknown')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
