@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, gradientsByPath, Rng, warmupCosine, type TensorTree } from '@darl/tensor-backend';
+import { AdamW, gradientsByPath, Rng, toVariable, warmupCosine, type TensorTree } from '@darl/tensor-backend';
 import { checkLabels, featureMatrix, type FeatureMatrix } from './feature-matrix.js';
 import { featureStatistics, standardizeFeatures, STANDARDIZE_EPS, type FeatureStatistics } from './standardize.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
@@ -74,21 +74,15 @@ export interface AttentiveProbeResult {
   readonly trainLoss: number[];
 }
 
-function variable(t: tf.Tensor): tf.Variable {
-  const v = tf.variable(t, true);
-  t.dispose();
-  return v;
-}
-
 /** Creates the probe's variables: query, Wk, Wv and the classifier weight N(0, 0.02²) truncated at ±2σ; LN 1/0; bias 0. */
 export function initAttentiveProbe(channels: number, numClasses: number, opts: { seed: number | Rng }): AttentiveProbeParams {
   const rng = typeof opts.seed === 'number' ? new Rng(opts.seed) : opts.seed;
   return {
-    query: variable(rng.truncatedNormal([channels], { std: 0.02 })),
-    wk: variable(rng.truncatedNormal([channels, channels], { std: 0.02 })),
-    wv: variable(rng.truncatedNormal([channels, channels], { std: 0.02 })),
-    norm: { gamma: variable(tf.ones([channels])), beta: variable(tf.zeros([channels])) },
-    head: { w: variable(rng.truncatedNormal([channels, numClasses], { std: 0.02 })), b: variable(tf.zeros([numClasses])) },
+    query: toVariable(rng.truncatedNormal([channels], { std: 0.02 })),
+    wk: toVariable(rng.truncatedNormal([channels, channels], { std: 0.02 })),
+    wv: toVariable(rng.truncatedNormal([channels, channels], { std: 0.02 })),
+    norm: { gamma: toVariable(tf.ones([channels])), beta: toVariable(tf.zeros([channels])) },
+    head: { w: toVariable(rng.truncatedNormal([channels, numClasses], { std: 0.02 })), b: toVariable(tf.zeros([numClasses])) },
   };
 }
 

@@ -13,7 +13,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, gradientsByPath, Rng, warmupCosine, type TensorTree } from '@darl/tensor-backend';
+import { AdamW, gradientsByPath, Rng, toVariable, warmupCosine, type TensorTree } from '@darl/tensor-backend';
 import { readImageBatch, readLabels, type ImageSource, type PixelScale } from './image-source.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
 
@@ -104,19 +104,13 @@ export interface FineTuneResult {
   readonly test: ClassificationMetrics;
 }
 
-function variable(t: tf.Tensor): tf.Variable {
-  const v = tf.variable(t, true);
-  t.dispose();
-  return v;
-}
-
 /** Creates the head: LN gamma 1, beta 0; weight N(0, 0.01²) truncated at ±2σ; bias 0. */
 export function initClassificationHead(featureDim: number, numClasses: number, opts: { seed: number | Rng }): ClassificationHead {
   const rng = typeof opts.seed === 'number' ? new Rng(opts.seed) : opts.seed;
   return {
-    norm: { gamma: variable(tf.ones([featureDim])), beta: variable(tf.zeros([featureDim])) },
-    w: variable(rng.truncatedNormal([featureDim, numClasses], { std: 0.01 })),
-    b: variable(tf.zeros([numClasses])),
+    norm: { gamma: toVariable(tf.ones([featureDim])), beta: toVariable(tf.zeros([featureDim])) },
+    w: toVariable(rng.truncatedNormal([featureDim, numClasses], { std: 0.01 })),
+    b: toVariable(tf.zeros([numClasses])),
   };
 }
 

@@ -17,7 +17,7 @@ export { ensureGradients, hasDuplicateTfjs, warnIfDuplicateTfjs } from './tfjs-r
 export { installKernelOverrides, uninstallKernelOverrides, type KernelOverride } from './kernels/install.js';
 export { Rng, type RngState } from './random.js';
 export { assertShape, assertRank, sizeFromShape, ShapeError, type Dim, type DimBindings } from './shapes.js';
-export { flattenTree, mapTree, disposeTree, countParameters, liveTensors, type TensorTree } from './memory.js';
+export { flattenTree, mapTree, disposeTree, countParameters, liveTensors, toVariable, type TensorTree } from './memory.js';
 export { AdamW, defaultDecay, type AdamWOptions } from './optim/adamw.js';
 export { gradientsByPath } from './optim/gradients-by-path.js';
 export { clipByGlobalNorm } from './optim/clip-by-global-norm.js';

@@ -56,3 +56,10 @@ export function countParameters(tree: TensorTree): number {
 export function liveTensors(): number {
   return tf.memory().numTensors;
 }
+
+/** Turns a tensor into a trainable variable, taking ownership: the tensor is disposed, the variable returned. */
+export function toVariable(t: tf.Tensor): tf.Variable {
+  const v = tf.variable(t, true);
+  t.dispose();
+  return v;
+}

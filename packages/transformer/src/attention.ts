@@ -8,10 +8,10 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, Rng } from '@darl/tensor-backend';
+import { assertShape, Rng, toVariable } from '@darl/tensor-backend';
 import { headDim, type TransformerConfig } from './config.js';
 import { causalMask } from './causal-mask.js';
-import { initWeight, toVariable } from './init.js';
+import { initWeight } from './init.js';
 import { linear2d } from './linear.js';
 import { rope, type RopeTables } from './rope.js';
 

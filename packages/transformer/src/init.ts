@@ -23,9 +23,3 @@ export function initWeight(fanIn: number, fanOut: number, init: TransformerInit,
   return rng.truncatedNormal([fanIn, fanOut], { std: TRUNC_NORMAL_STD }) as tf.Tensor2D;
 }
 
-/** A trainable variable holding `t`'s values; `t` itself is disposed (the variable shares its data). */
-export function toVariable(t: tf.Tensor): tf.Variable {
-  const v = tf.variable(t, true);
-  t.dispose();
-  return v;
-}

@@ -4,8 +4,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape } from '@darl/tensor-backend';
-import { toVariable } from './init.js';
+import { assertShape, toVariable } from '@darl/tensor-backend';
 
 /** LayerNorm parameters: `gamma float32 [D]` (init 1), `beta float32 [D]` (init 0). */
 export type LayerNormParams<T extends tf.Tensor = tf.Variable> = {

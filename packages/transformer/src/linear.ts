@@ -5,9 +5,9 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, Rng } from '@darl/tensor-backend';
+import { assertShape, Rng, toVariable } from '@darl/tensor-backend';
 import type { TransformerInit } from './config.js';
-import { initWeight, toVariable } from './init.js';
+import { initWeight } from './init.js';
 
 /** Parameters of a Linear layer: `w float32 [in, out]`, `b float32 [out]`. */
 export type LinearParams<T extends tf.Tensor = tf.Variable> = {

@@ -4,10 +4,10 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, Rng } from '@darl/tensor-backend';
+import { assertShape, Rng, toVariable } from '@darl/tensor-backend';
 import { mlpWidth, type TransformerConfig } from './config.js';
 import { gelu } from './gelu.js';
-import { initWeight, toVariable } from './init.js';
+import { initWeight } from './init.js';
 import { linear2d } from './linear.js';
 
 /** MLP parameters: `w1 float32 [D, F]`, `b1 [F]`, `w2 [F, D]`, `b2 [D]`. */

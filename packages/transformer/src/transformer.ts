@@ -5,13 +5,13 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, Rng, ShapeError } from '@darl/tensor-backend';
+import { assertShape, Rng, ShapeError, toVariable } from '@darl/tensor-backend';
 import { headDim, type TransformerConfig } from './config.js';
 import type { AttentionMode } from './attention.js';
 import { block, initBlock, type BlockParams } from './block.js';
 import { causalMask } from './causal-mask.js';
 import { dropPathRate } from './drop-path.js';
-import { initWeight, toVariable } from './init.js';
+import { initWeight } from './init.js';
 import type { KVCache } from './kv-cache.js';
 import { initLayerNorm, layerNorm, type LayerNormParams } from './layer-norm.js';
 import { assertPositions, type TokenPositions } from './positions.js';
