@@ -45,7 +45,15 @@ import { encodeImageGrid, pretrain, probeJson, subsetDataset, writeReport } from
 import { causalMixBackbone } from './causal-mix-backbone.js';
 import { gaussianHead } from './gaussian-head.js';
 
+// Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
+// from its own minified file), and exit non-zero.
+process.setUncaughtExceptionCaptureCallback((err) => {
+  console.error(`custom-model: FAILED — ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});
+
 const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a, i) => i > 0 || a !== '--'), // `pnpm start -- --flag` passes the `--` on
   options: {
     small: { type: 'boolean', default: false },
     backend: { type: 'string', default: 'auto' },

@@ -25,7 +25,15 @@ import { useBackend, disposeTree, type BackendName } from '@darl/tensor-backend'
 import { paramTree, RUN_PRESETS, type RunConfigInput } from 'darl';
 import { pretrain, probeRun, writeReport } from 'darl/node';
 
+// Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
+// from its own minified file), and exit non-zero.
+process.setUncaughtExceptionCaptureCallback((err) => {
+  console.error(`digits-diffusion: FAILED — ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});
+
 const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a, i) => i > 0 || a !== '--'), // `pnpm start -- --flag` passes the `--` on
   options: {
     small: { type: 'boolean', default: false },
     backend: { type: 'string', default: 'auto' },

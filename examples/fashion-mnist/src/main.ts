@@ -26,7 +26,15 @@ import { inputTokens, paramTree, RUN_PRESETS, toPatchSequence, type DarlModel, t
 import { loadRun, pretrain, probeRun, subsetDataset, writeReport } from 'darl/node';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 
+// Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
+// from its own minified file), and exit non-zero.
+process.setUncaughtExceptionCaptureCallback((err) => {
+  console.error(`fashion-mnist: FAILED — ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});
+
 const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a, i) => i > 0 || a !== '--'), // `pnpm start -- --flag` passes the `--` on
   options: {
     small: { type: 'boolean', default: false },
     backend: { type: 'string', default: 'auto' },
