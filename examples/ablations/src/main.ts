@@ -15,7 +15,7 @@
  *           (2000 train / 1000 test images): mse-rope2d 60.9 %, mse-rope1d 66.7 %, mse-learned 61.8 %,
  *           diffusion Beta(0.03, 1) 60.3 %, Beta(1, 1) 60.1 %, cosine 60.7 %; raw pixels 86.9 %. (Diffusion losses
  *           under different noise-level distributions are not comparable with each other or with MSE.)
- *   small — ~50 s: 6 settings × 12 steps of the tiny model; every probe 32–38 % vs ~68 % for raw pixels.
+ *   small — 25–51 s: 6 settings × 12 steps of the tiny model; every probe 32–38 % vs ~68 % for raw pixels.
  * Runs this short differ by a few points from seed to seed: read the table as "which settings are in the same
  * league", not as a ranking; the paper's findings (2D RoPE ≥ learned, diffusion with a high-noise Beta ≥ MSE) need
  * far longer training to show reliably.

@@ -17,7 +17,7 @@
  *   full  — ~500 s wall (326 s CPU; 100 steps × 64 for each model): A's Gaussian NLL 1.66 → −0.85, probe 70.2 %;
  *           B's diffusion loss 0.91 → 0.12, probe 65.8 %; raw pixels 87.3 % (3000 train / 1000 test). A's samples at
  *           temperature 1 are speckled (independent per-pixel noise around the mean): the price of a factorised Gaussian.
- *   small — ~60 s: 15 steps each; probes A ~39 %, B ~27 % vs ~77 % for raw pixels (200/100 images).
+ *   small — 24–59 s: 15 steps each; probes A ~39 %, B ~27 % vs ~77 % for raw pixels (200/100 images).
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile } from 'node:fs/promises';

@@ -14,7 +14,7 @@
  *   full  — 342 s wall (training 284 s at ~35 img/s, probe ~1 min): loss 0.93 → 0.106 (held-out 0.112); best linear probe
  *           77.3 % (layer 4, mean pooling) vs 88.8 % for raw pixels; samples are varied stroke fragments, some
  *           digit-like; completions continue the given strokes.
- *   small — ~45 s (15 steps of 16): loss 0.92 → ~0.21; best probe ~35 % vs ~68 % for raw pixels on 200/100 images.
+ *   small — 17–46 s (15 steps of 16): loss 0.92 → ~0.21; best probe ~35 % vs ~68 % for raw pixels on 200/100 images.
  */
 import { cp, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';

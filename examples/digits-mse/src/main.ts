@@ -10,7 +10,7 @@
  * Backend: `useBackend('auto')`, which picks wasm on a plain install (tfjs-node cannot install offline).
  * Expected on 2 cores (AMD Zen 4, wasm, measured 2026-11-27; see reference.json):
  *   full  — EXPECTED_FULL
- *   small — ~30 s (25 steps of 16): loss 2.98 → ~0.27; best probe ~44 % vs ~68 % for raw pixels on 200/100 images.
+ *   small — 18–30 s (25 steps of 16): loss 2.98 → ~0.27; best probe ~44 % vs ~68 % for raw pixels on 200/100 images.
  */
 import { cp, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
