@@ -20,11 +20,10 @@ import { cp, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs-core';
-import { fineTune, type FineTuneModel } from '@darl/eval';
+import { fineTune } from '@darl/eval';
 import { openDataset } from '@darl/patch-data/node';
 import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
-import { inputTokens, paramTree, RUN_PRESETS, toPatchSequence, type DarlModel, type DarlParams, type RunConfigInput } from 'darl';
+import { darlFineTuneModel, paramTree, RUN_PRESETS, type RunConfigInput } from 'darl';
 import { loadRun, pretrain, probeRun, subsetDataset, writeReport } from 'darl/node';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 
@@ -88,36 +87,9 @@ const probe = await probeRun({
   backend: backend.name,
 });
 
-// 3. Fine-tune: the DARL backbone as an @darl/eval FineTuneModel. Features = mean over tokens of the backbone's
-//    final (LayerNorm-ed) output with FULL attention over [SOS, p1 … p(L−1)]; the layer of each parameter drives
-//    the layer-wise LR decay (patch embedding and SOS = 0, block i = i + 1, final norm = depth + 1).
-function darlFineTuneModel(model: DarlModel, params: DarlParams): FineTuneModel {
-  const depth = model.backbone.depth;
-  return {
-    params: { embed: params.embed, sos: params.sos, backbone: params.backbone } as unknown as FineTuneModel['params'],
-    numLayers: depth,
-    featureDim: model.backbone.width,
-    layerOf(path) {
-      if (path.startsWith('embed/') || path === 'sos' || path === 'backbone/pos') return 0;
-      const block = /^backbone\/blocks\/(\d+)\//.exec(path);
-      if (block) return Number(block[1]) + 1;
-      if (path.startsWith('backbone/norm/')) return depth + 1;
-      throw new Error(`darlFineTuneModel: no layer known for parameter "${path}".`);
-    },
-    forward(images, { training, rng }) {
-      return tf.tidy(() => {
-        const tokens = inputTokens(model, params, toPatchSequence(model, images), { dropLast: true }); // [B, L, C]
-        const { output } = model.backbone.apply(params.backbone, tokens, {
-          positions: model.positions,
-          attention: 'full',
-          ...(training && rng ? { rng } : {}),
-        });
-        return tf.mean(output, 1) as tf.Tensor2D; // [B, C]
-      });
-    },
-  };
-}
-
+// 3. Fine-tune: darl's adapter presents the DARL backbone as an @darl/eval FineTuneModel. Features = mean over
+//    tokens of the backbone's final (LayerNorm-ed) output with FULL attention over [SOS, p1 … p(L−1)]; the layer of
+//    each parameter drives the layer-wise LR decay (patch embedding and SOS = 0, block i = i + 1, final norm = depth + 1).
 const loaded = await loadRun(out);
 const ftTrain = subsetDataset(await openDataset(data, { split: 'train' }), small ? 256 : 2000, 11);
 const ftTest = subsetDataset(await openDataset(data, { split: 'test' }), small ? 100 : 1000, 12);

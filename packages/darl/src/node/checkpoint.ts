@@ -31,6 +31,8 @@ export interface RunState {
   readonly data: string;
   readonly versions: Record<string, string>;
   readonly backend: Record<string, unknown>;
+  /** Kinds of the model's parts, e.g. { backbone: 'transformer', head: 'diffusion' }. */
+  readonly parts?: { readonly backbone: string; readonly head: string };
   readonly startedAt: string;
   /** Training wall time summed over sessions. */
   readonly wallSeconds: number;

@@ -10,6 +10,7 @@ import { openDataset } from '@darl/patch-data/node';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { darlFineTuneModel } from '../model/fine-tune-model.js';
 import { loadRun } from './load-run.js';
+import type { BuildDarlOptions } from '../model/darl-model.js';
 import { RunError } from './pretrain.js';
 import { writeReport } from './report/index.js';
 import { subsetDataset } from './subset.js';
@@ -17,6 +18,8 @@ import { subsetDataset } from './subset.js';
 /** Options of {@link finetuneRun}. */
 export interface FinetuneRunOptions {
   readonly run: string;
+  /** The custom backbone/head the run was trained with (`pretrain({ parts })`), if any. */
+  readonly parts?: BuildDarlOptions<unknown, unknown>;
   /** Labelled data (default: the data the run trained on). */
   readonly data?: string;
   readonly maxTrain?: number;
@@ -42,7 +45,7 @@ export interface FinetuneJson {
 
 /** Fine-tunes a copy of the run's weights (the run directory's checkpoint is not modified). */
 export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: FineTuneResult; json: FinetuneJson; report: string }> {
-  const loaded = await loadRun(opts.run, { ema: opts.ema === false ? false : 'auto' });
+  const loaded = await loadRun(opts.run, { ema: opts.ema === false ? false : 'auto', ...(opts.parts ? { parts: opts.parts } : {}) });
   try {
     const dataSpec = opts.data ?? loaded.state.data;
     const seed = opts.config?.seed ?? 0;

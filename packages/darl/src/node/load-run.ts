@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeTree } from '@darl/tensor-backend';
 import type { RunConfig } from '../config/schema.js';
-import { buildDarl, initDarlParams, paramTree, type DarlModel, type DarlParams } from '../model/darl-model.js';
+import { buildDarl, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
 import { assignParams, CheckpointError, loadCheckpoint, type RunState } from './checkpoint.js';
 import { join } from 'node:path';
 
@@ -24,12 +24,16 @@ export interface LoadedRun {
 }
 
 /**
- * Loads a run directory's model. With `ema: 'auto'` (default) the EMA weights are used when the run kept them.
+ * Loads a run directory's model. With `ema: 'auto'` (default) the EMA weights are used when the run kept them. A run
+ * trained with custom parts (`pretrain({ parts })`) needs the same `parts` again.
  */
-export async function loadRun(dir: string, opts: { ema?: boolean | 'auto' } = {}): Promise<LoadedRun> {
+export async function loadRun(
+  dir: string,
+  opts: { ema?: boolean | 'auto'; parts?: BuildDarlOptions<unknown, unknown> } = {},
+): Promise<LoadedRun> {
   const ckpt = await loadCheckpoint(dir, { optimizer: false });
   try {
-    const model = buildDarl(ckpt.run.model);
+    const model = buildDarl(ckpt.run.model, opts.parts ?? {});
     const params = initDarlParams(model, { seed: 0 });
     const hasEma = Object.keys(ckpt.model).some((k) => k.startsWith('ema/'));
     const useEma = opts.ema === 'auto' || opts.ema === undefined ? hasEma : opts.ema;

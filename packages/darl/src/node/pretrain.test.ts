@@ -66,8 +66,14 @@ describe.each(['mse', 'diffusion'] as const)('pretrain (%s)', (objective) => {
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(steps[0]!.lossByRow).toHaveLength(4);
     if (objective === 'diffusion') expect(steps[0]!.lossByNoise).toHaveLength(10);
-    const state = JSON.parse(readFileSync(join(dirB, 'state.json'), 'utf8')) as { step: number; finished: boolean; versions: Record<string, string> };
+    const state = JSON.parse(readFileSync(join(dirB, 'state.json'), 'utf8')) as {
+      step: number;
+      finished: boolean;
+      versions: Record<string, string>;
+      parts: { backbone: string; head: string };
+    };
     expect(state.step).toBe(8);
+    expect(state.parts).toEqual({ backbone: 'transformer', head: objective });
     expect(state.finished).toBe(true);
     expect(state.versions['@tensorflow/tfjs-core']).toBe(tf.version_core);
     expect(readdirSync(join(dirB, 'samples')).some((f) => f.startsWith('completions-step-000008'))).toBe(true);

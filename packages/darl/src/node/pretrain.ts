@@ -205,6 +205,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     data: dataSpec,
     versions: runtimeVersions(),
     backend: { ...(opts.backend ?? { name: 'unknown' }) },
+    parts: { backbone: model.backbone.kind, head: model.head.kind },
     startedAt,
     wallSeconds: priorWall + (performance.now() - t0) / 1000,
     finished,

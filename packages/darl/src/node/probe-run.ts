@@ -10,6 +10,7 @@ import { openDataset } from '@darl/patch-data/node';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { darlFeatureExtractor } from '../model/feature-extractor.js';
 import { loadRun } from './load-run.js';
+import type { BuildDarlOptions } from '../model/darl-model.js';
 import { RunError } from './pretrain.js';
 import { writeReport } from './report/index.js';
 import { subsetDataset } from './subset.js';
@@ -69,6 +70,8 @@ export function probeJson(dataset: string, r: ProbeSweepResult, extra: Partial<P
 export interface ProbeRunOptions {
   /** Run directory of a pretrained model. */
   readonly run: string;
+  /** The custom backbone/head the run was trained with (`pretrain({ parts })`), if any. */
+  readonly parts?: BuildDarlOptions<unknown, unknown>;
   /** Labelled data (default: the data the run trained on). */
   readonly data?: string;
   /** Layers (default all: 0 … depth). */
@@ -97,7 +100,7 @@ export interface ProbeRunOptions {
  */
 export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSweepResult; json: ProbeJson; report: string }> {
   const seed = opts.seed ?? 0;
-  const loaded = await loadRun(opts.run, { ema: opts.ema === false ? false : 'auto' });
+  const loaded = await loadRun(opts.run, { ema: opts.ema === false ? false : 'auto', ...(opts.parts ? { parts: opts.parts } : {}) });
   try {
     const depth = loaded.model.backbone.depth;
     const layers = opts.layers ? [...opts.layers] : Array.from({ length: depth + 1 }, (_, i) => i);

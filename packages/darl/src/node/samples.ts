@@ -19,8 +19,26 @@ export function stepStem(step: number): string {
 }
 
 /**
- * Generates `samples` images and completions of `completions` data images (first half of the patch sequence given),
- * and writes both grids. Returns the two paths.
+ * Up to `count` dataset indices for completions: the first image of each class in turn when the data is labelled
+ * (so the grid shows different digits even when the data is grouped by class), else evenly spaced.
+ */
+export function completionIndices(data: ImageDataset, count: number): Int32Array {
+  const n = Math.min(count, data.size);
+  if (data.numClasses && data.numClasses > 1) {
+    const firstOfClass = new Map<number, number>();
+    for (let i = 0; i < data.size && firstOfClass.size < Math.min(n, data.numClasses); i++) {
+      const y = data.label(i);
+      if (y !== null && !firstOfClass.has(y)) firstOfClass.set(y, i);
+    }
+    if (firstOfClass.size >= n) return Int32Array.from([...firstOfClass.entries()].sort((a, b) => a[0] - b[0]).slice(0, n).map(([, i]) => i));
+  }
+  return Int32Array.from({ length: n }, (_, i) => Math.floor((i * data.size) / n));
+}
+
+/**
+ * Generates samples and completions of data images (first half of the patch sequence given) and writes both grids.
+ * A deterministic head (MSE: the mean prediction) has exactly one unconditional sample, so its grid holds one image;
+ * a sampling head gets `samples` (default 16). Returns the two paths.
  */
 export async function writeSampleGrids(
   dir: string,
@@ -30,19 +48,20 @@ export async function writeSampleGrids(
   opts: { seed: number; data: ImageDataset; samples?: number; completions?: number; variants?: number },
 ): Promise<{ samples: string; completions: string }> {
   const { height, width, channels } = model.config.image;
-  const nSamples = opts.samples ?? 16;
-  const nCompletions = Math.min(opts.completions ?? 6, opts.data.size);
-  const variants = model.config.objective === 'diffusion' ? (opts.variants ?? 3) : 1;
+  const deterministic = model.head.kind === 'mse';
+  const nSamples = deterministic ? 1 : (opts.samples ?? 16);
+  const idx = completionIndices(opts.data, opts.completions ?? 6);
+  const nCompletions = idx.length;
+  const variants = deterministic ? 1 : (opts.variants ?? 3);
   await mkdir(join(dir, 'samples'), { recursive: true });
 
   const sampled = generate(model, params, { n: nSamples, seed: opts.seed + step });
   const samplePixels = sampled.dataSync() as Float32Array;
   sampled.dispose();
   const samplesPath = join(dir, 'samples', `${stepStem(step)}.png`);
-  await writeFileAtomic(samplesPath, encodeImageGrid(samplePixels, [nSamples, height, width, channels], { columns: Math.ceil(Math.sqrt(nSamples)) }));
+  await writeFileAtomic(samplesPath, encodeImageGrid(samplePixels, [nSamples, height, width, channels], { columns: Math.ceil(Math.sqrt(nSamples)), scale: deterministic ? 4 : 2 }));
 
   // Completions: per data image, the original then `variants` completions of its first half.
-  const idx = Int32Array.from({ length: nCompletions }, (_, i) => Math.floor((i * opts.data.size) / nCompletions));
   const originals = pixelsToTensor(readImages(opts.data, idx), [nCompletions, height, width, channels], { scale: 'minus-one-one' });
   const half = Math.floor(model.length / 2);
   const columns: tf.Tensor4D[] = [originals];
