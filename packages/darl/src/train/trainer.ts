@@ -144,12 +144,10 @@ export class DarlTrainer {
       summed = averaged;
       let gradNorm: number;
       if (this.train.clipNorm > 0) {
-        const clipped = clipByGlobalNorm(summed, this.train.clipNorm);
+        const clipped = clipByGlobalNorm(summed, this.train.clipNorm); // new tensors; the inputs are ours to free
+        for (const g of Object.values(summed)) g.dispose();
+        summed = clipped.grads;
         gradNorm = clipped.norm;
-        if (clipped.grads !== summed) {
-          for (const [path, g] of Object.entries(summed)) if (clipped.grads[path] !== g) g.dispose();
-          summed = clipped.grads;
-        }
       } else {
         gradNorm = tf.tidy(() => Math.sqrt(Object.values(summed!).reduce((s, g) => s + (tf.sum(tf.square(g)).dataSync()[0] ?? 0), 0)));
       }
