@@ -133,6 +133,13 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   let resumeFrom: Awaited<ReturnType<typeof loadCheckpoint>> | null = null;
   if (opts.resume) {
     resumeFrom = await loadCheckpoint(out);
+    if (resumeFrom.state.finished) {
+      for (const v of [...Object.values(resumeFrom.model), ...Object.values(resumeFrom.optimizer)]) v.dispose();
+      throw new RunError(
+        `The run in ${out} already finished (step ${resumeFrom.state.step} of ${resumeFrom.run.train.steps}); there is nothing to resume. ` +
+          `To train longer, start a new run from its config: darl pretrain --config ${join(out, 'config.json')} --set train.steps=... --out NEW_DIR.`,
+      );
+    }
     run = resumeFrom.run;
     dataSpec = resumeFrom.state.data;
     if (opts.data && opts.data !== dataSpec) {

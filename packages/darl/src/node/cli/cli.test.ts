@@ -127,6 +127,9 @@ describe('darl CLI: a tiny run end to end', () => {
     expect(Number.isFinite(j.finalLoss)).toBe(true);
     expect(existsSync(j.report)).toBe(true);
     expect(r.err).toMatch(/step 6\/6 {2}loss /);
+    const again = await cli('pretrain', '--backend', 'cpu', '--resume', run);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain('already finished (step 6 of 6); there is nothing to resume');
   });
 
   it('samples and completes prefixes into PNG files', async () => {
