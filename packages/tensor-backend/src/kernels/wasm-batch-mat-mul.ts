@@ -22,7 +22,8 @@ import { registerView, releaseView, shapeBytes, wasmData, wasmFunction, type Was
 
 /**
  * Products with fewer multiply-adds than this and identical batch shapes go to the stock kernel: its scalar loop
- * needs no temporaries, which wins for the tiny per-token matmuls of KV-cache generation.
+ * needs no temporaries, which wins for the tiny per-token matmuls of KV-cache generation. Unbatched, non-transposed
+ * products go there too: that is the stock kernel's own XNNPACK fast path, which caches the packed weights.
  */
 const SMALL_PRODUCT_MACS = 65536;
 
@@ -103,7 +104,9 @@ function batchMatMulKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unkno
     new Float32Array(backend.wasm.HEAPU8.buffer, wasmData(backend, out).memoryOffset, batchOut * M * N).fill(0);
     return out;
   }
-  if (batchOut * M * N * K < SMALL_PRODUCT_MACS && aOuter.length === bOuter.length && aOuter.every((d, i) => d === bOuter[i])) {
+  const stockFastPath = !transposeA && !transposeB && batchOut === 1; // the stock kernel's own XNNPACK path (operators cached per weight)
+  const small = batchOut * M * N * K < SMALL_PRODUCT_MACS && aOuter.length === bOuter.length && aOuter.every((d, i) => d === bOuter[i]);
+  if (stockFastPath || small) {
     backend.disposeData(out.dataId);
     const original = originalKernel(tf.BatchMatMul, 'wasm');
     if (original) return original.kernelFunc(args as never) as tf.TensorInfo;
