@@ -2,7 +2,7 @@
 //   1. layers only point down: each package depends only on the @darl packages below it;
 //   2. tensor code imports no `node:` module (only files under a `node/` folder, tests, fixtures and scripts may);
 //   3. no Math.random in library code (randomness takes a seed);
-//   4. tfjs is a peer dependency, never a dependency (tensor-backend's cpu/wasm backends excepted).
+//   4. tfjs packages (core and backends) are peer dependencies, never dependencies.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -15,7 +15,6 @@ const ALLOWED = {
   '@darl/eval': ['@darl/tensor-backend', '@darl/transformer'],
   darl: ['@darl/tensor-backend', '@darl/transformer', '@darl/diffusion', '@darl/patch-data', '@darl/eval'],
 };
-const TFJS_DEPS_ALLOWED = { '@darl/tensor-backend': ['@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'] };
 
 const problems = [];
 function walk(dir, out = []) {
@@ -40,7 +39,7 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     if (!allowed.includes(d)) problems.push(`${pkg.name} depends on ${d}, which is not below it (allowed: ${allowed.join(', ') || 'none'}).`);
   }
   for (const d of Object.keys(pkg.dependencies ?? {}).filter((d) => d.startsWith('@tensorflow/'))) {
-    if (!(TFJS_DEPS_ALLOWED[pkg.name] ?? []).includes(d)) problems.push(`${pkg.name} lists ${d} under dependencies; tfjs packages are peers (one tfjs for everyone).`);
+    problems.push(`${pkg.name} lists ${d} under dependencies; tfjs packages are peers (one tfjs for everyone).`);
   }
   for (const file of walk(join(pkgDir, 'src'))) {
     const rel = relative(root, file);

@@ -34,14 +34,15 @@ const SPECS: Record<BackendName, BackendSpec> = {
   cpu: {
     packageName: '@tensorflow/tfjs-backend-cpu',
     tfjsName: 'cpu',
-    hint: 'It is a dependency of @darl/tensor-backend, so a missing copy means the install is incomplete: reinstall.',
+    hint: 'It is a peer dependency of @darl/tensor-backend that npm ≥ 7 and pnpm install automatically; install it with `npm install @tensorflow/tfjs-backend-cpu@4.22.0` (same version as @tensorflow/tfjs-core).',
     load: () => import('@tensorflow/tfjs-backend-cpu'),
   },
   wasm: {
     packageName: '@tensorflow/tfjs-backend-wasm',
     tfjsName: 'wasm',
     hint:
-      'It is a dependency of @darl/tensor-backend, so a missing copy means the install is incomplete: reinstall. ' +
+      'It is a peer dependency of @darl/tensor-backend that npm ≥ 7 and pnpm install automatically; install it with ' +
+      '`npm install @tensorflow/tfjs-backend-wasm@4.22.0` (same version as @tensorflow/tfjs-core). ' +
       'In a browser or bundler, also make its .wasm files reachable (see setWasmPaths in @tensorflow/tfjs-backend-wasm).',
     load: () => import('@tensorflow/tfjs-backend-wasm'),
   },
