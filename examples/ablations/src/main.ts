@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { paramTree, RUN_PRESETS, type DarlConfigInput, type NoiseLevelConfig, type RunConfigInput } from 'darl';
-import { pretrain, probeRun, writeReport, type ReferenceRun } from 'darl/node';
+import { pretrain, probeRun, readRunData, writeReport, type ReferenceRun } from 'darl/node';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
 // from its own minified file), and exit non-zero.
@@ -146,7 +146,7 @@ for (const s of chosen) {
     position: s.position,
     objective: s.objective,
     noise: s.noise ? (s.noise.kind === 'beta' ? `Beta(${s.noise.a}, ${s.noise.b})` : `${s.noise.schedule} schedule`) : '—',
-    firstLoss: await firstLoggedLoss(dir),
+    firstLoss: (await readRunData(dir)).metrics.find((r) => r.loss !== undefined)?.loss ?? Number.NaN,
     finalLoss: trained.finalLoss,
     evalLoss: trained.evalLoss,
     probe: b.testAccuracy,
@@ -183,11 +183,3 @@ if (failures.length) {
   process.exit(1);
 }
 
-async function firstLoggedLoss(dir: string): Promise<number> {
-  for (const line of (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).split('\n')) {
-    if (!line.trim()) continue;
-    const row = JSON.parse(line) as { loss?: number };
-    if (typeof row.loss === 'number') return row.loss;
-  }
-  return Number.NaN;
-}

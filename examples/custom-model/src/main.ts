@@ -20,7 +20,7 @@
  *   small — 24–59 s: 15 steps each; probes A ~39 %, B ~27 % vs ~77 % for raw pixels (200/100 images).
  */
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile } from 'node:fs/promises';
+import { cp, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -41,7 +41,7 @@ import {
   type DarlModel,
   type DarlParams,
 } from 'darl';
-import { encodeImageGrid, pretrain, probeJson, subsetDataset, writeReport } from 'darl/node';
+import { encodeImageGrid, pretrain, probeJson, readRunData, subsetDataset, writeReport } from 'darl/node';
 import { causalMixBackbone } from './causal-mix-backbone.js';
 import { gaussianHead } from './gaussian-head.js';
 
@@ -103,7 +103,7 @@ disposeTree(paramTree(a.params));
 const reference = fileURLToPath(new URL('../reference.json', import.meta.url));
 if (existsSync(reference)) await cp(reference, join(dirA, 'reference.json'));
 const reportA = await writeReport(dirA, { title: `custom-model A: Transformer + Gaussian head (${mode})` });
-const firstA = await firstLoggedLoss(dirA);
+const firstA = (await readRunData(dirA)).metrics.find((r) => r.loss !== undefined)?.loss ?? Number.NaN;
 console.log(`   NLL ${firstA.toFixed(3)} → ${a.finalLoss.toFixed(3)}; probe ${(100 * probeA.best.testAccuracy).toFixed(1)} %; report ${reportA}`);
 
 // ── B. Causal-mix backbone + diffusion head, with a hand-written DarlTrainer loop ─────────────────────────────────
@@ -161,12 +161,4 @@ if (failures.length) {
   process.exit(1);
 }
 
-async function firstLoggedLoss(dir: string): Promise<number> {
-  for (const line of (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).split('\n')) {
-    if (!line.trim()) continue;
-    const row = JSON.parse(line) as { loss?: number };
-    if (typeof row.loss === 'number') return row.loss;
-  }
-  return Number.NaN;
-}
 

@@ -16,14 +16,14 @@
  *           digit-like; completions continue the given strokes.
  *   small — 17–46 s (15 steps of 16): loss 0.92 → ~0.21; best probe ~35 % vs ~68 % for raw pixels on 200/100 images.
  */
-import { cp, readFile } from 'node:fs/promises';
+import { cp } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { useBackend, disposeTree, type BackendName } from '@darl/tensor-backend';
 import { paramTree, RUN_PRESETS, type RunConfigInput } from 'darl';
-import { pretrain, probeRun, writeReport } from 'darl/node';
+import { pretrain, probeRun, readRunData, writeReport } from 'darl/node';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
 // from its own minified file), and exit non-zero.
@@ -121,11 +121,12 @@ console.log(`  report                ${report}`);
 
 // 6. Loud failure on nonsense (CI runs the small mode): the loss must fall, stay finite, and the probe beat chance.
 const failures: string[] = [];
-const firstLoss = await firstLoggedLoss(out);
-const lastBins = await lastLossByNoise(out);
+const { metrics } = await readRunData(out);
+const firstLoss = metrics.find((r) => r.loss !== undefined)?.loss ?? Number.NaN;
+const lastBins = [...metrics].reverse().find((r) => r.lossByNoise)?.lossByNoise;
 if (lastBins) {
   console.log('  loss by noise level (last logged step; γ = signal fraction, small γ = noisy):');
-  for (const b of lastBins) if (b.count > 0) console.log(`    γ ∈ [${b.lo.toFixed(1)}, ${b.hi.toFixed(1)})  loss ${b.loss.toFixed(4)}  (${b.count} patches)`);
+  for (const b of lastBins) if ((b.count ?? 0) > 0) console.log(`    γ ∈ [${b.lo.toFixed(1)}, ${b.hi.toFixed(1)})  loss ${b.loss.toFixed(4)}  (${b.count} patches)`);
 }
 if (!Number.isFinite(trained.finalLoss)) failures.push(`final loss is ${trained.finalLoss}`);
 if (!(trained.finalLoss < 0.8 * firstLoss)) failures.push(`loss did not fall: first ${firstLoss.toFixed(4)}, final ${trained.finalLoss.toFixed(4)}`);
@@ -136,21 +137,4 @@ if (failures.length) {
   process.exit(1);
 }
 
-async function lastLossByNoise(dir: string): Promise<{ lo: number; hi: number; loss: number; count: number }[] | null> {
-  let bins: { lo: number; hi: number; loss: number; count: number }[] | null = null;
-  for (const line of (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).split('\n')) {
-    if (!line.trim()) continue;
-    const row = JSON.parse(line) as { lossByNoise?: typeof bins };
-    if (row.lossByNoise) bins = row.lossByNoise;
-  }
-  return bins;
-}
 
-async function firstLoggedLoss(dir: string): Promise<number> {
-  for (const line of (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).split('\n')) {
-    if (!line.trim()) continue;
-    const row = JSON.parse(line) as { loss?: number };
-    if (typeof row.loss === 'number') return row.loss;
-  }
-  return Number.NaN;
-}

@@ -15,14 +15,14 @@
  *           digit"; completions of a given top half are plausible, blurry continuations (a 0 closes, a 3 curls).
  *   small — 18–30 s (25 steps of 16): loss 2.98 → ~0.27; best probe ~44 % vs ~68 % for raw pixels on 200/100 images.
  */
-import { cp, readFile } from 'node:fs/promises';
+import { cp } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { useBackend, disposeTree, type BackendName } from '@darl/tensor-backend';
 import { paramTree, RUN_PRESETS, type RunConfigInput } from 'darl';
-import { pretrain, probeRun, writeReport } from 'darl/node';
+import { pretrain, probeRun, readRunData, writeReport } from 'darl/node';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
 // from its own minified file), and exit non-zero.
@@ -108,7 +108,7 @@ console.log(`  report                ${report}`);
 
 // 6. Loud failure on nonsense (CI runs the small mode): the loss must fall, stay finite, and the probe beat chance.
 const failures: string[] = [];
-const firstLoss = await firstLoggedLoss(out);
+const firstLoss = (await readRunData(out)).metrics.find((r) => r.loss !== undefined)?.loss ?? Number.NaN;
 if (!Number.isFinite(trained.finalLoss)) failures.push(`final loss is ${trained.finalLoss}`);
 if (!(trained.finalLoss < 0.8 * firstLoss)) failures.push(`loss did not fall: first ${firstLoss.toFixed(4)}, final ${trained.finalLoss.toFixed(4)}`);
 const minAccuracy = small ? 0.25 : MIN_FULL_ACCURACY;
@@ -118,11 +118,3 @@ if (failures.length) {
   process.exit(1);
 }
 
-async function firstLoggedLoss(dir: string): Promise<number> {
-  for (const line of (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).split('\n')) {
-    if (!line.trim()) continue;
-    const row = JSON.parse(line) as { loss?: number };
-    if (typeof row.loss === 'number') return row.loss;
-  }
-  return Number.NaN;
-}

@@ -16,7 +16,7 @@
  *   small — ~27 s: 15 steps of 16; probe ~55 % vs ~75 % for raw pixels (200/100 images); fine-tuned ~26 % (256 images).
  */
 import { existsSync } from 'node:fs';
-import { cp, readFile } from 'node:fs/promises';
+import { cp } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,7 +24,7 @@ import { fineTune } from '@darl/eval';
 import { openDataset } from '@darl/patch-data/node';
 import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
 import { darlFineTuneModel, paramTree, RUN_PRESETS, type RunConfigInput } from 'darl';
-import { loadRun, pretrain, probeRun, subsetDataset, writeReport } from 'darl/node';
+import { loadRun, pretrain, probeRun, readRunData, subsetDataset, writeReport } from 'darl/node';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
@@ -117,7 +117,7 @@ console.log(`  fine-tuned            ${(100 * ft.test.top1).toFixed(1)} % after 
 console.log(`  report                ${report}`);
 
 const failures: string[] = [];
-const firstLoss = await firstLoggedLoss(out);
+const firstLoss = (await readRunData(out)).metrics.find((r) => r.loss !== undefined)?.loss ?? Number.NaN;
 if (!(trained.finalLoss < 0.8 * firstLoss)) failures.push(`loss did not fall: first ${firstLoss}, final ${trained.finalLoss}`);
 const minProbe = small ? 0.25 : 0.6;
 if (!(best.testAccuracy >= minProbe)) failures.push(`probe accuracy ${best.testAccuracy} is below ${minProbe} (chance is 0.1)`);
@@ -129,11 +129,3 @@ if (failures.length) {
   process.exit(1);
 }
 
-async function firstLoggedLoss(dir: string): Promise<number> {
-  for (const line of (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).split('\n')) {
-    if (!line.trim()) continue;
-    const row = JSON.parse(line) as { loss?: number };
-    if (typeof row.loss === 'number') return row.loss;
-  }
-  return Number.NaN;
-}
