@@ -13,7 +13,7 @@ const ALLOWED = {
   '@darl/diffusion': ['@darl/tensor-backend', '@darl/transformer'],
   '@darl/patch-data': ['@darl/tensor-backend'],
   '@darl/eval': ['@darl/tensor-backend', '@darl/transformer'],
-  darl: ['@darl/tensor-backend', '@darl/transformer', '@darl/diffusion', '@darl/patch-data', '@darl/eval'],
+  '@darl/darl': ['@darl/tensor-backend', '@darl/transformer', '@darl/diffusion', '@darl/patch-data', '@darl/eval'],
 };
 
 const problems = [];
@@ -35,7 +35,7 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     continue;
   }
   const deps = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
-  for (const d of deps.filter((d) => d === 'darl' || d.startsWith('@darl/'))) {
+  for (const d of deps.filter((d) => d.startsWith('@darl/'))) {
     if (!allowed.includes(d)) problems.push(`${pkg.name} depends on ${d}, which is not below it (allowed: ${allowed.join(', ') || 'none'}).`);
   }
   for (const d of Object.keys(pkg.dependencies ?? {}).filter((d) => d.startsWith('@tensorflow/'))) {
@@ -50,7 +50,7 @@ for (const dir of readdirSync(join(root, 'packages'))) {
       problems.push(`${rel} imports a node: module but is tensor code (browser-safe); move the I/O under src/node/.`);
     }
     if (!isTest && !rel.includes('/vendor/') && /Math\.random\(/.test(text)) problems.push(`${rel} uses Math.random; take an Rng from @darl/tensor-backend.`);
-    for (const m of text.matchAll(/from ['"](@darl\/[a-z-]+|darl)(?:\/[a-z-]+)?['"]/g)) {
+    for (const m of text.matchAll(/from ['"](@darl\/[a-z-]+)(?:\/[a-z-]+)?['"]/g)) {
       const target = m[1];
       if (target !== pkg.name && !allowed.includes(target) && !isTest) problems.push(`${rel} imports ${target}, which is not below ${pkg.name}.`);
     }

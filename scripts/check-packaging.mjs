@@ -66,7 +66,7 @@ try {
     failures++;
     console.log("  smoke   useBackend('wasm') + tf.grad: FAILED");
   }
-  if (tarballs.darl) {
+  if (tarballs['@darl/darl']) {
     const bin = join(project, 'node_modules', '.bin', 'darl');
     try {
       const info = JSON.parse(run(bin, ['info', '--json', '--backend', 'wasm'], project));

@@ -27,8 +27,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
-import { paramTree, RUN_PRESETS, type DarlConfigInput, type NoiseLevelConfig, type RunConfigInput } from 'darl';
-import { pretrain, probeRun, readRunData, writeReport, type ReferenceRun } from 'darl/node';
+import { paramTree, RUN_PRESETS, type DarlConfigInput, type NoiseLevelConfig, type RunConfigInput } from '@darl/darl';
+import { pretrain, probeRun, readRunData, writeReport, type ReferenceRun } from '@darl/darl/node';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
 // from its own minified file), and exit non-zero.

@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@darl/tensor-backend';
 import { applyLayerNorm, applyLinear, gelu, initLayerNorm, initLinear, type LayerNormParams, type LinearParams } from '@darl/transformer';
-import type { DarlBackbone } from 'darl';
+import type { DarlBackbone } from '@darl/darl';
 
 /** Shape of the causal-mix backbone. */
 export interface CausalMixConfig {

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@darl/tensor-backend';
 import { applyLinear, initLinear, type LinearParams } from '@darl/transformer';
-import type { DarlHead, HeadLoss } from 'darl';
+import type { DarlHead, HeadLoss } from '@darl/darl';
 
 /** Parameters: two linear maps C → D (mean and log-variance). */
 export interface GaussianHeadParams {

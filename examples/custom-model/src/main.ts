@@ -40,8 +40,8 @@ import {
   trainConfigSchema,
   type DarlModel,
   type DarlParams,
-} from 'darl';
-import { encodeImageGrid, pretrain, probeJson, readRunData, subsetDataset, writeReport } from 'darl/node';
+} from '@darl/darl';
+import { encodeImageGrid, pretrain, probeJson, readRunData, subsetDataset, writeReport } from '@darl/darl/node';
 import { causalMixBackbone } from './causal-mix-backbone.js';
 import { gaussianHead } from './gaussian-head.js';
 

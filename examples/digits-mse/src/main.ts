@@ -21,8 +21,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { useBackend, disposeTree, type BackendName } from '@darl/tensor-backend';
-import { paramTree, RUN_PRESETS, type RunConfigInput } from 'darl';
-import { pretrain, probeRun, readRunData, writeReport } from 'darl/node';
+import { paramTree, RUN_PRESETS, type RunConfigInput } from '@darl/darl';
+import { pretrain, probeRun, readRunData, writeReport } from '@darl/darl/node';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
 // from its own minified file), and exit non-zero.

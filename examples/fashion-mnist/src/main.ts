@@ -23,8 +23,8 @@ import { parseArgs } from 'node:util';
 import { fineTune } from '@darl/eval';
 import { openDataset } from '@darl/patch-data/node';
 import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
-import { darlFineTuneModel, paramTree, RUN_PRESETS, type RunConfigInput } from 'darl';
-import { loadRun, pretrain, probeRun, readRunData, subsetDataset, writeReport } from 'darl/node';
+import { darlFineTuneModel, paramTree, RUN_PRESETS, type RunConfigInput } from '@darl/darl';
+import { loadRun, pretrain, probeRun, readRunData, subsetDataset, writeReport } from '@darl/darl/node';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them

@@ -42,8 +42,8 @@ import {
   type DarlModel,
   type DarlParams,
   type MseHeadParams,
-} from 'darl';
-import { encodeImageGrid, loadRun, pretrain, writeReport } from 'darl/node';
+} from '@darl/darl';
+import { encodeImageGrid, loadRun, pretrain, writeReport } from '@darl/darl/node';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
 // from its own minified file), and exit non-zero.

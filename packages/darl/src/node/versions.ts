@@ -19,7 +19,7 @@ function versionOf(pkg: string): string {
 /** Versions of darl, its packages, tfjs-core and Node. */
 export function runtimeVersions(): Record<string, string> {
   return {
-    darl: versionOf('darl'),
+    '@darl/darl': versionOf('@darl/darl'),
     '@darl/tensor-backend': versionOf('@darl/tensor-backend'),
     '@darl/transformer': versionOf('@darl/transformer'),
     '@darl/diffusion': versionOf('@darl/diffusion'),

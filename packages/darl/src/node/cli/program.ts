@@ -58,7 +58,7 @@ function backendOption(): Option {
 export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   const program = new Command('darl')
     .description('DARL — Denoising Autoregressive Representation Learning on TensorFlow.js')
-    .version(runtimeVersions().darl ?? 'unknown')
+    .version(runtimeVersions()['@darl/darl'] ?? 'unknown')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
