@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { UserError } from '@darl/tensor-backend';
 
 /** A random-access image dataset. Every image has the same `[height, width, channels]` shape. */
 export interface ImageDataset {
@@ -31,7 +32,7 @@ export interface ImageDataset {
 }
 
 /** Raised for unreadable, truncated or inconsistent dataset input; the message names the file or argument. */
-export class DatasetError extends Error {
+export class DatasetError extends UserError {
   override readonly name = 'DatasetError';
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { UserError } from './user-error.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients, warnIfDuplicateTfjs } from './tfjs-runtime.js';
 import { installKernelOverrides, uninstallKernelOverrides } from './kernels/install.js';
@@ -100,7 +101,7 @@ export interface UseBackendOptions {
 }
 
 /** Raised when a backend is missing or fails to initialise; the message names the package and the fix. */
-export class BackendUnavailableError extends Error {
+export class BackendUnavailableError extends UserError {
   override readonly name = 'BackendUnavailableError';
   constructor(
     readonly backend: BackendName,

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { UserError } from './user-error.js';
 
 /** One expected dimension: a number (exact), a letter or word (symbolic, bound on first use), or `null` (any). */
 export type Dim = number | string | null;
@@ -11,7 +12,7 @@ export type Dim = number | string | null;
 export type DimBindings = Record<string, number>;
 
 /** Raised for a tensor whose shape does not match what a function expects. */
-export class ShapeError extends Error {
+export class ShapeError extends UserError {
   override readonly name = 'ShapeError';
 }
 

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { UserError } from '@darl/tensor-backend';
 
 /** How token positions enter the model. See the package README for the exact formulas. */
 export type PositionEncoding = 'rope2d' | 'rope1d' | 'learned' | 'sincos2d' | 'none';
@@ -82,7 +83,7 @@ const POSITIONS: readonly PositionEncoding[] = ['rope2d', 'rope1d', 'learned', '
 const INITS: readonly TransformerInit[] = ['trunc-normal', 'xavier'];
 
 /** Raised by {@link transformerConfig} for an unknown key or an impossible value. */
-export class TransformerConfigError extends Error {
+export class TransformerConfigError extends UserError {
   override readonly name = 'TransformerConfigError';
 }
 

@@ -4,11 +4,12 @@
  *
  * @module
  */
+import { UserError } from '@darl/tensor-backend';
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 
 /** Raised for an invalid configuration; `problems` holds one sentence per issue. */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   override readonly name = 'ConfigError';
   constructor(
     readonly source: string,

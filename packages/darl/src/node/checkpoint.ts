@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { UserError } from '@darl/tensor-backend';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -50,7 +51,7 @@ export interface LoadedCheckpoint {
 }
 
 /** Raised for a missing, corrupt or inconsistent run directory. */
-export class CheckpointError extends Error {
+export class CheckpointError extends UserError {
   override readonly name = 'CheckpointError';
 }
 

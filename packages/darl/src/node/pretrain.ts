@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { UserError } from '@darl/tensor-backend';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ export interface PretrainResult {
 }
 
 /** Raised for an expected, user-fixable problem (the CLI prints the message without a stack trace). */
-export class RunError extends Error {
+export class RunError extends UserError {
   override readonly name = 'RunError';
 }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { UserError } from '@darl/tensor-backend';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   AdamW,
@@ -35,7 +36,7 @@ export interface StepResult {
 }
 
 /** Raised when the loss or the gradient norm is NaN or infinite; no update was applied. */
-export class NonFiniteLossError extends Error {
+export class NonFiniteLossError extends UserError {
   override readonly name = 'NonFiniteLossError';
   constructor(
     readonly step: number,

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { UserError } from '../user-error.js';
 
 /** The safetensors dtypes darl reads and writes. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'I32' | 'I64' | 'U8';
@@ -36,7 +37,7 @@ export const METADATA_KEY = '__metadata__';
 export const MAX_HEADER_BYTES = 100_000_000;
 
 /** Raised for bytes that are not a valid safetensors file, or for tensors that cannot be written as one. */
-export class SafetensorsError extends Error {
+export class SafetensorsError extends UserError {
   override readonly name = 'SafetensorsError';
 }
 

@@ -4,25 +4,13 @@
  *
  * @module
  */
+import { isUserError } from '@darl/tensor-backend';
 
-/** Error names that describe a user-fixable problem; their message is the whole story. */
-const EXPECTED = new Set([
-  'ConfigError',
-  'RunError',
-  'CheckpointError',
-  'BackendUnavailableError',
-  'DatasetError',
-  'ShapeError',
-  'NonFiniteLossError',
-  'TransformerConfigError',
-  'SafetensorsError',
-  'EvalError',
-]);
-
-/** True for errors whose message is meant for the user (no stack trace needed). */
+/** True for errors whose message is meant for the user (no stack trace needed): darl's user-error brand, or an
+ * operating-system error about a file the user named. */
 export function isExpectedError(err: unknown): err is Error {
+  if (isUserError(err)) return true;
   if (!(err instanceof Error)) return false;
-  if (EXPECTED.has(err.name) || EXPECTED.has(err.constructor?.name)) return true;
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'EACCES' || code === 'ENOSPC' || code === 'EISDIR' || code === 'ENOTDIR';
 }
