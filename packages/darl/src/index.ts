@@ -14,7 +14,6 @@ export {
   type TrainConfigInput,
   type RunConfig,
   type RunConfigInput,
-  type NoiseLevelConfig,
   type PatchOrderConfig,
 } from './config/schema.js';
 export { RUN_PRESETS, type RunPresetName } from './config/presets.js';
@@ -35,8 +34,10 @@ export {
 } from './model/darl-model.js';
 export { transformerBackbone, type DarlBackbone, type BackboneApplyOptions } from './model/backbone.js';
 export type { DarlHead, HeadLoss, HeadSampleOptions } from './model/head.js';
-export { mseHead, type MseHeadParams } from './model/mse-head.js';
-export { diffusionHead, diffusionHeadConfigFor } from './model/diffusion-head.js';
+export { mseHead, mseObjective, type MseHeadParams } from './model/mse-head.js';
+export { diffusionHead, diffusionHeadConfigFor, diffusionObjective, diffusionSettingsSchema, type DiffusionSettings } from './model/diffusion-head.js';
+export { OBJECTIVES, OBJECTIVE_NAMES, type ObjectiveName } from './model/objectives.js';
+export type { DarlObjective } from './model/objective.js';
 export { pooledFeatures, extractTokenFeatures, type TokenFeatureOptions } from './model/features.js';
 export { darlFeatureExtractor } from './model/feature-extractor.js';
 export { darlFineTuneModel } from './model/fine-tune-model.js';

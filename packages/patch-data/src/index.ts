@@ -28,6 +28,7 @@ export {
   denormPix,
   PIXEL_SCALES,
   DEFAULT_PIXEL_SCALE,
+  pixelRange,
   type PixelScale,
   type PixelsToTensorOptions,
   type NormPixTargets,

@@ -18,7 +18,21 @@ export type PixelScale = 'minus-one-one' | 'unit' | { readonly mean: number | re
 export const PIXEL_SCALES = ['minus-one-one', 'unit'] as const;
 
 /** The scale darl trains and evaluates at unless told otherwise: bytes → [-1, 1]. */
-export const DEFAULT_PIXEL_SCALE: PixelScale = 'minus-one-one';
+export const DEFAULT_PIXEL_SCALE = 'minus-one-one' satisfies PixelScale;
+
+/**
+ * The float range bytes 0…255 map to under `scale` (over all channels for `{ mean, std }`), e.g. to turn model
+ * outputs back into pixels: `[-1, 1]`, `[0, 1]`, or `[min_c −mean[c]/std[c], max_c (1 − mean[c])/std[c]]`.
+ */
+export function pixelRange(scale: PixelScale): [number, number] {
+  if (scale === 'minus-one-one') return [-1, 1];
+  if (scale === 'unit') return [0, 1];
+  const mean = typeof scale.mean === 'number' ? [scale.mean] : [...scale.mean];
+  const std = typeof scale.std === 'number' ? mean.map(() => scale.std as number) : [...scale.std];
+  const lo = Math.min(...mean.map((m, c) => (0 - m) / std[c % std.length]!));
+  const hi = Math.max(...mean.map((m, c) => (1 - m) / std[c % std.length]!));
+  return [lo, hi];
+}
 
 /** Options of {@link pixelsToTensor}. */
 export interface PixelsToTensorOptions {

@@ -5,12 +5,24 @@
  * @module
  */
 import { z } from 'zod';
+import { isUserError, SettingError } from '@darl/tensor-backend';
+import {
+  DEFAULT_TRANSFORMER_PRESET,
+  POSITION_ENCODINGS,
+  TRANSFORMER_INITS,
+  TRANSFORMER_PRESETS,
+  TRANSFORMER_PRESET_NAMES,
+  transformerConfig,
+} from '@darl/transformer';
+import { customOrder, DEFAULT_PIXEL_SCALE, nestedRasterOrder, PIXEL_SCALES } from '@darl/patch-data';
+import { OBJECTIVES, OBJECTIVE_NAMES } from '../model/objectives.js';
+import type { DarlObjective } from '../model/objective.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
 const probability = z.number().min(0).max(1);
 
-/** Patch order of the autoregressive sequence. */
+/** Patch order of the autoregressive sequence (`@darl/patch-data`'s orders). */
 export const patchOrderSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('raster') }),
   z.strictObject({ kind: z.literal('nested'), block: positiveInt }),
@@ -18,67 +30,109 @@ export const patchOrderSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('custom'), permutation: z.array(nonNegInt) }),
 ]);
 
-/** Backbone shape: a preset name of @darl/transformer plus explicit overrides. */
+/** Backbone shape: a `@darl/transformer` preset plus explicit overrides (its option lists and default preset). */
 export const backboneSchema = z.strictObject({
-  /** @darl/transformer preset the explicit fields override (default 'tiny'). */
-  preset: z.enum(['tiny', 'small', 'vit-s', 'vit-b', 'vit-l', 'vit-h']).default('tiny'),
+  /** @darl/transformer preset the explicit fields override (default `DEFAULT_TRANSFORMER_PRESET`). */
+  preset: z.enum(TRANSFORMER_PRESET_NAMES).default(DEFAULT_TRANSFORMER_PRESET),
   width: positiveInt.optional(),
   depth: positiveInt.optional(),
   heads: positiveInt.optional(),
   mlpRatio: z.number().positive().optional(),
   layerNormEps: z.number().positive().optional(),
-  init: z.enum(['trunc-normal', 'xavier']).optional(),
-  dropPath: z.number().min(0).max(0.9).optional(),
+  ropeBase: z.number().gt(1).optional(),
+  init: z.enum(TRANSFORMER_INITS).optional(),
+  dropPath: z.number().min(0).lt(1).optional(),
 });
 
-/** Noise-level distribution for the diffusion objective: γ per patch. */
-export const noiseLevelSchema = z.discriminatedUnion('kind', [
-  /** γ ~ Beta(a, b) directly (the paper's tailored family). */
-  z.strictObject({ kind: z.literal('beta'), a: z.number().positive(), b: z.number().positive() }),
-  /** γ = schedule(t), t ~ U(0, 1), optionally with a log-SNR shift. */
-  z.strictObject({
-    kind: z.literal('schedule'),
-    schedule: z.enum(['cosine', 'linear', 'sigmoid']),
-    shift: z.number().optional(),
-  }),
-]);
+type Objectives = typeof OBJECTIVES;
+type SectionName = { [K in keyof Objectives]: Objectives[K] extends { settings: z.ZodType } ? K : never }[keyof Objectives];
+type Sections = { [K in SectionName]: z.ZodPrefault<Extract<Objectives[K], { settings: z.ZodType }>['settings']> };
 
-/** Settings of the diffusion objective (used when objective = 'diffusion'). */
-export const diffusionSchema = z.strictObject({
-  decoder: z
-    .strictObject({
-      kind: z.enum(['mlp', 'transformer']).default('mlp'),
-      depth: positiveInt.default(3),
-      width: positiveInt.default(256),
-      heads: positiveInt.default(4),
-      gammaInput: z.boolean().default(true),
-    })
-    .prefault({}),
-  /** Default Beta(1, 2): skewed towards high noise (small γ), as the paper reports works best. */
-  noiseLevels: noiseLevelSchema.default({ kind: 'beta', a: 1, b: 2 }),
-  prediction: z.enum(['x0', 'eps', 'v']).default('x0'),
-  weighting: z.enum(['none', 'snr', 'min-snr']).default('none'),
-  /** K noise draws per patch sharing one backbone pass (MAR's diffusion batch multiplier). */
-  batchMultiplier: positiveInt.max(64).default(1),
-  /** Sampling defaults for `generate`. */
-  sampleSteps: positiveInt.max(1000).default(20),
-  sampler: z.enum(['ddim', 'ddpm']).default('ddim'),
-});
+/** `model.<name>` for every objective with settings, from the objective table. */
+function objectiveSections(): Sections {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, o] of Object.entries(OBJECTIVES) as [string, DarlObjective<unknown>][]) {
+    if (o.settings) shape[name] = (o.settings as z.ZodType as z.ZodObject).prefault({});
+  }
+  return shape as unknown as Sections;
+}
 
-/** The DARL model. */
-export const darlConfigSchema = z.strictObject({
-  image: z
-    .strictObject({ height: positiveInt.default(28), width: positiveInt.default(28), channels: positiveInt.max(4).default(1) })
-    .prefault({}),
-  patchSize: positiveInt.default(4),
-  patchOrder: patchOrderSchema.default({ kind: 'raster' }),
-  backbone: backboneSchema.prefault({}),
-  position: z.enum(['rope2d', 'rope1d', 'learned', 'sincos2d', 'none']).default('rope2d'),
-  objective: z.enum(['mse', 'diffusion']).default('mse'),
-  diffusion: diffusionSchema.prefault({}),
-  /** Per-patch normalised targets (MAE's norm-pix loss). */
-  normPix: z.boolean().default(false),
-});
+/** The sizes a model config implies: patch grid and sequence length (null when the patch size does not fit). */
+function gridOf(c: { image: { height: number; width: number }; patchSize: number }): { rows: number; cols: number } | null {
+  const { height, width } = c.image;
+  return height % c.patchSize === 0 && width % c.patchSize === 0 ? { rows: height / c.patchSize, cols: width / c.patchSize } : null;
+}
+
+/** Adds a zod issue at `path` for a SettingError (or any user error) thrown by a lower package's constructor. */
+function issueFrom(ctx: z.RefinementCtx, err: unknown, path: (key: string) => PropertyKey[]): void {
+  if (!isUserError(err)) throw err;
+  const key = err instanceof SettingError ? err.key : '';
+  ctx.addIssue({ code: 'custom', path: path(key), message: err.message.replace(/^[\w ]+: /, '') });
+}
+
+/**
+ * The DARL model. Option lists and defaults come from the packages that own them (`@darl/transformer`,
+ * `@darl/diffusion` through the objective table); the cross-field checks run those packages' validating
+ * constructors, so a config that parses builds.
+ */
+export const darlConfigSchema = z
+  .strictObject({
+    image: z
+      .strictObject({ height: positiveInt.default(28), width: positiveInt.default(28), channels: positiveInt.max(4).default(1) })
+      .prefault({}),
+    /** How bytes become model input and outputs become pixels again (`@darl/patch-data`'s `PixelScale`). */
+    pixelScale: z
+      .union([
+        z.enum(PIXEL_SCALES),
+        z.strictObject({ mean: z.union([z.number(), z.array(z.number())]), std: z.union([z.number().positive(), z.array(z.number().positive())]) }),
+      ])
+      .default(DEFAULT_PIXEL_SCALE),
+    patchSize: positiveInt.default(4),
+    patchOrder: patchOrderSchema.default({ kind: 'raster' }),
+    backbone: backboneSchema.prefault({}),
+    position: z.enum(POSITION_ENCODINGS).default(TRANSFORMER_PRESETS[DEFAULT_TRANSFORMER_PRESET].position),
+    objective: z.enum(OBJECTIVE_NAMES).default(OBJECTIVE_NAMES[0]),
+    ...objectiveSections(),
+    /** Per-patch normalised targets (MAE's norm-pix loss). */
+    normPix: z.boolean().default(false),
+  })
+  .superRefine((c, ctx) => {
+    const grid = gridOf(c);
+    if (!grid) {
+      const fits = [1, 2, 4, 7, 8, 14, 16, 32].filter((q) => c.image.height % q === 0 && c.image.width % q === 0);
+      ctx.addIssue({
+        code: 'custom',
+        path: ['patchSize'],
+        message: `patchSize ${c.patchSize} does not divide the ${c.image.height}×${c.image.width} image; choose one that does (${fits.join(', ')})`,
+      });
+      return;
+    }
+    const length = grid.rows * grid.cols;
+    if (length < 2) {
+      ctx.addIssue({ code: 'custom', path: ['patchSize'], message: `patchSize ${c.patchSize} leaves ${length} patch; autoregression needs at least 2, so use a smaller one` });
+      return;
+    }
+    try {
+      if (c.patchOrder.kind === 'nested') nestedRasterOrder(grid.rows, grid.cols, c.patchOrder.block);
+      if (c.patchOrder.kind === 'custom') customOrder(grid.rows, grid.cols, Int32Array.from(c.patchOrder.permutation));
+    } catch (err) {
+      issueFrom(ctx, err, () => ['patchOrder']);
+    }
+    let width = 0;
+    try {
+      const { preset, ...overrides } = c.backbone;
+      width = transformerConfig({ preset, ...overrides, position: c.position, maxTokens: length }).width;
+    } catch (err) {
+      issueFrom(ctx, err, (key) => (key === 'position' ? ['position'] : ['backbone', ...key.split('.').filter(Boolean)]));
+      return;
+    }
+    const objective = OBJECTIVES[c.objective] as DarlObjective<unknown>;
+    try {
+      objective.head((c as Record<string, unknown>)[c.objective], width, c.patchSize * c.patchSize * c.image.channels);
+    } catch (err) {
+      issueFrom(ctx, err, (key) => [c.objective, ...key.split('.').filter(Boolean)]);
+    }
+  });
 
 /** Training settings. */
 export const trainConfigSchema = z.strictObject({
@@ -120,5 +174,4 @@ export type TrainConfig = z.output<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
-export type NoiseLevelConfig = z.output<typeof noiseLevelSchema>;
 export type PatchOrderConfig = z.output<typeof patchOrderSchema>;

@@ -4,19 +4,26 @@
  *
  * @module
  */
-import { UserError } from '@darl/tensor-backend';
-import { closest, distance } from 'fastest-levenshtein';
+import { didYouMean, UserError } from '@darl/tensor-backend';
 import { z } from 'zod';
 
-/** Raised for an invalid configuration; `problems` holds one sentence per issue. */
+/** Raised for an invalid configuration; `problems` holds one sentence per issue, the message is one paragraph. */
 export class ConfigError extends UserError {
   override readonly name = 'ConfigError';
   constructor(
     readonly source: string,
     readonly problems: readonly string[],
   ) {
-    super(`Invalid ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Invalid ${source}: ${problems.length === 1 ? problems[0]! : problems.map((p, i) => `(${i + 1}) ${p}`).join(' ')}`);
   }
+}
+
+/** Configs produced by {@link parseConfig} (and their sections): validated once, trusted downstream. */
+const validated = new WeakSet<object>();
+
+/** True for a config object that came out of {@link parseConfig} (or is a section of one), unchanged since. */
+export function isValidated(config: unknown): boolean {
+  return typeof config === 'object' && config !== null && validated.has(config);
 }
 
 function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
@@ -72,15 +79,16 @@ export function explainIssues(schema: z.ZodType, input: unknown, issues: readonl
       case 'unrecognized_keys': {
         const valid = keysAt(schema, issue.path as PropertyKey[]);
         for (const key of issue.keys) {
-          const near = valid.length ? closest(key, valid) : undefined;
-          const hint = near !== undefined && distance(key, near) <= Math.max(2, Math.floor(key.length / 2)) ? ` Did you mean "${near}"?` : '';
-          out.push(`Unknown key "${dotted(issue.path as PropertyKey[], key)}".${hint} Valid keys here: ${valid.join(', ')}.`);
+          out.push(`Unknown key "${dotted(issue.path as PropertyKey[], key)}".${didYouMean(key, valid)} Valid keys here: ${valid.join(', ')}.`);
         }
         break;
       }
-      case 'invalid_value':
-        out.push(`"${where}" is ${describe(valueAt(input, issue.path as PropertyKey[]))}; it must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.`);
+      case 'invalid_value': {
+        const got = valueAt(input, issue.path as PropertyKey[]);
+        const hint = typeof got === 'string' ? didYouMean(got, issue.values.map(String)) : '';
+        out.push(`"${where}" is ${describe(got)}; it must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.${hint}`);
         break;
+      }
       case 'invalid_type':
         out.push(`"${where}" must be ${issue.expected}, got ${describe(valueAt(input, issue.path as PropertyKey[]))}.`);
         break;
@@ -89,6 +97,9 @@ export function explainIssues(schema: z.ZodType, input: unknown, issues: readonl
         break;
       case 'too_big':
         out.push(`"${where}" is ${describe(valueAt(input, issue.path as PropertyKey[]))}; it must be ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}.`);
+        break;
+      case 'custom':
+        out.push(`"${where}": ${issue.message.replace(/\.$/, '')} (got ${describe(valueAt(input, issue.path as PropertyKey[]))}).`);
         break;
       default:
         out.push(`"${where}": ${issue.message} (got ${describe(valueAt(input, issue.path as PropertyKey[]))}).`);
@@ -100,7 +111,14 @@ export function explainIssues(schema: z.ZodType, input: unknown, issues: readonl
 /** Parses `input` with `schema`, throwing a {@link ConfigError} that explains every problem. */
 export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, source: string): z.output<S> {
   const r = schema.safeParse(input);
-  if (r.success) return r.data;
+  if (r.success) {
+    const data = r.data as unknown;
+    if (typeof data === 'object' && data !== null) {
+      validated.add(data);
+      for (const section of Object.values(data)) if (typeof section === 'object' && section !== null) validated.add(section);
+    }
+    return r.data;
+  }
   throw new ConfigError(source, explainIssues(schema, input, r.error.issues));
 }
 

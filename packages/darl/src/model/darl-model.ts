@@ -30,11 +30,11 @@ export function paramTree(params: DarlParams): TensorTree<tf.Variable> {
   return params as unknown as TensorTree<tf.Variable>;
 }
 import { darlConfigSchema, type DarlConfig, type DarlConfigInput } from '../config/schema.js';
-import { parseConfig } from '../config/validate.js';
+import { isValidated, parseConfig } from '../config/validate.js';
 import { transformerBackbone, type DarlBackbone } from './backbone.js';
-import { diffusionHead } from './diffusion-head.js';
 import type { DarlHead } from './head.js';
-import { mseHead } from './mse-head.js';
+import type { DarlObjective } from './objective.js';
+import { OBJECTIVES } from './objectives.js';
 
 /** The composition of a DARL model; no tensors. */
 export interface DarlModel<BP = unknown, HP = unknown> {
@@ -92,7 +92,7 @@ export function backboneConfigFor(config: DarlConfig, length: number) {
 }
 
 /**
- * Validates `config` (filling defaults) and composes the model.
+ * Validates `config` (filling defaults; a config returned by `parseConfig` is trusted as is) and composes the model.
  *
  * @example
  * const model = buildDarl({ objective: 'diffusion', backbone: { preset: 'small' } });
@@ -102,24 +102,17 @@ export function buildDarl<BP = unknown, HP = unknown>(
   input: DarlConfigInput | DarlConfig,
   opts: BuildDarlOptions<BP, HP> = {},
 ): DarlModel<BP, HP> {
-  const config = parseConfig(darlConfigSchema, input, 'model config');
+  const config = isValidated(input) ? (input as DarlConfig) : parseConfig(darlConfigSchema, input, 'model config');
   const { height, width, channels } = config.image;
   const p = config.patchSize;
-  if (height % p !== 0 || width % p !== 0) {
-    throw new Error(
-      `model config: patchSize ${p} does not divide the ${height}×${width} image. Choose a patch size that divides both ` +
-        `(e.g. ${[2, 4, 7, 8, 14, 16].filter((q) => height % q === 0 && width % q === 0).join(', ') || '1'}).`,
-    );
-  }
   const rows = height / p;
   const cols = width / p;
   const length = rows * cols;
-  if (length < 2) throw new Error(`model config: the image has only ${length} patch; autoregression needs at least 2 (use a smaller patchSize).`);
   const order = patchOrderFor(config, rows, cols);
   const patchDim = p * p * channels;
   const backbone = (opts.backbone ?? transformerBackbone(backboneConfigFor(config, length))) as DarlBackbone<BP>;
-  const head = (opts.head ??
-    (config.objective === 'mse' ? mseHead(backbone.width, patchDim) : diffusionHead(config.diffusion, backbone.width, patchDim))) as DarlHead<HP>;
+  const objective = OBJECTIVES[config.objective] as DarlObjective<unknown>;
+  const head = (opts.head ?? objective.head((config as Record<string, unknown>)[config.objective], backbone.width, patchDim)) as DarlHead<HP>;
   const positions: TokenPositions = { rows: Int32Array.from(order.positions.rows), cols: Int32Array.from(order.positions.cols) };
   return { config, backbone, head, order, grid: { rows, cols }, length, patchDim, positions };
 }

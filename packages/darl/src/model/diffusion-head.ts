@@ -1,40 +1,83 @@
 /**
  * The diffusion head: a denoising patch decoder conditioned on the backbone output, trained with a per-patch
- * diffusion loss (γ drawn per patch) and sampled with DDIM/DDPM (@darl/diffusion).
+ * diffusion loss (γ drawn per patch) and sampled with DDIM/DDPM (@darl/diffusion). Its config section
+ * `model.diffusion` is derived from `@darl/diffusion`'s option lists and defaults.
  *
  * @module
  */
+import { z } from 'zod';
+import { checkOneOf } from '@darl/tensor-backend';
 import {
+  DECODER_KINDS,
+  DEFAULT_SAMPLING,
+  DIFFUSION_HEAD_DEFAULTS,
+  LOSS_WEIGHTINGS,
+  PATCH_DECODER_DEFAULTS,
+  PREDICTIONS,
+  SAMPLERS,
+  SCHEDULE_NAMES,
+  diffusionHeadConfig,
   diffusionLoss,
   initDiffusionHead,
   sampleDiffusion,
   type DiffusionHeadConfig,
   type DiffusionHeadParams,
 } from '@darl/diffusion';
-import type { DarlConfig } from '../config/schema.js';
 import type { DarlHead } from './head.js';
+import type { DarlObjective } from './objective.js';
 
-/** Builds @darl/diffusion's head config from the DARL config's `diffusion` section. */
-export function diffusionHeadConfigFor(diffusion: DarlConfig['diffusion'], width: number, patchDim: number): DiffusionHeadConfig {
-  return {
-    decoder: {
-      kind: diffusion.decoder.kind,
-      depth: diffusion.decoder.depth,
-      width: diffusion.decoder.width,
-      heads: diffusion.decoder.heads,
-      gammaInput: diffusion.decoder.gammaInput,
-      patchDim,
-      conditionDim: width,
-    },
-    noiseLevels: diffusion.noiseLevels,
-    prediction: diffusion.prediction,
-    weighting: diffusion.weighting,
-    batchMultiplier: diffusion.batchMultiplier,
-  };
+const positiveInt = z.number().int().positive();
+const scheduleOptions = z.record(z.string(), z.number()).optional();
+
+/** Noise-level distribution for the diffusion objective: γ per patch (`@darl/diffusion`'s `NoiseLevelSpec`). */
+export const noiseLevelSchema = z.discriminatedUnion('kind', [
+  /** γ ~ Beta(a, b) directly (the paper's tailored family). */
+  z.strictObject({ kind: z.literal('beta'), a: z.number().positive(), b: z.number().positive() }),
+  /** γ = schedule(t), t ~ U(0, 1), optionally with a log-SNR shift; each schedule's options under its name. */
+  z.strictObject({
+    kind: z.literal('schedule'),
+    schedule: z.enum(SCHEDULE_NAMES),
+    shift: z.number().optional(),
+    cosineOffset: scheduleOptions,
+    linear: scheduleOptions,
+    sigmoid: scheduleOptions,
+  }),
+]);
+
+/** `model.diffusion`: the diffusion head's settings, with `@darl/diffusion`'s defaults. */
+export const diffusionSettingsSchema = z.strictObject({
+  decoder: z
+    .strictObject({
+      kind: z.enum(DECODER_KINDS).default(PATCH_DECODER_DEFAULTS.kind),
+      depth: positiveInt.default(PATCH_DECODER_DEFAULTS.depth),
+      width: positiveInt.default(PATCH_DECODER_DEFAULTS.width),
+      heads: positiveInt.default(PATCH_DECODER_DEFAULTS.heads),
+      gammaInput: z.boolean().default(PATCH_DECODER_DEFAULTS.gammaInput),
+    })
+    .prefault({}),
+  noiseLevels: noiseLevelSchema.default(DIFFUSION_HEAD_DEFAULTS.noiseLevels),
+  prediction: z.enum(PREDICTIONS).default(DIFFUSION_HEAD_DEFAULTS.prediction),
+  weighting: z.enum(LOSS_WEIGHTINGS).default(DIFFUSION_HEAD_DEFAULTS.weighting),
+  /** The clip k of `min-snr` (default `DEFAULT_SNR_CLIP` of @darl/diffusion). */
+  snrClip: z.number().positive().optional(),
+  /** K noise draws per patch sharing one backbone pass (MAR's diffusion batch multiplier). */
+  batchMultiplier: positiveInt.max(64).default(DIFFUSION_HEAD_DEFAULTS.batchMultiplier),
+  /** Sampling defaults for `generate`. */
+  sampleSteps: positiveInt.max(1000).default(DEFAULT_SAMPLING.steps),
+  sampler: z.enum(SAMPLERS).default(DEFAULT_SAMPLING.sampler),
+});
+
+/** The validated `model.diffusion` section. */
+export type DiffusionSettings = z.output<typeof diffusionSettingsSchema>;
+
+/** @darl/diffusion's validated head config for the `model.diffusion` section (throws a SettingError naming the key). */
+export function diffusionHeadConfigFor(diffusion: DiffusionSettings, width: number, patchDim: number): DiffusionHeadConfig {
+  const { decoder, sampleSteps: _steps, sampler: _sampler, ...head } = diffusion;
+  return diffusionHeadConfig({ ...head, decoder: { ...decoder, patchDim, conditionDim: width } } as Parameters<typeof diffusionHeadConfig>[0]);
 }
 
 /** Diffusion head over conditions of width `width` predicting patches of dimension `patchDim`. */
-export function diffusionHead(diffusion: DarlConfig['diffusion'], width: number, patchDim: number): DarlHead<DiffusionHeadParams> {
+export function diffusionHead(diffusion: DiffusionSettings, width: number, patchDim: number): DarlHead<DiffusionHeadParams> {
   const config = diffusionHeadConfigFor(diffusion, width, patchDim);
   return {
     kind: 'diffusion',
@@ -44,12 +87,20 @@ export function diffusionHead(diffusion: DarlConfig['diffusion'], width: number,
       return { loss: r.loss, perTarget: r.perTarget, gamma: r.gamma, draws: config.batchMultiplier };
     },
     predict(params, conditions, opts) {
+      const sampler = opts.sampler ?? diffusion.sampler;
+      checkOneOf('diffusion head', 'sampler', sampler, SAMPLERS);
       return sampleDiffusion(params, config, conditions, {
-        steps: opts.steps,
-        sampler: opts.sampler,
+        steps: opts.steps ?? diffusion.sampleSteps,
+        sampler,
         temperature: opts.temperature,
         rng: opts.rng,
       });
     },
   };
 }
+
+/** The `diffusion` objective: settings `model.diffusion`. */
+export const diffusionObjective = {
+  settings: diffusionSettingsSchema,
+  head: (settings: DiffusionSettings, width: number, patchDim: number) => diffusionHead(settings, width, patchDim) as DarlHead<never>,
+} satisfies DarlObjective<DiffusionSettings>;

@@ -16,9 +16,10 @@ export interface GenerateOptions {
   readonly n?: number;
   /** Prefix completion: the first `patches` patches (in sequence order) of `images` are kept, the rest generated. */
   readonly prefix?: { readonly images: tf.Tensor4D; readonly patches: number };
-  /** Denoising steps per patch (diffusion); default from the config. */
+  /** Refinement steps per patch (diffusion: denoising steps); default from the head's config. */
   readonly steps?: number;
-  readonly sampler?: 'ddim' | 'ddpm';
+  /** The head's sampler (diffusion: `ddim` or `ddpm`); default from the head's config. */
+  readonly sampler?: string;
   /** Scales the injected noise (diffusion); 1 = the model's distribution. Ignored by MSE models. */
   readonly temperature?: number;
   readonly seed?: number;
@@ -48,8 +49,8 @@ export function generate(model: DarlModel, params: DarlParams, opts: GenerateOpt
   if (opts.prefix) assertShape('generate', 'prefix.images', opts.prefix.images.shape, ['N', height, width, channels]);
   const rng = new Rng(opts.seed ?? 0);
   const sampleOpts = {
-    steps: opts.steps ?? model.config.diffusion.sampleSteps,
-    sampler: opts.sampler ?? model.config.diffusion.sampler,
+    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    ...(opts.sampler !== undefined ? { sampler: opts.sampler } : {}),
     temperature: opts.temperature ?? 1,
     rng,
   };

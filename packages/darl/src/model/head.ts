@@ -23,10 +23,13 @@ export interface HeadLoss {
   readonly gamma?: Float64Array;
 }
 
-/** Sampling options passed through `generate`. */
+/** Sampling options passed through `generate`; each head fills what is unset from its own config. */
 export interface HeadSampleOptions {
-  readonly steps: number;
-  readonly sampler: 'ddim' | 'ddpm';
+  /** Refinement steps per patch for iterative heads (diffusion: denoising steps); ignored by one-shot heads. */
+  readonly steps?: number;
+  /** The head's sampler by name (diffusion: one of `SAMPLERS`); a head throws a SettingError for a name it lacks. */
+  readonly sampler?: string;
+  /** Scales the injected noise; 1 = the model's distribution. Ignored by deterministic heads. */
   readonly temperature: number;
   readonly rng: Rng;
 }

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { applyLinear, initLinear, type LinearParams } from '@darl/transformer';
 import { Rng } from '@darl/tensor-backend';
 import type { DarlHead, HeadLoss } from './head.js';
+import type { DarlObjective } from './objective.js';
 
 /** Parameters of {@link mseHead}: one linear layer C → D. */
 export interface MseHeadParams {
@@ -36,3 +37,8 @@ export function mseHead(width: number, patchDim: number): DarlHead<MseHeadParams
     },
   };
 }
+
+/** The `mse` objective: no settings of its own. */
+export const mseObjective: DarlObjective<undefined> = {
+  head: (_settings, width, patchDim) => mseHead(width, patchDim) as DarlHead<never>,
+};

@@ -59,7 +59,7 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: F
     const result = await fineTune(
       darlFineTuneModel(loaded.model, loaded.params),
       { train, test, numClasses: train.numClasses },
-      opts.config ?? {},
+      { scale: loaded.model.config.pixelScale, ...opts.config },
       opts.onEpoch,
     );
     const json: FinetuneJson = {

@@ -86,8 +86,6 @@ export function fitImageToData(input: RunConfigInput, data: ImageDataset): RunCo
   return { ...input, model };
 }
 
-const SCALE = 'minus-one-one' as const;
-
 /** Mean loss over up to `count` images of `data`, in batches, without gradients. */
 export function evaluateLoss(model: DarlModel, params: DarlParams, data: ImageDataset, count: number, seed: number, batchSize = 128): number {
   const n = Math.min(count, data.size);
@@ -96,7 +94,7 @@ export function evaluateLoss(model: DarlModel, params: DarlParams, data: ImageDa
   let sum = 0;
   for (let start = 0; start < n; start += batchSize) {
     const idx = Int32Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
-    const images = pixelsToTensor(readImages(data, idx), [idx.length, height, width, channels], { scale: SCALE });
+    const images = pixelsToTensor(readImages(data, idx), [idx.length, height, width, channels], { scale: model.config.pixelScale });
     const r = darlLoss(model, params, images, { rng });
     sum += r.loss.dataSync()[0]! * idx.length;
     r.loss.dispose();
@@ -232,7 +230,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
       for (let i = 0; i < t.accumulate; i++) {
         const b = stream.next();
         cursor = b.cursor;
-        batches.push(pixelsToTensor(b.pixels, [b.indices.length, height, width, channels], { scale: SCALE }));
+        batches.push(pixelsToTensor(b.pixels, [b.indices.length, height, width, channels], { scale: model.config.pixelScale }));
       }
       let r: StepResult;
       try {

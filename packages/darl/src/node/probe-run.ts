@@ -118,6 +118,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
     const result = await probeSweep(extractor, {
       train,
       test,
+      scale: loaded.model.config.pixelScale,
       ...(train.numClasses ? { numClasses: train.numClasses } : {}),
       layers,
       ...(opts.poolings ? { poolings: opts.poolings } : {}),
@@ -132,7 +133,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
       const trainLabels = classLabels(train, 'probe');
       const testLabels = classLabels(test, 'probe');
       const poolings: Pooling[] = [...new Set<Pooling>([...(opts.knn ? [b.pooling] : []), ...(opts.attentive ? ['concat' as const] : [])])];
-      const sel = { layers: [b.layer], poolings, attentions: [b.attention] };
+      const sel = { layers: [b.layer], poolings, attentions: [b.attention], scale: loaded.model.config.pixelScale };
       const trainCache = await extractFeatures(extractor, train, sel);
       const testCache = await extractFeatures(extractor, test, sel);
       if (opts.knn) {

@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { pixelsToTensor, readImages, type ImageDataset } from '@darl/patch-data';
+import { pixelsToTensor, readImages, type ImageDataset, pixelRange } from '@darl/patch-data';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import type { DarlModel, DarlParams } from '../model/darl-model.js';
 import { generate } from '../model/generate.js';
@@ -59,10 +59,10 @@ export async function writeSampleGrids(
   const samplePixels = sampled.dataSync() as Float32Array;
   sampled.dispose();
   const samplesPath = join(dir, 'samples', `${stepStem(step)}.png`);
-  await writeFileAtomic(samplesPath, encodeImageGrid(samplePixels, [nSamples, height, width, channels], { columns: Math.ceil(Math.sqrt(nSamples)), scale: deterministic ? 4 : 2 }));
+  await writeFileAtomic(samplesPath, encodeImageGrid(samplePixels, [nSamples, height, width, channels], { columns: Math.ceil(Math.sqrt(nSamples)), scale: deterministic ? 4 : 2, range: pixelRange(model.config.pixelScale) }));
 
   // Completions: per data image, the original then `variants` completions of its first half.
-  const originals = pixelsToTensor(readImages(opts.data, idx), [nCompletions, height, width, channels], { scale: 'minus-one-one' });
+  const originals = pixelsToTensor(readImages(opts.data, idx), [nCompletions, height, width, channels], { scale: model.config.pixelScale });
   const half = Math.floor(model.length / 2);
   const columns: tf.Tensor4D[] = [originals];
   for (let v = 0; v < variants; v++) {
@@ -75,7 +75,7 @@ export async function writeSampleGrids(
   const completionsPath = join(dir, 'samples', `completions-${stepStem(step)}.png`);
   await writeFileAtomic(
     completionsPath,
-    encodeImageGrid(gridPixels, [nCompletions * (variants + 1), height, width, channels], { columns: variants + 1 }),
+    encodeImageGrid(gridPixels, [nCompletions * (variants + 1), height, width, channels], { columns: variants + 1, range: pixelRange(model.config.pixelScale) }),
   );
   return { samples: samplesPath, completions: completionsPath };
 }

@@ -58,6 +58,51 @@ describe('darl CLI: bad input gives a clear message and exit code 1', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 
+  it('a patch size that does not divide the image: one sentence, exit 1, before any data is read or directory made', async () => {
+    const out = join(tmp(), 'r');
+    // The data folder does not exist: had it been read, the error would name it instead.
+    const r = await cli('pretrain', '--backend', 'cpu', '--set', 'model.patchSize=5', '--data', 'cifar10:/nonexistent/cifar', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'darl: error: Invalid --set: "model.patchSize": patchSize 5 does not divide the 32×32 image; choose one that does (1, 2, 4, 8, 16, 32) (got 5).\n',
+    );
+    expect(existsSync(out)).toBe(false);
+    const m = await cli('pretrain', '--backend', 'cpu', '--set', 'model.patchSize=5', '--out', out);
+    expect(m.err).toMatch(/^darl: error: Invalid --set: "model.patchSize": patchSize 5 does not divide the 28×28 image; [^\n]*\n$/);
+  });
+
+  it('a transformer decoder whose width the heads do not divide is refused with its dotted key', async () => {
+    const out = join(tmp(), 'r');
+    const r = await cli(
+      'pretrain', '--backend', 'cpu', '--set', 'model.objective=diffusion', '--set', 'model.diffusion.decoder={"kind":"transformer","width":30,"heads":4}', '--out', out,
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^darl: error: Invalid --set: "model.diffusion.decoder.heads": decoder width 30 must be divisible by heads 4 [^\n]*\(got 4\)\.\n$/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('keys the lower packages own are reachable and checked by them: ropeBase, cosine-offset, snrClip', async () => {
+    const guard = ['--set', 'train.steps=1', '--no-report']; // should a check ever pass, the run stays one step long
+    const bad = await cli('pretrain', '--backend', 'cpu', '--set', 'model.backbone.ropeBase=0.5', ...guard, '--out', join(tmp(), 'r'));
+    expect(bad.err).toContain('"model.backbone.ropeBase" is 0.5; it must be > 1.');
+    const typo = await cli('pretrain', '--backend', 'cpu', '--set', 'model.position=rope-2d', ...guard, '--out', join(tmp(), 'r'));
+    expect(typo.err).toContain('Did you mean "rope2d"?');
+    const offset = await cli(
+      'pretrain', '--backend', 'cpu', '--set', 'model.objective=diffusion',
+      '--set', 'model.diffusion.noiseLevels={"kind":"schedule","schedule":"cosine-offset","cosineOffset":{"s":-1}}', ...guard, '--out', join(tmp(), 'r'),
+    );
+    expect(offset.code).toBe(1);
+    expect(offset.err).toContain('"model.diffusion.noiseLevels.cosineOffset"');
+  });
+
+  it('with --json a failing command prints one JSON error object on stdout', async () => {
+    const r = await cli('pretrain', '--backend', 'cpu', '--set', 'model.patchSize=5', '--json', '--out', join(tmp(), 'r'));
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out) as { error: { kind: string; name: string; message: string; exitCode: number } };
+    expect(j.error).toEqual({ kind: 'user', name: 'ConfigError', message: expect.stringContaining('"model.patchSize"') as unknown as string, exitCode: 1 });
+    expect(r.out.trim().split('\n')).toHaveLength(1);
+  });
+
   it('wrong type and out-of-range values are explained', async () => {
     const r = await cli('pretrain', '--backend', 'cpu', '--set', 'train.steps=many', '--set', 'train.lr=-1', '--out', join(tmp(), 'r'));
     expect(r.code).toBe(1);

@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { RUN_PRESETS } from '../../config/presets.js';
 import { runConfigSchema, type RunConfigInput } from '../../config/schema.js';
 import { applyOverrides, ConfigError, explainIssues } from '../../config/validate.js';
-import { closest } from 'fastest-levenshtein';
+import { didYouMean } from '@darl/tensor-backend';
+import { knownImageShape } from '@darl/patch-data/node';
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -47,30 +48,47 @@ export interface ConfigSources {
   readonly configFile?: string;
   readonly set?: readonly string[];
   readonly seed?: number;
+  /** The dataset spec the run will train on, so that `model.image` checks run before the data is read when its shape is known. */
+  readonly data?: string;
+}
+
+/**
+ * The image to check the config against before the data is opened: the config's own, else the data's when known
+ * without reading it, else one the patch size fits (the image checks then run once the data is open, still before
+ * anything is written).
+ */
+function imageForCheck(merged: Record<string, unknown>, data: string | undefined): Record<string, unknown> {
+  const model = (merged.model ?? {}) as Record<string, unknown>;
+  if (model.image !== undefined) return merged;
+  const known = data === undefined ? undefined : knownImageShape(data);
+  const p = typeof model.patchSize === 'number' && model.patchSize > 0 ? model.patchSize : 4;
+  const image = known ?? { height: 2 * p, width: 2 * p, channels: 1 };
+  return { ...merged, model: { ...model, image } };
 }
 
 /**
  * Builds the run configuration input (not yet defaulted: the data's image shape is filled in later) and validates
- * it, so mistakes are reported before any data is loaded.
+ * it, including the lower packages' cross-field checks, so mistakes are reported before any data is loaded.
  */
 export async function composeRunConfig(sources: ConfigSources): Promise<RunConfigInput> {
   let merged: Record<string, unknown> = {};
   if (sources.preset !== undefined) {
     const names = Object.keys(RUN_PRESETS);
     if (!(sources.preset in RUN_PRESETS)) {
-      throw new ConfigError('--preset', [`"${sources.preset}" is not a preset. Did you mean "${closest(sources.preset, names)}"? Presets: ${names.join(', ')}.`]);
+      throw new ConfigError('--preset', [`"${sources.preset}" is not a preset.${didYouMean(sources.preset, names)} Presets: ${names.join(', ')}.`]);
     }
     merged = structuredClone(RUN_PRESETS[sources.preset as keyof typeof RUN_PRESETS]) as Record<string, unknown>;
   }
   if (sources.configFile) merged = deepMerge(merged, await readConfigFile(sources.configFile));
   if (sources.set?.length) merged = applyOverrides(merged, sources.set);
   if (sources.seed !== undefined) merged = deepMerge(merged, { train: { seed: sources.seed } });
-  const check = runConfigSchema.safeParse(merged);
+  const checked = imageForCheck(merged, sources.data);
+  const check = runConfigSchema.safeParse(checked);
   if (!check.success) {
     const where = [sources.configFile && `config file ${sources.configFile}`, sources.set?.length && '--set', sources.preset && `preset ${sources.preset}`]
       .filter(Boolean)
       .join(' + ');
-    throw new ConfigError(where || 'configuration', explainIssues(runConfigSchema, merged, check.error.issues));
+    throw new ConfigError(where || 'configuration', explainIssues(runConfigSchema, checked, check.error.issues));
   }
   return merged as RunConfigInput;
 }

@@ -15,13 +15,17 @@ export function isExpectedError(err: unknown): err is Error {
   return code === 'ENOENT' || code === 'EACCES' || code === 'ENOSPC' || code === 'EISDIR' || code === 'ENOTDIR';
 }
 
-/** Writes the error to stderr and returns the exit code. */
-export function reportError(err: unknown, write: (s: string) => void = (s) => process.stderr.write(s)): number {
-  if (isExpectedError(err)) {
-    write(`darl: error: ${err.message}\n`);
-    return 1;
-  }
+/**
+ * Writes the error to stderr and returns the exit code. With `json` (a command run with `--json`), the error also
+ * goes to `json` as one JSON object `{"error": {"kind": "user" | "internal", "name", "message", "exitCode"}}`, so a
+ * caller that parses stdout always gets an object.
+ */
+export function reportError(err: unknown, write: (s: string) => void = (s) => process.stderr.write(s), json?: (s: string) => void): number {
+  const expected = isExpectedError(err);
   const e = err instanceof Error ? err : new Error(String(err));
-  write(`darl: internal error: ${e.message}\nThis is a bug in darl; please report it with the command you ran.\n${e.stack ?? ''}\n`);
-  return 70;
+  const exitCode = expected ? 1 : 70;
+  if (expected) write(`darl: error: ${e.message}\n`);
+  else write(`darl: internal error: ${e.message}\nThis is a bug in darl; please report it with the command you ran.\n${e.stack ?? ''}\n`);
+  if (json) json(`${JSON.stringify({ error: { kind: expected ? 'user' : 'internal', name: e.name, message: e.message, exitCode } })}\n`);
+  return exitCode;
 }

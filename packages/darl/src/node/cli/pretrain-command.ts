@@ -36,7 +36,7 @@ export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO
   if (opts.resume && (opts.config || opts.preset || opts.set.length || opts.seed !== undefined || opts.out)) {
     throw new RunError('--resume continues a run with its own saved config.json; drop --config, --preset, --set, --seed and --out.');
   }
-  const run = opts.resume ? undefined : await composeRunConfig({ ...opts, configFile: opts.config });
+  const run = opts.resume ? undefined : await composeRunConfig({ ...opts, configFile: opts.config, data: opts.data });
   const backend = await selectBackend(opts.backend);
   const out = opts.resume ?? opts.out ?? defaultOut();
   io.stderr(`darl: backend ${backend.name}${backend.simd !== undefined ? ` (simd ${backend.simd ? 'on' : 'off'})` : ''}; run directory ${out}\n`);

@@ -5,6 +5,8 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SAMPLERS } from '@darl/diffusion';
+import { BACKENDS_FASTEST_FIRST } from '@darl/tensor-backend';
 import { RUN_PRESETS } from '../../config/presets.js';
 import { reportError } from './errors.js';
 import { runtimeVersions } from '../versions.js';
@@ -17,7 +19,7 @@ import { processIO, type CliIO } from './cli-io.js';
 
 export type { CliIO } from './cli-io.js';
 
-const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'node', 'node-gpu'] as const;
+const BACKEND_CHOICES = ['auto', ...[...BACKENDS_FASTEST_FIRST].reverse()];
 
 /** Parses a non-negative integer option value or explains what was expected. */
 export function intOption(name: string, min = 0): (v: string) => number {
@@ -59,7 +61,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
         await fn(...args);
         done(0);
       } catch (err) {
-        done(reportError(err, io.stderr));
+        const json = (args[0] as { json?: boolean } | undefined)?.json === true;
+        done(reportError(err, io.stderr, json ? io.stdout : undefined));
       }
     };
 
@@ -126,7 +129,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .addOption(backendOption())
     .option('--n <count>', 'number of images', intOption('--n', 1), 16)
     .option('--steps <n>', 'denoising steps per patch (diffusion)', intOption('--steps', 1))
-    .addOption(new Option('--sampler <name>', 'diffusion sampler').choices(['ddim', 'ddpm']))
+    .addOption(new Option('--sampler <name>', 'diffusion sampler').choices([...SAMPLERS]))
     .option('--temperature <t>', 'noise temperature (diffusion)', numberOption('--temperature'), 1)
     .option('--prefix <patches>', 'complete test images from their first <patches> patches', intOption('--prefix', 0))
     .option('--data <spec>', 'images to complete with --prefix (default: the run\'s data, test split)')

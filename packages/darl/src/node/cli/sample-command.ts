@@ -6,7 +6,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { pixelsToTensor, readImages } from '@darl/patch-data';
+import type { Sampler } from '@darl/diffusion';
+import { pixelRange, pixelsToTensor, readImages } from '@darl/patch-data';
 import { openDataset } from '@darl/patch-data/node';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { generate } from '../../model/generate.js';
@@ -21,7 +22,7 @@ export interface SampleCommandOptions {
   readonly backend: string;
   readonly n: number;
   readonly steps?: number;
-  readonly sampler?: 'ddim' | 'ddpm';
+  readonly sampler?: Sampler;
   readonly temperature: number;
   readonly prefix?: number;
   readonly data?: string;
@@ -53,7 +54,7 @@ export async function runSampleCommand(opts: SampleCommandOptions, io: CliIO): P
       const data = await openDataset(opts.data ?? loaded.state.data, { split: 'test' });
       const n = Math.min(opts.n, data.size);
       const idx = Int32Array.from({ length: n }, (_, i) => Math.floor((i * data.size) / n));
-      const originals = pixelsToTensor(readImages(data, idx), [n, height, width, channels], { scale: 'minus-one-one' });
+      const originals = pixelsToTensor(readImages(data, idx), [n, height, width, channels], { scale: model.config.pixelScale });
       const completed = generate(model, params, { ...common, prefix: { images: originals, patches: opts.prefix } });
       const both = tf.tidy(() => tf.reshape(tf.stack([originals, completed], 1), [2 * n, height, width, channels]));
       grid = { pixels: both.dataSync() as Float32Array, n: 2 * n, columns: 2 };
@@ -66,7 +67,7 @@ export async function runSampleCommand(opts: SampleCommandOptions, io: CliIO): P
     const seconds = (performance.now() - t0) / 1000;
     const file = opts.out ?? join(opts.run, 'samples', `sample-seed${opts.seed}${opts.prefix !== undefined ? `-prefix${opts.prefix}` : ''}.png`);
     await mkdir(dirname(file), { recursive: true });
-    await writeFileAtomic(file, encodeImageGrid(grid.pixels, [grid.n, height, width, channels], { columns: grid.columns }));
+    await writeFileAtomic(file, encodeImageGrid(grid.pixels, [grid.n, height, width, channels], { columns: grid.columns, range: pixelRange(model.config.pixelScale) }));
     const result = { command: 'sample', file, images: opts.n, prefix: opts.prefix ?? 0, seconds, secondsPerImage: seconds / opts.n, ema: loaded.ema, backend: backend.name };
     if (opts.json) io.stdout(`${JSON.stringify(result)}\n`);
     else io.stderr(`darl: wrote ${file} (${opts.n} image(s) in ${seconds.toFixed(2)} s)\n`);

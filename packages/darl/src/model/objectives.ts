@@ -1,0 +1,19 @@
+/**
+ * Objective → head: the built-in objectives. A new objective is one file exporting a {@link DarlObjective} plus
+ * one line here; the run schema's `model.objective` choices and `model.<name>` sections are derived from this table.
+ *
+ * @module
+ */
+import { diffusionObjective } from './diffusion-head.js';
+import { mseObjective } from './mse-head.js';
+
+export const OBJECTIVES = {
+  mse: mseObjective,
+  diffusion: diffusionObjective,
+} as const;
+
+/** Name of a built-in objective. */
+export type ObjectiveName = keyof typeof OBJECTIVES;
+
+/** The objective names, in table order (the first is the default). */
+export const OBJECTIVE_NAMES = Object.keys(OBJECTIVES) as [ObjectiveName, ...ObjectiveName[]];
