@@ -1,4 +1,4 @@
-// Architectural checks that the type checker cannot make (DESIGN.md §2), run by `pnpm test`:
+// Architectural checks that the type checker cannot make (docs/DESIGN.md §2), run by `pnpm test`:
 //   1. layers only point down: each package depends only on the @darl packages below it;
 //   2. tensor code imports no `node:` module (only files under a `node/` folder, tests, fixtures and scripts may);
 //   3. no Math.random in library code (randomness takes a seed);

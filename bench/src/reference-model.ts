@@ -1,5 +1,5 @@
 /**
- * The benchmark's reference model (DESIGN.md §3): 28×28×1 images, patch 4 → 49 patches + SOS = 50 tokens, width 128,
+ * The benchmark's reference model (docs/DESIGN.md §3): 28×28×1 images, patch 4 → 49 patches + SOS = 50 tokens, width 128,
  * depth 4, 4 heads, MLP 512 (GELU, erf), 2-D RoPE, batch 64, next-patch MSE. The backbone is `@darl/transformer`
  * itself (the code users train); patch embedding, SOS, head and loss are the few lines around it.
  * `reference/darl_reference.py` is the identical model in PyTorch: same shapes, same operations (including RoPE's

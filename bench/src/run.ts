@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { REFERENCE_CONFIG, trainingFlops } from './reference-model.js';
 import { loadAverageNow, machineInfo } from './machine.js';
 
-/** Measured single-core-pair fp32 FMA peak of the reference machine (DESIGN.md §3: 2 Zen 4 cores, AVX-512). */
+/** Measured single-core-pair fp32 FMA peak of the reference machine (docs/DESIGN.md §3: 2 Zen 4 cores, AVX-512). */
 const PEAK_GFLOPS = 230;
 const PYTHON = '/usr/bin/python3';
 

@@ -1,4 +1,4 @@
-// Times the reference model of DESIGN.md §3 (28×28×1 images, patch 4 → 49 patches + SOS = 50 tokens of dimension 16,
+// Times the reference model of docs/DESIGN.md §3 (28×28×1 images, patch 4 → 49 patches + SOS = 50 tokens of dimension 16,
 // embedded to width 128, depth 4, 4 heads, MLP 512, batch 64; rope2d; linear head to 16 and next-patch MSE) on the
 // named backends: forward, and forward + backward (gradients of the loss for every parameter, no optimiser step).
 //

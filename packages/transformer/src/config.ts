@@ -67,7 +67,7 @@ const COMMON = {
 } as const;
 
 /**
- * Built-in shapes. `tiny` is test-sized; `small` is DESIGN.md's reference model (width 128, depth 4, 4 heads,
+ * Built-in shapes. `tiny` is test-sized; `small` is docs/DESIGN.md's reference model (width 128, depth 4, 4 heads,
  * MLP 512); `vit-*` are the standard ViT-S/B/L/H shapes (Dosovitskiy et al. 2021, Touvron et al. 2021).
  */
 export const TRANSFORMER_PRESETS: Readonly<Record<TransformerPresetName, TransformerConfig>> = Object.freeze({

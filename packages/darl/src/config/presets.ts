@@ -1,7 +1,7 @@
 /**
  * Named run configurations. `digits-*` run in about five minutes on 2 CPU cores with the wasm backend (about 1.3
  * passes over the embedded digits: enough to see the method work, not to reach its best numbers — raise
- * `train.steps`); `reference` is the model of DESIGN.md §3
+ * `train.steps`); `reference` is the model of docs/DESIGN.md §3
  * (width 128, depth 4, 4 heads, patch 4 on 28×28×1), used by the benchmark.
  *
  * @module
@@ -29,7 +29,7 @@ export const RUN_PRESETS = {
     },
     train: { steps: 120, batchSize: 64, lr: 1e-3, warmupSteps: 12, logEvery: 5, sampleEvery: 60 },
   },
-  /** DESIGN.md §3 reference model. */
+  /** docs/DESIGN.md §3 reference model. */
   reference: {
     model: { backbone: { preset: 'small' }, patchSize: 4 },
     train: { batchSize: 64 },

@@ -22,11 +22,17 @@ const positiveInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
 const probability = z.number().min(0).max(1);
 
+/**
+ * The resolved order, as `config.json` records it: `permutation[i]` is the raster index of the i-th patch of the
+ * sequence. When present it is used as is, so a reader needs neither darl's order code nor its RNG.
+ */
+const resolvedPermutation = z.array(nonNegInt).optional();
+
 /** Patch order of the autoregressive sequence (`@darl/patch-data`'s orders). */
 export const patchOrderSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('raster') }),
-  z.strictObject({ kind: z.literal('nested'), block: positiveInt }),
-  z.strictObject({ kind: z.literal('random'), seed: z.number().int() }),
+  z.strictObject({ kind: z.literal('raster'), permutation: resolvedPermutation }),
+  z.strictObject({ kind: z.literal('nested'), block: positiveInt, permutation: resolvedPermutation }),
+  z.strictObject({ kind: z.literal('random'), seed: z.number().int(), permutation: resolvedPermutation }),
   z.strictObject({ kind: z.literal('custom'), permutation: z.array(nonNegInt) }),
 ]);
 
@@ -114,7 +120,7 @@ export const darlConfigSchema = z
     }
     try {
       if (c.patchOrder.kind === 'nested') nestedRasterOrder(grid.rows, grid.cols, c.patchOrder.block);
-      if (c.patchOrder.kind === 'custom') customOrder(grid.rows, grid.cols, Int32Array.from(c.patchOrder.permutation));
+      if (c.patchOrder.permutation) customOrder(grid.rows, grid.cols, Int32Array.from(c.patchOrder.permutation));
     } catch (err) {
       issueFrom(ctx, err, () => ['patchOrder']);
     }
@@ -164,6 +170,8 @@ export const trainConfigSchema = z.strictObject({
 
 /** A whole run: model plus training. */
 export const runConfigSchema = z.strictObject({
+  /** Where an editor finds the JSON Schema of this file (`@darl/darl/run-config.schema.json`); ignored by darl. */
+  $schema: z.string().optional(),
   model: darlConfigSchema.prefault({}),
   train: trainConfigSchema.prefault({}),
 });

@@ -73,6 +73,10 @@ export interface BuildDarlOptions<BP, HP> {
 /** The patch order a config names. */
 export function patchOrderFor(config: DarlConfig, rows: number, cols: number): PatchOrder {
   const o = config.patchOrder;
+  if (o.permutation && o.kind !== 'custom') {
+    const order = customOrder(rows, cols, Int32Array.from(o.permutation));
+    return { ...order, name: o.kind === 'raster' ? 'raster' : o.kind === 'nested' ? `nested-${o.block}` : `random-${o.seed}` };
+  }
   switch (o.kind) {
     case 'raster':
       return rasterOrder(rows, cols);

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { flattenTree, toTfTensor, type RngState, type TensorTree } from '@darl/tensor-backend';
 import { loadSafetensors, saveSafetensors, writeFileAtomic } from '@darl/tensor-backend/node';
 import type { StreamCursor } from '@darl/patch-data';
+import { resolveRunConfig } from '../config/resolve.js';
 import { runConfigSchema, type RunConfig } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 
@@ -57,7 +58,7 @@ export class CheckpointError extends UserError {
 
 /** Writes `config.json` (atomically). */
 export async function writeRunConfig(dir: string, run: RunConfig): Promise<void> {
-  await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(run, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(resolveRunConfig(run), null, 2)}\n`);
 }
 
 /**
