@@ -55,9 +55,13 @@ describe.each(['mse', 'diffusion'] as const)('pretrain (%s)', (objective) => {
   });
 
   it('writes a complete run directory with metrics per step and no duplicates after resume', () => {
-    for (const f of ['config.json', 'state.json', 'model.safetensors', 'optimizer.safetensors', 'metrics.jsonl']) {
-      expect(existsSync(join(dirB, f))).toBe(true);
-    }
+    for (const f of ['config.json', 'latest.json', 'metrics.jsonl']) expect(existsSync(join(dirB, f))).toBe(true);
+    const latest = JSON.parse(readFileSync(join(dirB, 'latest.json'), 'utf8')) as { step: number; dir: string };
+    expect(latest).toMatchObject({ step: 8, dir: 'checkpoints/step-00000008' });
+    for (const f of ['state.json', 'model.safetensors', 'optimizer.safetensors']) expect(existsSync(join(dirB, latest.dir, f))).toBe(true);
+    // The default keeps two checkpoints: the one of the interruption (step 4) and the final one.
+    expect(readdirSync(join(dirB, 'checkpoints')).sort()).toEqual(['step-00000004', 'step-00000008']);
+    expect(existsSync(join(dirB, 'run.lock'))).toBe(false);
     const steps = readFileSync(join(dirB, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -66,7 +70,7 @@ describe.each(['mse', 'diffusion'] as const)('pretrain (%s)', (objective) => {
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(steps[0]!.lossByRow).toHaveLength(4);
     if (objective === 'diffusion') expect(steps[0]!.lossByNoise).toHaveLength(10);
-    const state = JSON.parse(readFileSync(join(dirB, 'state.json'), 'utf8')) as {
+    const state = JSON.parse(readFileSync(join(dirB, 'checkpoints/step-00000008/state.json'), 'utf8')) as {
       step: number;
       finished: boolean;
       versions: Record<string, string>;
@@ -105,9 +109,9 @@ describe('pretrain failures', () => {
     await expect(pretrain({ run: base, out: dir, datasets, data: 'tiny', progress: 'none' })).rejects.toThrow(/already holds a darl run.*--resume/);
   });
 
-  it('stops on a non-finite loss with a clear message and keeps the last good checkpoint', async () => {
+  it('stops on a non-finite loss with a clear message and keeps the last good checkpoint, even with checkpoints off', async () => {
     const dir = tmp();
-    const run = { ...base, train: { ...base.train, steps: 6, checkpointEvery: 1 } };
+    const run = { ...base, train: { ...base.train, steps: 6, checkpointEvery: 0, checkpointMinutes: 0 } };
     // A head whose loss overflows from the third step on (e.g. an unstable custom head).
     const inner = mseHead(16, 4);
     let calls = 0;
@@ -125,10 +129,10 @@ describe('pretrain failures', () => {
     const err = await pretrain({ run, out: dir, datasets, data: 'tiny', progress: 'none', parts: { head } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NonFiniteLossError);
     expect((err as Error).message).toBe(
-      'Training diverged at step 3: the loss is Infinity. No update was applied and the last checkpoint is kept. Lower the learning rate ' +
+      `Training diverged at step 3: the loss is Infinity. No update was applied. The last good checkpoint (step 2) is kept in ${dir}. Lower the learning rate ` +
         '(--set train.lr=...), enable or tighten gradient clipping (--set train.clipNorm=1), or lengthen the warm-up (--set train.warmupSteps=...).',
     );
-    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { step: number };
+    const state = JSON.parse(readFileSync(join(dir, 'checkpoints/step-00000002/state.json'), 'utf8')) as { step: number };
     expect(state.step).toBe(2);
     const loaded = await loadRun(dir, { ema: false }); // the kept checkpoint is complete and loadable
     loaded.dispose();

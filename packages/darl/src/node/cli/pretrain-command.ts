@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { composeRunConfig } from './compose-config.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';
-import { pretrain, RunError } from '../pretrain.js';
+import { DEFAULT_DATA, pretrain, RunError } from '../pretrain.js';
 import { writeReport } from '../report/index.js';
 import { disposeTree } from '@darl/tensor-backend';
 import { paramTree } from '../../model/darl-model.js';
@@ -16,11 +16,12 @@ export interface PretrainCommandOptions {
   readonly config?: string;
   readonly preset?: string;
   readonly set: string[];
-  readonly data: string;
+  readonly data?: string;
   readonly backend: string;
   readonly seed?: number;
   readonly out?: string;
   readonly resume?: string;
+  readonly fromStep?: number;
   readonly stopAt?: number;
   readonly progress: 'auto' | 'bar' | 'lines' | 'none';
   readonly report: boolean;
@@ -36,13 +37,14 @@ export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO
   if (opts.resume && (opts.config || opts.preset || opts.set.length || opts.seed !== undefined || opts.out)) {
     throw new RunError('--resume continues a run with its own saved config.json; drop --config, --preset, --set, --seed and --out.');
   }
-  const run = opts.resume ? undefined : await composeRunConfig({ ...opts, configFile: opts.config, data: opts.data });
+  const run = opts.resume ? undefined : await composeRunConfig({ ...opts, configFile: opts.config, data: opts.data ?? DEFAULT_DATA });
   const backend = await selectBackend(opts.backend);
   const out = opts.resume ?? opts.out ?? defaultOut();
   io.stderr(`darl: backend ${backend.name}${backend.simd !== undefined ? ` (simd ${backend.simd ? 'on' : 'off'})` : ''}; run directory ${out}\n`);
   const result = await pretrain({
     ...(run ? { run } : {}),
-    data: opts.resume ? undefined : opts.data,
+    data: opts.resume ? opts.data : (opts.data ?? 'mnist'),
+    ...(opts.fromStep !== undefined ? { fromStep: opts.fromStep } : {}),
     out,
     resume: Boolean(opts.resume),
     backend,
