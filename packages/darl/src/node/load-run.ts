@@ -5,11 +5,10 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeTree } from '@darl/tensor-backend';
 import type { RunConfig } from '../config/schema.js';
-import { buildDarl, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
-import { assignParams, CheckpointError, loadCheckpoint, type RunState } from './checkpoint.js';
-import { join } from 'node:path';
+import type { BuildDarlOptions, DarlModel, DarlParams } from '../model/darl-model.js';
+import { fromPretrained } from '../model/from-pretrained.js';
+import { loadCheckpoint, type RunState } from './checkpoint.js';
 
 /** A run loaded for inference. */
 export interface LoadedRun {
@@ -33,24 +32,8 @@ export async function loadRun(
 ): Promise<LoadedRun> {
   const ckpt = await loadCheckpoint(dir, { optimizer: false });
   try {
-    const model = buildDarl(ckpt.run.model, opts.parts ?? {});
-    const params = initDarlParams(model, { seed: 0 });
-    const hasEma = Object.keys(ckpt.model).some((k) => k.startsWith('ema/'));
-    const useEma = opts.ema === 'auto' || opts.ema === undefined ? hasEma : opts.ema;
-    if (useEma && !hasEma) {
-      disposeTree(paramTree(params));
-      throw new CheckpointError(`${dir} has no EMA weights (train.ema was 0). Drop --ema.`);
-    }
-    assignParams(paramTree(params), ckpt.model, join(dir, 'model.safetensors'), useEma ? 'ema/' : '');
-    return {
-      dir,
-      run: ckpt.run,
-      state: ckpt.state,
-      model,
-      params,
-      ema: useEma,
-      dispose: () => disposeTree(paramTree(params)),
-    };
+    const loaded = fromPretrained({ config: ckpt.run, weights: ckpt.model }, { ema: opts.ema ?? 'auto', source: dir, ...(opts.parts ? { parts: opts.parts } : {}) });
+    return { dir, state: ckpt.state, ...loaded };
   } finally {
     for (const t of Object.values(ckpt.model)) (t as tf.Tensor).dispose();
   }
