@@ -32,7 +32,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, encodeSafetensors, flattenTree } from '@darl/tensor-backend';
 import { loadEmbeddedDigits, readImages, readLabels, pixelsToTensor } from '@darl/patch-data';
 import { featureMatrix, knnScores, top1Accuracy } from '@darl/eval';
-import { buildDarl, initDarlParams, paramTree, extractFeatures, generate, fromPretrained, runConfigSchema } from '@darl/darl';
+import { buildDarl, initDarlParams, paramTree, pooledFeatures, generate, fromPretrained, runConfigSchema } from '@darl/darl';
 
 const backend = new URLSearchParams(location.search).get('backend');
 const info = await useBackend(backend, backend === 'wasm' ? { wasmPaths: '/wasm/' } : {});
@@ -42,14 +42,14 @@ const images = pixelsToTensor(readImages(test, idx), [20, 28, 28, 1], { scale: '
 const run = runConfigSchema.parse({ model: { patchSize: 7, objective: 'diffusion', backbone: { preset: 'tiny', width: 16, depth: 2, heads: 2 }, diffusion: { decoder: { depth: 1, width: 16 }, sampleSteps: 3 } } });
 const model = buildDarl(run.model);
 const params = initDarlParams(model, { seed: 1 });
-const feats = extractFeatures(model, params, images, { pool: 'mean' });
+const feats = pooledFeatures(model, params, images, { pool: 'mean' });
 const labels = Int32Array.from(readLabels(test, idx));
 const fm = featureMatrix(feats.dataSync(), 20, feats.shape[1]);
 const scores = knnScores({ features: fm, labels }, fm, 10, { k: 1 });
 const gen = generate(model, params, { n: 1, seed: 0 });
 const weights = encodeSafetensors(Object.fromEntries(flattenTree(paramTree(params))));
 const loaded = fromPretrained({ config: JSON.stringify(run), weights });
-const again = extractFeatures(loaded.model, loaded.params, images, { pool: 'mean' });
+const again = pooledFeatures(loaded.model, loaded.params, images, { pool: 'mean' });
 window.__result = {
   backend: info.name,
   features: Array.from(feats.dataSync()),

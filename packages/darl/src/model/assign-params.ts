@@ -26,6 +26,7 @@ export function assignParams(params: TensorTree, tensors: Record<string, tf.Tens
     const t = tensors[`${prefix}${path}`];
     if (!t) problems.push(`missing "${prefix}${path}"`);
     else if (t.shape.join('x') !== v.shape.join('x')) problems.push(`"${prefix}${path}" has shape [${t.shape}] but the model needs [${v.shape}]`);
+    else if (t.dtype !== v.dtype) problems.push(`"${prefix}${path}" is ${t.dtype} but the model needs ${v.dtype}`);
   }
   for (const k of Object.keys(tensors)) {
     if (!wanted.has(k) && (prefix !== '' ? k.startsWith(prefix) : !k.startsWith('ema/'))) problems.push(`unexpected "${k}"`);

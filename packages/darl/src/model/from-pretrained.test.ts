@@ -5,7 +5,7 @@ import { encodeSafetensors, flattenTree, isUserError, Rng } from '@darl/tensor-b
 import { describeBackends, expectNoLeak } from '@darl/tensor-backend/testing';
 import { runConfigSchema } from '../config/schema.js';
 import { buildDarl, initDarlParams, paramTree } from './darl-model.js';
-import { extractFeatures } from './features.js';
+import { pooledFeatures } from './features.js';
 import { fetchPretrained, fromPretrained, PretrainedError } from './from-pretrained.js';
 import { WeightsMismatchError } from './assign-params.js';
 import { generate } from './generate.js';
@@ -26,20 +26,20 @@ function trainedBytes(opts: { ema?: boolean } = {}) {
 }
 
 describeBackends('fromPretrained', () => {
-  it('loads bytes into a model whose generate and extractFeatures match the original', () => {
+  it('loads bytes into a model whose generate and pooledFeatures match the original', () => {
     const src = trainedBytes();
     const loaded = fromPretrained({ config: src.config, weights: src.weights });
     expect(loaded.ema).toBe(false);
     const x = new Rng(1).uniform([2, 8, 8, 1], -1, 1) as tf.Tensor4D;
-    const a = extractFeatures(src.model, src.params, x, { layer: 2, pool: 'mean' });
-    const b = extractFeatures(loaded.model, loaded.params, x, { layer: 2, pool: 'mean' });
+    const a = pooledFeatures(src.model, src.params, x, { layer: 2, pool: 'mean' });
+    const b = pooledFeatures(loaded.model, loaded.params, x, { layer: 2, pool: 'mean' });
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
     const g1 = generate(src.model, src.params, { n: 1, seed: 3 });
     const g2 = generate(loaded.model, loaded.params, { n: 1, seed: 3 });
     expect(Array.from(g2.dataSync())).toEqual(Array.from(g1.dataSync()));
     // And differs from an unloaded model (seed 0), so the equality above is the load's doing.
     const fresh = initDarlParams(loaded.model, { seed: 0 });
-    expect(Array.from(extractFeatures(loaded.model, fresh, x, { layer: 2, pool: 'mean' }).dataSync())).not.toEqual(Array.from(a.dataSync()));
+    expect(Array.from(pooledFeatures(loaded.model, fresh, x, { layer: 2, pool: 'mean' }).dataSync())).not.toEqual(Array.from(a.dataSync()));
     tf.dispose([x, a, b, g1, g2]);
     for (const [, v] of flattenTree(paramTree(fresh))) v.dispose();
     loaded.dispose();

@@ -35,7 +35,7 @@ export interface PretrainedOptions {
   readonly source?: string;
 }
 
-/** A loaded model: pass `model` and `params` to `generate`, `extractFeatures` or `darlFeatureExtractor`. */
+/** A loaded model: pass `model` and `params` to `generate`, `pooledFeatures` or `darlFeatureExtractor`. */
 export interface Pretrained {
   readonly run: RunConfig;
   readonly model: DarlModel;

@@ -4,11 +4,10 @@
  *
  * @module
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../config/schema.js';
-import type { BuildDarlOptions, DarlModel, DarlParams } from '../model/darl-model.js';
+import { buildDarl, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
 import { fromPretrained } from '../model/from-pretrained.js';
-import { loadCheckpoint, type RunState } from './checkpoint.js';
+import { CheckpointError, loadCheckpoint, type RunState } from './checkpoint.js';
 
 /** A run loaded for inference. */
 export interface LoadedRun {
@@ -28,13 +27,24 @@ export interface LoadedRun {
  */
 export async function loadRun(
   dir: string,
-  opts: { ema?: boolean | 'auto'; parts?: BuildDarlOptions<unknown, unknown> } = {},
+  opts: { ema?: boolean | 'auto'; parts?: BuildDarlOptions<unknown, unknown>; step?: number } = {},
 ): Promise<LoadedRun> {
-  const ckpt = await loadCheckpoint(dir, { optimizer: false });
+  const ckpt = await loadCheckpoint(dir, { optimizer: false, ...(opts.step !== undefined ? { step: opts.step } : {}) });
   try {
-    const loaded = fromPretrained({ config: ckpt.run, weights: ckpt.model }, { ema: opts.ema ?? 'auto', source: dir, ...(opts.parts ? { parts: opts.parts } : {}) });
+    const model = buildDarl(ckpt.run.model, opts.parts ?? {});
+    const saved = ckpt.state.parts;
+    if (saved && (saved.backbone !== model.backbone.kind || saved.head !== model.head.kind)) {
+      const custom = [saved.backbone !== 'transformer' ? `backbone (kind "${saved.backbone}")` : '', saved.head !== 'mse' && saved.head !== 'diffusion' ? `head (kind "${saved.head}")` : '']
+        .filter(Boolean)
+        .join(' and ');
+      throw new CheckpointError(
+        `${dir} was trained with backbone "${saved.backbone}" and head "${saved.head}", but the parts given build backbone "${model.backbone.kind}" and head "${model.head.kind}". ` +
+          (custom ? `Pass the same custom ${custom} as parts: loadRun(dir, { parts: { ... } }).` : 'Pass no parts: the run uses the built-in ones.'),
+      );
+    }
+    const loaded = fromPretrained({ config: ckpt.run, weights: ckpt.model }, { ema: opts.ema ?? 'auto', source: ckpt.from, parts: opts.parts ?? {} });
     return { dir, state: ckpt.state, ...loaded };
   } finally {
-    for (const t of Object.values(ckpt.model)) (t as tf.Tensor).dispose();
+    ckpt.dispose();
   }
 }
