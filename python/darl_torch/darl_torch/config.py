@@ -13,7 +13,7 @@ here, and nowhere else:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
 from .rng import Rng
@@ -119,7 +119,8 @@ class TrainSpec:
     ema: float
     seed: int
     augment: str
-    raw: Mapping[str, Any] = field(default_factory=dict)
+    log_every: int
+    checkpoint_every: int
 
 
 def _need(section: Mapping[str, Any], key: str, where: str) -> Any:
@@ -188,7 +189,8 @@ def train_spec(train: Mapping[str, Any]) -> TrainSpec:
     return TrainSpec(steps=int(g('steps')), batch_size=int(g('batchSize')), lr=float(g('lr')), min_lr=float(g('minLr')),
                      warmup_steps=int(g('warmupSteps')), weight_decay=float(g('weightDecay')), beta1=float(g('beta1')),
                      beta2=float(g('beta2')), clip_norm=float(g('clipNorm')), accumulate=int(g('accumulate')), ema=float(g('ema')),
-                     seed=int(g('seed')), augment=str(g('augment')), raw=dict(train))
+                     seed=int(g('seed')), augment=str(g('augment')),
+                     log_every=int(g('logEvery')), checkpoint_every=int(g('checkpointEvery')))
 
 
 def lr_at(train: TrainSpec, step: int) -> float:

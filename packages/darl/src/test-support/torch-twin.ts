@@ -24,6 +24,12 @@ export function twinAvailable(): boolean {
 /** Skip the twin tests only where torch is missing and this is not CI. */
 export const skipTwin = !process.env.CI && !twinAvailable();
 
+/**
+ * torchrun flags working around Debian bookworm's torch 1.13 under Python 3.11, whose default `--redirects 0` /
+ * `--tee 0` no longer parse (Python 3.11's Flag enums skip the zero member, so torchrun fails in `to_map`).
+ */
+export const TORCHRUN_PY311 = ['--redirects', '2', '--tee', '2'] as const;
+
 /** Runs `program args` (a python -m module, or torchrun) with the twin on PYTHONPATH; throws with stderr on failure. */
 export function runTwin(args: readonly string[], opts: { torchrun?: readonly string[] } = {}): string {
   const [cmd, argv] = opts.torchrun
