@@ -31,11 +31,11 @@ export const skipTwin = !process.env.CI && !twinAvailable();
 export const TORCHRUN_PY311 = ['--redirects', '2', '--tee', '2'] as const;
 
 /** Runs `program args` (a python -m module, or torchrun) with the twin on PYTHONPATH; throws with stderr on failure. */
-export function runTwin(args: readonly string[], opts: { torchrun?: readonly string[] } = {}): string {
+export function runTwin(args: readonly string[], opts: { torchrun?: readonly string[]; stderrToStdout?: boolean } = {}): string {
   const [cmd, argv] = opts.torchrun
     ? [join(dirname(PYTHON), 'torchrun'), [...opts.torchrun, '-m', ...args]]
     : [PYTHON, ['-m', ...args]];
   const r = spawnSync(existsSync(cmd) ? cmd : opts.torchrun ? 'torchrun' : cmd, argv, { env: env(), encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status}:\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
+  return opts.stderrToStdout ? `${r.stdout}${r.stderr}` : r.stdout;
 }
