@@ -121,6 +121,7 @@ class TrainSpec:
     augment: str
     log_every: int
     checkpoint_every: int
+    keep_checkpoints: int
 
 
 def _need(section: Mapping[str, Any], key: str, where: str) -> Any:
@@ -190,7 +191,8 @@ def train_spec(train: Mapping[str, Any]) -> TrainSpec:
                      warmup_steps=int(g('warmupSteps')), weight_decay=float(g('weightDecay')), beta1=float(g('beta1')),
                      beta2=float(g('beta2')), clip_norm=float(g('clipNorm')), accumulate=int(g('accumulate')), ema=float(g('ema')),
                      seed=int(g('seed')), augment=str(g('augment')),
-                     log_every=int(g('logEvery')), checkpoint_every=int(g('checkpointEvery')))
+                     log_every=int(g('logEvery')), checkpoint_every=int(g('checkpointEvery')),
+                     keep_checkpoints=int(g('keepCheckpoints')))
 
 
 def lr_at(train: TrainSpec, step: int) -> float:

@@ -32,7 +32,7 @@ from .model import DarlTorch, darl_names
 from .noise import sample_noise_levels
 from .optim import Ema, adamw, decays, load_moments, moments
 from .rng import Rng
-from .run_dir import append_metrics, read_checkpoint, truncate_metrics, write_checkpoint
+from .run_dir import RunLock, append_metrics, commit_checkpoint, read_checkpoint, truncate_metrics
 
 VERSION = '0.1.0'
 
@@ -161,7 +161,7 @@ class Trainer:
         if self.rank != 0:
             return
         state = {
-            'format': st['format'], 'step': self.step, 'cursor': self.cursor,
+            'step': self.step, 'cursor': self.cursor,
             # darl's trainer RNG (noise, drop-path) continues from a fresh stream derived from the seed and step.
             'rng': Rng(f'{self.train.seed}/torch/{self.step}').state(),
             'data': st['data'],
@@ -172,8 +172,9 @@ class Trainer:
             'wallSeconds': float(st.get('wallSeconds', 0)) + wall,
             'finished': self.step >= self.train.steps,
         }
-        write_checkpoint(self.run_dir, model_tensors(params, self.ema.shadow if self.ema else None),
-                         {k: v.detach().float().cpu() for k, v in opt_state.items()}, state, f'darl_torch {VERSION}')
+        commit_checkpoint(self.run_dir, model_tensors(params, self.ema.shadow if self.ema else None),
+                          {k: v.detach().float().cpu() for k, v in opt_state.items()}, state, self.train.keep_checkpoints,
+                          f'darl_torch {VERSION}')
 
 
 def main(argv=None) -> int:
@@ -184,38 +185,44 @@ def main(argv=None) -> int:
     ap.add_argument('--device', default='auto', help='auto (cuda when available), cpu or cuda')
     ap.add_argument('--quiet', action='store_true', help='no progress lines on stderr')
     args = ap.parse_args(argv)
+    lock = None
     try:
-        tr = Trainer(args.run_dir, args.strategy, args.device)
+        if int(os.environ.get('RANK', '0')) == 0:  # the writer holds darl's run lock
+            lock = RunLock(args.run_dir, 'darl_torch.train')
+        return _train(args)
     except (TrainError, ValueError, OSError) as err:
         print(f'darl_torch: {err}', file=sys.stderr)
         return 1
+    finally:
+        if lock:
+            lock.release()
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def _train(args) -> int:
+    tr = Trainer(args.run_dir, args.strategy, args.device)
     stop = min(args.stop_at or tr.train.steps, tr.train.steps)
     if tr.rank == 0:
         truncate_metrics(tr.run_dir, tr.step)
     t0 = time.perf_counter()
     window, images = time.perf_counter(), 0
-    try:
-        while tr.step < stop:
-            line = tr.step_once()
-            images += tr.train.batch_size
-            now = time.perf_counter()
-            s = line['step']
-            if tr.rank == 0 and (s % tr.train.log_every == 0 or s == 1 or s == stop):
-                ips = images / max(now - window, 1e-9)
-                window, images = now, 0
-                append_metrics(tr.run_dir, {**line, 'imagesPerSec': ips, 'elapsed': float(tr.ck.state.get('wallSeconds', 0)) + now - t0})
-                if not args.quiet:
-                    print(f'darl_torch: step {s}/{tr.train.steps} loss {line["loss"]:.5f} lr {line["lr"]:.2e} ({ips:.0f} img/s)', file=sys.stderr)
-            if tr.train.checkpoint_every and s % tr.train.checkpoint_every == 0 and s != stop:
-                tr.save(time.perf_counter() - t0)
-        tr.save(time.perf_counter() - t0)
-    except TrainError as err:
-        print(f'darl_torch: {err}', file=sys.stderr)
-        return 1
-    finally:
-        if dist.is_initialized():
-            dist.barrier()
-            dist.destroy_process_group()
+    while tr.step < stop:
+        line = tr.step_once()
+        images += tr.train.batch_size
+        now = time.perf_counter()
+        s = line['step']
+        if tr.rank == 0 and (s % tr.train.log_every == 0 or s == 1 or s == stop):
+            ips = images / max(now - window, 1e-9)
+            window, images = now, 0
+            append_metrics(tr.run_dir, {**line, 'imagesPerSec': ips, 'elapsed': float(tr.ck.state.get('wallSeconds', 0)) + now - t0})
+            if not args.quiet:
+                print(f'darl_torch: step {s}/{tr.train.steps} loss {line["loss"]:.5f} lr {line["lr"]:.2e} ({ips:.0f} img/s)', file=sys.stderr)
+        if tr.train.checkpoint_every and s % tr.train.checkpoint_every == 0 and s != stop:
+            tr.save(time.perf_counter() - t0)
+    tr.save(time.perf_counter() - t0)
+    if dist.is_initialized():
+        dist.barrier()
     return 0
 
 

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from darl_torch.config import lr_at, model_spec, train_spec
 from darl_torch.model import DarlTorch, darl_names, patchify
 from darl_torch.rng import Rng
+from darl_torch import run_dir
 from darl_torch.safetensors_io import read_safetensors, write_safetensors
 from darl_torch.timm_names import to_timm_vit
 
@@ -47,6 +48,37 @@ class TestSafetensors(unittest.TestCase):
             self.assertTrue(torch.equal(back[k], v))
 
 
+class TestRunDir(unittest.TestCase):
+    def test_commits_checkpoints_keeps_the_newest_and_reads_the_committed_one(self):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, 'config.json'), 'w') as f:
+                f.write('{}')
+            for step in (1, 2, 3):
+                run_dir.commit_checkpoint(d, {'w': torch.full((2,), float(step))}, {'m/w': torch.zeros(2)}, {'step': step}, keep=2, writer='test')
+            self.assertEqual(sorted(os.listdir(os.path.join(d, 'checkpoints'))), ['step-00000002', 'step-00000003'])
+            ck = run_dir.read_checkpoint(d)
+            self.assertEqual(ck.state['step'], 3)
+            self.assertEqual(ck.state['format'], run_dir.RUN_FORMAT)
+            self.assertTrue(torch.equal(ck.model['w'], torch.full((2,), 3.0)))
+
+    def test_lock_refuses_a_live_holder_and_takes_over_a_dead_one(self):
+        import json
+        import socket
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'run.lock')
+            with open(path, 'w') as f:
+                json.dump({'pid': os.getppid(), 'host': socket.gethostname(), 'startedAt': 'x'}, f)
+            with self.assertRaises(run_dir.RunDirError):
+                run_dir.RunLock(d, 'test')
+            with open(path, 'w') as f:
+                json.dump({'pid': 2 ** 22 + 12345, 'host': socket.gethostname(), 'startedAt': 'x'}, f)
+            lock = run_dir.RunLock(d, 'test')
+            with open(path) as f:
+                self.assertEqual(json.load(f)['pid'], os.getpid())
+            lock.release()
+            self.assertFalse(os.path.exists(path))
+
+
 class TestRng(unittest.TestCase):
     def test_matches_darl_golden_values(self):
         # From @darl/tensor-backend: new Rng('0/epoch/0').permutation(10); new Rng(12345678901).nextUint32(), next(), int(7)
@@ -61,7 +93,7 @@ class TestSchedule(unittest.TestCase):
     def test_warmup_then_cosine_to_min(self):
         t = train_spec({'steps': 10, 'batchSize': 4, 'lr': 1.0, 'minLr': 0.1, 'warmupSteps': 2, 'weightDecay': 0, 'beta1': 0.9,
                         'beta2': 0.95, 'clipNorm': 1, 'accumulate': 1, 'ema': 0, 'seed': 0, 'augment': 'none', 'logEvery': 1,
-                        'checkpointEvery': 0})
+                        'checkpointEvery': 0, 'keepCheckpoints': 2})
         self.assertAlmostEqual(lr_at(t, 0), 0.5)
         self.assertAlmostEqual(lr_at(t, 1), 1.0)
         self.assertAlmostEqual(lr_at(t, 2), 1.0)
