@@ -47,6 +47,12 @@ const twin = resolve(here, '../../../python/darl_torch');
 const python = args.python ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const torchrun = existsSync(join(dirname(python), 'torchrun')) ? join(dirname(python), 'torchrun') : 'torchrun';
 const out = resolve(args.out ?? join(here, '..', 'runs', small ? 'small' : 'full'));
+if (spawnSync(python, ['-c', 'import torch, numpy']).status !== 0) {
+  const why = `${python} cannot import torch and numpy (Debian: apt-get install python3-torch python3-numpy; or pass --python PATH)`;
+  if (process.env.CI) throw new Error(why);
+  console.log(`scale-out: skipped — ${why}.`);
+  process.exit(0);
+}
 const backend = await useBackend(args.backend as BackendName | 'auto');
 console.log(`scale-out (${small ? 'small' : 'full'}): backend ${backend.name}, run directory ${out}`);
 

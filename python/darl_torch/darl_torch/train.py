@@ -26,7 +26,7 @@ import torch
 import torch.distributed as dist
 
 from .checkpoint import load_params, model_tensors
-from .config import ModelSpec, TrainSpec, augment_options, lr_at, model_spec, pixel_lut, train_spec
+from .config import ModelSpec, augment_options, lr_at, model_spec, pixel_lut, train_spec
 from .data import BatchStream, open_dataset, to_float
 from .model import DarlTorch, darl_names
 from .noise import sample_noise_levels
