@@ -82,7 +82,7 @@ class ModelSpec:
     backbone: TransformerSpec
     objective: str  # mse | diffusion
     norm_pix: bool
-    diffusion: DiffusionSpec
+    diffusion: Optional[DiffusionSpec]  # None for mse
     pixel_scale: Any = 'minus-one-one'
 
     @property
@@ -173,15 +173,21 @@ def model_spec(model: Mapping[str, Any]) -> ModelSpec:
                                layer_norm_eps=float(get('layerNormEps')), position=str(bb.get('position', _need(model, 'position', 'model'))),
                                max_tokens=int(bb.get('maxTokens', max(rows * cols, 1))), rope_base=float(get('ropeBase')),
                                drop_path=float(get('dropPath')))
-    d = _need(model, 'diffusion', 'model')
-    dec = _need(d, 'decoder', 'model.diffusion')
-    diffusion = DiffusionSpec(decoder_kind=str(dec['kind']), decoder_depth=int(dec['depth']), decoder_width=int(dec['width']),
-                              decoder_heads=int(dec['heads']), gamma_input=bool(dec['gammaInput']),
-                              noise_levels=dict(d['noiseLevels']), prediction=str(d['prediction']), weighting=str(d['weighting']),
-                              batch_multiplier=int(d['batchMultiplier']), snr_clip=float(d.get('snrClip', 5.0)))
+    objective = str(_need(model, 'objective', 'model'))
+    if objective not in ('mse', 'diffusion'):
+        raise ConfigError(f'config.json: "model.objective" is {objective!r}; the twin implements mse and diffusion.')
+    diffusion = _diffusion_spec(_need(model, 'diffusion', 'model')) if objective == 'diffusion' else None
     return ModelSpec(height=h, width=w, channels=c, patch_size=p, permutation=_permutation(_need(model, 'patchOrder', 'model'), rows, cols),
-                     backbone=backbone, objective=str(_need(model, 'objective', 'model')), norm_pix=bool(_need(model, 'normPix', 'model')),
+                     backbone=backbone, objective=objective, norm_pix=bool(_need(model, 'normPix', 'model')),
                      diffusion=diffusion, pixel_scale=model.get('pixelScale', 'minus-one-one'))
+
+
+def _diffusion_spec(d: Mapping[str, Any]) -> DiffusionSpec:
+    dec = _need(d, 'decoder', 'model.diffusion')
+    return DiffusionSpec(decoder_kind=str(dec['kind']), decoder_depth=int(dec['depth']), decoder_width=int(dec['width']),
+                         decoder_heads=int(dec['heads']), gamma_input=bool(dec['gammaInput']),
+                         noise_levels=dict(d['noiseLevels']), prediction=str(d['prediction']), weighting=str(d['weighting']),
+                         batch_multiplier=int(d['batchMultiplier']), snr_clip=float(d.get('snrClip', 5.0)))
 
 
 def train_spec(train: Mapping[str, Any]) -> TrainSpec:

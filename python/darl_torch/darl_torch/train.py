@@ -108,7 +108,8 @@ class Trainer:
 
     def step_once(self) -> Dict[str, object]:
         """One optimiser step over `accumulate` micro-batches; returns darl's metrics line."""
-        t, spec, K = self.train, self.spec, self.spec.diffusion.batch_multiplier
+        t, spec = self.train, self.spec
+        K = spec.diffusion.batch_multiplier if spec.diffusion else 1
         lo, hi = self.rank * self.shard, (self.rank + 1) * self.shard
         loss_sum = torch.zeros((), device=self.device)
         pers = []
