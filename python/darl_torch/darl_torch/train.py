@@ -6,9 +6,9 @@ Semantics are darl pretrain's: the same data stream (seeded per-epoch order from
 pixel scale, patchify and patch order, warm-up + cosine LR by optimiser step, AdamW with darl's decay mask, global-norm
 clipping, gradient accumulation, EMA. A global step uses `train.batchSize` images as darl does; each of the W
 processes takes 1/W of every micro-batch (so `batchSize / accumulate` must be divisible by W), and gradients are
-averaged across processes, which makes the update the one a single process computes. Diffusion noise is drawn from
-torch/numpy generators seeded by (train.seed, step, micro-batch) for the whole global micro-batch, each process using
-its rows, so a W-process run and a 1-process run draw the same noise. The checkpoint is written in darl's layout
+averaged across processes, which makes the update the one a single process computes. Diffusion noise is drawn per image
+from torch/numpy generators seeded by (train.seed, step, micro-batch, image), so a W-process run and a 1-process run
+draw the same noise. The checkpoint is written in darl's layout
 (run_dir) and loads in darl (`loadRun`, `darl probe`, `darl sample`, `darl pretrain --resume`).
 """
 from __future__ import annotations
@@ -41,15 +41,20 @@ class TrainError(RuntimeError):
     """A run the twin cannot continue as asked (finished run, incompatible batch split, divergence, …)."""
 
 
-def noise_draws(spec: ModelSpec, seed: int, step: int, micro: int, batch: int):
-    """γ float64 `[K, B·L]` and ε float32 `[K, B·L, D]` for a whole micro-batch, seeded by (seed, step, micro)."""
+def noise_draws(spec: ModelSpec, seed: int, step: int, micro: int, images: range, device: torch.device):
+    """γ float64 `[K·b·L]` and ε float32 `[K·b·L, D]` (draw-major) for images `images` of a micro-batch. Each image's
+    draws come from generators seeded by (seed, step, micro-batch, image index in the global micro-batch), so any
+    split of the batch over processes draws the same noise, and no process draws noise for images it does not hold."""
     if spec.objective != 'diffusion':
         return None, None
-    K, n = spec.diffusion.batch_multiplier, batch * spec.length
-    rng = np.random.default_rng([seed & 0xFFFFFFFF, step, micro])
-    gamma = sample_noise_levels(spec.diffusion.noise_levels, K * n, rng).reshape(K, n)
-    g = torch.Generator().manual_seed(int(rng.integers(2 ** 62)))
-    return gamma, torch.randn(K, n, spec.patch_dim, generator=g)
+    K, L, D = spec.diffusion.batch_multiplier, spec.length, spec.patch_dim
+    gammas, epss = [], []
+    for i in images:
+        rng = np.random.default_rng([seed & 0xFFFFFFFF, step, micro, i])
+        gammas.append(sample_noise_levels(spec.diffusion.noise_levels, K * L, rng).reshape(K, L))
+        g = torch.Generator(device=device).manual_seed(int(rng.integers(2 ** 62)))
+        epss.append(torch.randn(K, L, D, generator=g, device=device))
+    return np.concatenate(gammas, axis=1).reshape(-1), torch.cat(epss, dim=1).reshape(-1, D)
 
 
 def loss_by_row(per: torch.Tensor, spec: ModelSpec) -> list:
@@ -109,7 +114,6 @@ class Trainer:
     def step_once(self) -> Dict[str, object]:
         """One optimiser step over `accumulate` micro-batches; returns darl's metrics line."""
         t, spec = self.train, self.spec
-        K = spec.diffusion.batch_multiplier if spec.diffusion else 1
         lo, hi = self.rank * self.shard, (self.rank + 1) * self.shard
         loss_sum = torch.zeros((), device=self.device)
         pers = []
@@ -117,10 +121,7 @@ class Trainer:
             pixels = self.stream.next()
             self.cursor = self.stream.cursor
             x = torch.from_numpy(to_float(pixels[lo:hi], self.lut)).to(self.device)
-            gamma, eps = noise_draws(spec, t.seed, self.step, i, pixels.shape[0])
-            rows = slice(lo * spec.length, hi * spec.length)
-            g = gamma[:, rows].reshape(-1) if gamma is not None else None
-            e = eps[:, rows].reshape(K * (hi - lo) * spec.length, -1).to(self.device) if eps is not None else None
+            g, e = noise_draws(spec, t.seed, self.step, i, range(lo, hi), self.device)
             gen = None
             if spec.backbone.drop_path > 0:
                 gen = torch.Generator(device=self.device).manual_seed(hash((t.seed, self.step, i, self.rank)) & (2 ** 62 - 1))
