@@ -58,6 +58,8 @@ class Checkpoint:
     state: Dict[str, Any]
     model: Dict[str, torch.Tensor]
     optimizer: Dict[str, torch.Tensor]
+    #: the checkpoint directory the tensors came from
+    source: str
 
 
 def _now() -> str:
@@ -129,7 +131,7 @@ def read_checkpoint(run_dir: str) -> Checkpoint:
         if 'step' in meta and int(meta['step']) != int(state['step']):
             raise RunDirError(f'{path} holds step {meta["step"]} but its {STATE} says {state["step"]}.')
         out[name] = tensors
-    return Checkpoint(run, state, out[MODEL], out[OPTIMIZER])
+    return Checkpoint(run, state, out[MODEL], out[OPTIMIZER], ck_dir)
 
 
 def commit_checkpoint(run_dir: str, model: Mapping[str, torch.Tensor], optimizer: Mapping[str, torch.Tensor],

@@ -86,7 +86,7 @@ class Trainer:
         self.step = int(ck.state['step'])
         self.strategy = strategy
         model = DarlTorch(self.spec)
-        load_params(model, ck.model, source=os.path.join(run_dir, 'model.safetensors'))
+        load_params(model, ck.model, source=ck.source)
         decay_of = {k: decays(k, p) for k, p in darl_names(model).items()}
         model.to(self.device)
         if strategy == 'fsdp':
@@ -142,6 +142,8 @@ class Trainer:
             grad_norm = float(clip(t.clip_norm))
         else:
             grad_norm = math.sqrt(sum(float((p.grad.float() ** 2).sum()) for p in params if p.grad is not None))
+        if not math.isfinite(grad_norm):
+            raise TrainError(f'Training diverged at step {self.step + 1}: the gradient norm is {grad_norm}. No update was applied.')
         lr = lr_at(t, self.step)
         for group in self.opt.param_groups:
             group['lr'] = lr
