@@ -229,3 +229,8 @@ def augment_options(train: TrainSpec) -> Optional[Dict[str, Any]]:
     if train.augment == 'none':
         return None
     return {'crop_padding': 2 if 'crop' in train.augment else None, 'flip': 'flip' in train.augment}
+
+
+if __name__ == '__main__':  # prints the preset table (darl's tests compare it with @darl/transformer's)
+    import json
+    print(json.dumps(TRANSFORMER_PRESETS))
