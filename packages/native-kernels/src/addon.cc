@@ -7,6 +7,7 @@
 #include <string>
 
 #include "parallel.h"
+#include "elementwise.h"
 #include "sgemm.h"
 
 namespace {
@@ -108,6 +109,115 @@ napi_value BatchMatMul(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+
+/** The heap and its length from argument i, or nullptr after throwing. */
+struct Heap {
+  uint8_t* p = nullptr;
+  size_t len = 0;
+};
+
+bool get_heap(napi_env env, napi_value v, Heap* h) { return buffer_data(env, v, &h->p, &h->len); }
+
+/** float32 pointer at byte offset `off` with `count` floats in bounds, else nullptr. */
+float* at(const Heap& h, int64_t off, uint64_t count) {
+  if (off < 0 || off % 4 != 0 || static_cast<uint64_t>(off) + 4 * count > h.len) return nullptr;
+  return reinterpret_cast<float*>(h.p + off);
+}
+
+/** Reads an Int32Array of at most kMaxRank dims into out; returns its length or -1. */
+int get_dims(napi_env env, napi_value v, int64_t* out) {
+  uint8_t* p;
+  size_t len;
+  if (!buffer_data(env, v, &p, &len) || len % 4 != 0 || len / 4 > darl::kMaxRank) return -1;
+  const int n = static_cast<int>(len / 4);
+  for (int i = 0; i < n; i++) out[i] = reinterpret_cast<const int32_t*>(p)[i];
+  return n;
+}
+
+#define ARGS(n)                                                    \
+  size_t argc = n;                                                 \
+  napi_value argv[n];                                              \
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr)); \
+  if (argc != n) return throw_range(env, "darl-native: wrong number of arguments")
+
+/** unary(heap, op, xOff, yOff, n) */
+napi_value UnaryFn(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native unary: heap is not an ArrayBuffer");
+  const int64_t op = get_int(env, argv[1]), n = get_int(env, argv[4]);
+  if (op < 0 || op > 7 || n < 0) return throw_range(env, "darl-native unary: bad op or size");
+  const float* x = at(h, get_int(env, argv[2]), n);
+  float* y = at(h, get_int(env, argv[3]), n);
+  if (!x || !y) return throw_range(env, "darl-native unary: operand out of the heap's bounds");
+  darl::unary(static_cast<darl::Unary>(op), x, y, n);
+  return nullptr;
+}
+
+/** binary(heap, op, aOff, aStrides, bOff, bStrides, outOff, shape): strides and shape are Int32Arrays of one rank. */
+napi_value BinaryFn(napi_env env, napi_callback_info info) {
+  ARGS(8);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native binary: heap is not an ArrayBuffer");
+  const int64_t op = get_int(env, argv[1]);
+  int64_t as[darl::kMaxRank], bs[darl::kMaxRank], shape[darl::kMaxRank];
+  const int ra = get_dims(env, argv[3], as), rb = get_dims(env, argv[5], bs), rank = get_dims(env, argv[7], shape);
+  if (op < 0 || op > 6 || rank < 1 || ra != rank || rb != rank) return throw_range(env, "darl-native binary: bad op or ranks");
+  uint64_t n = 1, aExt = 1, bExt = 1;
+  for (int d = 0; d < rank; d++) {
+    if (shape[d] <= 0) return nullptr;
+    if (as[d] < 0 || bs[d] < 0) return throw_range(env, "darl-native binary: negative stride");
+    n *= shape[d];
+    aExt += (shape[d] - 1) * as[d];
+    bExt += (shape[d] - 1) * bs[d];
+  }
+  const float* a = at(h, get_int(env, argv[2]), aExt);
+  const float* b = at(h, get_int(env, argv[4]), bExt);
+  float* out = at(h, get_int(env, argv[6]), n);
+  if (!a || !b || !out) return throw_range(env, "darl-native binary: operand out of the heap's bounds");
+  darl::binary(static_cast<darl::Binary>(op), a, as, b, bs, out, shape, rank);
+  return nullptr;
+}
+
+/** slice(heap, xOff, shape, begin, size, outOff) */
+napi_value SliceFn(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native slice: heap is not an ArrayBuffer");
+  int64_t shape[darl::kMaxRank], begin[darl::kMaxRank], size[darl::kMaxRank];
+  const int rank = get_dims(env, argv[2], shape);
+  if (rank < 1 || get_dims(env, argv[3], begin) != rank || get_dims(env, argv[4], size) != rank)
+    return throw_range(env, "darl-native slice: bad ranks");
+  uint64_t n = 1, total = 1;
+  for (int d = 0; d < rank; d++) {
+    if (begin[d] < 0 || size[d] < 0 || begin[d] + size[d] > shape[d]) return throw_range(env, "darl-native slice: box outside the input");
+    n *= size[d];
+    total *= shape[d];
+  }
+  if (n == 0) return nullptr;
+  const float* x = at(h, get_int(env, argv[1]), total);
+  float* out = at(h, get_int(env, argv[5]), n);
+  if (!x || !out) return throw_range(env, "darl-native slice: operand out of the heap's bounds");
+  darl::slice(x, shape, begin, size, rank, out);
+  return nullptr;
+}
+
+/** sum(heap, xOff, rows, cols, outOff, inner): inner ? out[rows] = row sums : out[cols] = column sums. */
+napi_value SumFn(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native sum: heap is not an ArrayBuffer");
+  const int64_t rows = get_int(env, argv[2]), cols = get_int(env, argv[3]);
+  const bool inner = get_bool(env, argv[5]);
+  if (rows < 0 || cols < 0) return throw_range(env, "darl-native sum: bad sizes");
+  const float* x = at(h, get_int(env, argv[1]), static_cast<uint64_t>(rows) * cols);
+  float* out = at(h, get_int(env, argv[4]), inner ? rows : cols);
+  if (!x || !out) return throw_range(env, "darl-native sum: operand out of the heap's bounds");
+  if (inner) darl::sum_inner(x, rows, cols, out);
+  else darl::sum_outer(x, rows, cols, out);
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -133,6 +243,10 @@ napi_value Init(napi_env env, napi_value exports) {
   darl::set_threads(darl::allowed_cpus());
   const napi_property_descriptor props[] = {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, UnaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, BinaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"slice", nullptr, SliceFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sum", nullptr, SumFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -252,10 +252,10 @@ void sgemm(int64_t M, int64_t N, int64_t K, Operand A, Operand B, float* C, int6
       const int64_t tasks = nIc * nChunks;
 #pragma omp parallel num_threads(t)
       {
-#pragma omp for schedule(static) nowait
+#pragma omp for schedule(dynamic, 4) nowait
         for (int64_t q = 0; q < nPanels; q++)
           pack_b_panel(B, pc, kc, jc + q * NR, std::min<int64_t>(NR, nc - q * NR), bp + q * NR * kc);
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 8)
         for (int64_t p = 0; p < mPanels; p++) pack_a(A, p * MR, std::min<int64_t>(MR, M - p * MR), pc, kc, ap + p * MR * kc);
 #pragma omp for schedule(dynamic, 1)
         for (int64_t task = 0; task < tasks; task++) {

@@ -31,6 +31,20 @@ export interface NativeKernels {
     aIdx: Int32Array,
     bIdx: Int32Array,
   ): void;
+  /**
+   * `y[i] = f(x[i])` for `n` float32 values; op: 0 exp, 1 erf (tfjs's Abramowitz–Stegun formula), 2 neg, 3 square,
+   * 4 sqrt, 5 rsqrt, 6 abs, 7 log.
+   */
+  unary(heap: ArrayBufferLike, op: number, xOff: number, yOff: number, n: number): void;
+  /**
+   * `out = a op b` over `shape` (row-major output), reading a and b through per-dimension element strides (0 on
+   * broadcast dimensions); op: 0 add, 1 sub, 2 mul, 3 div, 4 squared difference, 5 maximum, 6 minimum.
+   */
+  binary(heap: ArrayBufferLike, op: number, aOff: number, aStrides: Int32Array, bOff: number, bStrides: Int32Array, outOff: number, shape: Int32Array): void;
+  /** Copies the box `[begin, begin + size)` of a row-major float32 array of `shape` to `outOff`. */
+  slice(heap: ArrayBufferLike, xOff: number, shape: Int32Array, begin: Int32Array, size: Int32Array, outOff: number): void;
+  /** Sums a `[rows, cols]` float32 array over its columns (`inner`: one value per row) or its rows (one per column). */
+  sum(heap: ArrayBufferLike, xOff: number, rows: number, cols: number, outOff: number, inner: boolean): void;
   /** Sets the thread count of every kernel (≥ 1). */
   setThreads(n: number): void;
   /** Threads in use, CPUs the process may run on, and the compiled GEMM microkernel. */
@@ -95,11 +109,17 @@ function load(dir: string): NativeLoad {
     return { ok: false, reason: `the native kernels were not built: ${why}; ${rebuild}` };
   }
   let kernels: NativeKernels;
+  // libgomp reads its settings when it loads: spin only briefly before sleeping (the default spins ~300k
+  // iterations), so an idle pool does not take the CPU from the single-threaded kernels between parallel ones.
+  const spin = process.env.GOMP_SPINCOUNT;
+  if (spin === undefined && process.env.OMP_WAIT_POLICY === undefined) process.env.GOMP_SPINCOUNT = '20000';
   try {
     kernels = createRequire(import.meta.url)(file) as NativeKernels;
   } catch (err) {
     const msg = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
     return { ok: false, reason: `the native kernels failed to load (${msg}); ${rebuild}` };
+  } finally {
+    if (spin === undefined) delete process.env.GOMP_SPINCOUNT;
   }
   const raw = process.env[THREADS_ENV];
   let threadsFrom = `the ${kernels.info().allowedCpus} CPUs this process may use`;

@@ -12,6 +12,7 @@ import { wasmTanhOverride } from './wasm-tanh.js';
 import { wasmIdentityOverride } from './wasm-identity.js';
 import { wasmUnsortedSegmentSumOverride } from './wasm-unsorted-segment-sum.js';
 import { nativeBatchMatMulOverride } from './native-batch-mat-mul.js';
+import { nativeElementwiseOverride } from './native-elementwise.js';
 
 /** One override: a kernel config registered in place of the backend's own. */
 export interface KernelOverride {
@@ -30,7 +31,14 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
     wasmUnsortedSegmentSumOverride,
   ],
   // The native backend is the wasm backend's tensors with the native addon's kernels where it has them.
-  native: [nativeBatchMatMulOverride, wasmTransposeOverride, wasmTanhOverride, wasmIdentityOverride, wasmUnsortedSegmentSumOverride],
+  native: [
+    nativeBatchMatMulOverride,
+    nativeElementwiseOverride,
+    wasmTransposeOverride,
+    wasmTanhOverride,
+    wasmIdentityOverride,
+    wasmUnsortedSegmentSumOverride,
+  ],
 };
 
 /** The tfjs backend whose kernels darl's `backend` overrides. */
