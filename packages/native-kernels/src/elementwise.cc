@@ -47,9 +47,16 @@ inline float erf_f(float x) {
   return s * (1.0f - poly * exp_f(-v * v));
 }
 
+/**
+ * Work units per element for parallel_for (which goes parallel above 32768 units): memory-bound operations only pay
+ * for a second thread's wake-up on large arrays (≥ 1 M elements), transcendental ones from 8 K elements.
+ */
+constexpr double kCheap = 1.0 / 32;
+constexpr double kTranscendental = 4.0;
+
 template <class F>
-void map(const float* x, float* y, int64_t n, F f) {
-  parallel_for(n, 1.0, [&](int64_t b, int64_t e) {
+void map(const float* x, float* y, int64_t n, double cost, F f) {
+  parallel_for(n, cost, [&](int64_t b, int64_t e) {
 #pragma omp simd
     for (int64_t i = b; i < e; i++) y[i] = f(x[i]);
   });
@@ -62,7 +69,7 @@ void binary_impl(F f, const float* a, const int64_t* as, const float* b, const i
   const int64_t ai = as[rank - 1], bi = bs[rank - 1];
   int64_t outer = 1;
   for (int d = 0; d < rank - 1; d++) outer *= shape[d];
-  parallel_for(outer, static_cast<double>(inner), [&](int64_t r0, int64_t r1) {
+  parallel_for(outer, inner * kCheap, [&](int64_t r0, int64_t r1) {
     int64_t idx[kMaxRank] = {};
     int64_t rem = r0;
     for (int d = rank - 2; d >= 0; d--) {
@@ -104,14 +111,14 @@ void binary_impl(F f, const float* a, const int64_t* as, const float* b, const i
 
 void unary(Unary op, const float* x, float* y, int64_t n) {
   switch (op) {
-    case Unary::Exp: return map(x, y, n, [](float v) { return exp_f(v); });
-    case Unary::Erf: return map(x, y, n, [](float v) { return erf_f(v); });
-    case Unary::Neg: return map(x, y, n, [](float v) { return -v; });
-    case Unary::Square: return map(x, y, n, [](float v) { return v * v; });
-    case Unary::Sqrt: return map(x, y, n, [](float v) { return std::sqrt(v); });
-    case Unary::Rsqrt: return map(x, y, n, [](float v) { return 1.0f / std::sqrt(v); });
-    case Unary::Abs: return map(x, y, n, [](float v) { return std::fabs(v); });
-    case Unary::Log: return map(x, y, n, [](float v) { return std::log(v); });
+    case Unary::Exp: return map(x, y, n, kTranscendental, [](float v) { return exp_f(v); });
+    case Unary::Erf: return map(x, y, n, kTranscendental, [](float v) { return erf_f(v); });
+    case Unary::Neg: return map(x, y, n, kCheap, [](float v) { return -v; });
+    case Unary::Square: return map(x, y, n, kCheap, [](float v) { return v * v; });
+    case Unary::Sqrt: return map(x, y, n, kTranscendental, [](float v) { return std::sqrt(v); });
+    case Unary::Rsqrt: return map(x, y, n, kTranscendental, [](float v) { return 1.0f / std::sqrt(v); });
+    case Unary::Abs: return map(x, y, n, kCheap, [](float v) { return std::fabs(v); });
+    case Unary::Log: return map(x, y, n, kTranscendental, [](float v) { return std::log(v); });
   }
 }
 
@@ -138,7 +145,7 @@ void slice(const float* x, const int64_t* shape, const int64_t* begin, const int
   const int64_t inner = size[rank - 1];
   int64_t outer = 1;
   for (int d = 0; d < rank - 1; d++) outer *= size[d];
-  parallel_for(outer, static_cast<double>(inner), [&](int64_t r0, int64_t r1) {
+  parallel_for(outer, inner * kCheap, [&](int64_t r0, int64_t r1) {
     int64_t idx[kMaxRank] = {};
     int64_t rem = r0;
     for (int d = rank - 2; d >= 0; d--) {
@@ -158,7 +165,7 @@ void slice(const float* x, const int64_t* shape, const int64_t* begin, const int
 }
 
 void sum_inner(const float* x, int64_t rows, int64_t cols, float* out) {
-  parallel_for(rows, static_cast<double>(cols), [&](int64_t r0, int64_t r1) {
+  parallel_for(rows, cols * kCheap, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
       const float* p = x + r * cols;
       float s = 0.f;
@@ -172,8 +179,8 @@ void sum_inner(const float* x, int64_t rows, int64_t cols, float* out) {
 void sum_outer(const float* x, int64_t rows, int64_t cols, float* out) {
   // Split the columns across threads when there are enough, else the rows (partial sums, added at the end).
   const int t = num_threads();
-  if (cols >= 64 * t || t == 1 || static_cast<double>(rows) * cols < 65536.0) {
-    parallel_for((cols + 15) / 16, static_cast<double>(rows) * 16, [&](int64_t b0, int64_t b1) {
+  if (cols >= 64 * t || t == 1 || static_cast<double>(rows) * cols < 1048576.0) {
+    parallel_for((cols + 15) / 16, rows * 16 * kCheap, [&](int64_t b0, int64_t b1) {
       const int64_t c0 = b0 * 16, c1 = std::min(cols, b1 * 16);
       for (int64_t c = c0; c < c1; c++) out[c] = 0.f;
       for (int64_t r = 0; r < rows; r++) {
