@@ -8,18 +8,11 @@ import { UserError } from './user-error.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients, warnIfDuplicateTfjs } from './tfjs-runtime.js';
 import { installKernelOverrides, uninstallKernelOverrides } from './kernels/install.js';
+import { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
 import { setNativeKernels } from './kernels/native-kernels.js';
 import type { NativeLoad } from '@darl/native-kernels';
 
-/**
- * Backends darl knows how to set up. `auto` picks the fastest one that is installed and initialises. `native` is the
- * wasm backend's tensors with darl's multi-threaded native kernels (`@darl/native-kernels`, compiled at install time)
- * in place of the hot wasm kernels.
- */
-export type BackendName = 'cpu' | 'wasm' | 'native' | 'node' | 'node-gpu';
-
-/** All concrete backend names, fastest first (the order `auto` tries them in). */
-export const BACKENDS_FASTEST_FIRST: readonly BackendName[] = ['node-gpu', 'node', 'native', 'wasm', 'cpu'];
+export { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
 
 /** The native addon as loaded by the `native` backend's spec (the last successful load). */
 let nativeLoaded: Extract<NativeLoad, { ok: true }> | undefined;

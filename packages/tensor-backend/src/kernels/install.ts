@@ -5,7 +5,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName } from '../backend.js';
+import type { BackendName } from '../backend-name.js';
+import { originals, type KernelOverride } from './kernel-registry.js';
 import { wasmBatchMatMulOverride } from './wasm-batch-mat-mul.js';
 import { wasmTransposeOverride } from './wasm-transpose.js';
 import { wasmTanhOverride } from './wasm-tanh.js';
@@ -14,13 +15,7 @@ import { wasmUnsortedSegmentSumOverride } from './wasm-unsorted-segment-sum.js';
 import { nativeBatchMatMulOverride } from './native-batch-mat-mul.js';
 import { nativeElementwiseOverride } from './native-elementwise.js';
 
-/** One override: a kernel config registered in place of the backend's own. */
-export interface KernelOverride {
-  /** Human-readable name, reported by `useBackend` and `darl info`. */
-  readonly name: string;
-  /** The tfjs kernel configs to register (their `backendName` is filled in). */
-  readonly kernels: readonly Omit<tf.KernelConfig, 'backendName'>[];
-}
+export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
 const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
   wasm: [
@@ -49,15 +44,6 @@ export function tfjsBackendOf(backend: BackendName): string {
 
 /** Kernel configs darl has registered, by `tfjsBackend/kernelName`. */
 const installed = new Map<string, Omit<tf.KernelConfig, 'backendName'>>();
-const originals = new Map<string, tf.KernelConfig>();
-
-/**
- * The kernel a backend had registered under `kernelName` before darl's override replaced it (undefined if none), for
- * overrides that handle the hot cases themselves and delegate the rest.
- */
-export function originalKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
-  return originals.get(`${backendName}/${kernelName}`) ?? tf.getKernel(kernelName, backendName);
-}
 
 /** Puts the backend's own kernel back in place of darl's; false if it had none (the override then stays). */
 function restore(key: string): boolean {

@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelOverride } from './install.js';
+import type { KernelOverride } from './kernel-registry.js';
 import { broadcastIndices } from './batch-broadcast.js';
 import { nativeKernels } from './native-kernels.js';
 import { wasmData, type WasmBackend } from './wasm-internals.js';

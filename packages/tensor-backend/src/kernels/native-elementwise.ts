@@ -11,7 +11,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { originalKernel, type KernelOverride } from './install.js';
+import { originalKernel, type KernelOverride } from './kernel-registry.js';
 import { nativeKernels } from './native-kernels.js';
 import { wasmData, type WasmBackend } from './wasm-internals.js';
 
