@@ -30,7 +30,7 @@ export function paramTree(params: DarlParams): TensorTree<tf.Variable> {
   return params as unknown as TensorTree<tf.Variable>;
 }
 import { darlConfigSchema, type DarlConfig, type DarlConfigInput } from '../config/schema.js';
-import { isValidated, parseConfig } from '../config/validate.js';
+import { ConfigError, isValidated, parseConfig } from '../config/validate.js';
 import { transformerBackbone, type DarlBackbone } from './backbone.js';
 import type { DarlHead } from './head.js';
 import type { DarlObjective } from './objective.js';
@@ -81,11 +81,22 @@ export function patchOrderFor(config: DarlConfig, rows: number, cols: number): P
     case 'raster':
       return rasterOrder(rows, cols);
     case 'nested':
+      if (rows % o.block !== 0 || cols % o.block !== 0) {
+        throw new ConfigError('model config', [
+          `patchOrder.block ${o.block} does not divide the ${rows}×${cols} patch grid, so the nested order would cut blocks short. ` +
+            `Choose a block that divides both (${[...Array(Math.min(rows, cols)).keys()].map((i) => i + 1).filter((b) => rows % b === 0 && cols % b === 0).join(', ')}).`,
+        ]);
+      }
       return nestedRasterOrder(rows, cols, o.block);
     case 'random':
       return randomOrder(rows, cols, o.seed);
     case 'custom':
-      return customOrder(rows, cols, Int32Array.from(o.permutation));
+      try {
+        return customOrder(rows, cols, o.permutation);
+      } catch (err) {
+        // customOrder names the problem (length, range, duplicate); the config key is added here.
+        throw new ConfigError('model config', [`patchOrder.permutation is not a permutation of the ${rows * cols} patches: ${(err as Error).message}`]);
+      }
   }
 }
 
@@ -131,7 +142,7 @@ export function initDarlParams<BP, HP>(
   const width = model.backbone.width;
   return {
     embed: initLinear(model.patchDim, width, { seed: embedSeed!, init: 'xavier' }),
-    sos: tf.variable(new Rng(sosSeed!).truncatedNormal([1, 1, width], { std: 0.02 }), true),
+    sos: tf.tidy(() => tf.variable(new Rng(sosSeed!).truncatedNormal([1, 1, width], { std: 0.02 }), true)),
     backbone: model.backbone.init(backboneSeed!),
     head: model.head.init(headSeed!),
   };

@@ -37,6 +37,8 @@ export interface OpenDatasetOptions {
   readonly size?: number;
   /** Image folders only: 1, 3 (default) or 4 channels. */
   readonly channels?: 1 | 3 | 4;
+  /** IDX folders: whether a labels file must be present (default 'required'; pretraining passes 'optional'). */
+  readonly labels?: 'required' | 'optional';
 }
 
 async function isDir(path: string): Promise<boolean> {
@@ -52,7 +54,7 @@ async function isDir(path: string): Promise<boolean> {
  */
 export const DATASET_KINDS: Readonly<Record<string, DatasetKind>> = {
   mnist: { takesDir: false, imageShape: { height: 28, width: 28, channels: 1 }, open: (_dir, { split }) => loadEmbeddedDigits({ split }) },
-  idx: { takesDir: true, open: (dir, { split }) => loadIdx({ dir, split }) },
+  idx: { takesDir: true, open: (dir, { split, labels }) => loadIdx({ dir, split, ...(labels ? { labels } : {}) }) },
   cifar10: { takesDir: true, imageShape: { height: 32, width: 32, channels: 3 }, open: (dir, { split }) => loadCifar({ variant: 10, dir, split }) },
   cifar100: { takesDir: true, imageShape: { height: 32, width: 32, channels: 3 }, open: (dir, { split }) => loadCifar({ variant: 100, dir, split }) },
   folder: { takesDir: true, open: openFolder },
