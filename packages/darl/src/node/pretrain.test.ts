@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeTree, useBackend } from '@darl/tensor-backend';
-import { extractFeatures } from '../model/features.js';
+import { pooledFeatures } from '../model/features.js';
 import { paramTree } from '../model/darl-model.js';
 import { NonFiniteLossError } from '../train/trainer.js';
 import type { DarlHead } from '../model/head.js';
@@ -88,12 +88,12 @@ describe.each(['mse', 'diffusion'] as const)('pretrain (%s)', (objective) => {
     const a = await loadRun(dirA, { ema: false });
     const b = await loadRun(dirB, { ema: false });
     const x = tf.randomUniform([3, 8, 8, 1], -1, 1, 'float32', 1) as tf.Tensor4D;
-    const fa = extractFeatures(a.model, a.params, x, { layer: 2 });
-    const fb = extractFeatures(b.model, b.params, x, { layer: 2 });
+    const fa = pooledFeatures(a.model, a.params, x, { layer: 2 });
+    const fb = pooledFeatures(b.model, b.params, x, { layer: 2 });
     expect(tf.max(tf.abs(tf.sub(fa, fb))).dataSync()[0]).toBeLessThan(1e-6);
     const e = await loadRun(dirA);
     expect(e.ema).toBe(true);
-    const fe = extractFeatures(e.model, e.params, x, { layer: 2 });
+    const fe = pooledFeatures(e.model, e.params, x, { layer: 2 });
     expect(tf.max(tf.abs(tf.sub(fa, fe))).dataSync()[0]).toBeGreaterThan(1e-6); // EMA weights differ from raw
     for (const t of [x, fa, fb, fe]) t.dispose();
     for (const r of [a, b, e]) r.dispose();

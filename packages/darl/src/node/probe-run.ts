@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from 'node:path';
-import { attentiveProbe, extractFeatures, knnEvaluate, type AttentiveProbeConfig, probeSweep, readLabels, type Pooling, type ProbeSweepResult, type ReadoutAttention } from '@darl/eval';
+import { attentiveProbe, extractFeatures, knnEvaluate, type AttentiveProbeConfig, probeSweep, classLabels, type Pooling, type ProbeSweepResult, type ReadoutAttention } from '@darl/eval';
 import { openDataset } from '@darl/patch-data/node';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { darlFeatureExtractor } from '../model/feature-extractor.js';
@@ -129,8 +129,8 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
     if (opts.knn || opts.attentive) {
       const b = result.best;
       const numClasses = result.numClasses;
-      const trainLabels = readLabels(train, 'probe');
-      const testLabels = readLabels(test, 'probe');
+      const trainLabels = classLabels(train, 'probe');
+      const testLabels = classLabels(test, 'probe');
       const poolings: Pooling[] = [...new Set<Pooling>([...(opts.knn ? [b.pooling] : []), ...(opts.attentive ? ['concat' as const] : [])])];
       const sel = { layers: [b.layer], poolings, attentions: [b.attention] };
       const trainCache = await extractFeatures(extractor, train, sel);

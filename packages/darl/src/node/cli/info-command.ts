@@ -5,7 +5,7 @@
  */
 import { BACKENDS_FASTEST_FIRST, backendPackage, useBackend, type BackendInfo } from '@darl/tensor-backend';
 import { runtimeVersions } from '../versions.js';
-import type { CliIO } from './program.js';
+import type { CliIO } from './cli-io.js';
 import { readRunConfig } from '../checkpoint.js';
 import { listCheckpoints, lockSchema, readJsonFile, runPaths } from '../run-dir/index.js';
 

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { composeRunConfig } from './compose-config.js';
-import { selectBackend, type CliIO } from './program.js';
+import { selectBackend } from './select-backend.js';
+import type { CliIO } from './cli-io.js';
 import { pretrain, RunError } from '../pretrain.js';
 import { writeReport } from '../report/index.js';
 import { disposeTree } from '@darl/tensor-backend';

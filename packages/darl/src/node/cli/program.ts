@@ -5,7 +5,6 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { useBackend, type BackendInfo, type BackendName } from '@darl/tensor-backend';
 import { RUN_PRESETS } from '../../config/presets.js';
 import { reportError } from './errors.js';
 import { runtimeVersions } from '../versions.js';
@@ -14,6 +13,9 @@ import { runProbeCommand } from './probe-command.js';
 import { runSampleCommand } from './sample-command.js';
 import { runFinetuneCommand } from './finetune-command.js';
 import { runInfoCommand } from './info-command.js';
+import { processIO, type CliIO } from './cli-io.js';
+
+export type { CliIO } from './cli-io.js';
 
 const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'node', 'node-gpu'] as const;
 
@@ -36,19 +38,6 @@ export function numberOption(name: string): (v: string) => number {
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** Initialises the backend a command asked for. */
-export async function selectBackend(name: string): Promise<BackendInfo> {
-  return useBackend(name as BackendName | 'auto');
-}
-
-/** Where command output goes (tests replace these). */
-export interface CliIO {
-  stdout(s: string): void;
-  stderr(s: string): void;
-}
-
-const processIO: CliIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
 
 function backendOption(): Option {
   return new Option('--backend <name>', 'tensor backend').choices([...BACKEND_CHOICES]).default('auto');

@@ -6,14 +6,10 @@ import { latestSchema, RUN_FILES } from '../run-dir/index.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PNG } from 'pngjs';
+import type { NoiseBin } from '../../train/step-metrics.js';
 
-/** One loss bin of the diffusion noise level γ (signal fraction): mean loss of the patches with γ in [lo, hi). */
-export interface NoiseBin {
-  readonly lo: number;
-  readonly hi: number;
-  readonly loss: number;
-  readonly count?: number;
-}
+/** A {@link NoiseBin} as read back from `metrics.jsonl`: `count` may be missing in runs written before it was logged. */
+export type LoggedNoiseBin = Omit<NoiseBin, 'count'> & { readonly count?: number };
 
 /** One logged training step of `metrics.jsonl` (a line without an `event` field). */
 export interface MetricRow {
@@ -23,7 +19,7 @@ export interface MetricRow {
   readonly gradNorm?: number;
   readonly imagesPerSec?: number;
   readonly elapsed?: number;
-  readonly lossByNoise?: readonly NoiseBin[];
+  readonly lossByNoise?: readonly LoggedNoiseBin[];
   readonly lossByRow?: readonly number[];
 }
 
@@ -132,9 +128,9 @@ async function readJsonObject(dir: string, name: string, warnings: string[]): Pr
   return undefined;
 }
 
-function parseNoiseBins(x: unknown): NoiseBin[] | undefined {
+function parseNoiseBins(x: unknown): LoggedNoiseBin[] | undefined {
   if (!Array.isArray(x)) return undefined;
-  const bins: NoiseBin[] = [];
+  const bins: LoggedNoiseBin[] = [];
   for (const b of x) {
     if (!isObject(b)) return undefined;
     const lo = num(b.lo);
