@@ -89,6 +89,7 @@ const cases = [
   ['config', 'custom order not a permutation', 'user', ['pretrain', ...TINY, '--set', 'model.patchOrder={"kind":"custom","permutation":[0,0,1,2]}', '--out', fresh('c3')]],
   ['config', 'nested block not dividing the grid', 'user', ['pretrain', ...TINY, '--set', 'model.patchOrder={"kind":"nested","block":3}', '--out', fresh('c4')]],
   ['config', 'config file with a UTF-8 BOM', 'ok', () => ['pretrain', ...TINY, '--config', file('bom.json', '\ufeff{"train":{"steps":2,"evalImages":0}}'), '--out', fresh('c5')]],
+  ['config', 'preset vit-h on wasm', 'user', ['pretrain', ...TINY.filter((a) => a !== 'cpu' && a !== '--backend'), '--backend', 'wasm', '--set', 'model.backbone.preset=vit-h', '--out', fresh('c8')]],
   ['config', 'unknown config key', 'user', ['pretrain', ...TINY, '--set', 'train.stepz=3', '--out', fresh('c6')]],
   ['config', 'batch not divisible by accumulate', 'user', ['pretrain', ...TINY, '--set', 'train.accumulate=3', '--out', fresh('c7')]],
   ['config', 'finetune --batch-size larger than the data', 'user', () => ['finetune', '--run', base, '--max-train', '16', '--max-test', '16', '--epochs', '1', '--batch-size', '1000', '--backend', 'cpu']],
