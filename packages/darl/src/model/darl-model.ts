@@ -145,7 +145,7 @@ export function initDarlParams<BP, HP>(
   const width = model.backbone.width;
   return {
     embed: initLinear(model.patchDim, width, { seed: embedSeed!, init: 'xavier' }),
-    sos: tf.tidy(() => tf.variable(new Rng(sosSeed!).truncatedNormal([1, 1, width], { std: 0.02 }), true)), // tidy frees the initial value
+    sos: tf.tidy(() => tf.variable(new Rng(sosSeed!).truncatedNormal([1, 1, width], { std: 0.02 }), true)),
     backbone: model.backbone.init(backboneSeed!),
     head: model.head.init(headSeed!),
   };

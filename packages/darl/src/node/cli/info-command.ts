@@ -47,7 +47,15 @@ export async function runInfoCommand(opts: { backend: string; json?: boolean; ru
       : `requested with --backend ${opts.backend}`;
   const result = {
     command: 'info',
-    chosen: { name: chosen.name, why, floatPrecision: chosen.floatPrecision, simd: chosen.simd, threads: chosen.threads, kernelOverrides: chosen.kernelOverrides },
+    chosen: {
+      name: chosen.name,
+      why,
+      floatPrecision: chosen.floatPrecision,
+      simd: chosen.simd,
+      threads: chosen.threads,
+      native: chosen.native,
+      kernelOverrides: chosen.kernelOverrides,
+    },
     backends,
     versions: runtimeVersions(),
     platform: { os: process.platform, arch: process.arch, cpus: (await import('node:os')).cpus().length },
@@ -59,6 +67,10 @@ export async function runInfoCommand(opts: { backend: string; json?: boolean; ru
   const lines = [
     `chosen backend: ${chosen.name} — ${why}`,
     `  float precision ${chosen.floatPrecision}${chosen.simd !== undefined ? `, SIMD ${chosen.simd ? 'on' : 'off'}` : ''}${chosen.threads !== undefined ? `, threads ${chosen.threads ? 'on' : 'off'}` : ''}`,
+    ...(chosen.native
+      ? [`  native kernels: ${chosen.native.threads} thread(s) (${chosen.native.threadsFrom}), GEMM microkernel ${chosen.native.gemmKernel}`]
+      : []),
+    ...chosen.skipped.filter((s) => s.name === 'native').map((s) => `  not on the native backend: ${s.reason}`),
     `  kernel overrides: ${chosen.kernelOverrides.length ? chosen.kernelOverrides.join(', ') : 'none'}`,
     'backends:',
     ...backends.map((b) => `  ${b.available ? '✓' : '✗'} ${b.name.padEnd(9)} ${b.package}${b.available ? '' : `\n      ${b.reason}`}`),

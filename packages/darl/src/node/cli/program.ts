@@ -17,7 +17,7 @@ import { processIO, type CliIO } from './cli-io.js';
 
 export type { CliIO } from './cli-io.js';
 
-const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'node', 'node-gpu'] as const;
+const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'native', 'node', 'node-gpu'] as const;
 
 /** Parses a non-negative integer option value or explains what was expected. */
 export function intOption(name: string, min = 0): (v: string) => number {
