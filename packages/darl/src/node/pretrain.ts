@@ -15,7 +15,7 @@ import { disposeTree, Rng, type BackendInfo } from '@darl/tensor-backend';
 import { fileSystemError, writeFileAtomic } from '@darl/tensor-backend/node';
 import { runConfigSchema, type RunConfig, type RunConfigInput } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
-import { buildDarl, darlLoss, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
+import { backboneConfigFor, buildDarl, darlLoss, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
 import { DarlTrainer, NonFiniteLossError, type StepResult } from '../train/trainer.js';
 import { CheckpointError, loadCheckpoint, readRunConfig, RUN_FORMAT, saveCheckpoint, writeRunConfig, type RunState } from './checkpoint.js';
 import { assignParams } from '../model/assign-params.js';
@@ -173,6 +173,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   }
   const model = buildDarl(run.model, opts.parts ?? {});
   checkParts(out, savedParts, model);
+  if (!opts.parts?.backbone) checkFitsWasmHeap(run, model.length);
 
   try {
     await mkdir(out, { recursive: true });
@@ -204,6 +205,27 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   }
 }
 
+/** wasm's heap limit: 4 GiB of 32-bit addresses. */
+const WASM_HEAP_BYTES = 4 * 2 ** 30;
+
+/**
+ * Refuses, before anything is allocated, a built-in backbone whose training state alone (parameters, two AdamW
+ * moments, gradients and, with EMA, a shadow: 4 or 5 float32 copies) exceeds the wasm heap.
+ */
+function checkFitsWasmHeap(run: RunConfig, length: number): void {
+  if (tf.getBackend() !== 'wasm') return;
+  const { width, depth, mlpRatio } = backboneConfigFor(run.model, length);
+  const params = depth * (4 + 2 * mlpRatio) * width * width;
+  const bytes = params * 4 * (run.train.ema > 0 ? 5 : 4);
+  if (bytes > WASM_HEAP_BYTES) {
+    throw new RunError(
+      `Backbone preset "${run.model.backbone.preset}" (width ${width}, depth ${depth}: about ${(params / 1e6).toFixed(0)}M parameters) needs about ` +
+        `${(bytes / 2 ** 30).toFixed(1)} GiB for its weights, optimiser state and gradients alone, more than the 4 GiB the wasm backend can address. ` +
+        'Choose a smaller preset (model.backbone.preset=vit-b or smaller) or a backend without that limit (darl info lists them).',
+    );
+  }
+}
+
 /**
  * The backend ran out of memory (wasm's heap is at most 4 GiB: Emscripten aborts or traps; typed arrays fail to
  * allocate): a user error saying what to shrink. Null for any other error.
@@ -215,7 +237,7 @@ function outOfMemoryError(err: unknown, run: RunConfig): RunError | null {
   if (!wasmTrap && !/Aborted\(|memory access out of bounds|Array buffer allocation failed|Out of memory|Cannot enlarge memory/i.test(message)) return null;
   return new RunError(
     `The ${tf.getBackend()} backend ran out of memory (${message.split('\n')[0]}) with backbone preset "${run.model.backbone.preset}" and train.batchSize ${run.train.batchSize}. ` +
-      'The wasm backend has at most 4 GiB: lower train.batchSize (or raise train.accumulate), choose a smaller model, or use --backend node. ' +
+      'The wasm backend has at most 4 GiB: lower train.batchSize (or raise train.accumulate), choose a smaller model, or a backend without that limit (darl info lists them). ' +
       'Checkpoints committed before this point are intact (resume with --resume after changing nothing but the backend).',
     { cause: err },
   );

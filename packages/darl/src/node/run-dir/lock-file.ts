@@ -78,7 +78,7 @@ export async function acquireRunLock(dir: string, command = 'darl'): Promise<Run
       } catch {
         continue; // released meanwhile: try again
       }
-      if (held && (held.host !== info.host || isRunning(held.pid)) && held.pid !== process.pid) {
+      if (held && (held.host !== info.host || isRunning(held.pid))) {
         throw new RunLockedError(
           held.host === info.host
             ? `${dir} is in use by another darl process (pid ${held.pid}, started ${held.startedAt}${held.command ? `, ${held.command}` : ''}). ` +
