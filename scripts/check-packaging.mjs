@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { bundleSizes, unpackedSizes } from './measure-sizes.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 
 const packages = readdirSync(join(root, 'packages'))
   .map((dir) => ({ dir: join(root, 'packages', dir), pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) }))
@@ -47,9 +47,9 @@ try {
         try {
           const out = run('node', ['-e', code], project).trim();
           console.log(`  ${mode.padEnd(7)} ${spec}: ${out}`);
-        } catch {
+        } catch (err) {
           failures++;
-          console.log(`  ${mode.padEnd(7)} ${spec}: FAILED`);
+          console.log(`  ${mode.padEnd(7)} ${spec}: FAILED ${String(err.stderr ?? err.message).split('\n').filter((l) => /Error|error/.test(l)).slice(0, 2).join(' ')}`);
         }
       }
     }
@@ -86,6 +86,21 @@ try {
       const ok = err.status === 1 && String(err.stderr).includes('Did you mean "steps"?');
       if (!ok) failures++;
       console.log(`  bin     darl pretrain with a bad key: exit ${err.status}${ok ? ', message names the closest key' : ' (expected 1 and a suggestion)'}`);
+    }
+  }
+  // Types of every entry, subpaths included, under the oldest resolution (`moduleResolution: node10`, via typesVersions).
+  {
+    const specs = packages.flatMap(({ pkg }) =>
+      Object.keys(pkg.exports ?? { '.': null }).filter((k) => k !== './package.json').map((sub) => (sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`)),
+    );
+    writeFileSync(join(project, 'node10.ts'), specs.map((s, i) => `import * as m${i} from ${JSON.stringify(s)};\nexport const k${i}: string[] = Object.keys(m${i});`).join('\n'));
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', moduleResolution: 'node10', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['node10.ts'] }));
+    try {
+      run('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], project);
+      console.log(`  types   moduleResolution node10: ${specs.length} entries resolve with types`);
+    } catch (err) {
+      failures++;
+      console.log(`  types   moduleResolution node10: FAILED ${String(err.stdout ?? '').split('\n').slice(0, 4).join(' ')}`);
     }
   }
   // Each package alone, from its tarball (its @darl dependencies from theirs), into a project on vitest 3: the
