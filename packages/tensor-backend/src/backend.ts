@@ -9,8 +9,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients, warnIfDuplicateTfjs } from './tfjs-runtime.js';
 import { installKernelOverrides, uninstallKernelOverrides } from './kernels/install.js';
 import { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
+import { setNativeKernels } from './kernels/native-kernels.js';
+import type { NativeLoad } from '@darl/native-kernels';
 
 export { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
+
+/** The native addon as loaded by the `native` backend's spec (the last successful load). */
+let nativeLoaded: Extract<NativeLoad, { ok: true }> | undefined;
+
+async function loadNative(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  const mod = (await importOptional('@darl/native-kernels')) as { loadNativeKernels(): NativeLoad };
+  const loaded = mod.loadNativeKernels();
+  if (!loaded.ok) throw new Error(loaded.reason);
+  setNativeKernels(loaded.kernels);
+  nativeLoaded = loaded;
+}
 
 /** `import()` of an optional peer by a non-literal name, so type checkers and bundlers do not require it. */
 function importOptional(specifier: string): Promise<unknown> {
@@ -55,6 +69,14 @@ const SPECS: Record<BackendName, BackendSpec> = {
       'In a browser or bundler, also make its .wasm files reachable (see setWasmPaths in @tensorflow/tfjs-backend-wasm).',
     load: () => import('@tensorflow/tfjs-backend-wasm'),
   },
+  native: {
+    packageName: '@darl/native-kernels',
+    tfjsName: 'wasm',
+    hint:
+      'It is an optional dependency of @darl/tensor-backend whose install script compiles it with g++ (Linux, Node ' +
+      '≥ 20.19 headers); without it darl runs on the wasm backend, single-threaded and several times slower.',
+    load: loadNative,
+  },
   node: {
     packageName: '@tensorflow/tfjs-node',
     tfjsName: 'tensorflow',
@@ -85,6 +107,8 @@ export interface BackendInfo {
   readonly simd?: boolean;
   /** Whether the wasm backend runs multi-threaded (undefined where it does not apply). */
   readonly threads?: boolean;
+  /** For `native`: threads of its kernels, where that count came from, and the compiled GEMM microkernel. */
+  readonly native?: { readonly threads: number; readonly threadsFrom: string; readonly gemmKernel: string };
   /** Names of darl's kernel overrides installed for this backend. */
   readonly kernelOverrides: readonly string[];
   /** For `auto`: each backend tried before this one and why it was skipped. */
@@ -175,7 +199,7 @@ async function initialise(name: BackendName, opts: UseBackendOptions): Promise<B
   const floatPrecision = tf.backend().floatPrecision() === 16 ? 16 : 32;
   let simd: boolean | undefined;
   let threads: boolean | undefined;
-  if (name === 'wasm') {
+  if (spec.tfjsName === 'wasm') {
     simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
   }
@@ -187,6 +211,9 @@ async function initialise(name: BackendName, opts: UseBackendOptions): Promise<B
     epsilon: floatPrecision === 32 ? 2 ** -23 : 2 ** -10,
     ...(simd === undefined ? {} : { simd }),
     ...(threads === undefined ? {} : { threads }),
+    ...(name === 'native' && nativeLoaded
+      ? { native: { threads: nativeLoaded.threads, threadsFrom: nativeLoaded.threadsFrom, gemmKernel: nativeLoaded.gemmKernel } }
+      : {}),
     kernelOverrides,
     skipped: [],
   };
