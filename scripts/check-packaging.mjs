@@ -1,14 +1,17 @@
 // Packs every published package, installs the tarballs into a fresh temporary project with npm (as a user would),
-// and loads each package's entry points with both `import` and `require`. Run after `pnpm build`.
+// and loads each package's entry points with both `import` and `require`; installs each package alone into a fresh
+// project that already has vitest 3; and checks unpacked and browser-bundle sizes against scripts/size-budgets.json.
+// Run after `pnpm build`.
 //
 //   node scripts/check-packaging.mjs
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundleSizes, unpackedSizes } from './measure-sizes.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 
 const packages = readdirSync(join(root, 'packages'))
   .map((dir) => ({ dir: join(root, 'packages', dir), pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) }))
@@ -44,9 +47,9 @@ try {
         try {
           const out = run('node', ['-e', code], project).trim();
           console.log(`  ${mode.padEnd(7)} ${spec}: ${out}`);
-        } catch {
+        } catch (err) {
           failures++;
-          console.log(`  ${mode.padEnd(7)} ${spec}: FAILED`);
+          console.log(`  ${mode.padEnd(7)} ${spec}: FAILED ${String(err.stderr ?? err.message).split('\n').filter((l) => /Error|error/.test(l)).slice(0, 2).join(' ')}`);
         }
       }
     }
@@ -85,8 +88,57 @@ try {
       console.log(`  bin     darl pretrain with a bad key: exit ${err.status}${ok ? ', message names the closest key' : ' (expected 1 and a suggestion)'}`);
     }
   }
+  // Types of every entry, subpaths included, under the oldest resolution (`moduleResolution: node10`, via typesVersions).
+  {
+    const specs = packages.flatMap(({ pkg }) =>
+      Object.keys(pkg.exports ?? { '.': null }).filter((k) => k !== './package.json').map((sub) => (sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`)),
+    );
+    writeFileSync(join(project, 'node10.ts'), specs.map((s, i) => `import * as m${i} from ${JSON.stringify(s)};\nexport const k${i}: string[] = Object.keys(m${i});`).join('\n'));
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', moduleResolution: 'node10', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['node10.ts'] }));
+    try {
+      run('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], project);
+      console.log(`  types   moduleResolution node10: ${specs.length} entries resolve with types`);
+    } catch (err) {
+      failures++;
+      console.log(`  types   moduleResolution node10: FAILED ${String(err.stdout ?? '').split('\n').slice(0, 4).join(' ')}`);
+    }
+  }
+  // Each package alone, from its tarball (its @darl dependencies from theirs), into a project on vitest 3: the
+  // optional vitest peer of /testing must not make npm refuse the install (ERESOLVE).
+  for (const { pkg } of packages) {
+    const alone = join(work, `alone-${pkg.name.replace(/\W/g, '-')}`);
+    run('mkdir', ['-p', alone]);
+    writeFileSync(
+      join(alone, 'package.json'),
+      JSON.stringify({ name: 'consumer-alone', private: true, devDependencies: { vitest: '^3.2.0' }, dependencies: { [pkg.name]: tarballs[pkg.name], '@tensorflow/tfjs-core': tfjsCore }, overrides: tarballs }, null, 2),
+    );
+    try {
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: alone, stdio: 'pipe', encoding: 'utf8' });
+      const out = run('node', ['-e', `import(${JSON.stringify(pkg.name)}).then(m => console.log(Object.keys(m).length, 'exports; vitest', require('vitest/package.json').version))`], alone).trim();
+      console.log(`  alone   ${pkg.name} with vitest 3: ${out}`);
+    } catch (err) {
+      failures++;
+      console.log(`  alone   ${pkg.name} with vitest 3: FAILED ${String(err.stderr ?? err.message).split('\n').slice(0, 3).join(' ')}`);
+    }
+  }
+  // Sizes within budget.
+  const budgets = JSON.parse(readFileSync(join(root, 'scripts/size-budgets.json'), 'utf8'));
+  const unpacked = unpackedSizes();
+  for (const [name, budget] of Object.entries(budgets.unpackedBytes)) {
+    const size = unpacked[name]?.unpacked;
+    const ok = size !== undefined && size <= budget;
+    if (!ok) failures++;
+    console.log(`  size    ${name} unpacked ${size} bytes (budget ${budget})${ok ? '' : ' — OVER BUDGET'}`);
+  }
+  const bundles = await bundleSizes();
+  for (const [id, budget] of Object.entries(budgets.browserBundleLoadedBytes)) {
+    const size = bundles[id]?.bytes;
+    const ok = size !== undefined && size <= budget;
+    if (!ok) failures++;
+    console.log(`  size    ${id} browser bundle ${size} bytes loaded (budget ${budget})${ok ? '' : ' — OVER BUDGET'}`);
+  }
   if (failures) {
-    console.error(`packaging: ${failures} entry point(s) failed to load from the installed tarballs`);
+    console.error(`packaging: ${failures} check(s) failed`);
     process.exit(1);
   }
   console.log(`packaging: ${packages.length} package(s) packed, installed with npm and loaded with import and require`);

@@ -28,14 +28,8 @@ export const BROWSER_BUNDLES = [
   { id: '@darl/patch-data', code: `export * from '@darl/patch-data';` },
   { id: '@darl/eval', code: `export * from '@darl/eval';` },
   { id: '@darl/darl', code: `export * from '@darl/darl';` },
-  {
-    id: "useBackend('cpu')",
-    code: `import { useBackend } from '@darl/tensor-backend'; import * as cpu from '@tensorflow/tfjs-backend-cpu'; await useBackend('cpu', { load: async () => cpu });`,
-  },
-  {
-    id: "useBackend('wasm')",
-    code: `import { useBackend } from '@darl/tensor-backend'; import * as wasm from '@tensorflow/tfjs-backend-wasm'; await useBackend('wasm', { load: async () => wasm });`,
-  },
+  { id: "useBackend('cpu')", code: `import { useBackend } from '@darl/tensor-backend'; await useBackend('cpu');`, backend: 'tfjs-backend-cpu' },
+  { id: "useBackend('wasm')", code: `import { useBackend } from '@darl/tensor-backend'; await useBackend('wasm');`, backend: 'tfjs-backend-wasm' },
 ];
 
 /** Unpacked bytes of each package's tarball, as npm would install it. */
@@ -75,10 +69,15 @@ const stubNodeBuiltins = {
   },
 };
 
-/** Minified browser-bundle bytes of each entry in {@link BROWSER_BUNDLES}; throws if an entry does not bundle. */
+/**
+ * Minified browser-bundle bytes of each entry in {@link BROWSER_BUNDLES}, bundled with code splitting as Vite, webpack
+ * and Rollup do by default: `bytes` is what a page loads up front (the entry chunk and its static imports), `lazy`
+ * what only a dynamic `import()` loads (the backends, the Node-only gradients), and for the `useBackend` rows `bytes`
+ * also counts the chunks of the chosen backend. Throws if an entry does not bundle.
+ */
 export async function bundleSizes() {
   const out = {};
-  for (const { id, code } of BROWSER_BUNDLES) {
+  for (const { id, code, backend } of BROWSER_BUNDLES) {
     const result = await build({
       stdin: { contents: code, resolveDir: join(root, 'packages/darl'), loader: 'js' },
       bundle: true,
@@ -86,13 +85,33 @@ export async function bundleSizes() {
       format: 'esm',
       minify: true,
       write: false,
+      splitting: true,
+      outdir: '/virtual',
       external: ['@tensorflow/tfjs-core'],
       logLevel: 'silent',
       metafile: true,
       plugins: process.env.DARL_SIZES_STUB_NODE ? [stubNodeBuiltins] : [],
       nodePaths: [join(root, 'packages/tensor-backend/node_modules')],
     });
-    out[id] = { bytes: result.outputFiles.reduce((n, f) => n + f.contents.byteLength, 0), byPackage: byPackage(result.metafile) };
+    const outputs = result.metafile.outputs;
+    const closure = (start, seen = new Set()) => {
+      if (seen.has(start)) return seen;
+      seen.add(start);
+      for (const i of outputs[start].imports) if (i.kind === 'import-statement' && outputs[i.path]) closure(i.path, seen);
+      return seen;
+    };
+    const entry = Object.keys(outputs).find((k) => outputs[k].entryPoint !== undefined);
+    const loaded = closure(entry);
+    if (backend) {
+      for (const [k, o] of Object.entries(outputs)) if (Object.keys(o.inputs).some((f) => f.includes(`/${backend}/`))) closure(k, loaded);
+    }
+    const size = (keys) => [...keys].reduce((n, k) => n + outputs[k].bytes, 0);
+    const all = Object.keys(outputs).filter((k) => !k.endsWith('.map'));
+    out[id] = {
+      bytes: size(loaded),
+      lazy: size(all.filter((k) => !loaded.has(k))),
+      byPackage: byPackage({ outputs: Object.fromEntries([...loaded].map((k) => [k, outputs[k]])) }),
+    };
   }
   return out;
 }
@@ -106,10 +125,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const kb = (n) => `${(n / 1000).toFixed(0)} kB`;
     console.log('| package | unpacked | files |\n|---|---:|---:|');
     for (const [name, s] of Object.entries(unpacked)) console.log(`| ${name} | ${kb(s.unpacked)} | ${s.files} |`);
-    console.log('\n| browser bundle (minified, tfjs-core external) | bytes | from |\n|---|---:|---|');
+    console.log('\n| browser bundle (minified, split, tfjs-core external) | loaded | lazy, not loaded | loaded from |\n|---|---:|---:|---|');
     for (const [id, b] of Object.entries(bundles)) {
       const parts = Object.entries(b.byPackage).filter(([, n]) => n >= 1000).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${kb(n)}`);
-      console.log(`| ${id} | ${kb(b.bytes)} | ${parts.join(', ')} |`);
+      console.log(`| ${id} | ${kb(b.bytes)} | ${kb(b.lazy)} | ${parts.join(', ')} |`);
     }
   }
 }

@@ -21,8 +21,8 @@ export interface Progress {
 }
 
 /**
- * `mode`: 'auto' picks a bar when stderr is a TTY and plain lines otherwise. The bar draws on stderr; lines go to
- * `write` (default: stderr).
+ * `mode`: 'auto' and 'bar' draw a bar when stderr is a TTY; otherwise (a pipe, a CI log) they print plain lines, as
+ * 'lines' does, since a bar cannot draw there. The bar draws on stderr; lines go to `write` (default: stderr).
  */
 export function createProgress(
   total: number,
@@ -31,7 +31,7 @@ export function createProgress(
   write: (s: string) => void = (s) => process.stderr.write(s),
 ): Progress {
   const stream = process.stderr;
-  const useBar = mode === 'bar' || (mode === 'auto' && stream.isTTY === true);
+  const useBar = (mode === 'bar' || mode === 'auto') && stream.isTTY === true;
   if (mode === 'none') return { update() {}, log() {}, stop() {} };
   if (!useBar) {
     return {

@@ -6,9 +6,10 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 
-// `__filename` exists in the CommonJS build; `import.meta.url` in the ES module build and under vitest. (No tsup
-// shims: they would put `path`/`url` imports into the chunks the browser-safe entry shares.)
-const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+// `import.meta.url` in the ES module build and under vitest, `__filename` in the CommonJS build (not `typeof
+// __filename` first: `node -e` defines a global one). No tsup shims: they put `path`/`url` into shared browser chunks.
+const here: string | undefined = import.meta.url; // undefined in the CommonJS build (esbuild empties import.meta)
+const require = createRequire(here ?? __filename);
 
 function versionOf(pkg: string): string {
   try {

@@ -12,8 +12,8 @@ let cached: string | undefined;
  */
 export function loadChartLibrary(): string {
   if (cached !== undefined) return cached;
-  // `__filename` exists in the CommonJS build; `import.meta.url` in the ES module build and under vitest.
-  const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+  const here: string | undefined = import.meta.url; // undefined in the CommonJS build (esbuild empties import.meta)
+  const require = createRequire(here ?? __filename);
   let file: string;
   try {
     file = join(dirname(require.resolve('chart.js')), 'chart.umd.min.js');
