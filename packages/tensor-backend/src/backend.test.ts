@@ -44,6 +44,9 @@ describe('useBackend', () => {
     const msg = (err as Error).message;
     expect(msg).toContain('@tensorflow/tfjs-node');
     expect(msg).toMatch(/downloads libtensorflow/);
+    expect(msg).toMatch(/npm 11 does not run install scripts of dependencies/);
+    expect(msg).toMatch(/no release since 4\.22\.0/);
+    expect(msg).toMatch(/`native`/);
     expect(msg).not.toMatch(/\n\s+at /); // no stack trace in the message
   });
 

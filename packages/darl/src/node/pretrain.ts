@@ -155,7 +155,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     dataSpec = opts.data ?? 'mnist';
     checkNewRunDirectory(out);
   }
-  const train = opts.datasets?.train ?? (await openDataset(dataSpec, { split: 'train' }));
+  const train = opts.datasets?.train ?? (await openDataset(dataSpec, { split: 'train', labels: 'optional' }));
   if (!opts.resume) run = parseConfig(runConfigSchema, fitImageToData(opts.run ?? {}, train), 'run config');
   run = run!;
   const t = run.train;
@@ -195,11 +195,27 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     return await trainLoop(opts, { out, run, dataSpec, train, model, params, trainer, resumed: resumeFrom?.state ?? null, lock });
   } catch (err) {
     if (params) disposeTree(paramTree(params));
-    throw err;
+    throw outOfMemoryError(err, run) ?? err;
   } finally {
     trainer?.dispose();
     await lock.release();
   }
+}
+
+/**
+ * The backend ran out of memory (wasm's heap is at most 4 GiB: Emscripten aborts or traps; typed arrays fail to
+ * allocate): a user error saying what to shrink. Null for any other error.
+ */
+function outOfMemoryError(err: unknown, run: RunConfig): RunError | null {
+  const message = err instanceof Error ? err.message : String(err);
+  const wasmTrap = typeof WebAssembly !== 'undefined' && err instanceof WebAssembly.RuntimeError;
+  if (!wasmTrap && !/Aborted\(|memory access out of bounds|Array buffer allocation failed|Out of memory|Cannot enlarge memory/i.test(message)) return null;
+  return new RunError(
+    `The ${tf.getBackend()} backend ran out of memory (${message.split('\n')[0]}) with backbone preset "${run.model.backbone.preset}" and train.batchSize ${run.train.batchSize}. ` +
+      'The wasm backend has at most 4 GiB: lower train.batchSize (or raise train.accumulate), choose a smaller model, or use --backend node. ' +
+      'Checkpoints committed before this point are intact (resume with --resume after changing nothing but the backend).',
+    { cause: err },
+  );
 }
 
 function alreadyHoldsRun(out: string): RunError {

@@ -56,8 +56,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) =>
     async (...args: A) => {
       try {
-        await fn(...args);
-        done(0);
+        const code = await fn(...args);
+        done(typeof code === 'number' ? code : 0);
       } catch (err) {
         done(reportError(err, io.stderr));
       }
@@ -139,8 +139,9 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
 
   program
     .command('info')
-    .description('backends available here and the one chosen, with versions')
+    .description('backends available here and the one chosen, with versions; with --run, the checkpoints of a run directory')
     .addOption(backendOption())
+    .option('--run <dir>', 'list the checkpoints kept in this run directory (which one is committed, what is stale)')
     .option('--json', 'print the result as one JSON object on stdout')
     .action(wrap((opts) => runInfoCommand(opts, io)));
 
