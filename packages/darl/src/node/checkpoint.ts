@@ -179,4 +179,3 @@ export async function loadCheckpoint(dir: string, opts: { optimizer?: boolean; s
 }
 
 /** Copies checkpoint tensors into a parameter tree of variables (one implementation, shared with `fromPretrained`). */
-export { assignParams } from '../model/assign-params.js';

@@ -17,7 +17,8 @@ import { runConfigSchema, type RunConfig, type RunConfigInput } from '../config/
 import { parseConfig } from '../config/validate.js';
 import { buildDarl, darlLoss, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
 import { DarlTrainer, NonFiniteLossError, type StepResult } from '../train/trainer.js';
-import { assignParams, CheckpointError, loadCheckpoint, readRunConfig, RUN_FORMAT, saveCheckpoint, writeRunConfig, type RunState } from './checkpoint.js';
+import { CheckpointError, loadCheckpoint, readRunConfig, RUN_FORMAT, saveCheckpoint, writeRunConfig, type RunState } from './checkpoint.js';
+import { assignParams } from '../model/assign-params.js';
 import { acquireRunLock, cleanStale, readJsonFile, readLatest, runPaths, runStateSchema, checkpointPaths, type RunLock } from './run-dir/index.js';
 import { createProgress } from './progress.js';
 import { writeSampleGrids } from './samples.js';
@@ -208,7 +209,8 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
  */
 function outOfMemoryError(err: unknown, run: RunConfig): RunError | null {
   const message = err instanceof Error ? err.message : String(err);
-  const wasmTrap = typeof WebAssembly !== 'undefined' && err instanceof WebAssembly.RuntimeError;
+  const RuntimeError = (globalThis as { WebAssembly?: { RuntimeError?: abstract new () => Error } }).WebAssembly?.RuntimeError;
+  const wasmTrap = RuntimeError !== undefined && err instanceof RuntimeError;
   if (!wasmTrap && !/Aborted\(|memory access out of bounds|Array buffer allocation failed|Out of memory|Cannot enlarge memory/i.test(message)) return null;
   return new RunError(
     `The ${tf.getBackend()} backend ran out of memory (${message.split('\n')[0]}) with backbone preset "${run.model.backbone.preset}" and train.batchSize ${run.train.batchSize}. ` +
