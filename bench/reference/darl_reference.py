@@ -243,7 +243,7 @@ def blas_library():
     """The BLAS shared library actually loaded (Debian's torch links the generic libblas alternative)."""
     try:
         with open("/proc/self/maps") as f:
-            libs = {line.split()[-1].rsplit("/", 1)[-1] for line in f if "blas" in line}
+            libs = {"/".join(line.split()[-1].rsplit("/", 2)[-2:]) for line in f if "blas" in line}
         return ", ".join(sorted(libs)) or "unknown"
     except OSError:
         return "unknown"
