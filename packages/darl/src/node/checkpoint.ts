@@ -37,6 +37,11 @@ export interface RunState {
   readonly startedAt: string;
   /** Training wall time summed over sessions. */
   readonly wallSeconds: number;
+  /**
+   * Seconds of training proper (data loading and optimiser steps, no sample grids or checkpoint writes) summed over
+   * sessions: what `train.budgetSeconds` is measured against. Absent in runs written before budgets existed.
+   */
+  readonly trainSeconds?: number;
   readonly finished: boolean;
 }
 

@@ -16,7 +16,7 @@ import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { runConfigSchema, type RunConfig, type RunConfigInput } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import { buildDarl, darlLoss, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
-import { DarlTrainer, NonFiniteLossError, type StepResult } from '../train/trainer.js';
+import { DarlTrainer, NonFiniteLossError, trainingProgress, type StepResult } from '../train/trainer.js';
 import { assignParams, loadCheckpoint, readRunConfig, RUN_FORMAT, saveCheckpoint, writeRunConfig, type RunState } from './checkpoint.js';
 import { createProgress } from './progress.js';
 import { writeSampleGrids } from './samples.js';
@@ -46,6 +46,8 @@ export interface PretrainOptions {
   readonly datasets?: { readonly train: ImageDataset; readonly test?: ImageDataset };
   /** Hands each step's result to the caller (tests, notebooks). */
   readonly onStep?: (r: StepResult) => void;
+  /** Seconds on a monotonic clock, read before and after each step to count training time (default `performance.now() / 1000`; tests pass a fake one). */
+  readonly clock?: () => number;
 }
 
 /** What {@link pretrain} returns. */
@@ -196,6 +198,9 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   const { height, width, channels } = model.config.image;
   const startedAt = resumeFrom?.state.startedAt ?? new Date().toISOString();
   const priorWall = resumeFrom?.state.wallSeconds ?? 0;
+  const clock = opts.clock ?? ((): number => performance.now() / 1000);
+  let trainSeconds = resumeFrom ? (resumeFrom.state.trainSeconds ?? resumeFrom.state.wallSeconds) : 0;
+  const done = (): boolean => trainingProgress(t, trainer.step, trainSeconds) >= 1;
   const stopAt = Math.min(opts.stopAt ?? t.steps, t.steps);
   const progress = createProgress(t.steps, opts.progress ?? 'auto', trainer.step, opts.write);
   const t0 = performance.now();
@@ -216,6 +221,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     parts: { backbone: model.backbone.kind, head: model.head.kind },
     startedAt,
     wallSeconds: priorWall + (performance.now() - t0) / 1000,
+    trainSeconds,
     finished,
   });
   const checkpoint = (finished: boolean) =>
@@ -227,7 +233,8 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     });
 
   try {
-    while (trainer.step < stopAt) {
+    while (trainer.step < stopAt && !done()) {
+      const s0 = clock();
       const batches: tf.Tensor4D[] = [];
       for (let i = 0; i < t.accumulate; i++) {
         const b = stream.next();
@@ -236,7 +243,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
       }
       let r: StepResult;
       try {
-        r = trainer.stepOn(batches);
+        r = trainer.stepOn(batches, { trainSeconds });
       } catch (err) {
         if (err instanceof NonFiniteLossError) {
           await appendFile(metricsPath, `${JSON.stringify({ event: 'diverged', step: err.step, value: String(err.value) })}\n`);
@@ -245,11 +252,13 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
       } finally {
         for (const b of batches) b.dispose();
       }
+      trainSeconds += clock() - s0;
+      const last = r.step === stopAt || done();
       lastLoss = r.loss;
       opts.onStep?.(r);
       windowImages += t.batchSize;
       const now = performance.now();
-      if (r.step % t.logEvery === 0 || r.step === 1 || r.step === stopAt) {
+      if (r.step % t.logEvery === 0 || r.step === 1 || last) {
         imagesPerSec = windowImages / ((now - windowStart) / 1000);
         windowStart = now;
         windowImages = 0;
@@ -260,19 +269,20 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
           gradNorm: r.gradNorm,
           imagesPerSec,
           elapsed: priorWall + (now - t0) / 1000,
+          trainSeconds,
           lossByRow: r.lossByRow,
           ...(r.lossByNoise ? { lossByNoise: r.lossByNoise } : {}),
         };
         await appendFile(metricsPath, `${JSON.stringify(line)}\n`);
         progress.update({ step: r.step, loss: r.loss, lr: r.lr, imagesPerSec });
       }
-      if (t.sampleEvery > 0 && r.step % t.sampleEvery === 0 && r.step !== t.steps) {
+      if (t.sampleEvery > 0 && r.step % t.sampleEvery === 0 && !done()) {
         await writeSampleGrids(out, model, params, r.step, { seed: t.seed, data: train });
         await appendFile(metricsPath, `${JSON.stringify({ event: 'sample', step: r.step })}\n`);
       }
-      if (t.checkpointEvery > 0 && r.step % t.checkpointEvery === 0 && r.step !== stopAt) await checkpoint(false);
+      if (t.checkpointEvery > 0 && r.step % t.checkpointEvery === 0 && !last) await checkpoint(false);
     }
-    const finished = trainer.step >= t.steps;
+    const finished = done();
     let evalLoss: number | null = null;
     if (finished) {
       if (t.evalImages > 0) {
