@@ -27,14 +27,14 @@ export interface LbfgsSoftmaxClassifier extends LinearClassifier {
 
 /** Stopping rule of {@link trainLbfgsSoftmaxClassifiers}. */
 export interface LbfgsConfig {
-  /** Iteration cap per strength (default 300). */
+  /** Iteration cap per strength (default 100, scikit-learn's `max_iter`). */
   readonly maxIterations: number;
-  /** Stop when the gradient's max-abs entry falls below this (default 1e-5). */
+  /** Stop when the gradient's max-abs entry falls below this (default 1e-4, scikit-learn's `tol`). */
   readonly tolerance: number;
 }
 
-/** Defaults of {@link LbfgsConfig}. */
-export const DEFAULT_LBFGS: LbfgsConfig = { maxIterations: 300, tolerance: 1e-5 };
+/** Defaults of {@link LbfgsConfig}: scikit-learn's LogisticRegression defaults. */
+export const DEFAULT_LBFGS: LbfgsConfig = { maxIterations: 100, tolerance: 1e-4 };
 
 const HISTORY = 10;
 

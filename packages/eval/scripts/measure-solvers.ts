@@ -1,0 +1,113 @@
+// Linear-probe solver timings for issue 13's note (Node only; not part of the tests).
+//
+//   cd packages/eval && npx tsx --conditions=@darl/source scripts/measure-solvers.ts [--train 2000] [--test 1000]
+//        [--adamw-cells 4] [--large-train 10000] [--large-test 2000] [--out scripts/measure-solvers.json]
+//
+// Features of a `small` Transformer at random init (width 128, depth 4, patch 4; the timing does not depend on the
+// weights) on the first --train/--test Fashion-MNIST images, extracted once per attention mode for all 4 layers ×
+// mean/last/concat (24 cells), then every cell probed with each solver (L-BFGS softmax, ridge) and the first
+// --adamw-cells cells with the previous AdamW protocol (its per-cell time extrapolates to the sweep). Then the larger
+// split: mean and last cells of every layer (causal) and raw pixels with the default solver. Prints the load average.
+import { loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { useBackend } from '@darl/tensor-backend';
+import { initTransformer, transformerConfig } from '@darl/transformer';
+import { openDataset } from '@darl/patch-data/node';
+import {
+  extractFeatures,
+  initPatchEmbedding,
+  linearProbe,
+  pixelFeatures,
+  readLabels,
+  transformerFeatureExtractor,
+  type FeatureCache,
+  type ImageSource,
+  type LinearProbeSolver,
+} from '../src/index.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
+};
+const out = args.includes('--out') ? args[args.indexOf('--out') + 1]! : 'scripts/measure-solvers.json';
+const info = await useBackend('wasm');
+const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
+const log = (m: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
+log(`backend ${info.name}; load average ${load()}`);
+
+function prefix(source: ImageSource, n: number): ImageSource {
+  return { ...source, size: Math.min(n, source.size), label: (i) => source.label(i), readInto: (i, o, off) => source.readInto(i, o, off) };
+}
+const fashionTrain = await openDataset('idx:/usr/share/datasets/fashion-mnist', { split: 'train' });
+const fashionTest = await openDataset('idx:/usr/share/datasets/fashion-mnist', { split: 'test' });
+const config = transformerConfig({ preset: 'small' });
+const extractor = transformerFeatureExtractor({
+  config,
+  transformer: initTransformer(config, { seed: 0 }),
+  embedding: initPatchEmbedding({ patchSize: 4, channels: 1, width: config.width, seed: 1 }),
+  patchSize: 4,
+});
+const results: Record<string, unknown> = { backend: info.name, date: new Date().toISOString(), loadBefore: load() };
+
+async function cache(train: ImageSource, test: ImageSource, poolings: ('mean' | 'last' | 'concat')[], attentions: ('causal' | 'full')[]) {
+  const t0 = performance.now();
+  const opts = { layers: [0, 1, 2, 3], poolings, attentions, batchSize: 128 };
+  const c = { train: await extractFeatures(extractor, train, opts), test: await extractFeatures(extractor, test, opts) };
+  return { ...c, seconds: (performance.now() - t0) / 1000 };
+}
+
+function probeAll(c: { train: FeatureCache; test: FeatureCache }, trainLabels: Int32Array, testLabels: Int32Array, solver: LinearProbeSolver, limit = Infinity) {
+  const cells = [];
+  const t0 = performance.now();
+  for (const e of c.train.entries.slice(0, limit)) {
+    const s0 = performance.now();
+    const r = linearProbe({ features: e.features, labels: trainLabels }, { features: c.test.get(e.layer, e.pooling, e.attention).features, labels: testLabels }, 10, { solver });
+    const seconds = (performance.now() - s0) / 1000;
+    cells.push({ layer: e.layer, pooling: e.pooling, attention: e.attention, dim: e.features.dim, reg: r.weightDecay, valTop1: r.valTop1, testTop1: r.test.top1, seconds });
+    log(`${solver} layer ${e.layer} ${e.pooling} ${e.attention} (dim ${e.features.dim}): val ${(100 * r.valTop1).toFixed(2)} %, test ${(100 * r.test.top1).toFixed(2)} %, ${seconds.toFixed(1)} s`);
+  }
+  return { cells, seconds: (performance.now() - t0) / 1000 };
+}
+
+const nTrain = opt('train', 2000);
+const nTest = opt('test', 1000);
+const small = { train: prefix(fashionTrain, nTrain), test: prefix(fashionTest, nTest) };
+const yTrain = readLabels(small.train, 'train');
+const yTest = readLabels(small.test, 'test');
+const c = await cache(small.train, small.test, ['mean', 'last', 'concat'], ['causal', 'full']);
+log(`extracted 24 cells of ${nTrain}/${nTest} in ${c.seconds.toFixed(1)} s; load ${load()}`);
+const sweeps: Record<string, unknown> = { extractionSeconds: c.seconds };
+for (const solver of ['lbfgs', 'ridge'] as const) {
+  sweeps[solver] = probeAll(c, yTrain, yTest, solver);
+  log(`${solver}: 24 cells in ${(sweeps[solver] as { seconds: number }).seconds.toFixed(1)} s; load ${load()}`);
+}
+const adamwCells = opt('adamw-cells', 4);
+if (adamwCells > 0) {
+  // Spread over poolings: entries are ordered layer → pooling, so take every 6th for a mix.
+  const sub = { train: { ...c.train, entries: c.train.entries.filter((_, i) => i % 6 === 0).slice(0, adamwCells) }, test: c.test };
+  const r = probeAll(sub, yTrain, yTest, 'adamw');
+  sweeps.adamw = { ...r, extrapolated24: (24 * r.seconds) / r.cells.length };
+  log(`adamw: ${r.cells.length} cells in ${r.seconds.toFixed(1)} s (24 cells ≈ ${((24 * r.seconds) / r.cells.length).toFixed(0)} s); load ${load()}`);
+}
+results.small = { train: nTrain, test: nTest, ...sweeps };
+writeFileSync(out, JSON.stringify(results, null, 2));
+
+const lTrain = opt('large-train', 10000);
+const lTest = opt('large-test', 2000);
+if (lTrain > 0) {
+  const large = { train: prefix(fashionTrain, lTrain), test: prefix(fashionTest, lTest) };
+  const ly = readLabels(large.train, 'train');
+  const lyt = readLabels(large.test, 'test');
+  const lc = await cache(large.train, large.test, ['mean', 'last'], ['causal']);
+  log(`extracted 8 cells of ${lTrain}/${lTest} in ${lc.seconds.toFixed(1)} s; load ${load()}`);
+  const probes = probeAll(lc, ly, lyt, 'lbfgs');
+  const p0 = performance.now();
+  const px = linearProbe({ features: pixelFeatures(large.train), labels: ly }, { features: pixelFeatures(large.test), labels: lyt }, 10);
+  const pixelSeconds = (performance.now() - p0) / 1000;
+  log(`pixels ${lTrain}/${lTest} (lbfgs): val ${(100 * px.valTop1).toFixed(2)} %, test ${(100 * px.test.top1).toFixed(2)} %, ${pixelSeconds.toFixed(1)} s; load ${load()}`);
+  results.large = { train: lTrain, test: lTest, extractionSeconds: lc.seconds, ...probes, pixels: { valTop1: px.valTop1, testTop1: px.test.top1, seconds: pixelSeconds } };
+}
+results.loadAfter = load();
+writeFileSync(out, JSON.stringify(results, null, 2));
+log(`written ${out}`);
