@@ -88,3 +88,12 @@ export {
   type PatchEmbeddingParams,
   type TransformerBackbone,
 } from './transformer-adapters.js';
+export { frechetDistance, gaussianStatistics, symmetricEigen, type GaussianStatistics } from './frechet-distance.js';
+export {
+  trainQualityClassifier,
+  generationQuality,
+  DEFAULT_QUALITY_CLASSIFIER,
+  type QualityClassifier,
+  type QualityClassifierConfig,
+  type GenerationQuality,
+} from './generation-quality.js';
