@@ -1,13 +1,14 @@
 // Linear-probe solver timings for issue 13's note (Node only; not part of the tests).
 //
 //   cd packages/eval && npx tsx --conditions=@darl/source scripts/measure-solvers.ts [--train 2000] [--test 1000]
-//        [--adamw-cells 4] [--large-train 10000] [--large-test 2000] [--out scripts/measure-solvers.json]
+//        [--cells 6,7,8] [--large-train 10000] [--large-test 2000] [--out scripts/measure-solvers.json]
 //
 // Features of a `small` Transformer at random init (width 128, depth 4, patch 4; the timing does not depend on the
 // weights) on the first --train/--test Fashion-MNIST images, extracted once per attention mode for all 4 layers ×
-// mean/last/concat (24 cells), then every cell probed with each solver (L-BFGS softmax, ridge) and the first
-// --adamw-cells cells with the previous AdamW protocol (its per-cell time extrapolates to the sweep). Then the larger
-// split: mean and last cells of every layer (causal) and raw pixels with the default solver. Prints the load average.
+// mean/last/concat (24 cells; index = attention·12 + layer·3 + pooling), then the --cells cells (default layer 2,
+// causal, mean/last/concat) probed with each solver (L-BFGS softmax, ridge, the previous AdamW protocol) in the same
+// run, so their ratios are comparable under whatever load the machine has. Then the larger split: raw pixels with
+// each solver. Prints the load average.
 import { loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { useBackend } from '@darl/tensor-backend';
@@ -78,17 +79,11 @@ const yTest = readLabels(small.test, 'test');
 const c = await cache(small.train, small.test, ['mean', 'last', 'concat'], ['causal', 'full']);
 log(`extracted 24 cells of ${nTrain}/${nTest} in ${c.seconds.toFixed(1)} s; load ${load()}`);
 const sweeps: Record<string, unknown> = { extractionSeconds: c.seconds };
-for (const solver of ['lbfgs', 'ridge'] as const) {
-  sweeps[solver] = probeAll(c, yTrain, yTest, solver);
-  log(`${solver}: 24 cells in ${(sweeps[solver] as { seconds: number }).seconds.toFixed(1)} s; load ${load()}`);
-}
-const adamwCells = opt('adamw-cells', 4);
-if (adamwCells > 0) {
-  // Spread over poolings: entries are ordered layer → pooling, so take every 6th for a mix.
-  const sub = { train: { ...c.train, entries: c.train.entries.filter((_, i) => i % 6 === 0).slice(0, adamwCells) }, test: c.test };
-  const r = probeAll(sub, yTrain, yTest, 'adamw');
-  sweeps.adamw = { ...r, extrapolated24: (24 * r.seconds) / r.cells.length };
-  log(`adamw: ${r.cells.length} cells in ${r.seconds.toFixed(1)} s (24 cells ≈ ${((24 * r.seconds) / r.cells.length).toFixed(0)} s); load ${load()}`);
+const picked = (args.includes('--cells') ? args[args.indexOf('--cells') + 1]! : '6,7,8').split(',').map(Number);
+const sub = { train: { ...c.train, entries: c.train.entries.filter((_, i) => picked.includes(i)) }, test: c.test };
+for (const solver of ['lbfgs', 'ridge', 'adamw'] as const) {
+  sweeps[solver] = probeAll(sub, yTrain, yTest, solver);
+  log(`${solver}: ${picked.length} cells in ${(sweeps[solver] as { seconds: number }).seconds.toFixed(1)} s; load ${load()}`);
 }
 results.small = { train: nTrain, test: nTest, ...sweeps };
 writeFileSync(out, JSON.stringify(results, null, 2));
@@ -99,14 +94,17 @@ if (lTrain > 0) {
   const large = { train: prefix(fashionTrain, lTrain), test: prefix(fashionTest, lTest) };
   const ly = readLabels(large.train, 'train');
   const lyt = readLabels(large.test, 'test');
-  const lc = await cache(large.train, large.test, ['mean', 'last'], ['causal']);
-  log(`extracted 8 cells of ${lTrain}/${lTest} in ${lc.seconds.toFixed(1)} s; load ${load()}`);
-  const probes = probeAll(lc, ly, lyt, 'lbfgs');
-  const p0 = performance.now();
-  const px = linearProbe({ features: pixelFeatures(large.train), labels: ly }, { features: pixelFeatures(large.test), labels: lyt }, 10);
-  const pixelSeconds = (performance.now() - p0) / 1000;
-  log(`pixels ${lTrain}/${lTest} (lbfgs): val ${(100 * px.valTop1).toFixed(2)} %, test ${(100 * px.test.top1).toFixed(2)} %, ${pixelSeconds.toFixed(1)} s; load ${load()}`);
-  results.large = { train: lTrain, test: lTest, extractionSeconds: lc.seconds, ...probes, pixels: { valTop1: px.valTop1, testTop1: px.test.top1, seconds: pixelSeconds } };
+  const px = { train: pixelFeatures(large.train), test: pixelFeatures(large.test) };
+  const pixels: Record<string, unknown> = {};
+  for (const solver of ['lbfgs', 'ridge', 'adamw'] as const) {
+    const p0 = performance.now();
+    const r = linearProbe({ features: px.train, labels: ly }, { features: px.test, labels: lyt }, 10, { solver });
+    const seconds = (performance.now() - p0) / 1000;
+    pixels[solver] = { reg: r.weightDecay, valTop1: r.valTop1, testTop1: r.test.top1, seconds };
+    log(`pixels ${lTrain}/${lTest} (${solver}): val ${(100 * r.valTop1).toFixed(2)} %, test ${(100 * r.test.top1).toFixed(2)} %, ${seconds.toFixed(1)} s; load ${load()}`);
+    results.large = { train: lTrain, test: lTest, pixels };
+    writeFileSync(out, JSON.stringify(results, null, 2));
+  }
 }
 results.loadAfter = load();
 writeFileSync(out, JSON.stringify(results, null, 2));
