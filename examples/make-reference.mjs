@@ -24,7 +24,7 @@ if (existsSync(join(dir, 'ablations.json'))) {
   for (const row of table.rows) settings[row.setting] = referenceOf(row.runDir, `${name}: ${row.setting}`, note);
   reference = { name, settings };
 } else {
-  for (const f of ['metrics.jsonl', 'state.json', 'config.json']) {
+  for (const f of ['metrics.jsonl', 'latest.json', 'config.json']) {
     if (!existsSync(join(dir, f))) {
       console.error(`make-reference: ${join(dir, f)} is missing; give a finished darl run directory.`);
       process.exit(2);
@@ -45,7 +45,9 @@ function referenceOf(runDir, runName, extraNote) {
     .map((r) => [r.step, Number(r.loss.toPrecision(5))]);
   const stride = Math.max(1, Math.ceil(points.length / 200));
   const loss = points.filter((_, i) => i % stride === 0 || i === points.length - 1);
-  const state = JSON.parse(readFileSync(join(runDir, 'state.json'), 'utf8'));
+  // The committed checkpoint's state (see the run-directory format in packages/darl/README.md).
+  const latest = JSON.parse(readFileSync(join(runDir, 'latest.json'), 'utf8'));
+  const state = JSON.parse(readFileSync(join(runDir, latest.dir, 'state.json'), 'utf8'));
   const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
   const probePath = join(runDir, 'probe.json');
   const probe = existsSync(probePath) ? JSON.parse(readFileSync(probePath, 'utf8')) : null;

@@ -67,7 +67,8 @@ export function backboneConfig(c: BenchModelConfig): TransformerConfig {
 /** Token positions: SOS at (-1, -1), then the patch grid in raster order. */
 export function benchPositions(c: BenchModelConfig): TokenPositions {
   const g = c.imageSize / c.patchSize;
-  return rasterPositions(g, g, { sos: [-1, -1] });
+  const grid = rasterPositions(g, g);
+  return { rows: Int32Array.of(-1, ...grid.rows), cols: Int32Array.of(-1, ...grid.cols) };
 }
 
 export interface BenchParams {

@@ -34,7 +34,7 @@ import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { applyLinear, applyTransformer, createKVCache, disposeKVCache, type TokenPositions, type TransformerParams } from '@darl/transformer';
 import {
   backboneConfigFor,
-  diffusionHeadConfig,
+  diffusionHeadConfigFor,
   generate,
   paramTree,
   RUN_PRESETS,
@@ -115,7 +115,7 @@ console.log(
 // ── 1. The pieces ──────────────────────────────────────────────────────────────────────────────────────────────
 const transformerConfig = backboneConfigFor(model.config, model.length); // the backbone's resolved Transformer config
 const backboneParams = params.backbone as TransformerParams;
-const headConfig = diffusionHeadConfig(model.config.diffusion, model.backbone.width, model.patchDim);
+const headConfig = diffusionHeadConfigFor(model.config.diffusion, model.backbone.width, model.patchDim);
 const C = model.backbone.width;
 const D = model.patchDim;
 const L = model.length;

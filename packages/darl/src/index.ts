@@ -36,8 +36,8 @@ export {
 export { transformerBackbone, type DarlBackbone, type BackboneApplyOptions } from './model/backbone.js';
 export type { DarlHead, HeadLoss, HeadSampleOptions } from './model/head.js';
 export { mseHead, type MseHeadParams } from './model/mse-head.js';
-export { diffusionHead, diffusionHeadConfig } from './model/diffusion-head.js';
-export { extractFeatures, extractTokenFeatures, poolTokens, type Pooling, type TokenFeatureOptions } from './model/features.js';
+export { diffusionHead, diffusionHeadConfigFor } from './model/diffusion-head.js';
+export { pooledFeatures, extractTokenFeatures, type TokenFeatureOptions } from './model/features.js';
 export { darlFeatureExtractor } from './model/feature-extractor.js';
 export { darlFineTuneModel } from './model/fine-tune-model.js';
 export { generate, type GenerateOptions } from './model/generate.js';

@@ -11,7 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@darl/tensor-backend';
-import { applyLinear, initLinear, silu, type LinearParams } from './dense-layers.js';
+import { applyLinear, initLinear, type LinearParams } from '@darl/transformer';
+import { silu } from './dense-layers.js';
 import { LOG_SNR_LIMIT, logSnrFromGamma } from './noise-schedule.js';
 
 /** Number of sinusoidal features of the γ embedding (DiT's `frequency_embedding_size`). */
@@ -50,8 +51,8 @@ export function gammaFeatures(gamma: Float64Array): Float32Array {
 /** MLP weights N(0, 0.02²), zero biases (MAR's TimestepEmbedder init). */
 export function initGammaEmbedding(rng: Rng, width: number): GammaEmbeddingParams {
   return {
-    fc1: initLinear(rng, GAMMA_FEATURES, width, { normalStd: 0.02 }),
-    fc2: initLinear(rng, width, width, { normalStd: 0.02 }),
+    fc1: initLinear(GAMMA_FEATURES, width, { seed: rng, init: { normalStd: 0.02 } }),
+    fc2: initLinear(width, width, { seed: rng, init: { normalStd: 0.02 } }),
   };
 }
 
@@ -60,5 +61,5 @@ export function initGammaEmbedding(rng: Rng, width: number): GammaEmbeddingParam
  */
 export function applyGammaEmbedding(p: GammaEmbeddingParams, gamma: Float64Array): tf.Tensor2D {
   const feats = tf.tensor2d(gammaFeatures(gamma), [gamma.length, GAMMA_FEATURES], 'float32');
-  return applyLinear(p.fc2, silu(applyLinear(p.fc1, feats)));
+  return applyLinear(p.fc2, silu(applyLinear(p.fc1, feats))) as tf.Tensor2D;
 }

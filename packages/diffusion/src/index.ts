@@ -38,7 +38,6 @@ export { PATCH_DECODER_DEFAULTS, patchDecoderConfig, type PatchDecoderConfig } f
 export { initPatchDecoder, applyPatchDecoder, type PatchDecoderParams, type SeedOption } from './patch-decoder.js';
 export type { MlpAdaLnDecoderParams, MlpAdaLnBlockParams } from './mlp-adaln-decoder.js';
 export type { TransformerDecoderParams } from './transformer-decoder.js';
-export type { LinearParams, LayerNormParams } from './dense-layers.js';
 export {
   DIFFUSION_HEAD_DEFAULTS,
   diffusionHeadConfig,

@@ -20,16 +20,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@darl/tensor-backend';
+import { applyLayerNorm, applyLinear, initLayerNorm, initLinear, type LayerNormParams, type LinearParams } from '@darl/transformer';
 import {
-  applyLayerNorm,
-  applyLinear,
   columnBlock,
-  initLayerNorm,
-  initLinear,
   modulate,
+  plainLayerNorm,
   silu,
-  type LayerNormParams,
-  type LinearParams,
 } from './dense-layers.js';
 import { applyGammaEmbedding, initGammaEmbedding, type GammaEmbeddingParams } from './gamma-embedding.js';
 import type { PatchDecoderConfig } from './patch-decoder-config.js';
@@ -58,17 +54,17 @@ export type MlpAdaLnDecoderParams = {
 export function initMlpAdaLnDecoder(config: PatchDecoderConfig, rng: Rng): MlpAdaLnDecoderParams {
   const W = config.width;
   return {
-    inputProj: initLinear(rng, config.patchDim, W),
-    condEmbed: initLinear(rng, config.conditionDim, W),
+    inputProj: initLinear(config.patchDim, W, { seed: rng, init: 'xavier' }),
+    condEmbed: initLinear(config.conditionDim, W, { seed: rng, init: 'xavier' }),
     ...(config.gammaInput ? { gammaEmbed: initGammaEmbedding(rng, W) } : {}),
     blocks: Array.from({ length: config.depth }, () => ({
       norm: initLayerNorm(W),
-      fc1: initLinear(rng, W, W),
-      fc2: initLinear(rng, W, W),
-      modulation: initLinear(rng, W, 3 * W, 'zero'),
+      fc1: initLinear(W, W, { seed: rng, init: 'xavier' }),
+      fc2: initLinear(W, W, { seed: rng, init: 'xavier' }),
+      modulation: initLinear(W, 3 * W, { seed: rng, init: 'zero' }),
     })),
-    finalModulation: initLinear(rng, W, 2 * W, 'zero'),
-    outProj: initLinear(rng, W, config.patchDim, 'zero'),
+    finalModulation: initLinear(W, 2 * W, { seed: rng, init: 'zero' }),
+    outProj: initLinear(W, config.patchDim, { seed: rng, init: 'zero' }),
   };
 }
 
@@ -86,20 +82,20 @@ export function applyMlpAdaLnDecoder(
   gamma: Float64Array,
 ): tf.Tensor2D {
   const W = config.width;
-  let h = applyLinear(params.inputProj, noisy); // [N, W]
-  let y = applyLinear(params.condEmbed, condition); // [N, W]
+  let h = applyLinear(params.inputProj, noisy) as tf.Tensor2D; // [N, W]
+  let y = applyLinear(params.condEmbed, condition) as tf.Tensor2D; // [N, W]
   if (config.gammaInput && params.gammaEmbed) y = tf.add(y, applyGammaEmbedding(params.gammaEmbed, gamma)); // [N, W]
   const sy = silu(y); // [N, W]
   for (const block of params.blocks) {
-    const m = applyLinear(block.modulation, sy); // [N, 3W]
+    const m = applyLinear(block.modulation, sy) as tf.Tensor2D; // [N, 3W]
     const shift = columnBlock(m, 0, W);
     const scale = columnBlock(m, 1, W);
     const gate = columnBlock(m, 2, W);
-    const u = modulate(applyLayerNorm(h, LN_EPS, block.norm), shift, scale); // [N, W]
-    const mlp = applyLinear(block.fc2, silu(applyLinear(block.fc1, u))); // [N, W]
+    const u = modulate(applyLayerNorm(block.norm, h, LN_EPS) as tf.Tensor2D, shift, scale); // [N, W]
+    const mlp = applyLinear(block.fc2, silu(applyLinear(block.fc1, u))) as tf.Tensor2D; // [N, W]
     h = tf.add(h, tf.mul(gate, mlp));
   }
-  const m = applyLinear(params.finalModulation, sy); // [N, 2W]
-  const u = modulate(applyLayerNorm(h, LN_EPS), columnBlock(m, 0, W), columnBlock(m, 1, W));
-  return applyLinear(params.outProj, u); // [N, D]
+  const m = applyLinear(params.finalModulation, sy) as tf.Tensor2D; // [N, 2W]
+  const u = modulate(plainLayerNorm(h, LN_EPS), columnBlock(m, 0, W), columnBlock(m, 1, W));
+  return applyLinear(params.outProj, u) as tf.Tensor2D; // [N, D]
 }

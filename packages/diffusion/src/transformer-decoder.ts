@@ -18,13 +18,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@darl/tensor-backend';
 import {
+  applyLinear,
   applyTransformer,
+  initLinear,
   initTransformer,
   transformerConfig,
+  type LinearParams,
   type TransformerConfig,
   type TransformerParams,
 } from '@darl/transformer';
-import { applyLinear, initLinear, type LinearParams } from './dense-layers.js';
 import { applyGammaEmbedding, initGammaEmbedding, type GammaEmbeddingParams } from './gamma-embedding.js';
 import type { PatchDecoderConfig } from './patch-decoder-config.js';
 
@@ -59,11 +61,11 @@ const POSITIONS = { rows: Int32Array.of(0, 0), cols: Int32Array.of(0, 1) };
 export function initTransformerDecoder(config: PatchDecoderConfig, rng: Rng): TransformerDecoderParams {
   const W = config.width;
   return {
-    inputProj: initLinear(rng, config.patchDim, W),
-    condEmbed: initLinear(rng, config.conditionDim, W),
+    inputProj: initLinear(config.patchDim, W, { seed: rng, init: 'xavier' }),
+    condEmbed: initLinear(config.conditionDim, W, { seed: rng, init: 'xavier' }),
     ...(config.gammaInput ? { gammaEmbed: initGammaEmbedding(rng, W) } : {}),
     transformer: initTransformer(innerTransformerConfig(config), { seed: rng.fork('transformer') }),
-    outProj: initLinear(rng, W, config.patchDim, 'zero'),
+    outProj: initLinear(W, config.patchDim, { seed: rng, init: 'zero' }),
   };
 }
 
@@ -81,8 +83,8 @@ export function applyTransformerDecoder(
 ): tf.Tensor2D {
   const N = noisy.shape[0];
   const W = config.width;
-  const condToken = applyLinear(params.condEmbed, condition); // [N, W]
-  let patchToken = applyLinear(params.inputProj, noisy); // [N, W]
+  const condToken = applyLinear(params.condEmbed, condition) as tf.Tensor2D; // [N, W]
+  let patchToken = applyLinear(params.inputProj, noisy) as tf.Tensor2D; // [N, W]
   if (config.gammaInput && params.gammaEmbed) patchToken = tf.add(patchToken, applyGammaEmbedding(params.gammaEmbed, gamma));
   const tokens = tf.concat([tf.reshape(condToken, [N, 1, W]), tf.reshape(patchToken, [N, 1, W])], 1) as tf.Tensor3D; // [N, 2, W]
   const { output } = applyTransformer(params.transformer, innerTransformerConfig(config), tokens, {
@@ -90,5 +92,5 @@ export function applyTransformerDecoder(
     attention: 'full',
   }); // [N, 2, W]
   const read = tf.reshape(tf.slice(output, [0, 1, 0], [N, 1, W]), [N, W]) as tf.Tensor2D; // [N, W]
-  return applyLinear(params.outProj, read); // [N, D]
+  return applyLinear(params.outProj, read) as tf.Tensor2D; // [N, D]
 }

@@ -14,15 +14,15 @@ import { writeFileSync } from 'node:fs';
 import { useBackend } from '@darl/tensor-backend';
 import { initTransformer, transformerConfig } from '@darl/transformer';
 import { openDataset } from '@darl/patch-data/node';
+import type { ImageDataset as ImageSource } from '@darl/patch-data';
 import {
   extractFeatures,
   initPatchEmbedding,
   linearProbe,
   pixelFeatures,
-  readLabels,
+  classLabels,
   transformerFeatureExtractor,
   type FeatureCache,
-  type ImageSource,
   type LinearProbeSolver,
 } from '../src/index.js';
 
@@ -38,7 +38,7 @@ const log = (m: string): void => console.log(`[${new Date().toISOString().slice(
 log(`backend ${info.name}; load average ${load()}`);
 
 function prefix(source: ImageSource, n: number): ImageSource {
-  return { ...source, size: Math.min(n, source.size), label: (i) => source.label(i), readInto: (i, o, off) => source.readInto(i, o, off) };
+  return { ...source, size: Math.min(n, source.size), label: (i: number) => source.label(i), readInto: source.readInto.bind(source) };
 }
 const fashionTrain = await openDataset('idx:/usr/share/datasets/fashion-mnist', { split: 'train' });
 const fashionTest = await openDataset('idx:/usr/share/datasets/fashion-mnist', { split: 'test' });
@@ -74,8 +74,8 @@ function probeAll(c: { train: FeatureCache; test: FeatureCache }, trainLabels: I
 const nTrain = opt('train', 2000);
 const nTest = opt('test', 1000);
 const small = { train: prefix(fashionTrain, nTrain), test: prefix(fashionTest, nTest) };
-const yTrain = readLabels(small.train, 'train');
-const yTest = readLabels(small.test, 'test');
+const yTrain = classLabels(small.train, 'train');
+const yTest = classLabels(small.test, 'test');
 const c = await cache(small.train, small.test, ['mean', 'last', 'concat'], ['causal', 'full']);
 log(`extracted 24 cells of ${nTrain}/${nTest} in ${c.seconds.toFixed(1)} s; load ${load()}`);
 const sweeps: Record<string, unknown> = { extractionSeconds: c.seconds };
@@ -92,8 +92,8 @@ const lTrain = opt('large-train', 10000);
 const lTest = opt('large-test', 2000);
 if (lTrain > 0) {
   const large = { train: prefix(fashionTrain, lTrain), test: prefix(fashionTest, lTest) };
-  const ly = readLabels(large.train, 'train');
-  const lyt = readLabels(large.test, 'test');
+  const ly = classLabels(large.train, 'train');
+  const lyt = classLabels(large.test, 'test');
   const px = { train: pixelFeatures(large.train), test: pixelFeatures(large.test) };
   const pixels: Record<string, unknown> = {};
   for (const solver of ['lbfgs', 'ridge', 'adamw'] as const) {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectAllClose, expectNoLeak } from '@darl/tensor-backend/testing';
 import type { FeatureExtractor } from './feature-extractor.js';
 import { extractFeatures } from './extract-features.js';
-import { arrayImageSource } from './image-source.js';
+import { arrayDataset } from '@darl/patch-data';
 
 /**
  * A fake backbone with known features: 2×2 images → 4 tokens (one per pixel), C = 2 channels:
@@ -26,7 +26,7 @@ function fakeExtractor(calls: { layers: number[]; attention: string; batch: numb
 
 describeBackends('extractFeatures', (ctx) => {
   const pixels = Uint8Array.from({ length: 5 * 4 }, (_, i) => (i * 37) % 256);
-  const source = arrayImageSource(pixels, [0, 1, 0, 1, 0], { height: 2, width: 2, channels: 1 });
+  const source = arrayDataset({ images: pixels, labels: [0, 1, 0, 1, 0], height: 2, width: 2, channels: 1 });
   const px = (img: number, l: number): number => pixels[img * 4 + l]! / 127.5 - 1;
 
   it('runs the backbone once per batch and attention mode with all layers, and caches every pooling', async () => {

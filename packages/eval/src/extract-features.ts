@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { FeatureExtractor, ReadoutAttention } from './feature-extractor.js';
 import { featureMatrix, type FeatureMatrix } from './feature-matrix.js';
-import { readImageBatch, type ImageSource, type PixelScale } from './image-source.js';
+import type { ImageDataset, PixelScale } from '@darl/patch-data';
+import { imageBatch } from './dataset-reads.js';
 import { POOLINGS, pooledDim, poolTokens, type Pooling } from './pooling.js';
 
 /** One cached readout. */
@@ -56,7 +57,7 @@ const key = (layer: number, pooling: Pooling, attention: ReadoutAttention): stri
  *
  * @returns a cache of Float32Array matrices (no tensors stay alive)
  */
-export async function extractFeatures(extractor: FeatureExtractor, source: ImageSource, opts: ExtractFeaturesOptions): Promise<FeatureCache> {
+export async function extractFeatures(extractor: FeatureExtractor, source: ImageDataset, opts: ExtractFeaturesOptions): Promise<FeatureCache> {
   const where = 'extractFeatures';
   const layers = [...opts.layers];
   const poolings = [...(opts.poolings ?? POOLINGS)];
@@ -77,7 +78,7 @@ export async function extractFeatures(extractor: FeatureExtractor, source: Image
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
       const batchIdx = Array.from({ length: end - start }, (_, j) => indices[start + j]!);
-      const images = readImageBatch(source, batchIdx, opts.scale);
+      const images = imageBatch(source, batchIdx, opts.scale);
       let outs: tf.Tensor3D[];
       try {
         outs = extractor.extract(images, { layers, attention });

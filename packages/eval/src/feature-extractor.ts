@@ -12,9 +12,10 @@ export type ReadoutAttention = 'causal' | 'full';
 /**
  * Images → token features of the requested layers.
  *
- * Layers are numbered `0 … numLayers − 1`; layer `i` is the residual stream after block `i` (0-based, matching the
- * `blocks/i` parameter paths of `@darl/transformer`). An extractor for a backbone without attention choices may
- * ignore `attention`.
+ * Layers are numbered `0 … numLayers − 1`: layer 0 is the input tokens (before the first block), layer `i ≥ 1` the
+ * residual stream after the `i`-th block (`blocks/(i−1)` in `@darl/transformer`'s parameter paths), so a backbone of
+ * depth `d` has `numLayers = d + 1` — the numbering of `FineTuneModel.layerOf` and of Hugging Face's
+ * `hidden_states`. An extractor for a backbone without attention choices may ignore `attention`.
  */
 export interface FeatureExtractor {
   /** Number of layers that can be requested. */

@@ -4,7 +4,7 @@ import { AdamW, disposeTree, Rng, type TensorTree } from '@darl/tensor-backend';
 import { describeBackends, expectNoLeak } from '@darl/tensor-backend/testing';
 import { initTransformer, transformerConfig } from '@darl/transformer';
 import { fineTune, initClassificationHead, layerwiseLrScale } from './fine-tune.js';
-import { arrayImageSource } from './image-source.js';
+import { arrayDataset } from '@darl/patch-data';
 import { initPatchEmbedding, transformerFineTuneModel, type TransformerBackbone } from './transformer-adapters.js';
 
 /** 8×8 grey images: class 0 has a bright top half, class 1 a bright bottom half, plus noise. */
@@ -19,7 +19,7 @@ function halves(rng: Rng, n: number) {
       pixels[i * 64 + p] = Math.max(0, Math.min(255, Math.round((bright ? 180 : 60) + 40 * rng.normalScalar())));
     }
   }
-  return arrayImageSource(pixels, labels, { height: 8, width: 8, channels: 1 });
+  return arrayDataset({ images: pixels, labels, height: 8, width: 8, channels: 1 });
 }
 
 function backbone(seed: number): TransformerBackbone {

@@ -14,7 +14,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, gradientsByPath, Rng, toVariable, warmupCosine, type TensorTree } from '@darl/tensor-backend';
-import { readImageBatch, readLabels, type ImageSource, type PixelScale } from './image-source.js';
+import { DEFAULT_PIXEL_SCALE, type ImageDataset, type PixelScale } from '@darl/patch-data';
+import { classLabels, imageBatch } from './dataset-reads.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
 
 /** A backbone that can be fine-tuned: trainable parameters, a layer index per parameter, pooled features. */
@@ -76,7 +77,7 @@ export const DEFAULT_FINE_TUNE: FineTuneConfig = {
   warmupEpochs: 1,
   mixup: 0,
   seed: 0,
-  scale: 'minus-one-one',
+  scale: DEFAULT_PIXEL_SCALE,
   evalBatchSize: 256,
 };
 
@@ -157,15 +158,15 @@ export function layerwiseLrScale(model: Pick<FineTuneModel, 'numLayers' | 'layer
  */
 export async function fineTune(
   model: FineTuneModel,
-  data: { train: ImageSource; test: ImageSource; numClasses: number },
+  data: { train: ImageDataset; test: ImageDataset; numClasses: number },
   config: Partial<FineTuneConfig> = {},
   onEpoch?: (e: FineTuneEpoch) => void,
 ): Promise<FineTuneResult> {
   const where = 'fineTune';
   const cfg = { ...DEFAULT_FINE_TUNE, ...config };
   const k = data.numClasses;
-  const trainLabels = readLabels(data.train, `${where} (train)`);
-  const testLabels = readLabels(data.test, `${where} (test)`);
+  const trainLabels = classLabels(data.train, `${where} (train)`);
+  const testLabels = classLabels(data.test, `${where} (test)`);
   for (const [name, labels] of [['train', trainLabels], ['test', testLabels]] as const) {
     for (const y of labels) if (y >= k) throw new Error(`${where}: a ${name} label is ${y}, outside [0, numClasses=${k}).`);
   }
@@ -206,7 +207,7 @@ export async function fineTune(
         const stepRng = modelRng.fork(`step${step}`);
         const lr = schedule(step);
         const loss = tf.tidy(() => {
-          let images: tf.Tensor4D = readImageBatch(data.train, idx, cfg.scale);
+          let images: tf.Tensor4D = imageBatch(data.train, idx, cfg.scale);
           let targets: tf.Tensor2D = tf.tensor2d(onehot, [b, k]);
           if (partner) {
             const p = tf.tensor1d(partner, 'int32');
@@ -239,7 +240,7 @@ export async function fineTune(
 function evaluateFineTuned(
   model: FineTuneModel,
   head: ClassificationHead,
-  source: ImageSource,
+  source: ImageDataset,
   labels: Int32Array,
   k: number,
   cfg: FineTuneConfig,
@@ -249,7 +250,7 @@ function evaluateFineTuned(
   for (let start = 0; start < m; start += cfg.evalBatchSize) {
     const end = Math.min(m, start + cfg.evalBatchSize);
     const idx = Int32Array.from({ length: end - start }, (_, j) => start + j);
-    const s = tf.tidy(() => applyClassificationHead(head, model.forward(readImageBatch(source, idx, cfg.scale), { training: false })).dataSync() as Float32Array);
+    const s = tf.tidy(() => applyClassificationHead(head, model.forward(imageBatch(source, idx, cfg.scale), { training: false })).dataSync() as Float32Array);
     scores.set(s, start * k);
   }
   return classificationMetrics(scores, labels, k);

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { Rng } from '@darl/tensor-backend';
 import { describeBackends, expectNoLeak } from '@darl/tensor-backend/testing';
 import { generationQuality, trainQualityClassifier } from './generation-quality.js';
-import { arrayImageSource } from './image-source.js';
+import { arrayDataset } from '@darl/patch-data';
 
 /** Three classes of 6×6 images: a bright top, middle or bottom band on noise. */
 function bands(n: number, seed: number, onlyClass?: number) {
@@ -15,7 +15,7 @@ function bands(n: number, seed: number, onlyClass?: number) {
       pixels[i * 36 + p] = Math.max(0, Math.min(255, Math.round((band === labels[i] ? 200 : 40) + 25 * rng.normalScalar())));
     }
   }
-  return arrayImageSource(pixels, labels, { height: 6, width: 6, channels: 1 });
+  return arrayDataset({ images: pixels, labels, height: 6, width: 6, channels: 1 });
 }
 
 describeBackends('generationQuality', () => {

@@ -14,7 +14,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, gradientsByPath, Rng, type TensorTree } from '@darl/tensor-backend';
 import { featureMatrix } from './feature-matrix.js';
 import { frechetDistance, gaussianStatistics } from './frechet-distance.js';
-import { readImageBatch, readLabels, type ImageSource, type PixelScale } from './image-source.js';
+import { DEFAULT_PIXEL_SCALE, type ImageDataset, type PixelScale } from '@darl/patch-data';
+import { classLabels, imageBatch } from './dataset-reads.js';
 import { top1Accuracy } from './metrics.js';
 
 /** Settings of {@link trainQualityClassifier}; every field has a default. */
@@ -31,7 +32,7 @@ export interface QualityClassifierConfig {
 }
 
 /** Defaults of {@link QualityClassifierConfig}. */
-export const DEFAULT_QUALITY_CLASSIFIER: QualityClassifierConfig = { hidden: 128, epochs: 2, batchSize: 128, lr: 2e-3, seed: 0, scale: 'minus-one-one' };
+export const DEFAULT_QUALITY_CLASSIFIER: QualityClassifierConfig = { hidden: 128, epochs: 2, batchSize: 128, lr: 2e-3, seed: 0, scale: DEFAULT_PIXEL_SCALE };
 
 /** A trained quality classifier (its variables are owned by it: call `dispose`). */
 export interface QualityClassifier {
@@ -58,10 +59,10 @@ function forward(p: Params, images: tf.Tensor4D): { hidden: tf.Tensor2D; logits:
 }
 
 /** Trains the quality classifier on every labelled image of `train`. */
-export function trainQualityClassifier(train: ImageSource, numClasses: number, config: Partial<QualityClassifierConfig> = {}): QualityClassifier {
+export function trainQualityClassifier(train: ImageDataset, numClasses: number, config: Partial<QualityClassifierConfig> = {}): QualityClassifier {
   const cfg = { ...DEFAULT_QUALITY_CLASSIFIER, ...config };
   const t0 = performance.now();
-  const labels = readLabels(train, 'trainQualityClassifier');
+  const labels = classLabels(train, 'trainQualityClassifier');
   const inputDim = train.height * train.width * train.channels;
   const rng = new Rng(cfg.seed).fork('quality-classifier');
   const init = (shape: number[], std: number): tf.Variable => {
@@ -90,7 +91,7 @@ export function trainQualityClassifier(train: ImageSource, numClasses: number, c
       }
       const idx = order.subarray(cursor, cursor + Math.min(cfg.batchSize, train.size));
       cursor += idx.length;
-      const images = readImageBatch(train, idx, cfg.scale);
+      const images = imageBatch(train, idx, cfg.scale);
       const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(idx, (i) => labels[i]!), 'int32'), numClasses), 'float32'));
       const lr = cfg.lr * 0.5 * (1 + Math.cos((Math.PI * s) / steps));
       tf.tidy(() => {
@@ -121,13 +122,13 @@ export function trainQualityClassifier(train: ImageSource, numClasses: number, c
 }
 
 /** Features and probabilities of every image of a source, in batches. */
-function evaluateSource(c: QualityClassifier, source: ImageSource, indices: ArrayLike<number>): { features: Float32Array; probs: Float32Array } {
+function evaluateSource(c: QualityClassifier, source: ImageDataset, indices: ArrayLike<number>): { features: Float32Array; probs: Float32Array } {
   const n = indices.length;
   const features = new Float32Array(n * c.config.hidden);
   const probs = new Float32Array(n * c.numClasses);
   for (let s = 0; s < n; s += 256) {
     const idx = Array.from({ length: Math.min(256, n - s) }, (_, j) => indices[s + j]!);
-    const images = readImageBatch(source, idx, c.config.scale);
+    const images = imageBatch(source, idx, c.config.scale);
     const r = c.evaluate(images);
     images.dispose();
     features.set(r.features, s * c.config.hidden);
@@ -169,11 +170,11 @@ function summarise(probs: Float32Array, n: number, k: number) {
 /**
  * Scores generated images with a quality classifier against held-out real images.
  *
- * @param generated the generated images, as a source (labels unused)
+ * @param generated the generated images, as a dataset (labels unused)
  * @param heldOut real labelled images not used to train the classifier; needs at least 2·N images (two disjoint samples of N)
  * @param intendedLabels optional class each generated image should show (prefix completions: the source's label)
  */
-export function generationQuality(c: QualityClassifier, generated: ImageSource, heldOut: ImageSource, intendedLabels?: ArrayLike<number>): GenerationQuality {
+export function generationQuality(c: QualityClassifier, generated: ImageDataset, heldOut: ImageDataset, intendedLabels?: ArrayLike<number>): GenerationQuality {
   const n = generated.size;
   if (n < 2) throw new Error(`generationQuality: need at least 2 generated images, got ${n}.`);
   if (heldOut.size < 2 * n) {
@@ -189,7 +190,7 @@ export function generationQuality(c: QualityClassifier, generated: ImageSource, 
   const sb = stats(realB.features);
   const g = summarise(gen.probs, n, k);
   const r = summarise(realA.probs, n, k);
-  const realLabels = readLabels(heldOut, 'generationQuality (held-out)').subarray(0, n);
+  const realLabels = classLabels(heldOut, 'generationQuality (held-out)').subarray(0, n);
   let agreement: number | undefined;
   if (intendedLabels) {
     if (intendedLabels.length !== n) throw new Error(`generationQuality: ${intendedLabels.length} intended labels for ${n} generated images.`);

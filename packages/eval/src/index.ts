@@ -7,16 +7,7 @@
  */
 export type { FeatureExtractor, ReadoutAttention } from './feature-extractor.js';
 export { poolTokens, pooledDim, POOLINGS, type Pooling } from './pooling.js';
-export {
-  arrayImageSource,
-  readImageBatch,
-  readLabels,
-  readPixels,
-  scalePixels,
-  scaleBytes,
-  type ImageSource,
-  type PixelScale,
-} from './image-source.js';
+export { classLabels, imageBatch } from './dataset-reads.js';
 export { featureMatrix, selectRows, selectLabels, type FeatureMatrix } from './feature-matrix.js';
 export {
   extractFeatures,

@@ -11,7 +11,8 @@
 import type { FeatureExtractor, ReadoutAttention } from './feature-extractor.js';
 import { extractFeatures, type FeatureCache } from './extract-features.js';
 import { featureMatrix, type FeatureMatrix } from './feature-matrix.js';
-import { readLabels, readPixels, scaleBytes, type ImageSource, type PixelScale } from './image-source.js';
+import { DEFAULT_PIXEL_SCALE, pixelLookupTable, readImages, type ImageDataset, type PixelScale } from '@darl/patch-data';
+import { classLabels } from './dataset-reads.js';
 import { DEFAULT_LINEAR_PROBE, linearProbe, type LinearProbeConfig } from './linear-probe.js';
 import type { ClassificationMetrics } from './metrics.js';
 import { POOLINGS, type Pooling } from './pooling.js';
@@ -78,8 +79,8 @@ export interface ProbeSweepResult {
 
 /** Options of {@link probeSweep}. */
 export interface ProbeSweepOptions {
-  readonly train: ImageSource;
-  readonly test: ImageSource;
+  readonly train: ImageDataset;
+  readonly test: ImageDataset;
   /** Number of classes (default: largest label in train or test + 1). */
   readonly numClasses?: number;
   /** Layers to probe (default all: 0 … numLayers − 1). */
@@ -107,9 +108,12 @@ const now = (): number => performance.now() / 1000;
 /**
  * Flattened, normalised pixels of every image, `[N, H·W·C]`.
  */
-export function pixelFeatures(source: ImageSource, scale: PixelScale = 'minus-one-one'): FeatureMatrix {
+export function pixelFeatures(source: ImageDataset, scale: PixelScale = DEFAULT_PIXEL_SCALE): FeatureMatrix {
   const per = source.height * source.width * source.channels;
-  const out = scaleBytes(readPixels(source, Int32Array.from({ length: source.size }, (_, i) => i)), source.channels, scale);
+  const bytes = readImages(source, Int32Array.from({ length: source.size }, (_, i) => i));
+  const lut = pixelLookupTable(scale, source.channels);
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = lut[(i % source.channels) * 256 + bytes[i]!]!;
   return featureMatrix(out, source.size, per, 'pixelFeatures');
 }
 
@@ -156,8 +160,8 @@ export function probeCachedFeatures(
 export async function probeSweep(extractor: FeatureExtractor, opts: ProbeSweepOptions): Promise<ProbeSweepResult> {
   const where = 'probeSweep';
   const t0 = now();
-  const trainLabels = readLabels(opts.train, `${where} (train)`);
-  const testLabels = readLabels(opts.test, `${where} (test)`);
+  const trainLabels = classLabels(opts.train, `${where} (train)`);
+  const testLabels = classLabels(opts.test, `${where} (test)`);
   let maxLabel = 0;
   for (const y of trainLabels) maxLabel = Math.max(maxLabel, y);
   for (const y of testLabels) maxLabel = Math.max(maxLabel, y);

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { disposeTree, Rng, type TensorTree } from '@darl/tensor-backend';
 import { describeBackends, expectAllClose, expectNoLeak } from '@darl/tensor-backend/testing';
 import { applyTransformer, initTransformer, transformerConfig } from '@darl/transformer';
-import { arrayImageSource } from './image-source.js';
+import { arrayDataset } from '@darl/patch-data';
 import { formatProbeSweep, probeSweep } from './probe-sweep.js';
 import { embedPatches, initPatchEmbedding, transformerFeatureExtractor, type TransformerBackbone } from './transformer-adapters.js';
 
@@ -32,20 +32,23 @@ describeBackends('transformer adapters', (ctx) => {
     disposeTree(emb as unknown as TensorTree);
   });
 
-  it('extracts hidden states per block; the last token of layer 0 is the same under causal and full attention', async () => {
+  it('layer 0 is the patch tokens, layer i the output of block i; the last token of layer 1 is the same under causal and full attention', async () => {
     const b = backbone();
     const ex = transformerFeatureExtractor(b);
+    expect(ex.numLayers).toBe(3);
     const images = new Rng(3).normal([2, 8, 8, 1]) as tf.Tensor4D;
-    const [c0, c1] = ex.extract(images, { layers: [0, 1], attention: 'causal' });
-    const [f0] = ex.extract(images, { layers: [0], attention: 'full' });
-    expect(c0!.shape).toEqual([2, 4, 32]);
+    const [t0, c1, c2] = ex.extract(images, { layers: [0, 1, 2], attention: 'causal' });
+    const [f1] = ex.extract(images, { layers: [1], attention: 'full' });
+    expect(c1!.shape).toEqual([2, 4, 32]);
     const { tokens, positions } = embedPatches(b.embedding, images, 4);
     const direct = applyTransformer(b.transformer, b.config, tokens, { positions, attention: 'causal', returnHidden: true });
-    expectAllClose(c1!, direct.hidden![1]!, ctx.tol(10), 0, 'layer 1');
-    expectAllClose(tf.slice(c0!, [0, 3, 0], [2, 1, 32]), tf.slice(f0!, [0, 3, 0], [2, 1, 32]), ctx.tol(10), 0, 'last token');
-    expect(tf.max(tf.abs(tf.sub(tf.slice(c0!, [0, 0, 0], [2, 1, 32]), tf.slice(f0!, [0, 0, 0], [2, 1, 32])))).dataSync()[0]).toBeGreaterThan(1e-3);
+    expectAllClose(t0!, tokens, 0, 0, 'layer 0');
+    expectAllClose(c1!, direct.hidden![0]!, ctx.tol(10), 0, 'layer 1');
+    expectAllClose(c2!, direct.hidden![1]!, ctx.tol(10), 0, 'layer 2');
+    expectAllClose(tf.slice(c1!, [0, 3, 0], [2, 1, 32]), tf.slice(f1!, [0, 3, 0], [2, 1, 32]), ctx.tol(10), 0, 'last token');
+    expect(tf.max(tf.abs(tf.sub(tf.slice(c1!, [0, 0, 0], [2, 1, 32]), tf.slice(f1!, [0, 0, 0], [2, 1, 32])))).dataSync()[0]).toBeGreaterThan(1e-3);
     await expectNoLeak(() => ex.extract(images, { layers: [1, 0], attention: 'full' }), 'extract');
-    expect(() => ex.extract(images, { layers: [2], attention: 'full' })).toThrow(/layer 2 does not exist/);
+    expect(() => ex.extract(images, { layers: [3], attention: 'full' })).toThrow(/layer 3 does not exist/);
     disposeTree(b.transformer as unknown as TensorTree);
     disposeTree(b.embedding as unknown as TensorTree);
   });
@@ -55,7 +58,7 @@ describeBackends('transformer adapters', (ctx) => {
     const make = (n: number) => {
       const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
       const pixels = Uint8Array.from({ length: n * 64 }, (_, j) => Math.min(255, Math.max(0, Math.round(60 * labels[Math.floor(j / 64)]! + 40 + 10 * rng.normalScalar()))));
-      return arrayImageSource(pixels, labels, { height: 8, width: 8, channels: 1 });
+      return arrayDataset({ images: pixels, labels, height: 8, width: 8, channels: 1 });
     };
     const b = backbone();
     const messages: string[] = [];
@@ -72,15 +75,15 @@ describeBackends('transformer adapters', (ctx) => {
       });
     }, 'probeSweep');
     const r = result!;
-    expect(r.cells.length).toBe(2 * 3 * 2);
-    expect(new Set(r.cells.map((c) => `${c.layer}/${c.pooling}/${c.attention}`)).size).toBe(12);
+    expect(r.cells.length).toBe(3 * 3 * 2);
+    expect(new Set(r.cells.map((c) => `${c.layer}/${c.pooling}/${c.attention}`)).size).toBe(18);
     expect(r.best.valTop1).toBe(Math.max(...r.cells.map((c) => c.valTop1)));
     expect(r.cells.find((c) => c.pooling === 'concat')!.dim).toBe(4 * 32);
     expect(r.pixels!.dim).toBe(64);
     expect(r.pixels!.testTop1).toBeGreaterThanOrEqual(0.9);
     expect(r.numClasses).toBe(3);
     expect(messages.length).toBeGreaterThan(12);
-    expect(JSON.parse(JSON.stringify(r)).cells.length).toBe(12);
+    expect(JSON.parse(JSON.stringify(r)).cells.length).toBe(18);
     disposeTree(b.transformer as unknown as TensorTree);
     disposeTree(b.embedding as unknown as TensorTree);
   });
@@ -90,12 +93,12 @@ describeBackends('transformer adapters', (ctx) => {
     const make = (n: number) => {
       const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
       const pixels = Uint8Array.from({ length: n * 64 }, (_, j) => Math.min(255, Math.max(0, Math.round(80 * labels[Math.floor(j / 64)]! + 60 + 20 * rng.normalScalar()))));
-      return arrayImageSource(pixels, labels, { height: 8, width: 8, channels: 1 });
+      return arrayDataset({ images: pixels, labels, height: 8, width: 8, channels: 1 });
     };
     const b = backbone();
     const extractor = transformerFeatureExtractor(b);
     const r = await probeSweep(extractor, { train: make(40), test: make(20), control: extractor, poolings: ['mean', 'concat'], attentions: ['causal'], batchSize: 20 });
-    expect(r.cells).toHaveLength(4);
+    expect(r.cells).toHaveLength(6);
     for (const c of r.cells) {
       expect(c.control).toBeDefined();
       expect(c.control!.valTop1).toBe(c.valTop1);

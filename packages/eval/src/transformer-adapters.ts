@@ -7,8 +7,9 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, Rng } from '@darl/tensor-backend';
+import { assertShape, Rng, UserError } from '@darl/tensor-backend';
 import { applyTransformer, rasterPositions, type TransformerConfig, type TransformerParams } from '@darl/transformer';
+import { patchify } from '@darl/patch-data';
 import type { FeatureExtractor } from './feature-extractor.js';
 import type { FineTuneModel } from './fine-tune.js';
 
@@ -41,16 +42,12 @@ export function embedPatches(
   images: tf.Tensor4D,
   patchSize: number,
 ): { tokens: tf.Tensor3D; positions: { rows: Int32Array; cols: Int32Array } } {
-  const where = 'embedPatches';
   const [b, h, w, c] = images.shape;
-  if (h % patchSize !== 0 || w % patchSize !== 0) {
-    throw new Error(`${where}: image size ${h}×${w} is not a multiple of the patch size ${patchSize}.`);
-  }
-  const dims = assertShape(where, 'params.w', params.w.shape, [patchSize * patchSize * c, 'D']);
+  const dims = assertShape('embedPatches', 'params.w', params.w.shape, [patchSize * patchSize * c, 'D']);
   const gr = h / patchSize;
   const gc = w / patchSize;
   const tokens = tf.tidy(() => {
-    const p = tf.reshape(tf.transpose(tf.reshape(images, [b, gr, patchSize, gc, patchSize, c]), [0, 1, 3, 2, 4, 5]), [b * gr * gc, patchSize * patchSize * c]);
+    const p = tf.reshape(patchify(images, patchSize), [b * gr * gc, patchSize * patchSize * c]);
     return tf.reshape(tf.add(tf.matMul(p as tf.Tensor2D, params.w as tf.Tensor2D), params.b), [b, gr * gc, dims.D!]) as tf.Tensor3D;
   });
   return { tokens, positions: rasterPositions(gr, gc) };
@@ -65,23 +62,26 @@ export interface TransformerBackbone {
 }
 
 /**
- * A {@link FeatureExtractor} over a patch-embedding + Transformer backbone: layer `i` is the residual stream after
- * block `i` (`hidden[i]` of `applyTransformer`), `numLayers = config.depth`.
+ * A {@link FeatureExtractor} over a patch-embedding + Transformer backbone: layer 0 is the embedded patch tokens,
+ * layer `i ∈ 1 … depth` the residual stream after block `i` (`hidden[i − 1]` of `applyTransformer`),
+ * `numLayers = depth + 1`.
  */
 export function transformerFeatureExtractor(backbone: TransformerBackbone): FeatureExtractor {
   const { config, transformer, embedding, patchSize } = backbone;
   return {
-    numLayers: config.depth,
+    numLayers: config.depth + 1,
     extract(images, { layers, attention }) {
       for (const l of layers) {
-        if (!Number.isInteger(l) || l < 0 || l >= config.depth) {
-          throw new Error(`transformerFeatureExtractor: layer ${l} does not exist; the backbone has layers 0 … ${config.depth - 1}.`);
+        if (!Number.isInteger(l) || l < 0 || l > config.depth) {
+          throw new UserError(`transformerFeatureExtractor: layer ${l} does not exist; layers are 0 (patch tokens) to ${config.depth} (last block).`);
         }
       }
       return tf.tidy(() => {
         const { tokens, positions } = embedPatches(embedding, images, patchSize);
-        const { hidden } = applyTransformer(transformer, config, tokens, { positions, attention, returnHidden: true });
-        return layers.map((l) => hidden![l]!);
+        const hidden = layers.some((l) => l > 0)
+          ? applyTransformer(transformer, config, tokens, { positions, attention, returnHidden: true }).hidden!
+          : [];
+        return layers.map((l) => (l === 0 ? tokens : hidden[l - 1]!));
       });
     },
   };

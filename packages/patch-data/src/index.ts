@@ -26,6 +26,8 @@ export {
   datasetMeanStd,
   normPixTargets,
   denormPix,
+  PIXEL_SCALES,
+  DEFAULT_PIXEL_SCALE,
   type PixelScale,
   type PixelsToTensorOptions,
   type NormPixTargets,

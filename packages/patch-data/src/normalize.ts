@@ -14,6 +14,12 @@ import { imageBytes, type ImageDataset } from './dataset.js';
  */
 export type PixelScale = 'minus-one-one' | 'unit' | { readonly mean: number | readonly number[]; readonly std: number | readonly number[] };
 
+/** The named pixel scales (the `{ mean, std }` form aside). */
+export const PIXEL_SCALES = ['minus-one-one', 'unit'] as const;
+
+/** The scale darl trains and evaluates at unless told otherwise: bytes → [-1, 1]. */
+export const DEFAULT_PIXEL_SCALE: PixelScale = 'minus-one-one';
+
 /** Options of {@link pixelsToTensor}. */
 export interface PixelsToTensorOptions {
   readonly scale: PixelScale;

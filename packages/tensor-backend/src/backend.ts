@@ -8,12 +8,9 @@ import { UserError } from './user-error.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients, warnIfDuplicateTfjs } from './tfjs-runtime.js';
 import { installKernelOverrides, uninstallKernelOverrides } from './kernels/install.js';
+import { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
 
-/** Backends darl knows how to set up. `auto` picks the fastest one that is installed and initialises. */
-export type BackendName = 'cpu' | 'wasm' | 'node' | 'node-gpu';
-
-/** All concrete backend names, fastest first (the order `auto` tries them in). */
-export const BACKENDS_FASTEST_FIRST: readonly BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+export { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
 
 /** `import()` of an optional peer by a non-literal name, so type checkers and bundlers do not require it. */
 function importOptional(specifier: string): Promise<unknown> {

@@ -14,7 +14,10 @@ describe('isUserError', () => {
 
   it('recognises an error branded by another copy of the package (registered symbol, not instanceof)', () => {
     class ForeignCopyError extends Error {
-      readonly [Symbol.for('@darl/user-error')] = true;
+      constructor(message: string) {
+        super(message);
+        (this as unknown as Record<symbol, unknown>)[Symbol.for('@darl/user-error')] = true;
+      }
     }
     const foreign = new ForeignCopyError('from a duplicate install');
     expect(foreign instanceof UserError).toBe(false);

@@ -19,7 +19,8 @@ const B = 64;
 const P = 16; // 4 × 4 × 1 patch
 const GRID = 7;
 const config = transformerConfig({ preset: 'small' }); // width 128, depth 4, 4 heads, MLP 512, rope2d
-const positions = rasterPositions(GRID, GRID, { sos: [-1, -1] }); // 50 tokens
+const grid = rasterPositions(GRID, GRID);
+const positions = { rows: Int32Array.of(-1, ...grid.rows), cols: Int32Array.of(-1, ...grid.cols) }; // SOS at (−1, −1) + 49 patches = 50 tokens
 const L = positions.rows.length;
 
 function median(xs: number[]): number {

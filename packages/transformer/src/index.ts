@@ -35,7 +35,7 @@ export {
   type PastKeyValues,
 } from './attention.js';
 export { initMlp, applyMlp, type MlpParams } from './mlp.js';
-export { initLinear, applyLinear, type LinearParams } from './linear.js';
+export { initLinear, applyLinear, type LinearParams, type LinearInit } from './linear.js';
 export { initLayerNorm, applyLayerNorm, type LayerNormParams } from './layer-norm.js';
 export { gelu } from './gelu.js';
 export { ropeTables, applyRope, type RopeTables } from './rope.js';

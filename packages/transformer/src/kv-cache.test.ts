@@ -15,7 +15,7 @@ function slicePositions(p: TokenPositions, start: number, size: number): TokenPo
 
 describeBackends('KV cache', (ctx) => {
   const B = 2;
-  const positions = rasterPositions(2, 3, { sos: [-1, -1] }); // L = 7
+  const positions = rasterPositions(1, 7); // L = 7
   const L = positions.rows.length;
 
   for (const position of ENCODINGS) {

@@ -16,18 +16,30 @@ export type LinearParams<T extends tf.Tensor = tf.Variable> = {
 }
 
 /**
- * Creates a Linear layer's variables: weight by `init` (see `initWeight`), bias zero.
+ * How a Linear layer's weight starts: a {@link TransformerInit} (see `initWeight`), all zeros (adaLN-Zero's
+ * modulation and output layers), or N(0, std²). Biases always start at zero.
+ */
+export type LinearInit = TransformerInit | 'zero' | { readonly normalStd: number };
+
+/**
+ * Creates a Linear layer's variables: weight by `init`, bias zero.
  *
- * @param opts.seed a seed or an `Rng` (advanced by the draw)
- * @param opts.init `trunc-normal` (default) or `xavier`
+ * @param opts.seed a seed or an `Rng` (advanced by the draw; `zero` draws nothing)
+ * @param opts.init `trunc-normal` (default), `xavier`, `zero` or `{ normalStd }`
  */
 export function initLinear(
   inDim: number,
   outDim: number,
-  opts: { seed: number | Rng; init?: TransformerInit },
+  opts: { seed: number | Rng; init?: LinearInit },
 ): LinearParams {
+  const init = opts.init ?? 'trunc-normal';
   const rng = typeof opts.seed === 'number' ? new Rng(opts.seed) : opts.seed;
-  const w = initWeight(inDim, outDim, opts.init ?? 'trunc-normal', rng);
+  const w =
+    init === 'zero'
+      ? tf.zeros([inDim, outDim])
+      : typeof init === 'object'
+        ? rng.normal([inDim, outDim], { std: init.normalStd })
+        : initWeight(inDim, outDim, init, rng);
   return { w: toVariable(w), b: toVariable(tf.zeros([outDim])) };
 }
 

@@ -19,7 +19,7 @@ import { causalMask } from './causal-mask.js';
 import { dropPath } from './drop-path.js';
 
 describeBackends('no leaks', () => {
-  const positions = rasterPositions(2, 2, { sos: [-1, -1] });
+  const positions = rasterPositions(1, 5);
   const x = (): tf.Tensor3D => new Rng(1).normal([2, 5, 32]) as tf.Tensor3D;
 
   for (const position of ['rope2d', 'rope1d', 'learned', 'sincos2d', 'none'] as PositionEncoding[]) {

@@ -1,6 +1,10 @@
 /**
- * Token positions: the (row, column) of every token, given by the caller, so that any patch order works and the SOS
- * token has whatever position the caller chooses.
+ * Token positions: the (row, column) of every token, given by the caller, so that any patch order works.
+ *
+ * The convention of an autoregressive image model (darl's): the input is `[SOS, p1 … p(L−1)]` and input token `t`
+ * carries the grid position of the patch it predicts, `p(t+1)` — SOS has the position of the first patch. So the
+ * positions of an `L`-token input are the positions of the `L` patches in sequence order, every patch order is
+ * well-posed, and no token needs an off-grid position.
  *
  * @module
  */
@@ -17,22 +21,16 @@ export interface TokenPositions {
 }
 
 /**
- * Raster positions of a `gridRows × gridCols` grid, optionally preceded by a start token at `sos`
- * (`[row, col]`, e.g. `[-1, -1]`). A convenience for tests and simple raster models; patch orders
- * from `@darl/patch-data` provide their own.
+ * Raster positions of a `gridRows × gridCols` grid (row by row): by the convention above, the positions of the
+ * input `[SOS, p1 … p(L−1)]` of a raster-order model. Patch orders from `@darl/patch-data` provide their own.
  */
-export function rasterPositions(gridRows: number, gridCols: number, opts: { sos?: readonly [number, number] } = {}): TokenPositions {
-  const extra = opts.sos ? 1 : 0;
-  const n = gridRows * gridCols + extra;
+export function rasterPositions(gridRows: number, gridCols: number): TokenPositions {
+  const n = gridRows * gridCols;
   const rows = new Int32Array(n);
   const cols = new Int32Array(n);
-  if (opts.sos) {
-    rows[0] = opts.sos[0];
-    cols[0] = opts.sos[1];
-  }
-  for (let i = 0; i < gridRows * gridCols; i++) {
-    rows[i + extra] = Math.floor(i / gridCols);
-    cols[i + extra] = i % gridCols;
+  for (let i = 0; i < n; i++) {
+    rows[i] = Math.floor(i / gridCols);
+    cols[i] = i % gridCols;
   }
   return { rows, cols };
 }

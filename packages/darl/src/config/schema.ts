@@ -112,7 +112,12 @@ export const trainConfigSchema = z.strictObject({
   augment: z.enum(['none', 'crop', 'flip', 'crop+flip']).default('none'),
   logEvery: positiveInt.default(10),
   sampleEvery: nonNegInt.default(0),
+  /** Checkpoint every this many steps (0: by time only, see checkpointMinutes). */
   checkpointEvery: nonNegInt.default(0),
+  /** Also checkpoint when this many minutes passed since the last one (0 disables); a run always checkpoints at its end. */
+  checkpointMinutes: z.number().nonnegative().default(5),
+  /** Committed checkpoints kept in the run directory (the newest ones). */
+  keepCheckpoints: positiveInt.max(1000).default(2),
   /** Images used to measure validation loss at the end (0 disables). */
   evalImages: nonNegInt.default(512),
 });

@@ -4,7 +4,7 @@ import { disposeTree, Rng } from '@darl/tensor-backend';
 import { describeBackends, expectNoLeak } from '@darl/tensor-backend/testing';
 import { ConfigError } from '../config/validate.js';
 import { buildDarl, darlLoss, initDarlParams, inputTokens, paramTree, toPatchSequence, type DarlModel, type DarlParams } from './darl-model.js';
-import { extractFeatures, extractTokenFeatures } from './features.js';
+import { pooledFeatures, extractTokenFeatures } from './features.js';
 import { generate } from './generate.js';
 
 const tinyConfig = {
@@ -86,9 +86,9 @@ describeBackends('DARL model', (ctx) => {
     const x = images(2, 7);
     const feats = extractTokenFeatures(model, params, x, { layers: [0, 1, 2] });
     expect(feats.map((f) => f.shape)).toEqual([[2, 17, 16], [2, 17, 16], [2, 17, 16]]); // [SOS, p1 … p16]
-    const causal = extractFeatures(model, params, x, { layer: 2, pool: 'mean', attention: 'causal' });
-    const full = extractFeatures(model, params, x, { layer: 2, pool: 'mean', attention: 'full' });
-    const concat = extractFeatures(model, params, x, { layer: 1, pool: 'concat' });
+    const causal = pooledFeatures(model, params, x, { layer: 2, pool: 'mean', attention: 'causal' });
+    const full = pooledFeatures(model, params, x, { layer: 2, pool: 'mean', attention: 'full' });
+    const concat = pooledFeatures(model, params, x, { layer: 1, pool: 'concat' });
     expect(causal.shape).toEqual([2, 16]);
     expect(concat.shape).toEqual([2, 272]);
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(causal, full))).dataSync()[0]!)).toBeGreaterThan(1e-5);

@@ -15,7 +15,7 @@ import type { DarlConfig } from '../config/schema.js';
 import type { DarlHead } from './head.js';
 
 /** Builds @darl/diffusion's head config from the DARL config's `diffusion` section. */
-export function diffusionHeadConfig(diffusion: DarlConfig['diffusion'], width: number, patchDim: number): DiffusionHeadConfig {
+export function diffusionHeadConfigFor(diffusion: DarlConfig['diffusion'], width: number, patchDim: number): DiffusionHeadConfig {
   return {
     decoder: {
       kind: diffusion.decoder.kind,
@@ -35,7 +35,7 @@ export function diffusionHeadConfig(diffusion: DarlConfig['diffusion'], width: n
 
 /** Diffusion head over conditions of width `width` predicting patches of dimension `patchDim`. */
 export function diffusionHead(diffusion: DarlConfig['diffusion'], width: number, patchDim: number): DarlHead<DiffusionHeadParams> {
-  const config = diffusionHeadConfig(diffusion, width, patchDim);
+  const config = diffusionHeadConfigFor(diffusion, width, patchDim);
   return {
     kind: 'diffusion',
     init: (seed) => initDiffusionHead(config, { seed }),

@@ -9,6 +9,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { poolTokens, type Pooling, type ReadoutAttention } from '@darl/eval';
 import type { TokenPositions } from '@darl/transformer';
 import type { DarlModel, DarlParams } from './darl-model.js';
 import { inputTokens, toPatchSequence } from './darl-model.js';
@@ -47,15 +48,12 @@ export function readoutTokens(model: DarlModel, params: DarlParams, images: tf.T
   return { tokens, positions };
 }
 
-/** Pooling of token features into one vector per image. */
-export type Pooling = 'mean' | 'last' | 'concat';
-
 /** Options of {@link extractTokenFeatures}. */
 export interface TokenFeatureOptions {
   /** Layers to return, each in 0…depth (default: [depth]). */
   readonly layers?: readonly number[];
   /** Attention at readout (default 'causal', as in pretraining). */
-  readonly attention?: 'causal' | 'full';
+  readonly attention?: ReadoutAttention;
 }
 
 /**
@@ -87,26 +85,16 @@ export function extractTokenFeatures(model: DarlModel, params: DarlParams, image
 }
 
 /**
- * Pools token features [B, L, C] into [B, C] (mean, last) or [B, L·C] (concat).
- */
-export function poolTokens(features: tf.Tensor3D, pool: Pooling): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [b, l, c] = features.shape;
-    if (pool === 'mean') return tf.mean(features, 1) as tf.Tensor2D;
-    if (pool === 'last') return tf.reshape(tf.slice(features, [0, l - 1, 0], [b, 1, c]), [b, c]) as tf.Tensor2D;
-    return tf.reshape(features, [b, l * c]) as tf.Tensor2D;
-  });
-}
-
-/**
- * One feature vector per image: `extractFeatures(model, params, images, { layer, pool, attention })`.
+ * One feature vector per image: `pooledFeatures(model, params, images, { layer, pool, attention })` — token features
+ * of one layer (default the last block), pooled with `@darl/eval`'s `poolTokens` (default `mean`). For the
+ * evaluation protocols over a dataset use `darlFeatureExtractor` with `@darl/eval`.
  * @returns float32 [B, C] (or [B, L·C] for concat)
  */
-export function extractFeatures(
+export function pooledFeatures(
   model: DarlModel,
   params: DarlParams,
   images: tf.Tensor4D,
-  opts: { layer?: number; pool?: Pooling; attention?: 'causal' | 'full' } = {},
+  opts: { layer?: number; pool?: Pooling; attention?: ReadoutAttention } = {},
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const [tokens] = extractTokenFeatures(model, params, images, {

@@ -1,72 +1,75 @@
 /**
- * Checkpoints: a run directory holding `config.json`, `model.safetensors`, `optimizer.safetensors` and
- * `state.json`. Every file is written atomically (temporary file, then rename) and `state.json` last, so a crash
- * while saving leaves the previous checkpoint readable or is detected on load (step numbers disagree).
+ * Checkpoints of a run directory (see `run-dir/`): saving parameters, EMA, optimiser and run state as one committed
+ * checkpoint, and loading the committed one (or an older kept one) with every file validated.
  *
  * @module
  */
-import { UserError } from '@darl/tensor-backend';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { flattenTree, toTfTensor, type RngState, type TensorTree } from '@darl/tensor-backend';
-import { loadSafetensors, saveSafetensors, writeFileAtomic } from '@darl/tensor-backend/node';
-import type { StreamCursor } from '@darl/patch-data';
-import { runConfigSchema, type RunConfig } from '../config/schema.js';
+import { flattenTree, isUserError, toTfTensor, type TensorTree } from '@darl/tensor-backend';
+import { loadSafetensors, saveSafetensors, writeFileAtomic, fileSystemError } from '@darl/tensor-backend/node';
+import { runConfigSchema, trainConfigSchema, type RunConfig } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
+import {
+  checkpointPaths,
+  CheckpointError,
+  commitCheckpoint,
+  listCheckpoints,
+  parseJsonText,
+  readJsonFile,
+  RUN_FILES,
+  RUN_FORMAT,
+  runPaths,
+  runStateSchema,
+  type RunState,
+} from './run-dir/index.js';
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 
-/** Format tag of `state.json`. */
-export const RUN_FORMAT = 'darl-run/1';
+export { CheckpointError, RUN_FORMAT, type RunState };
 
-/** The contents of `state.json`. */
-export interface RunState {
-  readonly format: typeof RUN_FORMAT;
-  /** Optimiser steps completed. */
-  readonly step: number;
-  /** Data stream position after the last batch used. */
-  readonly cursor: StreamCursor;
-  /** Trainer random state (noise draws, drop-path). */
-  readonly rng: RngState;
-  /** Data specification the run trains on, e.g. "mnist". */
-  readonly data: string;
-  readonly versions: Record<string, string>;
-  readonly backend: Record<string, unknown>;
-  /** Kinds of the model's parts, e.g. { backbone: 'transformer', head: 'diffusion' }. */
-  readonly parts?: { readonly backbone: string; readonly head: string };
-  readonly startedAt: string;
-  /** Training wall time summed over sessions. */
-  readonly wallSeconds: number;
-  /**
-   * Seconds of training proper (data loading and optimiser steps, no sample grids or checkpoint writes) summed over
-   * sessions: what `train.budgetSeconds` is measured against. Absent in runs written before budgets existed.
-   */
-  readonly trainSeconds?: number;
-  readonly finished: boolean;
-}
+/** Checkpoints kept when the config does not say (`train.keepCheckpoints`). */
+export const DEFAULT_KEEP_CHECKPOINTS = trainConfigSchema.shape.keepCheckpoints.parse(undefined);
 
 /** A loaded checkpoint. */
 export interface LoadedCheckpoint {
   readonly run: RunConfig;
   readonly state: RunState;
+  /** The checkpoint directory it came from. */
+  readonly from: string;
   /** Model parameters by path ('embed/w', 'backbone/blocks/0/...'), and EMA weights under 'ema/<path>'. */
   readonly model: Record<string, tf.Tensor>;
-  /** Optimiser slots ('m/<path>', 'v/<path>'); empty when the file is absent (e.g. an exported model). */
+  /** Optimiser slots ('m/<path>', 'v/<path>'); empty when not asked for. */
   readonly optimizer: Record<string, tf.Tensor>;
-}
-
-/** Raised for a missing, corrupt or inconsistent run directory. */
-export class CheckpointError extends UserError {
-  override readonly name = 'CheckpointError';
+  /** Disposes `model` and `optimizer`. */
+  dispose(): void;
 }
 
 /** Writes `config.json` (atomically). */
 export async function writeRunConfig(dir: string, run: RunConfig): Promise<void> {
-  await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(run, null, 2)}\n`);
+  await writeFileAtomic(runPaths(dir).config, `${JSON.stringify(run, null, 2)}\n`);
+}
+
+/** Reads and validates `config.json` of a run directory. */
+export async function readRunConfig(dir: string): Promise<RunConfig> {
+  const path = runPaths(dir).config;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') {
+      throw new CheckpointError(`${dir} is not a darl run directory: it has no ${RUN_FILES.config}. Give the --out directory of a darl pretrain run.`);
+    }
+    throw fileSystemError(err, path, 'read the run config');
+  }
+  const json = parseJsonText(text, z.unknown(), path, 'Restore it from the run\'s start, or start the run again with a new --out directory.');
+  return parseConfig(runConfigSchema, json, path);
 }
 
 /**
- * Saves parameters (+ EMA shadow), optimiser state and run state. `state.json` is written last.
+ * Saves parameters (+ EMA shadow), optimiser state and run state as one checkpoint, committed whole or not at all;
+ * only the newest `keep` checkpoints remain.
  */
 export async function saveCheckpoint(
   dir: string,
@@ -76,67 +79,103 @@ export async function saveCheckpoint(
     optimizer: Record<string, tf.Tensor>;
     state: RunState;
   },
-): Promise<void> {
+  opts: { keep?: number } = {},
+): Promise<string> {
   const meta = { format: RUN_FORMAT, step: String(parts.state.step) };
   const model: Record<string, tf.Tensor> = Object.fromEntries(flattenTree(parts.params));
   for (const [path, t] of Object.entries(parts.ema ?? {})) model[`ema/${path}`] = t;
-  await saveSafetensors(join(dir, 'model.safetensors'), model, meta);
-  await saveSafetensors(join(dir, 'optimizer.safetensors'), parts.optimizer, meta);
-  await writeFileAtomic(join(dir, 'state.json'), `${JSON.stringify(parts.state, null, 2)}\n`);
-}
-
-async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new CheckpointError(`Cannot read ${what} ${path}: ${(err as Error).message}.`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new CheckpointError(`${path} is not valid JSON (${(err as Error).message}); the run directory is damaged.`);
-  }
-}
-
-/** Reads and validates `config.json` of a run directory. */
-export async function readRunConfig(dir: string): Promise<RunConfig> {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) {
-    throw new CheckpointError(`${dir} is not a darl run directory: it has no config.json. Give the --out directory of a darl pretrain run.`);
-  }
-  return parseConfig(runConfigSchema, await readJson(path, 'run config'), path);
-}
-
-function loadTensors(path: string, step: number): Promise<Record<string, tf.Tensor>> {
-  return loadSafetensors(path).then(({ tensors, metadata }) => {
-    if (metadata.step !== undefined && Number(metadata.step) !== step) {
-      throw new CheckpointError(
-        `${path} holds step ${metadata.step} but state.json says step ${step}: the run was interrupted while saving. ` +
-          'Restore the run directory from a backup, or start a new run.',
-      );
-    }
-    const out: Record<string, tf.Tensor> = {};
-    for (const [name, entry] of Object.entries(tensors)) out[name] = toTfTensor(entry, `${path}: ${name}`);
-    return out;
+  return commitCheckpoint(dir, parts.state.step, opts.keep ?? DEFAULT_KEEP_CHECKPOINTS, async (temp) => {
+    const p = checkpointPaths(temp);
+    await saveSafetensors(p.model, model, meta);
+    await saveSafetensors(p.optimizer, parts.optimizer, meta);
+    await writeFileAtomic(p.state, `${JSON.stringify(runStateSchema.parse(parts.state), null, 2)}\n`);
   });
 }
 
-/** Loads a run directory written by {@link saveCheckpoint}. The caller owns the returned tensors. */
-export async function loadCheckpoint(dir: string, opts: { optimizer?: boolean } = {}): Promise<LoadedCheckpoint> {
+function disposeAll(tensors: Record<string, tf.Tensor>): void {
+  for (const t of Object.values(tensors)) t.dispose();
+}
+
+async function loadTensors(path: string, step: number, remedy: string): Promise<Record<string, tf.Tensor>> {
+  let decoded;
+  try {
+    decoded = await loadSafetensors(path);
+  } catch (err) {
+    if (isUserError(err)) throw new CheckpointError(`${err.message} ${remedy}`, { cause: err });
+    throw err;
+  }
+  if (decoded.metadata.step !== undefined && Number(decoded.metadata.step) !== step) {
+    throw new CheckpointError(`${path} holds step ${decoded.metadata.step} but its state.json says step ${step}. ${remedy}`);
+  }
+  const out: Record<string, tf.Tensor> = {};
+  try {
+    for (const [name, entry] of Object.entries(decoded.tensors)) out[name] = toTfTensor(entry, `${path}: ${name}`);
+  } catch (err) {
+    disposeAll(out);
+    if (isUserError(err)) throw new CheckpointError(`${err.message} ${remedy}`, { cause: err });
+    throw err;
+  }
+  return out;
+}
+
+/** What to do when a checkpoint is damaged: older kept checkpoints, else start again. */
+function remedyFor(dir: string, olderSteps: readonly number[]): string {
+  const older = olderSteps.at(-1);
+  return older !== undefined
+    ? `An older checkpoint (step ${older}) is kept: resume from it with --resume ${dir} --from-step ${older}, or load it with { step: ${older} }.`
+    : `No older checkpoint is kept: start the run again with a new --out directory.`;
+}
+
+/**
+ * Loads the committed checkpoint of a run directory (or the kept one of `step`), every file validated. The caller
+ * owns the returned tensors (`dispose()`); nothing is left allocated when it throws.
+ */
+export async function loadCheckpoint(dir: string, opts: { optimizer?: boolean; step?: number } = {}): Promise<LoadedCheckpoint> {
   const run = await readRunConfig(dir);
-  const statePath = join(dir, 'state.json');
-  if (!existsSync(statePath)) {
-    throw new CheckpointError(`${dir} has a config.json but no state.json: no checkpoint was completed yet. Start the run again.`);
+  const listing = await listCheckpoints(dir);
+  if (listing.latest === null) {
+    if (existsSync(join(dir, RUN_FILES.state))) {
+      throw new CheckpointError(
+        `${dir} holds a run of an older darl (state.json at the top, format darl-run/1) that this version cannot continue. Start the run again with a new --out directory.`,
+      );
+    }
+    throw new CheckpointError(`${dir} has no committed checkpoint yet (${RUN_FILES.latest} is missing). Start the run again: darl pretrain --config ${runPaths(dir).config} --out ${dir}.`);
   }
-  const state = (await readJson(statePath, 'run state')) as RunState;
-  if (state?.format !== RUN_FORMAT || !Number.isInteger(state.step)) {
-    throw new CheckpointError(`${statePath} is not a ${RUN_FORMAT} state file (format ${JSON.stringify(state?.format)}).`);
+  const wanted = opts.step ?? listing.latest.step;
+  const entry = opts.step === undefined ? listing.checkpoints.find((c) => c.latest) : listing.checkpoints.filter((c) => c.step === wanted).at(-1);
+  if (!entry) {
+    const have = listing.checkpoints.map((c) => c.step).join(', ') || 'none';
+    throw new CheckpointError(
+      opts.step === undefined
+        ? `${runPaths(dir).latest} names ${listing.latest.dir}, which is missing. ${remedyFor(dir, listing.checkpoints.map((c) => c.step))}`
+        : `${dir} keeps no checkpoint of step ${wanted} (kept: ${have}). Choose one of those.`,
+    );
   }
-  const model = await loadTensors(join(dir, 'model.safetensors'), state.step);
-  const optimizerPath = join(dir, 'optimizer.safetensors');
-  const optimizer = opts.optimizer === false || !existsSync(optimizerPath) ? {} : await loadTensors(optimizerPath, state.step);
-  return { run, state, model, optimizer };
+  const remedy = remedyFor(dir, listing.checkpoints.filter((c) => c.step < entry.step).map((c) => c.step));
+  const p = checkpointPaths(entry.path);
+  const state = await readJsonFile(p.state, runStateSchema, remedy);
+  if (state.step !== entry.step) throw new CheckpointError(`${p.state} says step ${state.step} but its directory is ${entry.name}. ${remedy}`);
+  const model = await loadTensors(p.model, state.step, remedy);
+  let optimizer: Record<string, tf.Tensor> = {};
+  if (opts.optimizer !== false) {
+    try {
+      optimizer = await loadTensors(p.optimizer, state.step, remedy);
+    } catch (err) {
+      disposeAll(model);
+      throw err;
+    }
+  }
+  return {
+    run,
+    state,
+    from: entry.path,
+    model,
+    optimizer,
+    dispose: () => {
+      disposeAll(model);
+      disposeAll(optimizer);
+    },
+  };
 }
 
 /**
@@ -151,6 +190,7 @@ export function assignParams(params: TensorTree, tensors: Record<string, tf.Tens
     const t = tensors[`${prefix}${path}`];
     if (!t) problems.push(`missing "${prefix}${path}"`);
     else if (t.shape.join('x') !== v.shape.join('x')) problems.push(`"${prefix}${path}" has shape [${t.shape}] but the model needs [${v.shape}]`);
+    else if (t.dtype !== v.dtype) problems.push(`"${prefix}${path}" is ${t.dtype} but the model needs ${v.dtype}`);
   }
   for (const k of Object.keys(tensors)) {
     if (!wanted.has(k) && (prefix !== '' ? k.startsWith(prefix) : !k.startsWith('ema/'))) problems.push(`unexpected "${k}"`);

@@ -13,9 +13,24 @@ export {
   assignParams,
   CheckpointError,
   RUN_FORMAT,
+  DEFAULT_KEEP_CHECKPOINTS,
   type RunState,
   type LoadedCheckpoint,
 } from './checkpoint.js';
+export {
+  RUN_FILES,
+  runStateSchema,
+  latestSchema,
+  lockSchema,
+  listCheckpoints,
+  readLatest,
+  acquireRunLock,
+  RunLockedError,
+  type Latest,
+  type LockInfo,
+  type CheckpointEntry,
+  type CheckpointListing,
+} from './run-dir/index.js';
 export { loadRun, type LoadedRun } from './load-run.js';
 export { writeSampleGrids } from './samples.js';
 export { encodeImageGrid, type ImageGridOptions } from './image-grid.js';

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { disposeTree } from '@darl/tensor-backend';
 import type { RunConfig } from '../config/schema.js';
 import { buildDarl, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
@@ -29,11 +28,21 @@ export interface LoadedRun {
  */
 export async function loadRun(
   dir: string,
-  opts: { ema?: boolean | 'auto'; parts?: BuildDarlOptions<unknown, unknown> } = {},
+  opts: { ema?: boolean | 'auto'; parts?: BuildDarlOptions<unknown, unknown>; step?: number } = {},
 ): Promise<LoadedRun> {
-  const ckpt = await loadCheckpoint(dir, { optimizer: false });
+  const ckpt = await loadCheckpoint(dir, { optimizer: false, ...(opts.step !== undefined ? { step: opts.step } : {}) });
   try {
     const model = buildDarl(ckpt.run.model, opts.parts ?? {});
+    const saved = ckpt.state.parts;
+    if (saved && (saved.backbone !== model.backbone.kind || saved.head !== model.head.kind)) {
+      const custom = [saved.backbone !== 'transformer' ? `backbone (kind "${saved.backbone}")` : '', saved.head !== 'mse' && saved.head !== 'diffusion' ? `head (kind "${saved.head}")` : '']
+        .filter(Boolean)
+        .join(' and ');
+      throw new CheckpointError(
+        `${dir} was trained with backbone "${saved.backbone}" and head "${saved.head}", but the parts given build backbone "${model.backbone.kind}" and head "${model.head.kind}". ` +
+          (custom ? `Pass the same custom ${custom} as parts: loadRun(dir, { parts: { ... } }).` : 'Pass no parts: the run uses the built-in ones.'),
+      );
+    }
     const params = initDarlParams(model, { seed: 0 });
     const hasEma = Object.keys(ckpt.model).some((k) => k.startsWith('ema/'));
     const useEma = opts.ema === 'auto' || opts.ema === undefined ? hasEma : opts.ema;
@@ -41,7 +50,12 @@ export async function loadRun(
       disposeTree(paramTree(params));
       throw new CheckpointError(`${dir} has no EMA weights (train.ema was 0). Drop --ema.`);
     }
-    assignParams(paramTree(params), ckpt.model, join(dir, 'model.safetensors'), useEma ? 'ema/' : '');
+    try {
+      assignParams(paramTree(params), ckpt.model, join(ckpt.from, 'model.safetensors'), useEma ? 'ema/' : '');
+    } catch (err) {
+      disposeTree(paramTree(params));
+      throw err;
+    }
     return {
       dir,
       run: ckpt.run,
@@ -52,6 +66,6 @@ export async function loadRun(
       dispose: () => disposeTree(paramTree(params)),
     };
   } finally {
-    for (const t of Object.values(ckpt.model)) (t as tf.Tensor).dispose();
+    ckpt.dispose();
   }
 }

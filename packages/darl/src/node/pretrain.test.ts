@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeTree, useBackend } from '@darl/tensor-backend';
-import { extractFeatures } from '../model/features.js';
+import { pooledFeatures } from '../model/features.js';
 import { paramTree } from '../model/darl-model.js';
 import { NonFiniteLossError } from '../train/trainer.js';
 import type { DarlHead } from '../model/head.js';
@@ -55,9 +55,13 @@ describe.each(['mse', 'diffusion'] as const)('pretrain (%s)', (objective) => {
   });
 
   it('writes a complete run directory with metrics per step and no duplicates after resume', () => {
-    for (const f of ['config.json', 'state.json', 'model.safetensors', 'optimizer.safetensors', 'metrics.jsonl']) {
-      expect(existsSync(join(dirB, f))).toBe(true);
-    }
+    for (const f of ['config.json', 'latest.json', 'metrics.jsonl']) expect(existsSync(join(dirB, f))).toBe(true);
+    const latest = JSON.parse(readFileSync(join(dirB, 'latest.json'), 'utf8')) as { step: number; dir: string };
+    expect(latest).toMatchObject({ step: 8, dir: 'checkpoints/step-00000008' });
+    for (const f of ['state.json', 'model.safetensors', 'optimizer.safetensors']) expect(existsSync(join(dirB, latest.dir, f))).toBe(true);
+    // The default keeps two checkpoints: the one of the interruption (step 4) and the final one.
+    expect(readdirSync(join(dirB, 'checkpoints')).sort()).toEqual(['step-00000004', 'step-00000008']);
+    expect(existsSync(join(dirB, 'run.lock'))).toBe(false);
     const steps = readFileSync(join(dirB, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -66,7 +70,7 @@ describe.each(['mse', 'diffusion'] as const)('pretrain (%s)', (objective) => {
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(steps[0]!.lossByRow).toHaveLength(4);
     if (objective === 'diffusion') expect(steps[0]!.lossByNoise).toHaveLength(10);
-    const state = JSON.parse(readFileSync(join(dirB, 'state.json'), 'utf8')) as {
+    const state = JSON.parse(readFileSync(join(dirB, 'checkpoints/step-00000008/state.json'), 'utf8')) as {
       step: number;
       finished: boolean;
       versions: Record<string, string>;
@@ -84,12 +88,12 @@ describe.each(['mse', 'diffusion'] as const)('pretrain (%s)', (objective) => {
     const a = await loadRun(dirA, { ema: false });
     const b = await loadRun(dirB, { ema: false });
     const x = tf.randomUniform([3, 8, 8, 1], -1, 1, 'float32', 1) as tf.Tensor4D;
-    const fa = extractFeatures(a.model, a.params, x, { layer: 2 });
-    const fb = extractFeatures(b.model, b.params, x, { layer: 2 });
+    const fa = pooledFeatures(a.model, a.params, x, { layer: 2 });
+    const fb = pooledFeatures(b.model, b.params, x, { layer: 2 });
     expect(tf.max(tf.abs(tf.sub(fa, fb))).dataSync()[0]).toBeLessThan(1e-6);
     const e = await loadRun(dirA);
     expect(e.ema).toBe(true);
-    const fe = extractFeatures(e.model, e.params, x, { layer: 2 });
+    const fe = pooledFeatures(e.model, e.params, x, { layer: 2 });
     expect(tf.max(tf.abs(tf.sub(fa, fe))).dataSync()[0]).toBeGreaterThan(1e-6); // EMA weights differ from raw
     for (const t of [x, fa, fb, fe]) t.dispose();
     for (const r of [a, b, e]) r.dispose();
@@ -116,7 +120,7 @@ describe('pretrain with a time budget', () => {
     const b1 = await pretrain({ run, out: dir, datasets, data: 'tiny', progress: 'none', stopAt: 3, clock: fakeClock(), onStep: (r) => resumedLrs.push(r.lr) });
     expect(b1.finished).toBe(false);
     disposeTree(paramTree(b1.params));
-    const mid = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { trainSeconds: number };
+    const mid = JSON.parse(readFileSync(join(dir, 'checkpoints/step-00000003/state.json'), 'utf8')) as { trainSeconds: number };
     expect(mid.trainSeconds).toBeCloseTo(0.75, 12);
     const b2 = await pretrain({ out: dir, resume: true, datasets, data: 'tiny', progress: 'none', clock: fakeClock(), onStep: (r) => resumedLrs.push(r.lr) });
     expect(b2.finished).toBe(true);
@@ -133,7 +137,7 @@ describe('pretrain with a time budget', () => {
   it('resumes on the same time axis: elapsed training time is carried in state.json', () => {
     expect(resumedLrs).toHaveLength(8);
     for (let k = 0; k < 8; k++) expect(resumedLrs[k]).toBeCloseTo(lrs[k]!, 12);
-    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { step: number; trainSeconds: number; finished: boolean };
+    const state = JSON.parse(readFileSync(join(dir, 'checkpoints/step-00000008/state.json'), 'utf8')) as { step: number; trainSeconds: number; finished: boolean };
     expect(state).toMatchObject({ step: 8, finished: true });
     expect(state.trainSeconds).toBeCloseTo(2, 12);
   });
@@ -148,9 +152,9 @@ describe('pretrain failures', () => {
     await expect(pretrain({ run: base, out: dir, datasets, data: 'tiny', progress: 'none' })).rejects.toThrow(/already holds a darl run.*--resume/);
   });
 
-  it('stops on a non-finite loss with a clear message and keeps the last good checkpoint', async () => {
+  it('stops on a non-finite loss with a clear message and keeps the last good checkpoint, even with checkpoints off', async () => {
     const dir = tmp();
-    const run = { ...base, train: { ...base.train, steps: 6, checkpointEvery: 1 } };
+    const run = { ...base, train: { ...base.train, steps: 6, checkpointEvery: 0, checkpointMinutes: 0 } };
     // A head whose loss overflows from the third step on (e.g. an unstable custom head).
     const inner = mseHead(16, 4);
     let calls = 0;
@@ -168,10 +172,10 @@ describe('pretrain failures', () => {
     const err = await pretrain({ run, out: dir, datasets, data: 'tiny', progress: 'none', parts: { head } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NonFiniteLossError);
     expect((err as Error).message).toBe(
-      'Training diverged at step 3: the loss is Infinity. No update was applied and the last checkpoint is kept. Lower the learning rate ' +
+      `Training diverged at step 3: the loss is Infinity. No update was applied. The last good checkpoint (step 2) is kept in ${dir}. Lower the learning rate ` +
         '(--set train.lr=...), enable or tighten gradient clipping (--set train.clipNorm=1), or lengthen the warm-up (--set train.warmupSteps=...).',
     );
-    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { step: number };
+    const state = JSON.parse(readFileSync(join(dir, 'checkpoints/step-00000002/state.json'), 'utf8')) as { step: number };
     expect(state.step).toBe(2);
     const loaded = await loadRun(dir, { ema: false }); // the kept checkpoint is complete and loadable
     loaded.dispose();

@@ -5,19 +5,20 @@
  * @module
  */
 import { UserError } from '@darl/tensor-backend';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchStream, pixelsToTensor, readImages, type ImageDataset } from '@darl/patch-data';
 import { openDataset } from '@darl/patch-data/node';
 import { disposeTree, Rng, type BackendInfo } from '@darl/tensor-backend';
-import { writeFileAtomic } from '@darl/tensor-backend/node';
+import { fileSystemError, writeFileAtomic } from '@darl/tensor-backend/node';
 import { runConfigSchema, type RunConfig, type RunConfigInput } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import { buildDarl, darlLoss, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
 import { DarlTrainer, NonFiniteLossError, trainingProgress, type StepResult } from '../train/trainer.js';
-import { assignParams, loadCheckpoint, readRunConfig, RUN_FORMAT, saveCheckpoint, writeRunConfig, type RunState } from './checkpoint.js';
+import { assignParams, CheckpointError, loadCheckpoint, readRunConfig, RUN_FORMAT, saveCheckpoint, writeRunConfig, type RunState } from './checkpoint.js';
+import { acquireRunLock, cleanStale, readJsonFile, readLatest, runPaths, runStateSchema, checkpointPaths, type RunLock } from './run-dir/index.js';
 import { createProgress } from './progress.js';
 import { writeSampleGrids } from './samples.js';
 import { runtimeVersions } from './versions.js';
@@ -48,6 +49,13 @@ export interface PretrainOptions {
   readonly onStep?: (r: StepResult) => void;
   /** Seconds on a monotonic clock, read before and after each step to count training time (default `performance.now() / 1000`; tests pass a fake one). */
   readonly clock?: () => number;
+  /** With `resume`: continue from the kept checkpoint of this step instead of the last committed one. */
+  readonly fromStep?: number;
+  /**
+   * Graceful stop: once aborted, the current step finishes, a checkpoint is committed and `pretrain` returns with
+   * `interrupted: true` (the CLI aborts it on the first SIGINT/SIGTERM).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What {@link pretrain} returns. */
@@ -55,6 +63,8 @@ export interface PretrainResult {
   readonly out: string;
   readonly step: number;
   readonly finished: boolean;
+  /** Whether `signal` stopped the run early (a checkpoint of `step` was committed). */
+  readonly interrupted: boolean;
   readonly finalLoss: number;
   /** Mean loss on held-out images (test split), when `train.evalImages` > 0. */
   readonly evalLoss: number | null;
@@ -133,55 +143,181 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   const out = opts.out;
   let run: RunConfig;
   let dataSpec: string;
-  let resumeFrom: Awaited<ReturnType<typeof loadCheckpoint>> | null = null;
+  let savedParts: RunState['parts'];
+  // Everything the run needs is checked before the directory is touched.
   if (opts.resume) {
-    resumeFrom = await loadCheckpoint(out);
-    if (resumeFrom.state.finished) {
-      for (const v of [...Object.values(resumeFrom.model), ...Object.values(resumeFrom.optimizer)]) v.dispose();
-      throw new RunError(
-        `The run in ${out} already finished (step ${resumeFrom.state.step} of ${resumeFrom.run.train.steps}); there is nothing to resume. ` +
-          `To train longer, start a new run from its config: darl pretrain --config ${join(out, 'config.json')} --set train.steps=... --out NEW_DIR.`,
-      );
-    }
-    run = resumeFrom.run;
-    dataSpec = resumeFrom.state.data;
-    if (opts.data && opts.data !== dataSpec) {
-      throw new RunError(`The run in ${out} trains on "${dataSpec}"; --data "${opts.data}" differs. Drop --data when resuming.`);
+    const preview = await previewResume(out, opts.fromStep);
+    run = preview.run;
+    dataSpec = preview.state.data;
+    savedParts = preview.state.parts;
+    if (opts.data !== undefined && opts.data !== dataSpec) {
+      throw new RunError(`The run in ${out} trains on "${dataSpec}"; --data "${opts.data}" would change it. Drop --data when resuming (nothing in ${out} was changed).`);
     }
   } else {
-    if (existsSync(join(out, 'state.json')) || existsSync(join(out, 'config.json'))) {
-      throw new RunError(`${out} already holds a darl run. Continue it with --resume ${out}, or choose a new --out directory.`);
-    }
     dataSpec = opts.data ?? 'mnist';
+    checkNewRunDirectory(out);
   }
   const train = opts.datasets?.train ?? (await openDataset(dataSpec, { split: 'train' }));
-  if (!resumeFrom) run = parseConfig(runConfigSchema, fitImageToData(opts.run ?? {}, train), 'run config');
+  if (!opts.resume) run = parseConfig(runConfigSchema, fitImageToData(opts.run ?? {}, train), 'run config');
   run = run!;
   const t = run.train;
   if (t.batchSize % t.accumulate !== 0) {
     throw new RunError(`train.batchSize (${t.batchSize}) must be divisible by train.accumulate (${t.accumulate}): each step uses accumulate micro-batches of batchSize / accumulate images.`);
   }
+  const micro = t.batchSize / t.accumulate;
+  if (train.size < micro) {
+    throw new RunError(
+      `The data "${train.name}" has ${train.size} image(s), fewer than one batch (train.batchSize ${t.batchSize}${t.accumulate > 1 ? ` / accumulate ${t.accumulate}` : ''} = ${micro}). ` +
+        `Lower train.batchSize (--set train.batchSize=${Math.max(1, train.size)}) or give more data.`,
+    );
+  }
   const model = buildDarl(run.model, opts.parts ?? {});
-  const params = initDarlParams(model, { seed: t.seed });
-  if (resumeFrom) {
-    assignParams(paramTree(params), resumeFrom.model, join(out, 'model.safetensors'));
+  checkParts(out, savedParts, model);
+
+  try {
+    await mkdir(out, { recursive: true });
+  } catch (err) {
+    throw fileSystemError(err, out, 'create the run directory', 'Choose another --out directory.');
   }
-  const trainer = new DarlTrainer(model, params, t, resumeFrom ? { rngState: resumeFrom.state.rng } : {});
-  if (resumeFrom) {
-    trainer.optimizer.loadState(resumeFrom.optimizer, resumeFrom.state.step);
-    if (trainer.ema) {
-      const shadow: Record<string, tf.Tensor> = {};
-      for (const [k, v] of Object.entries(resumeFrom.model)) if (k.startsWith('ema/')) shadow[k.slice(4)] = v;
-      trainer.ema.loadShadow(shadow);
+  const lock = await acquireRunLock(out, opts.resume ? 'darl pretrain --resume' : 'darl pretrain');
+  let params: DarlParams | null = null;
+  let trainer: DarlTrainer | null = null;
+  try {
+    await cleanStale(out);
+    let resumeFrom: Awaited<ReturnType<typeof loadCheckpoint>> | null = null;
+    if (opts.resume) resumeFrom = await loadCheckpoint(out, opts.fromStep !== undefined ? { step: opts.fromStep } : {});
+    else if (await readLatest(out)) throw alreadyHoldsRun(out); // committed by another process meanwhile
+    try {
+      params = initDarlParams(model, { seed: t.seed });
+      trainer = new DarlTrainer(model, params, t, resumeFrom ? { rngState: resumeFrom.state.rng } : {});
+      if (resumeFrom) restore(resumeFrom, params, trainer, train.size);
+    } finally {
+      resumeFrom?.dispose();
     }
-    for (const v of [...Object.values(resumeFrom.model), ...Object.values(resumeFrom.optimizer)]) v.dispose();
+    return await trainLoop(opts, { out, run, dataSpec, train, model, params, trainer, resumed: resumeFrom?.state ?? null, lock });
+  } catch (err) {
+    if (params) disposeTree(paramTree(params));
+    throw err;
+  } finally {
+    trainer?.dispose();
+    await lock.release();
   }
-  await mkdir(out, { recursive: true });
-  const metricsPath = join(out, 'metrics.jsonl');
-  if (resumeFrom) await truncateMetrics(metricsPath, resumeFrom.state.step);
-  else {
-    await writeRunConfig(out, run);
-    await writeFile(metricsPath, '');
+}
+
+function alreadyHoldsRun(out: string): RunError {
+  return new RunError(`${out} already holds a darl run. Continue it with --resume ${out}, or choose a new --out directory.`);
+}
+
+/** A new run's --out: absent, an empty directory, or a run whose start failed before its first checkpoint. */
+function checkNewRunDirectory(out: string): void {
+  let st;
+  try {
+    st = statSync(out);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return;
+    throw fileSystemError(err, out, 'use the run directory', 'Choose another --out directory.');
+  }
+  if (!st.isDirectory()) throw new RunError(`--out ${out} is an existing file, not a directory. Choose another --out directory (it is created).`);
+  if (existsSync(runPaths(out).latest)) throw alreadyHoldsRun(out);
+  if (existsSync(join(out, 'state.json'))) throw alreadyHoldsRun(out);
+}
+
+/** The resume target's config and state, read and validated without changing anything. */
+async function previewResume(out: string, fromStep?: number): Promise<{ run: RunConfig; state: RunState }> {
+  const run = await readRunConfig(out);
+  const latest = await readLatest(out);
+  if (latest === null) {
+    throw new CheckpointError(
+      `${out} has no committed checkpoint yet: its run stopped before the first one. Start it again (same directory): ` +
+        `darl pretrain --config ${runPaths(out).config} --data DATA --out ${out}.`,
+    );
+  }
+  if (fromStep === undefined || fromStep === latest.step) {
+    const state = await readJsonFile(checkpointPaths(join(out, latest.dir)).state, runStateSchema, `Resume from an older checkpoint with --from-step, or start the run again with a new --out directory.`);
+    if (state.finished) {
+      throw new RunError(
+        `The run in ${out} already finished (step ${state.step} of ${run.train.steps}); there is nothing to resume. ` +
+          `To train longer, start a new run from its config: darl pretrain --config ${runPaths(out).config} --set train.steps=... --out NEW_DIR.`,
+      );
+    }
+    return { run, state };
+  }
+  // An older kept checkpoint: loadCheckpoint validates it fully; only its state is needed here.
+  const ckpt = await loadCheckpoint(out, { step: fromStep, optimizer: false });
+  ckpt.dispose();
+  return { run, state: ckpt.state };
+}
+
+/** Resuming with other parts than the run was trained with is refused, naming the parts to pass. */
+function checkParts(out: string, saved: RunState['parts'] | undefined, model: DarlModel): void {
+  if (!saved) return;
+  const now = { backbone: model.backbone.kind, head: model.head.kind };
+  if (saved.backbone !== now.backbone || saved.head !== now.head) {
+    throw new CheckpointError(
+      `The run in ${out} was trained with backbone "${saved.backbone}" and head "${saved.head}", but the given parts build backbone "${now.backbone}" and head "${now.head}". ` +
+        'Pass the same parts again ({ parts: { backbone, head } }); the built-in ones need none.',
+    );
+  }
+}
+
+/** Copies a loaded checkpoint into fresh parameters, optimiser and EMA, checking it fits the model and data. */
+function restore(from: Awaited<ReturnType<typeof loadCheckpoint>>, params: DarlParams, trainer: DarlTrainer, dataSize: number): void {
+  const source = from.from;
+  if (from.state.cursor.position > dataSize) {
+    throw new CheckpointError(
+      `${join(source, 'state.json')} holds data cursor position ${from.state.cursor.position}, beyond the ${dataSize} images of "${from.state.data}": the data changed since the run started, or the file is damaged. ` +
+        'Resume with the original data, or from an older checkpoint (--from-step).',
+    );
+  }
+  assignParams(paramTree(params), from.model, join(source, 'model.safetensors'));
+  try {
+    trainer.optimizer.loadState(from.optimizer, from.state.step);
+  } catch (err) {
+    throw new CheckpointError(`${join(source, 'optimizer.safetensors')} does not fit the model: ${(err as Error).message} Resume from an older checkpoint (--from-step), or start again.`, { cause: err });
+  }
+  if (trainer.ema) {
+    const shadow: Record<string, tf.Tensor> = {};
+    for (const [k, v] of Object.entries(from.model)) if (k.startsWith('ema/')) shadow[k.slice(4)] = v;
+    try {
+      trainer.ema.loadShadow(shadow);
+    } catch (err) {
+      throw new CheckpointError(`${join(source, 'model.safetensors')} has no usable EMA weights: ${(err as Error).message} Resume from an older checkpoint (--from-step), or start again.`, { cause: err });
+    }
+  }
+}
+
+async function appendLine(path: string, value: unknown): Promise<void> {
+  try {
+    await appendFile(path, `${JSON.stringify(value)}\n`);
+  } catch (err) {
+    throw fileSystemError(err, path, 'append to the metrics log', 'The last committed checkpoint is unchanged; free space and resume with --resume.');
+  }
+}
+
+interface LoopContext {
+  readonly out: string;
+  readonly run: RunConfig;
+  readonly dataSpec: string;
+  readonly train: ImageDataset;
+  readonly model: DarlModel;
+  readonly params: DarlParams;
+  readonly trainer: DarlTrainer;
+  readonly resumed: RunState | null;
+  readonly lock: RunLock;
+}
+
+async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<PretrainResult> {
+  const { out, run, dataSpec, train, model, params, trainer } = c;
+  const t = run.train;
+  const metricsPath = runPaths(out).metrics;
+  try {
+    if (c.resumed) await truncateMetrics(metricsPath, c.resumed.step);
+    else {
+      await writeRunConfig(out, run);
+      await writeFile(metricsPath, '');
+    }
+  } catch (err) {
+    throw fileSystemError(err, out, 'write the run files');
   }
 
   const micro = t.batchSize / t.accumulate;
@@ -190,16 +326,16 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     seed: t.seed,
     dropLast: true,
     shuffle: true,
-    ...(resumeFrom ? { cursor: resumeFrom.state.cursor } : {}),
+    ...(c.resumed ? { cursor: c.resumed.cursor } : {}),
     ...(t.augment === 'none'
       ? {}
       : { augment: { ...(t.augment.includes('crop') ? { randomCrop: { padding: 2 } } : {}), horizontalFlip: t.augment.includes('flip') } }),
   });
   const { height, width, channels } = model.config.image;
-  const startedAt = resumeFrom?.state.startedAt ?? new Date().toISOString();
-  const priorWall = resumeFrom?.state.wallSeconds ?? 0;
+  const startedAt = c.resumed?.startedAt ?? new Date().toISOString();
+  const priorWall = c.resumed?.wallSeconds ?? 0;
   const clock = opts.clock ?? ((): number => performance.now() / 1000);
-  let trainSeconds = resumeFrom ? (resumeFrom.state.trainSeconds ?? resumeFrom.state.wallSeconds) : 0;
+  let trainSeconds = c.resumed ? (c.resumed.trainSeconds ?? c.resumed.wallSeconds) : 0;
   const done = (): boolean => trainingProgress(t, trainer.step, trainSeconds) >= 1;
   const stopAt = Math.min(opts.stopAt ?? t.steps, t.steps);
   const progress = createProgress(t.steps, opts.progress ?? 'auto', trainer.step, opts.write);
@@ -208,13 +344,15 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   let windowStart = performance.now();
   let windowImages = 0;
   let imagesPerSec = 0;
-  let cursor = resumeFrom?.state.cursor ?? stream.cursor;
+  let cursor = c.resumed?.cursor ?? stream.cursor;
+  let committedStep: number | null = c.resumed?.step ?? null;
+  let lastCheckpointAt = performance.now();
 
-  const state = (finished: boolean): RunState => ({
+  const state = (finished: boolean, at: { cursor: typeof cursor; rng: RunState['rng'] } = { cursor, rng: trainer.rngState() }): RunState => ({
     format: RUN_FORMAT,
     step: trainer.step,
-    cursor,
-    rng: trainer.rngState(),
+    cursor: at.cursor,
+    rng: at.rng,
     data: dataSpec,
     versions: runtimeVersions(),
     backend: { ...(opts.backend ?? { name: 'unknown' }) },
@@ -224,17 +362,28 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     trainSeconds,
     finished,
   });
-  const checkpoint = (finished: boolean) =>
-    saveCheckpoint(out, {
-      params: paramTree(params),
-      ema: trainer.ema?.shadow() ?? null,
-      optimizer: trainer.optimizer.stateTensors(),
-      state: state(finished),
-    });
+  const checkpoint = async (finished: boolean, at?: { cursor: typeof cursor; rng: RunState['rng'] }) => {
+    const optimizer = trainer.optimizer.stateTensors(); // clones: disposed once written
+    try {
+      await saveCheckpoint(out, { params: paramTree(params), ema: trainer.ema?.shadow() ?? null, optimizer, state: state(finished, at) }, { keep: t.keepCheckpoints });
+    } finally {
+      for (const v of Object.values(optimizer)) v.dispose();
+    }
+    committedStep = trainer.step;
+    lastCheckpointAt = performance.now();
+  };
+  const checkpointDue = (step: number) =>
+    (t.checkpointEvery > 0 && step % t.checkpointEvery === 0) || (t.checkpointMinutes > 0 && performance.now() - lastCheckpointAt >= t.checkpointMinutes * 60_000);
 
   try {
+    let interrupted = false;
     while (trainer.step < stopAt && !done()) {
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       const s0 = clock();
+      const before = { cursor, rng: trainer.rngState() };
       const batches: tf.Tensor4D[] = [];
       for (let i = 0; i < t.accumulate; i++) {
         const b = stream.next();
@@ -246,7 +395,14 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
         r = trainer.stepOn(batches, { trainSeconds });
       } catch (err) {
         if (err instanceof NonFiniteLossError) {
-          await appendFile(metricsPath, `${JSON.stringify({ event: 'diverged', step: err.step, value: String(err.value) })}\n`);
+          await appendLine(metricsPath, { event: 'diverged', step: err.step, value: String(err.value) });
+          // No update was applied: the parameters are those of the last good step; keep them whatever the config.
+          if (trainer.step > 0 && committedStep !== trainer.step) await checkpoint(false, before);
+          const kept =
+            committedStep === null
+              ? `No checkpoint exists (the run diverged at its first step).`
+              : `The last good checkpoint (step ${committedStep}) is kept in ${out}.`;
+          throw new NonFiniteLossError(err.step, err.value, err.what, kept);
         }
         throw err;
       } finally {
@@ -262,7 +418,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
         imagesPerSec = windowImages / ((now - windowStart) / 1000);
         windowStart = now;
         windowImages = 0;
-        const line = {
+        await appendLine(metricsPath, {
           step: r.step,
           loss: r.loss,
           lr: r.lr,
@@ -272,40 +428,37 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
           trainSeconds,
           lossByRow: r.lossByRow,
           ...(r.lossByNoise ? { lossByNoise: r.lossByNoise } : {}),
-        };
-        await appendFile(metricsPath, `${JSON.stringify(line)}\n`);
+        });
         progress.update({ step: r.step, loss: r.loss, lr: r.lr, imagesPerSec });
       }
       if (t.sampleEvery > 0 && r.step % t.sampleEvery === 0 && !done()) {
         await writeSampleGrids(out, model, params, r.step, { seed: t.seed, data: train });
-        await appendFile(metricsPath, `${JSON.stringify({ event: 'sample', step: r.step })}\n`);
+        await appendLine(metricsPath, { event: 'sample', step: r.step });
       }
-      if (t.checkpointEvery > 0 && r.step % t.checkpointEvery === 0 && !last) await checkpoint(false);
+      if (!last && checkpointDue(r.step)) await checkpoint(false);
+      // Let signal handlers run between steps (a step itself is synchronous).
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    const finished = done();
+    const finished = !interrupted && done();
     let evalLoss: number | null = null;
     if (finished) {
       if (t.evalImages > 0) {
         const test = opts.datasets ? (opts.datasets.test ?? null) : await openDataset(dataSpec, { split: 'test' }).catch(() => null);
         if (test) {
           evalLoss = evaluateLoss(model, params, test, t.evalImages, t.seed);
-          await appendFile(metricsPath, `${JSON.stringify({ event: 'eval', step: trainer.step, evalLoss })}\n`);
+          await appendLine(metricsPath, { event: 'eval', step: trainer.step, evalLoss });
         }
       }
       if (!model.config.normPix) {
         await writeSampleGrids(out, model, params, trainer.step, { seed: t.seed, data: train });
-        await appendFile(metricsPath, `${JSON.stringify({ event: 'sample', step: trainer.step })}\n`);
+        await appendLine(metricsPath, { event: 'sample', step: trainer.step });
       }
     }
-    await checkpoint(finished);
+    if (finished || (trainer.step > 0 && committedStep !== trainer.step)) await checkpoint(finished);
     const wallSeconds = priorWall + (performance.now() - t0) / 1000;
-    return { out, step: trainer.step, finished, finalLoss: lastLoss, evalLoss, imagesPerSec, wallSeconds, model, params };
-  } catch (err) {
-    disposeTree(paramTree(params));
-    throw err;
+    return { out, step: trainer.step, finished, interrupted, finalLoss: lastLoss, evalLoss, imagesPerSec, wallSeconds, model, params };
   } finally {
     progress.stop();
-    trainer.dispose();
   }
 }
 

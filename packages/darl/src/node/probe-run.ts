@@ -16,7 +16,7 @@ import {
   knnEvaluate,
   pixelFeatures,
   probeSweep,
-  readLabels,
+  classLabels,
   type AttentiveProbeConfig,
   type FeatureCache,
   type LinearProbeSolver,
@@ -188,8 +188,8 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
     if (opts.knn || opts.attentive) {
       const b = result.best;
       const numClasses = result.numClasses;
-      const trainLabels = readLabels(train, 'probe');
-      const testLabels = readLabels(test, 'probe');
+      const trainLabels = classLabels(train, 'probe');
+      const testLabels = classLabels(test, 'probe');
       const poolings: Pooling[] = [...new Set<Pooling>([...(opts.knn ? [b.pooling] : []), ...(opts.attentive ? ['concat' as const] : [])])];
       const sel = { layers: [b.layer], poolings, attentions: [b.attention] };
       const caches = [extractor, ...(control ? [control] : [])];

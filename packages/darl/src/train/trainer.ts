@@ -43,10 +43,12 @@ export class NonFiniteLossError extends UserError {
   constructor(
     readonly step: number,
     readonly value: number,
-    what: string,
+    readonly what: string,
+    /** What the run directory keeps, e.g. 'The last good checkpoint (step 2) is committed in runs/x.' */
+    readonly kept = '',
   ) {
     super(
-      `Training diverged at step ${step}: the ${what} is ${value}. No update was applied and the last checkpoint is kept. ` +
+      `Training diverged at step ${step}: the ${what} is ${value}. No update was applied.${kept ? ` ${kept}` : ''} ` +
         'Lower the learning rate (--set train.lr=...), enable or tighten gradient clipping (--set train.clipNorm=1), ' +
         'or lengthen the warm-up (--set train.warmupSteps=...).',
     );

@@ -5,20 +5,15 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName } from '../backend.js';
+import type { BackendName } from '../backend-name.js';
+import { originals, type KernelOverride } from './kernel-registry.js';
 import { wasmBatchMatMulOverride } from './wasm-batch-mat-mul.js';
 import { wasmTransposeOverride } from './wasm-transpose.js';
 import { wasmTanhOverride } from './wasm-tanh.js';
 import { wasmIdentityOverride } from './wasm-identity.js';
 import { wasmUnsortedSegmentSumOverride } from './wasm-unsorted-segment-sum.js';
 
-/** One override: a kernel config registered in place of the backend's own. */
-export interface KernelOverride {
-  /** Human-readable name, reported by `useBackend` and `darl info`. */
-  readonly name: string;
-  /** The tfjs kernel configs to register (their `backendName` is filled in). */
-  readonly kernels: readonly Omit<tf.KernelConfig, 'backendName'>[];
-}
+export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
 const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
   wasm: [
@@ -31,15 +26,6 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
 };
 
 const installed = new Set<string>();
-const originals = new Map<string, tf.KernelConfig>();
-
-/**
- * The kernel a backend had registered under `kernelName` before darl's override replaced it (undefined if none), for
- * overrides that handle the hot cases themselves and delegate the rest.
- */
-export function originalKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
-  return originals.get(`${backendName}/${kernelName}`) ?? tf.getKernel(kernelName, backendName);
-}
 
 /**
  * Registers darl's overrides for `backend` (once per process; the backend's original kernels are replaced).

@@ -16,7 +16,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { originalKernel, type KernelOverride } from './install.js';
+import { originalKernel, type KernelOverride } from './kernel-registry.js';
 import { wasmTranspose } from './wasm-transpose.js';
 import { registerView, releaseView, shapeBytes, wasmData, wasmFunction, type WasmBackend } from './wasm-internals.js';
 

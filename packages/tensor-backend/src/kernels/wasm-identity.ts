@@ -8,7 +8,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { originalKernel, type KernelOverride } from './install.js';
+import { originalKernel, type KernelOverride } from './kernel-registry.js';
 import { wasmData, type WasmBackend } from './wasm-internals.js';
 
 interface RefCountingBackend {

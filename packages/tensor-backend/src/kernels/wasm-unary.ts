@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { originalKernel, type KernelOverride } from './install.js';
+import { originalKernel, type KernelOverride } from './kernel-registry.js';
 import { wasmData, type WasmBackend } from './wasm-internals.js';
 
 /** `fn(x, xOffset, out, outOffset, n)` over float32 element offsets. */

@@ -7,7 +7,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelOverride } from './install.js';
+import type { KernelOverride } from './kernel-registry.js';
 import { wasmData, type WasmBackend } from './wasm-internals.js';
 
 function unsortedSegmentSumKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {

@@ -6,3 +6,4 @@
  */
 export { writeFileAtomic } from './write-file-atomic.js';
 export { saveSafetensors, loadSafetensors } from './safetensors-file.js';
+export { FileSystemError, fileSystemError, fileSystemFix, errnoCode } from './fs-error.js';

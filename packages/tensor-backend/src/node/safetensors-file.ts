@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { decodeSafetensors, type DecodedSafetensors } from '../safetensors/decode-safetensors.js';
 import { encodeSafetensors, type SafetensorsInput } from '../safetensors/encode-safetensors.js';
+import { errnoCode, FileSystemError } from './fs-error.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 /**
@@ -33,7 +34,9 @@ export async function loadSafetensors(path: string): Promise<DecodedSafetensors>
   } catch (err) {
     const e = err as { code?: string; message?: string };
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : `${e.code ?? ''} ${e.message ?? String(err)}`.trim();
-    throw new Error(`loadSafetensors: cannot read ${JSON.stringify(path)} (${why}). Check the path.`, { cause: err });
+    const message = `loadSafetensors: cannot read ${JSON.stringify(path)} (${why}). Check the path.`;
+    const code = errnoCode(err);
+    throw code ? new FileSystemError(message, code, { cause: err }) : new Error(message, { cause: err });
   }
   return decodeSafetensors(bytes, { source: path });
 }

@@ -5,6 +5,7 @@
  */
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { errnoCode, FileSystemError, fileSystemFix } from './fs-error.js';
 
 let counter = 0;
 
@@ -52,9 +53,11 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     created = false;
   } catch (err) {
     if (created) await unlink(temp).catch(() => undefined);
-    throw new Error(`writeFileAtomic: could not write ${JSON.stringify(path)} (${reason(err)}); any previous file there is unchanged.`, {
-      cause: err,
-    });
+    const message = `writeFileAtomic: could not write ${JSON.stringify(path)} (${reason(err)}); any previous file there is unchanged.`;
+    const code = errnoCode(err);
+    const fix = fileSystemFix(code);
+    if (code && fix) throw new FileSystemError(`${message} Cause: ${fix}.`, code, { cause: err });
+    throw new Error(message, { cause: err });
   }
   await syncDirectory(dirname(path));
 }

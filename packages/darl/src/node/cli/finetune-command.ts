@@ -5,7 +5,8 @@
  */
 import { finetuneRun } from '../finetune-run.js';
 import { RunError } from '../pretrain.js';
-import { selectBackend, type CliIO } from './program.js';
+import { selectBackend } from './select-backend.js';
+import type { CliIO } from './cli-io.js';
 
 export interface FinetuneCommandOptions {
   readonly run: string;

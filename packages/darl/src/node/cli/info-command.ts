@@ -5,7 +5,7 @@
  */
 import { BACKENDS_FASTEST_FIRST, backendPackage, useBackend, type BackendInfo } from '@darl/tensor-backend';
 import { runtimeVersions } from '../versions.js';
-import type { CliIO } from './program.js';
+import type { CliIO } from './cli-io.js';
 
 export async function runInfoCommand(opts: { backend: string; json?: boolean }, io: CliIO): Promise<void> {
   const backends: { name: string; package: string; available: boolean; reason?: string; simd?: boolean }[] = [];

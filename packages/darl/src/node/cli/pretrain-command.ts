@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { composeRunConfig } from './compose-config.js';
-import { selectBackend, type CliIO } from './program.js';
+import { selectBackend } from './select-backend.js';
+import type { CliIO } from './cli-io.js';
 import { pretrain, RunError } from '../pretrain.js';
 import { writeReport } from '../report/index.js';
 import { disposeTree } from '@darl/tensor-backend';
@@ -15,11 +16,12 @@ export interface PretrainCommandOptions {
   readonly config?: string;
   readonly preset?: string;
   readonly set: string[];
-  readonly data: string;
+  readonly data?: string;
   readonly backend: string;
   readonly seed?: number;
   readonly out?: string;
   readonly resume?: string;
+  readonly fromStep?: number;
   readonly stopAt?: number;
   readonly progress: 'auto' | 'bar' | 'lines' | 'none';
   readonly report: boolean;
@@ -41,7 +43,8 @@ export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO
   io.stderr(`darl: backend ${backend.name}${backend.simd !== undefined ? ` (simd ${backend.simd ? 'on' : 'off'})` : ''}; run directory ${out}\n`);
   const result = await pretrain({
     ...(run ? { run } : {}),
-    data: opts.resume ? undefined : opts.data,
+    data: opts.resume ? opts.data : (opts.data ?? 'mnist'),
+    ...(opts.fromStep !== undefined ? { fromStep: opts.fromStep } : {}),
     out,
     resume: Boolean(opts.resume),
     backend,

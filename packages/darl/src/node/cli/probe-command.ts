@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { formatProbeSweep, LINEAR_PROBE_SOLVERS, type LinearProbeSolver, type Pooling, type ReadoutAttention } from '@darl/eval';
 import { probeRun } from '../probe-run.js';
 import { RunError } from '../pretrain.js';
-import { selectBackend, type CliIO } from './program.js';
+import { selectBackend } from './select-backend.js';
+import type { CliIO } from './cli-io.js';
 
 export interface ProbeCommandOptions {
   readonly run: string;

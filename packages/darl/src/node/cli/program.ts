@@ -5,7 +5,6 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { useBackend, type BackendInfo, type BackendName } from '@darl/tensor-backend';
 import { LINEAR_PROBE_SOLVERS } from '@darl/eval';
 import { RUN_PRESETS } from '../../config/presets.js';
 import { reportError } from './errors.js';
@@ -15,6 +14,9 @@ import { runProbeCommand } from './probe-command.js';
 import { runSampleCommand } from './sample-command.js';
 import { runFinetuneCommand } from './finetune-command.js';
 import { runInfoCommand } from './info-command.js';
+import { processIO, type CliIO } from './cli-io.js';
+
+export type { CliIO } from './cli-io.js';
 
 const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'node', 'node-gpu'] as const;
 
@@ -37,19 +39,6 @@ export function numberOption(name: string): (v: string) => number {
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** Initialises the backend a command asked for. */
-export async function selectBackend(name: string): Promise<BackendInfo> {
-  return useBackend(name as BackendName | 'auto');
-}
-
-/** Where command output goes (tests replace these). */
-export interface CliIO {
-  stdout(s: string): void;
-  stderr(s: string): void;
-}
-
-const processIO: CliIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
 
 function backendOption(): Option {
   return new Option('--backend <name>', 'tensor backend').choices([...BACKEND_CHOICES]).default('auto');
@@ -81,11 +70,12 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--config <file>', 'JSON config file: {"model": {...}, "train": {...}}')
     .addOption(new Option('--preset <name>', 'start from a named configuration').choices(Object.keys(RUN_PRESETS)))
     .option('--set <key=value>', 'override one config key, e.g. --set train.steps=500 (repeatable)', collect, [])
-    .option('--data <spec>', "training data: mnist (embedded), idx:DIR, cifar10:DIR, cifar100:DIR, folder:DIR", 'mnist')
+    .option('--data <spec>', "training data: mnist (embedded), idx:DIR, cifar10:DIR, cifar100:DIR, folder:DIR (default: mnist)")
     .addOption(backendOption())
     .option('--seed <n>', 'random seed (train.seed)', intOption('--seed'))
     .option('--out <dir>', 'run directory to create')
     .option('--resume <dir>', 'continue the run in <dir> from its last checkpoint')
+    .option('--from-step <n>', 'with --resume: continue from the kept checkpoint of this step instead of the last one', intOption('--from-step', 0))
     .option('--stop-at <step>', 'stop (and checkpoint) after this step, although the schedule runs to train.steps', intOption('--stop-at', 1))
     .addOption(new Option('--progress <mode>', 'progress display on stderr').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
     .option('--no-report', 'do not write report.html')

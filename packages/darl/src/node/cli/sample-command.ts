@@ -13,7 +13,8 @@ import { generate } from '../../model/generate.js';
 import { encodeImageGrid } from '../image-grid.js';
 import { loadRun } from '../load-run.js';
 import { RunError } from '../pretrain.js';
-import { selectBackend, type CliIO } from './program.js';
+import { selectBackend } from './select-backend.js';
+import type { CliIO } from './cli-io.js';
 
 export interface SampleCommandOptions {
   readonly run: string;

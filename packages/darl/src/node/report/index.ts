@@ -6,7 +6,7 @@ export {
   parseReferenceRun,
   type RunData,
   type MetricRow,
-  type NoiseBin,
+  type LoggedNoiseBin,
   type RunEvent,
   type ProbeCell,
   type ProbeReport,

@@ -2,17 +2,14 @@
 // samples/*.png) into one plain `RunData` object that the renderer turns into HTML. Absent files become absent
 // fields; malformed lines and files become entries in `warnings` (shown at the top of the report), so a report
 // can always be written for a half-finished or crashed run.
+import { latestSchema, RUN_FILES } from '../run-dir/index.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PNG } from 'pngjs';
+import type { NoiseBin } from '../../train/step-metrics.js';
 
-/** One loss bin of the diffusion noise level γ (signal fraction): mean loss of the patches with γ in [lo, hi). */
-export interface NoiseBin {
-  readonly lo: number;
-  readonly hi: number;
-  readonly loss: number;
-  readonly count?: number;
-}
+/** A {@link NoiseBin} as read back from `metrics.jsonl`: `count` may be missing in runs written before it was logged. */
+export type LoggedNoiseBin = Omit<NoiseBin, 'count'> & { readonly count?: number };
 
 /** One logged training step of `metrics.jsonl` (a line without an `event` field). */
 export interface MetricRow {
@@ -22,7 +19,7 @@ export interface MetricRow {
   readonly gradNorm?: number;
   readonly imagesPerSec?: number;
   readonly elapsed?: number;
-  readonly lossByNoise?: readonly NoiseBin[];
+  readonly lossByNoise?: readonly LoggedNoiseBin[];
   readonly lossByRow?: readonly number[];
 }
 
@@ -135,9 +132,9 @@ async function readJsonObject(dir: string, name: string, warnings: string[]): Pr
   return undefined;
 }
 
-function parseNoiseBins(x: unknown): NoiseBin[] | undefined {
+function parseNoiseBins(x: unknown): LoggedNoiseBin[] | undefined {
   if (!Array.isArray(x)) return undefined;
-  const bins: NoiseBin[] = [];
+  const bins: LoggedNoiseBin[] = [];
   for (const b of x) {
     if (!isObject(b)) return undefined;
     const lo = num(b.lo);
@@ -347,6 +344,20 @@ async function listImageFiles(dir: string, events: readonly RunEvent[], warnings
   return [...files];
 }
 
+/** `state.json` of the committed checkpoint (named by `latest.json`), as written; a warning when it is damaged. */
+async function readLatestState(runDir: string, warnings: string[]): Promise<Json | undefined> {
+  const latest = await readJsonObject(runDir, RUN_FILES.latest, warnings);
+  if (latest === undefined) return undefined;
+  const parsed = latestSchema.safeParse(latest);
+  if (!parsed.success) {
+    warnings.push(`${RUN_FILES.latest} does not name a checkpoint directory; the run state is not shown.`);
+    return undefined;
+  }
+  const state = await readJsonObject(runDir, `${parsed.data.dir}/${RUN_FILES.state}`, warnings);
+  if (state === undefined) warnings.push(`${RUN_FILES.latest} names ${parsed.data.dir}, which has no ${RUN_FILES.state}; the run state is not shown.`);
+  return state;
+}
+
 /**
  * Reads a run directory written by the darl trainer (see the run-directory format in the package README) into
  * `RunData`. Missing optional files are simply absent; malformed content becomes a warning. Throws when the
@@ -361,11 +372,11 @@ export async function readRunData(runDir: string): Promise<RunData> {
     );
   }
   const warnings: string[] = [];
-  const config = await readJsonObject(runDir, 'config.json', warnings);
-  const state = await readJsonObject(runDir, 'state.json', warnings);
+  const config = await readJsonObject(runDir, RUN_FILES.config, warnings);
+  const state = await readLatestState(runDir, warnings);
   let metricsText: string | undefined;
   try {
-    metricsText = await readFile(join(runDir, 'metrics.jsonl'), 'utf8');
+    metricsText = await readFile(join(runDir, RUN_FILES.metrics), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
@@ -375,9 +386,9 @@ export async function readRunData(runDir: string): Promise<RunData> {
     );
   }
   const { metrics, events } = metricsText === undefined ? { metrics: [], events: [] } : parseMetrics(metricsText, warnings);
-  const probeJson = await readJsonObject(runDir, 'probe.json', warnings);
-  const finetuneJson = await readJsonObject(runDir, 'finetune.json', warnings);
-  const referenceJson = await readJsonObject(runDir, 'reference.json', warnings);
+  const probeJson = await readJsonObject(runDir, RUN_FILES.probe, warnings);
+  const finetuneJson = await readJsonObject(runDir, RUN_FILES.finetune, warnings);
+  const referenceJson = await readJsonObject(runDir, RUN_FILES.reference, warnings);
   let reference: ReferenceRun | undefined;
   if (referenceJson !== undefined) {
     try {

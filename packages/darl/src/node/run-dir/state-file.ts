@@ -1,0 +1,41 @@
+/**
+ * `state.json` of a checkpoint: everything besides tensors needed to continue a run exactly.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { RUN_FORMAT } from './layout.js';
+
+const uint32 = z.number().int().min(0).max(0xffffffff);
+
+/** Schema of `state.json`. */
+export const runStateSchema = z.object({
+  format: z.literal(RUN_FORMAT),
+  /** Optimiser steps completed. */
+  step: z.number().int().nonnegative(),
+  /** Data stream position after the last batch used. */
+  cursor: z.strictObject({ epoch: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), position: z.number().int().nonnegative() }),
+  /** Trainer random state (noise draws, drop-path): xoshiro128** words and the spare normal draw. */
+  rng: z.strictObject({
+    s: z.tuple([uint32, uint32, uint32, uint32]).readonly().refine((s) => s.some((w) => w !== 0), 'the random state must not be all zeros'),
+    spare: z.number().finite().nullable(),
+  }),
+  /** Data specification the run trains on, e.g. "mnist". */
+  data: z.string().min(1),
+  versions: z.record(z.string(), z.string()),
+  backend: z.record(z.string(), z.unknown()),
+  /** Kinds of the model's parts, e.g. { backbone: 'transformer', head: 'diffusion' }. */
+  parts: z.strictObject({ backbone: z.string(), head: z.string() }).optional(),
+  startedAt: z.string(),
+  /** Training wall time summed over sessions. */
+  wallSeconds: z.number().finite().nonnegative(),
+  /**
+   * Seconds of training proper (data loading and optimiser steps; no sample grids, evaluation or checkpoint writes)
+   * summed over sessions: what `train.budgetSeconds` is measured against. Absent in runs written before budgets.
+   */
+  trainSeconds: z.number().finite().nonnegative().optional(),
+  finished: z.boolean(),
+});
+
+/** The contents of `state.json`. */
+export type RunState = z.output<typeof runStateSchema>;

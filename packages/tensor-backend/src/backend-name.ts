@@ -1,0 +1,12 @@
+/**
+ * The names of the tfjs backends darl knows how to set up (its own file so that the kernel overrides can name a
+ * backend without importing `backend.ts`, which imports them).
+ *
+ * @module
+ */
+
+/** Backends darl knows how to set up. `auto` picks the fastest one that is installed and initialises. */
+export type BackendName = 'cpu' | 'wasm' | 'node' | 'node-gpu';
+
+/** All concrete backend names, fastest first (the order `auto` tries them in). */
+export const BACKENDS_FASTEST_FIRST: readonly BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
