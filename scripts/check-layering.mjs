@@ -11,7 +11,8 @@ import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const ALLOWED = {
-  '@darl/tensor-backend': [],
+  '@darl/native-kernels': [],
+  '@darl/tensor-backend': ['@darl/native-kernels'],
   '@darl/transformer': ['@darl/tensor-backend'],
   '@darl/diffusion': ['@darl/tensor-backend', '@darl/transformer'],
   '@darl/patch-data': ['@darl/tensor-backend'],

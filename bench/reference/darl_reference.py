@@ -147,6 +147,19 @@ def loss_fn(p, c, patches, mask, tables):
     return ((pred - patches.reshape(B * N, PD)) ** 2).mean()
 
 
+@torch.no_grad()
+def features(p, c, patches, mask, tables):
+    """The backbone's output for patches [B, N, PD] (causal), mean-pooled over the L tokens: [B, D] (the probe's cost)."""
+    B, N, PD = patches.shape
+    D = c["width"]
+    L = N + 1
+    emb = (patches.reshape(B * N, PD) @ p["we"] + p["be"]).reshape(B, N, D)
+    x = torch.cat([p["sos"].expand(B, 1, D), emb], 1).reshape(B * L, D)
+    for b in p["blocks"]:
+        x = block(b, c, x, B, L, mask, tables)
+    return layer_norm(x, p["lnfg"], p["lnfb"]).reshape(B, L, D).mean(1)
+
+
 def time_it(fn, reps, warmup):
     """Median wall milliseconds per call, and mean process CPU milliseconds per call (all threads)."""
     for _ in range(warmup):
@@ -262,16 +275,14 @@ def main():
         return loss.item()
 
     train_ms, train_cpu_ms = time_it(train_step, reps, warmup)
-    # One thread as well: a per-core comparison that does not depend on OpenMP's behaviour on a busy machine.
-    torch.set_num_threads(1)
-    train_1t_ms, _ = time_it(train_step, 1 if args.quick else reps // 2, 1)
-    torch.set_num_threads(args.threads)
     gen_reps, gen_warmup = (1, 0) if args.quick else (5, 1)
     gen_mse_ms, _ = time_it(lambda: generate(p, c), gen_reps, gen_warmup)
     den = init_denoiser(c, 1)
     gen_diff_ms, _ = time_it(lambda: generate(p, c, den, 20), 1 if args.quick else 3, gen_warmup)
     pixels = torch.randint(0, 256, (256, c["image_size"], c["image_size"], c["channels"]), dtype=torch.uint8)
     data_ms, _ = time_it(lambda: patchify_normalise(pixels, c), reps * 2, warmup)
+    feature_patches = torch.randn(256, num_patches(c), patch_dim(c))
+    features_ms, _ = time_it(lambda: features(p, c, feature_patches, mask, tables), 1 if args.quick else 5, 1)
 
     print(json.dumps(dict(
         system="pytorch",
@@ -281,10 +292,10 @@ def main():
         blas=blas_library(),
         train_ms=train_ms,
         train_cpu_ms=train_cpu_ms,
-        train_1thread_ms=train_1t_ms,
         gen_mse_ms=gen_mse_ms,
         gen_diffusion_ms=gen_diff_ms,
         data_ms_per_256=data_ms,
+        features_ms_per_256=features_ms,
     )))
 
 

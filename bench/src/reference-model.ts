@@ -112,6 +112,21 @@ export function benchLoss(p: BenchParams, c: BenchModelConfig, patches: tf.Tenso
 }
 
 /**
+ * Feature extraction as the probe does it: the backbone's output for `patches [B, N, PD]` (causal, no SOS-shifted
+ * loss), mean-pooled over the L tokens → `[B, D]`.
+ */
+export function benchFeatures(p: BenchParams, c: BenchModelConfig, patches: tf.Tensor3D, positions: TokenPositions): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [B, N, PD] = patches.shape;
+    const D = c.width;
+    const emb = tf.reshape(tf.add(tf.matMul(tf.reshape(patches, [B * N, PD]), p.embed.w), p.embed.b), [B, N, D]);
+    const tokens = tf.concat([tf.tile(p.sos, [B, 1, 1]), emb], 1) as tf.Tensor3D;
+    const { output } = applyTransformer(p.backbone, backboneConfig(c), tokens, { positions, attention: 'causal' });
+    return tf.mean(output, 1) as tf.Tensor2D;
+  });
+}
+
+/**
  * Analytic FLOPs of one training step, counting multiply-adds as 2 FLOPs in every matmul and taking backward = 2 ×
  * forward (two matmuls per forward matmul); elementwise work (LayerNorm, GELU, softmax, RoPE's elementwise part,
  * AdamW) is left out. Per step, with T = B·L tokens:

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, Rng, gradientsByPath, useBackend, type BackendName } from '@darl/tensor-backend';
 import { normPixTargets, pixelsToPatches } from '@darl/patch-data';
-import { REFERENCE_CONFIG, benchLoss, benchPositions, initBenchModel, numPatches, patchDim } from './reference-model.js';
+import { REFERENCE_CONFIG, benchFeatures, benchLoss, benchPositions, initBenchModel, numPatches, patchDim } from './reference-model.js';
 import { generateImage, initDenoiser } from './generation.js';
 
 function arg(name: string, fallback: string): string {
@@ -31,7 +31,7 @@ function timeIt(fn: () => void, reps: number, warmup: number): { wallMs: number;
 }
 
 async function main(): Promise<void> {
-  const backend = arg('--backend', 'wasm') as BackendName;
+  const backend = arg('--backend', 'wasm') as BackendName | 'auto';
   const overrides = !process.argv.includes('--no-overrides');
   const quick = process.argv.includes('--quick');
   const slow = backend === 'cpu' || !overrides;
@@ -61,6 +61,19 @@ async function main(): Promise<void> {
   const den = initDenoiser(c, 1);
   const genDiff = timeIt(() => genImage(true, den), 1, quick ? 0 : 1);
 
+  // Feature extraction (the probe's cost): backbone forward of 256 images, no gradients.
+  const FEATURE_BATCH = 256;
+  const featurePatches = new Rng(3).normal([FEATURE_BATCH, numPatches(c), patchDim(c)]) as tf.Tensor3D;
+  const features = timeIt(
+    () => {
+      const f = benchFeatures(params, c, featurePatches, positions);
+      f.dataSync();
+      f.dispose();
+    },
+    quick ? 1 : 5,
+    1,
+  );
+
   const rng = new Rng(2);
   const B = 256;
   const bytes = Uint8Array.from(rng.uniformArray(B * c.imageSize * c.imageSize * c.channels, 0, 256), (v) => Math.floor(v));
@@ -76,7 +89,8 @@ async function main(): Promise<void> {
   );
 
   const result = {
-    system: `tfjs-${backend}${backend === 'wasm' ? (overrides ? '+overrides' : '-stock') : ''}`,
+    system: `tfjs-${info.name}${info.name === 'wasm' ? (overrides ? '+overrides' : '-stock') : ''}${backend === 'auto' ? ' (auto)' : ''}`,
+    native: info.native ?? null,
     backend: info.name,
     tfjsVersion: info.tfjsVersion,
     simd: info.simd ?? null,
@@ -88,6 +102,7 @@ async function main(): Promise<void> {
     gen_mse_ms: genMse.wallMs,
     gen_diffusion_ms: genDiff.wallMs,
     data_ms_per_256: data.wallMs,
+    features_ms_per_256: features.wallMs,
   };
   console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
 }

@@ -8,7 +8,6 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     target: 'node20',
-    shims: true,
   },
   {
     entry: { cli: 'src/cli.ts' },

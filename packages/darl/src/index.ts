@@ -41,5 +41,15 @@ export { pooledFeatures, extractTokenFeatures, type TokenFeatureOptions } from '
 export { darlFeatureExtractor } from './model/feature-extractor.js';
 export { darlFineTuneModel } from './model/fine-tune-model.js';
 export { generate, type GenerateOptions } from './model/generate.js';
+export {
+  fromPretrained,
+  fetchPretrained,
+  PretrainedError,
+  type Pretrained,
+  type PretrainedSource,
+  type PretrainedOptions,
+  type FetchPretrainedOptions,
+} from './model/from-pretrained.js';
+export { assignParams, WeightsMismatchError } from './model/assign-params.js';
 export { DarlTrainer, NonFiniteLossError, type StepResult } from './train/trainer.js';
 export { lossByNoiseLevel, lossByPatchRow, type NoiseBin } from './train/step-metrics.js';

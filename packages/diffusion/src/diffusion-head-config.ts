@@ -3,9 +3,11 @@
  *
  * @module
  */
-import { validateNoiseLevelSpec, type NoiseLevelSpec } from './noise-level.js';
-import type { LossWeighting, Prediction } from './parameterisation.js';
-import { patchDecoderConfig, validatePatchDecoderConfig, type PatchDecoderConfig } from './patch-decoder-config.js';
+import { checkKnownKeys, checkOneOf, SettingError } from '@darl/tensor-backend';
+import type { NoiseLevelSpec } from './noise-level.js';
+import { validateNoiseLevelSpec } from './validate-noise-level-spec.js';
+import { LOSS_WEIGHTINGS, PREDICTIONS, type LossWeighting, type Prediction } from './parameterisation.js';
+import { PATCH_DECODER_DEFAULTS, validatePatchDecoderConfig, type PatchDecoderConfig } from './patch-decoder-config.js';
 
 /**
  * The diffusion head's configuration (readonly, JSON-serialisable).
@@ -14,7 +16,7 @@ import { patchDecoderConfig, validatePatchDecoderConfig, type PatchDecoderConfig
  * - `prediction`: what the decoder predicts: `x0` (default), `eps` or `v`.
  * - `weighting`: loss weighting across noise levels, `none` (default), `snr` or `min-snr` (see `lossWeights`).
  * - `batchMultiplier`: K, noise draws per target sharing one condition (MAR's `diffusion_batch_mul`; default 1).
- * - `snrClip`: the clip k of `min-snr` (default 5); optional.
+ * - `snrClip`: the clip k of `min-snr` (default `DEFAULT_SNR_CLIP`, 5); optional.
  */
 export interface DiffusionHeadConfig {
   readonly decoder: PatchDecoderConfig;
@@ -25,15 +27,20 @@ export interface DiffusionHeadConfig {
   readonly snrClip?: number;
 }
 
-/** Defaults of {@link diffusionHeadConfig}: cosine noise levels (= Beta(½, ½) on γ), x0-prediction, no weighting, K = 1. */
+/**
+ * Defaults of {@link diffusionHeadConfig}: noise levels γ ~ Beta(1, 2) (skewed towards high noise, i.e. small γ,
+ * which the DARL paper reports works best for representations), x0-prediction, no weighting, K = 1. `snrClip`
+ * unset means `DEFAULT_SNR_CLIP`.
+ */
 export const DIFFUSION_HEAD_DEFAULTS = {
-  noiseLevels: { kind: 'schedule', schedule: 'cosine' },
+  noiseLevels: { kind: 'beta', a: 1, b: 2 },
   prediction: 'x0',
   weighting: 'none',
   batchMultiplier: 1,
 } as const satisfies Partial<DiffusionHeadConfig>;
 
-const KEYS = ['decoder', 'noiseLevels', 'prediction', 'weighting', 'batchMultiplier', 'snrClip'] as const;
+/** The keys of a {@link DiffusionHeadConfig}. */
+export const DIFFUSION_HEAD_KEYS = ['decoder', 'noiseLevels', 'prediction', 'weighting', 'batchMultiplier', 'snrClip'] as const;
 
 /** Settings accepted by {@link diffusionHeadConfig}: the decoder may be partial (defaults filled in). */
 export type DiffusionHeadSettings = Partial<Omit<DiffusionHeadConfig, 'decoder'>> & {
@@ -49,32 +56,29 @@ export type DiffusionHeadSettings = Partial<Omit<DiffusionHeadConfig, 'decoder'>
  */
 export function diffusionHeadConfig(settings: DiffusionHeadSettings): DiffusionHeadConfig {
   if (settings === null || typeof settings !== 'object' || !settings.decoder) {
-    throw new Error('diffusionHeadConfig: pass { decoder: { patchDim, conditionDim, … }, … }.');
+    throw new SettingError('decoder', 'diffusionHeadConfig: pass { decoder: { patchDim, conditionDim, … }, … }.');
   }
-  const config: DiffusionHeadConfig = { ...DIFFUSION_HEAD_DEFAULTS, ...settings, decoder: patchDecoderConfig(settings.decoder) };
+  const config = {
+    ...DIFFUSION_HEAD_DEFAULTS,
+    ...settings,
+    decoder: { ...PATCH_DECODER_DEFAULTS, ...settings.decoder },
+  } as DiffusionHeadConfig;
   validateDiffusionHeadConfig('diffusionHeadConfig', config);
   return config;
 }
 
-/** Throws one clear error for the first problem found in a head config. */
+/** Throws a {@link SettingError} (key relative to the head config, e.g. `decoder.heads`) for the first problem found. */
 export function validateDiffusionHeadConfig(where: string, config: DiffusionHeadConfig): void {
-  if (config === null || typeof config !== 'object') throw new Error(`${where}: config must be an object, got ${String(config)}.`);
-  const unknown = Object.keys(config).filter((k) => !(KEYS as readonly string[]).includes(k));
-  if (unknown.length > 0) {
-    throw new Error(`${where}: unknown diffusion head config key(s) ${unknown.map((k) => `"${k}"`).join(', ')}; known keys are ${KEYS.join(', ')}.`);
-  }
-  validatePatchDecoderConfig(where, config.decoder);
+  if (config === null || typeof config !== 'object') throw new SettingError('', `${where}: config must be an object, got ${String(config)}.`);
+  checkKnownKeys(where, config, DIFFUSION_HEAD_KEYS);
+  validatePatchDecoderConfig(where, config.decoder, 'decoder.');
   validateNoiseLevelSpec(where, config.noiseLevels);
-  if (!['x0', 'eps', 'v'].includes(config.prediction)) {
-    throw new Error(`${where}: "prediction" must be 'x0', 'eps' or 'v', got ${JSON.stringify(config.prediction)}.`);
-  }
-  if (!['none', 'snr', 'min-snr'].includes(config.weighting)) {
-    throw new Error(`${where}: "weighting" must be 'none', 'snr' or 'min-snr', got ${JSON.stringify(config.weighting)}.`);
-  }
+  checkOneOf(where, 'prediction', config.prediction, PREDICTIONS);
+  checkOneOf(where, 'weighting', config.weighting, LOSS_WEIGHTINGS);
   if (!Number.isInteger(config.batchMultiplier) || config.batchMultiplier < 1) {
-    throw new Error(`${where}: "batchMultiplier" must be an integer ≥ 1, got ${JSON.stringify(config.batchMultiplier)}.`);
+    throw new SettingError('batchMultiplier', `${where}: "batchMultiplier" must be an integer ≥ 1, got ${JSON.stringify(config.batchMultiplier)}.`);
   }
   if (config.snrClip !== undefined && !(config.snrClip > 0)) {
-    throw new Error(`${where}: "snrClip" must be a number > 0, got ${JSON.stringify(config.snrClip)}.`);
+    throw new SettingError('snrClip', `${where}: "snrClip" must be a number > 0, got ${JSON.stringify(config.snrClip)}.`);
   }
 }

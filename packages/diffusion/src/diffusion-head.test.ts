@@ -149,7 +149,7 @@ describeBackends('diffusion head', (ctx) => {
     expect(() => sampleDiffusion(p, c, cond, { steps: 2, sampler: 'euler' as never, rng: new Rng(1) })).toThrow(/"sampler" must be 'ddim' or 'ddpm'/);
     expect(() => sampleDiffusion(p, c, cond, { steps: 0, sampler: 'ddim', rng: new Rng(1) })).toThrow(/steps must be an integer ≥ 1/);
     expect(() => diffusionHeadConfig({ decoder: { patchDim: 4, conditionDim: 4 }, batchMultiplier: 0 })).toThrow(/"batchMultiplier" must be an integer ≥ 1/);
-    expect(() => diffusionHeadConfig({ decoder: { patchDim: 4, conditionDim: 4 }, predict: 'x0' } as never)).toThrow(/unknown diffusion head config key\(s\) "predict"/);
+    expect(() => diffusionHeadConfig({ decoder: { patchDim: 4, conditionDim: 4 }, predict: 'x0' } as never)).toThrow(/unknown key "predict". Did you mean "prediction"\?/);
     expect(() => diffusionHeadConfig({ decoder: { patchDim: 4, conditionDim: 4 }, noiseLevels: { kind: 'beta', a: -1, b: 1 } })).toThrow(/Beta\(a, b\) needs/);
   });
 });

@@ -54,7 +54,6 @@ export function diffusionLoss(
   rng: Rng,
 ): DiffusionLossResult {
   const where = 'diffusionLoss';
-  validateDiffusionHeadConfig(where, config);
   assertRank(where, 'targets', targets.shape, 2);
   const dims = assertShape(where, 'targets', targets.shape, ['N', config.decoder.patchDim]);
   assertShape(where, 'conditions', conditions.shape, ['N', config.decoder.conditionDim], dims);

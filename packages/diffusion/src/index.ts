@@ -23,24 +23,44 @@ export { cosineSchedule, cosineOffsetSchedule, type CosineOffsetOptions } from '
 export { linearBetaSchedule, linearBetaAlphaBar, type LinearBetaOptions } from './linear-beta-schedule.js';
 export { sigmoidSchedule, type SigmoidScheduleOptions } from './sigmoid-schedule.js';
 export { shiftSchedule } from './shift-schedule.js';
-export { sampleNoiseLevels, scheduleFromSpec, validateNoiseLevelSpec, type NoiseLevelSpec, type ScheduleName } from './noise-level.js';
+export {
+  sampleNoiseLevels,
+  scheduleFromSpec,
+  SCHEDULE_NAMES,
+  NOISE_LEVEL_KINDS,
+  type NoiseLevelSpec,
+  type ScheduleName,
+} from './noise-level.js';
+export { validateNoiseLevelSpec } from './validate-noise-level-spec.js';
 export type { GammaValues } from './gamma-values.js';
 export {
   addNoise,
   predictionTarget,
   convertPrediction,
   lossWeights,
+  PREDICTIONS,
+  LOSS_WEIGHTINGS,
+  DEFAULT_SNR_CLIP,
   type Prediction,
   type LossWeighting,
 } from './parameterisation.js';
 export { GAMMA_FEATURES, gammaFeatures, gammaToPseudoTime, type GammaEmbeddingParams } from './gamma-embedding.js';
-export { PATCH_DECODER_DEFAULTS, patchDecoderConfig, type PatchDecoderConfig } from './patch-decoder-config.js';
+export {
+  PATCH_DECODER_DEFAULTS,
+  PATCH_DECODER_KEYS,
+  DECODER_KINDS,
+  patchDecoderConfig,
+  validatePatchDecoderConfig,
+  type PatchDecoderConfig,
+} from './patch-decoder-config.js';
 export { initPatchDecoder, applyPatchDecoder, type PatchDecoderParams, type SeedOption } from './patch-decoder.js';
 export type { MlpAdaLnDecoderParams, MlpAdaLnBlockParams } from './mlp-adaln-decoder.js';
 export type { TransformerDecoderParams } from './transformer-decoder.js';
 export {
   DIFFUSION_HEAD_DEFAULTS,
+  DIFFUSION_HEAD_KEYS,
   diffusionHeadConfig,
+  validateDiffusionHeadConfig,
   type DiffusionHeadConfig,
   type DiffusionHeadSettings,
 } from './diffusion-head-config.js';
@@ -54,4 +74,4 @@ export {
   type ReverseStepOptions,
   type DdimStepOptions,
 } from './reverse-steps.js';
-export { predictX0, sampleDiffusion, type SampleDiffusionOptions } from './sample-diffusion.js';
+export { predictX0, sampleDiffusion, SAMPLERS, DEFAULT_SAMPLING, type Sampler, type SampleDiffusionOptions } from './sample-diffusion.js';

@@ -2,6 +2,7 @@ import { Rng } from '@darl/tensor-backend';
 import { describe, expect, it } from 'vitest';
 import { cosineSchedule } from './cosine-schedule.js';
 import { sampleNoiseLevels } from './noise-level.js';
+import { validateNoiseLevelSpec } from './validate-noise-level-spec.js';
 import { GAMMA_MAX, GAMMA_MIN } from './noise-schedule.js';
 
 /** Kolmogorov–Smirnov statistic of samples against a continuous CDF. */
@@ -100,8 +101,8 @@ describe('sampleNoiseLevels', () => {
   });
 
   it('rejects malformed specs with clear messages', () => {
-    expect(() => sampleNoiseLevels({ kind: 'beta', a: 0, b: 1 }, 3, new Rng(1))).toThrow(/Beta\(a, b\) needs finite a > 0 and b > 0, got a = 0/);
-    expect(() => sampleNoiseLevels({ kind: 'uniform' } as never, 3, new Rng(1))).toThrow(/kind must be 'beta' or 'schedule'/);
+    expect(() => validateNoiseLevelSpec('sampleNoiseLevels', { kind: 'beta', a: 0, b: 1 })).toThrow(/Beta\(a, b\) needs finite a > 0 and b > 0, got a = 0/);
+    expect(() => validateNoiseLevelSpec('sampleNoiseLevels', { kind: 'uniform' } as never)).toThrow(/kind must be 'beta' or 'schedule'/);
     expect(() => sampleNoiseLevels({ kind: 'beta', a: 1, b: 1 }, -1, new Rng(1))).toThrow(/non-negative integer/);
   });
 });

@@ -12,7 +12,13 @@ import { shiftSchedule } from './shift-schedule.js';
 import { sigmoidSchedule, type SigmoidScheduleOptions } from './sigmoid-schedule.js';
 
 /** Names of the schedules a {@link NoiseLevelSpec} can refer to. */
-export type ScheduleName = 'cosine' | 'cosine-offset' | 'linear' | 'sigmoid';
+export const SCHEDULE_NAMES = ['cosine', 'cosine-offset', 'linear', 'sigmoid'] as const;
+
+/** A schedule's name. */
+export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
+
+/** The kinds of {@link NoiseLevelSpec}. */
+export const NOISE_LEVEL_KINDS = ['beta', 'schedule'] as const;
 
 /**
  * How γ is drawn per patch (JSON-serialisable).
@@ -56,30 +62,14 @@ export function scheduleFromSpec(spec: Extract<NoiseLevelSpec, { kind: 'schedule
   return spec.shift === undefined || spec.shift === 0 ? base : shiftSchedule(base, spec.shift);
 }
 
-/** Throws a clear error for a malformed spec. */
-export function validateNoiseLevelSpec(where: string, spec: NoiseLevelSpec): void {
-  if (spec === null || typeof spec !== 'object') throw new Error(`${where}: noiseLevels must be an object like { kind: 'beta', a: 1, b: 3 }, got ${String(spec)}.`);
-  if (spec.kind === 'beta') {
-    if (!(spec.a > 0 && spec.b > 0) || !Number.isFinite(spec.a) || !Number.isFinite(spec.b)) {
-      throw new Error(`${where}: noiseLevels Beta(a, b) needs finite a > 0 and b > 0, got a = ${spec.a}, b = ${spec.b}.`);
-    }
-    return;
-  }
-  if (spec.kind === 'schedule') {
-    scheduleFromSpec(spec);
-    return;
-  }
-  throw new Error(`${where}: noiseLevels.kind must be 'beta' or 'schedule', got ${JSON.stringify((spec as { kind: unknown }).kind)}.`);
-}
-
 /**
- * Draws `n` noise levels γ, one per patch, clamped to `[GAMMA_MIN, GAMMA_MAX]`. Beta draws use
+ * Draws `n` noise levels γ, one per patch (`spec` as validated by `validateNoiseLevelSpec`, which
+ * `diffusionHeadConfig` runs once; it is not re-checked per call), clamped to `[GAMMA_MIN, GAMMA_MAX]`. Beta draws use
  * `rng.betaScalar(a, b)`; schedule draws use `t = rng.next()` (uniform in [0, 1)).
  *
  * @returns Float64Array [n]
  */
 export function sampleNoiseLevels(spec: NoiseLevelSpec, n: number, rng: Rng): Float64Array {
-  validateNoiseLevelSpec('sampleNoiseLevels', spec);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`sampleNoiseLevels: n must be a non-negative integer, got ${n}.`);
   const out = new Float64Array(n);
   if (spec.kind === 'beta') {

@@ -13,13 +13,20 @@ import { assertRank, assertShape, type DimBindings } from '@darl/tensor-backend'
 import { gammaArray, gammaColumn, type GammaValues } from './gamma-values.js';
 import { snrFromGamma } from './noise-schedule.js';
 
+/** What the patch decoder can predict. */
+export const PREDICTIONS = ['x0', 'eps', 'v'] as const;
+
 /** What the patch decoder predicts. */
-export type Prediction = 'x0' | 'eps' | 'v';
+export type Prediction = (typeof PREDICTIONS)[number];
 
-/** Loss weighting across noise levels (see {@link lossWeights}). */
-export type LossWeighting = 'none' | 'snr' | 'min-snr';
+/** The loss weightings across noise levels (see {@link lossWeights}). */
+export const LOSS_WEIGHTINGS = ['none', 'snr', 'min-snr'] as const;
 
-const PREDICTIONS: readonly Prediction[] = ['x0', 'eps', 'v'];
+/** Loss weighting across noise levels. */
+export type LossWeighting = (typeof LOSS_WEIGHTINGS)[number];
+
+/** The clip k of the `min-snr` weighting unless set (Hang et al. 2023). */
+export const DEFAULT_SNR_CLIP = 5;
 
 function checkPrediction(where: string, name: string, p: Prediction): void {
   if (!PREDICTIONS.includes(p)) throw new Error(`${where}: ${name} must be 'x0', 'eps' or 'v', got ${JSON.stringify(p)}.`);
@@ -136,7 +143,7 @@ export function lossWeights(
   opts: { snrClip?: number } = {},
 ): Float64Array {
   checkPrediction('lossWeights', 'prediction', prediction);
-  const k = opts.snrClip ?? 5;
+  const k = opts.snrClip ?? DEFAULT_SNR_CLIP;
   if (!(k > 0)) throw new RangeError(`lossWeights: snrClip must be > 0, got ${k}.`);
   const out = new Float64Array(gamma.length);
   for (let i = 0; i < gamma.length; i++) {

@@ -3,6 +3,10 @@
  *
  * @module
  */
+import { checkKnownKeys, checkOneOf, SettingError } from '@darl/tensor-backend';
+
+/** The decoder kinds. */
+export const DECODER_KINDS = ['mlp', 'transformer'] as const;
 
 /**
  * The denoising patch decoder's configuration (readonly, JSON-serialisable).
@@ -16,7 +20,7 @@
  * - `gammaInput`: whether γ is embedded and fed in; `false` makes the decoder blind to the noise level.
  */
 export interface PatchDecoderConfig {
-  readonly kind: 'mlp' | 'transformer';
+  readonly kind: (typeof DECODER_KINDS)[number];
   readonly depth: number;
   readonly width: number;
   readonly heads: number;
@@ -34,7 +38,8 @@ export const PATCH_DECODER_DEFAULTS = {
   gammaInput: true,
 } as const satisfies Partial<PatchDecoderConfig>;
 
-const KEYS = ['kind', 'depth', 'width', 'heads', 'patchDim', 'conditionDim', 'gammaInput'] as const;
+/** The keys of a {@link PatchDecoderConfig}. */
+export const PATCH_DECODER_KEYS = ['kind', 'depth', 'width', 'heads', 'patchDim', 'conditionDim', 'gammaInput'] as const;
 
 /**
  * A complete, validated {@link PatchDecoderConfig} from `patchDim`, `conditionDim` and any overrides of
@@ -52,23 +57,26 @@ function positiveInt(v: unknown): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1;
 }
 
-/** Throws one clear error for the first problem found in a decoder config. */
-export function validatePatchDecoderConfig(where: string, config: PatchDecoderConfig): void {
-  if (config === null || typeof config !== 'object') throw new Error(`${where}: decoder config must be an object, got ${String(config)}.`);
-  const unknown = Object.keys(config).filter((k) => !(KEYS as readonly string[]).includes(k));
-  if (unknown.length > 0) {
-    throw new Error(`${where}: unknown decoder config key(s) ${unknown.map((k) => `"${k}"`).join(', ')}; known keys are ${KEYS.join(', ')}.`);
+/**
+ * Throws a {@link SettingError} for the first problem found in a decoder config; its key is the decoder key with
+ * `prefix` in front (`decoder.` when the config sits in a head config).
+ */
+export function validatePatchDecoderConfig(where: string, config: PatchDecoderConfig, prefix = ''): void {
+  if (config === null || typeof config !== 'object') {
+    throw new SettingError(prefix.replace(/\.$/, ''), `${where}: decoder config must be an object, got ${String(config)}.`);
   }
-  if (config.kind !== 'mlp' && config.kind !== 'transformer') {
-    throw new Error(`${where}: decoder kind must be 'mlp' or 'transformer', got ${JSON.stringify(config.kind)}.`);
-  }
+  checkKnownKeys(where, config, PATCH_DECODER_KEYS, SettingError, prefix);
+  checkOneOf(where, `${prefix}kind`, config.kind, DECODER_KINDS);
   for (const k of ['depth', 'width', 'heads', 'patchDim', 'conditionDim'] as const) {
-    if (!positiveInt(config[k])) throw new Error(`${where}: decoder "${k}" must be an integer ≥ 1, got ${JSON.stringify(config[k])}.`);
+    if (!positiveInt(config[k])) throw new SettingError(prefix + k, `${where}: decoder "${prefix}${k}" must be an integer ≥ 1, got ${JSON.stringify(config[k])}.`);
   }
   if (typeof config.gammaInput !== 'boolean') {
-    throw new Error(`${where}: decoder "gammaInput" must be true or false, got ${JSON.stringify(config.gammaInput)}.`);
+    throw new SettingError(`${prefix}gammaInput`, `${where}: decoder "${prefix}gammaInput" must be true or false, got ${JSON.stringify(config.gammaInput)}.`);
   }
   if (config.kind === 'transformer' && config.width % config.heads !== 0) {
-    throw new Error(`${where}: decoder width ${config.width} must be divisible by heads ${config.heads} for the transformer kind.`);
+    throw new SettingError(
+      `${prefix}heads`,
+      `${where}: decoder width ${config.width} must be divisible by heads ${config.heads} for the transformer kind; change ${prefix}width or ${prefix}heads.`,
+    );
   }
 }

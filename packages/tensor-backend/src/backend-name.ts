@@ -5,8 +5,12 @@
  * @module
  */
 
-/** Backends darl knows how to set up. `auto` picks the fastest one that is installed and initialises. */
-export type BackendName = 'cpu' | 'wasm' | 'node' | 'node-gpu';
+/**
+ * Backends darl knows how to set up. `auto` picks the fastest one that is installed and initialises. `native` is the
+ * wasm backend's tensors with darl's multi-threaded native kernels (`@darl/native-kernels`, compiled at install time)
+ * in place of the hot wasm kernels.
+ */
+export type BackendName = 'cpu' | 'wasm' | 'native' | 'node' | 'node-gpu';
 
 /** All concrete backend names, fastest first (the order `auto` tries them in). */
-export const BACKENDS_FASTEST_FIRST: readonly BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+export const BACKENDS_FASTEST_FIRST: readonly BackendName[] = ['node-gpu', 'node', 'native', 'wasm', 'cpu'];

@@ -44,6 +44,9 @@ describe('useBackend', () => {
     const msg = (err as Error).message;
     expect(msg).toContain('@tensorflow/tfjs-node');
     expect(msg).toMatch(/downloads libtensorflow/);
+    expect(msg).toMatch(/npm 11 does not run install scripts of dependencies/);
+    expect(msg).toMatch(/no release since 4\.22\.0/);
+    expect(msg).toMatch(/`native`/);
     expect(msg).not.toMatch(/\n\s+at /); // no stack trace in the message
   });
 
@@ -68,12 +71,16 @@ describe('useBackend', () => {
 
   it('auto skips the missing node backends and explains why', async () => {
     const info = await useBackend('auto');
-    expect(['wasm', 'cpu']).toContain(info.name);
-    expect(info.skipped.map((s) => s.name)).toEqual(['node-gpu', 'node']);
+    const { loadNativeKernels } = await import('@darl/native-kernels');
+    const native = loadNativeKernels();
+    // Where the addon was built, auto picks it; otherwise it falls back to wasm and says why.
+    expect(info.name).toBe(native.ok ? 'native' : 'wasm');
+    expect(info.skipped.map((s) => s.name)).toEqual(native.ok ? ['node-gpu', 'node'] : ['node-gpu', 'node', 'native']);
     expect(info.skipped[1]!.reason).toContain('@tensorflow/tfjs-node');
+    if (!native.ok) expect(info.skipped[2]!.reason).toContain(native.reason);
   });
 
   it('rejects unknown names', async () => {
-    await expect(useBackend('webgpu' as never)).rejects.toThrow(/Unknown backend "webgpu".*auto, node-gpu, node, wasm, cpu/);
+    await expect(useBackend('webgpu' as never)).rejects.toThrow(/Unknown backend "webgpu".*auto, node-gpu, node, native, wasm, cpu/);
   });
 });

@@ -9,8 +9,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients, warnIfDuplicateTfjs } from './tfjs-runtime.js';
 import { installKernelOverrides, uninstallKernelOverrides } from './kernels/install.js';
 import { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
+import { setNativeKernels } from './kernels/native-kernels.js';
+import type { NativeLoad } from '@darl/native-kernels';
 
 export { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
+
+/** The native addon as loaded by the `native` backend's spec (the last successful load). */
+let nativeLoaded: Extract<NativeLoad, { ok: true }> | undefined;
+
+async function loadNative(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  const mod = (await importOptional('@darl/native-kernels')) as { loadNativeKernels(): NativeLoad };
+  const loaded = mod.loadNativeKernels();
+  if (!loaded.ok) throw new Error(loaded.reason);
+  setNativeKernels(loaded.kernels);
+  nativeLoaded = loaded;
+}
 
 /** `import()` of an optional peer by a non-literal name, so type checkers and bundlers do not require it. */
 function importOptional(specifier: string): Promise<unknown> {
@@ -26,6 +40,17 @@ interface BackendSpec {
   readonly hint: string;
   /** Loads the package (registering its backend as a side effect). */
   readonly load: () => Promise<unknown>;
+}
+
+/** What tfjs-node and tfjs-node-gpu need, and what to use instead. */
+function tfjsNodeHint(pkg: string, library: string): string {
+  return (
+    `It is an optional peer dependency (\`npm install ${pkg}@4.22.0\`), and a poor choice today: its install script ` +
+    `downloads ${library} from the internet, so it fails offline or where the download is refused; npm 11 does not ` +
+    'run install scripts of dependencies unless you allow them (`npm approve-builds`, or pnpm\'s onlyBuiltDependencies), ' +
+    'so it installs without its native library; and tfjs has published no release since 4.22.0. darl\'s own `native` ' +
+    'backend gives multi-core native speed without a download; `wasm` runs everywhere. Use --backend wasm (or native where it is installed).'
+  );
 }
 
 const SPECS: Record<BackendName, BackendSpec> = {
@@ -44,22 +69,24 @@ const SPECS: Record<BackendName, BackendSpec> = {
       'In a browser or bundler, also make its .wasm files reachable (see setWasmPaths in @tensorflow/tfjs-backend-wasm).',
     load: () => import('@tensorflow/tfjs-backend-wasm'),
   },
+  native: {
+    packageName: '@darl/native-kernels',
+    tfjsName: 'wasm',
+    hint:
+      'It is an optional dependency of @darl/tensor-backend whose install script compiles it with g++ (Linux, Node ' +
+      '≥ 20.19 headers); without it darl runs on the wasm backend, single-threaded and several times slower.',
+    load: loadNative,
+  },
   node: {
     packageName: '@tensorflow/tfjs-node',
     tfjsName: 'tensorflow',
-    hint:
-      'It is an optional peer dependency: install it with `npm install @tensorflow/tfjs-node@4.22.0`. Its install ' +
-      'script downloads libtensorflow (TensorFlow 2.9.1) from the internet; on a machine without that access, or where ' +
-      'the download is refused, the package installs without its native library and cannot load. Use --backend wasm instead.',
+    hint: tfjsNodeHint('@tensorflow/tfjs-node', 'libtensorflow (TensorFlow 2.9.1, CPU build)'),
     load: () => importOptional('@tensorflow/tfjs-node'),
   },
   'node-gpu': {
     packageName: '@tensorflow/tfjs-node-gpu',
     tfjsName: 'tensorflow',
-    hint:
-      'It is an optional peer dependency: install it with `npm install @tensorflow/tfjs-node-gpu@4.22.0`. Its install ' +
-      'script downloads the GPU build of libtensorflow (TensorFlow 2.9.1), which also needs CUDA 11.2 and cuDNN 8.1 on ' +
-      'Linux x86-64. Without network access or a matching CUDA it cannot load. Use --backend wasm instead.',
+    hint: tfjsNodeHint('@tensorflow/tfjs-node-gpu', 'the GPU build of libtensorflow (TensorFlow 2.9.1), which also needs CUDA 11.2 and cuDNN 8.1 on Linux x86-64'),
     load: () => importOptional('@tensorflow/tfjs-node-gpu'),
   },
 };
@@ -80,6 +107,8 @@ export interface BackendInfo {
   readonly simd?: boolean;
   /** Whether the wasm backend runs multi-threaded (undefined where it does not apply). */
   readonly threads?: boolean;
+  /** For `native`: threads of its kernels, where that count came from, and the compiled GEMM microkernel. */
+  readonly native?: { readonly threads: number; readonly threadsFrom: string; readonly gemmKernel: string };
   /** Names of darl's kernel overrides installed for this backend. */
   readonly kernelOverrides: readonly string[];
   /** For `auto`: each backend tried before this one and why it was skipped. */
@@ -95,6 +124,13 @@ export interface UseBackendOptions {
   readonly load?: () => Promise<unknown>;
   /** Install darl's fast kernel overrides for this backend (default true). */
   readonly kernelOverrides?: boolean;
+  /**
+   * wasm only: where the browser fetches the backend's `.wasm` files from — a folder URL ending in `/` (e.g.
+   * `'/assets/tfjs-wasm/'` where your app serves `node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm`), or a map
+   * from file name (`tfjs-backend-wasm.wasm`, `tfjs-backend-wasm-simd.wasm`, `tfjs-backend-wasm-threaded-simd.wasm`)
+   * to URL. Passed to the package's `setWasmPaths` before the backend initialises. Not needed under Node.
+   */
+  readonly wasmPaths?: string | Readonly<Record<string, string>>;
 }
 
 /** Raised when a backend is missing or fails to initialise; the message names the package and the fix. */
@@ -124,8 +160,12 @@ function firstLine(err: unknown): string {
 
 async function initialise(name: BackendName, opts: UseBackendOptions): Promise<BackendInfo> {
   const spec = SPECS[name];
+  if (opts.wasmPaths !== undefined && name !== 'wasm') {
+    throw new BackendUnavailableError(name, `useBackend("${name}"): wasmPaths applies to the wasm backend only; drop it or choose "wasm".`);
+  }
+  let mod: unknown;
   try {
-    await (opts.load ?? spec.load)();
+    mod = await (opts.load ?? spec.load)();
   } catch (err) {
     if (isModuleNotFound(err, spec.packageName)) {
       throw new BackendUnavailableError(name, `Backend "${name}" needs the package ${spec.packageName}, which is not installed. ${spec.hint}`);
@@ -143,6 +183,7 @@ async function initialise(name: BackendName, opts: UseBackendOptions): Promise<B
         '`npm ls @tensorflow/tfjs-core` and dedupe them.',
     );
   }
+  if (opts.wasmPaths !== undefined) setWasmPaths(mod, opts.wasmPaths);
   let ok: boolean;
   try {
     ok = await tf.setBackend(spec.tfjsName);
@@ -158,7 +199,7 @@ async function initialise(name: BackendName, opts: UseBackendOptions): Promise<B
   const floatPrecision = tf.backend().floatPrecision() === 16 ? 16 : 32;
   let simd: boolean | undefined;
   let threads: boolean | undefined;
-  if (name === 'wasm') {
+  if (spec.tfjsName === 'wasm') {
     simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
   }
@@ -170,9 +211,29 @@ async function initialise(name: BackendName, opts: UseBackendOptions): Promise<B
     epsilon: floatPrecision === 32 ? 2 ** -23 : 2 ** -10,
     ...(simd === undefined ? {} : { simd }),
     ...(threads === undefined ? {} : { threads }),
+    ...(name === 'native' && nativeLoaded
+      ? { native: { threads: nativeLoaded.threads, threadsFrom: nativeLoaded.threadsFrom, gemmKernel: nativeLoaded.gemmKernel } }
+      : {}),
     kernelOverrides,
     skipped: [],
   };
+}
+
+/** Calls the wasm package's `setWasmPaths` (found on the loaded module, or its default export). */
+function setWasmPaths(mod: unknown, paths: string | Readonly<Record<string, string>>): void {
+  type WasmModule = { setWasmPaths?: (p: string | Record<string, string>) => void };
+  const m = mod as (WasmModule & { default?: WasmModule }) | null | undefined;
+  const fn = m?.setWasmPaths ?? m?.default?.setWasmPaths;
+  if (typeof fn !== 'function') {
+    throw new BackendUnavailableError(
+      'wasm',
+      'useBackend("wasm", { wasmPaths }): the loaded module has no setWasmPaths; `load` must resolve to the @tensorflow/tfjs-backend-wasm module.',
+    );
+  }
+  if (typeof paths === 'string' && !paths.endsWith('/')) {
+    throw new BackendUnavailableError('wasm', `useBackend("wasm"): wasmPaths "${paths}" must be a folder URL ending in "/", or a map from .wasm file name to URL.`);
+  }
+  fn(typeof paths === 'string' ? paths : { ...paths });
 }
 
 /** The cpu backend prints a "use tfjs-node" banner on first use; darl chooses backends deliberately. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   countTransformerParameters,
+  DEFAULT_TRANSFORMER_PRESET,
   TRANSFORMER_PRESETS,
   transformerConfig,
   TransformerConfigError,
@@ -59,23 +60,39 @@ describe('transformerConfig validation', () => {
     throw new Error('expected transformerConfig to throw');
   };
 
-  it('overrides a preset and defaults to small', () => {
+  it('overrides a preset and defaults to DEFAULT_TRANSFORMER_PRESET (tiny)', () => {
     expect(transformerConfig({ preset: 'tiny', depth: 3 }).depth).toBe(3);
-    expect(transformerConfig({}).width).toBe(128);
+    expect(DEFAULT_TRANSFORMER_PRESET).toBe('tiny');
+    expect(transformerConfig({})).toEqual(TRANSFORMER_PRESETS.tiny);
     expect(transformerConfig({ preset: 'tiny', depth: 3 }).width).toBe(32);
   });
 
   it('rejects unknown keys, suggesting the closest valid name', () => {
-    expect(err({ widht: 64 })).toMatch(/unknown key "widht"; did you mean "width"/);
-    expect(err({ head: 4 })).toMatch(/did you mean "heads"/);
-    expect(err({ layerNormEpsilon: 1e-5 })).toMatch(/did you mean "layerNormEps"/);
-    expect(err({ presets: 'tiny' })).toMatch(/did you mean "preset"/);
+    expect(err({ widht: 64 })).toMatch(/unknown key "widht". Did you mean "width"\?/);
+    expect(err({ head: 4 })).toMatch(/Did you mean "heads"/);
+    expect(err({ layerNormEpsilon: 1e-5 })).toMatch(/Did you mean "layerNormEps"/);
+    expect(err({ presets: 'tiny' })).toMatch(/Did you mean "preset"/);
   });
 
   it('rejects unknown presets and enum values with a suggestion', () => {
-    expect(err({ preset: 'vit_b' })).toMatch(/unknown preset "vit_b"; did you mean "vit-b"/);
-    expect(err({ position: 'rope-2d' })).toMatch(/did you mean "rope2d"/);
-    expect(err({ init: 'xavier_uniform' })).toMatch(/did you mean "xavier"/);
+    expect(err({ preset: 'vit_b' })).toMatch(/"preset" is "vit_b"; it must be one of .*Did you mean "vit-b"/);
+    expect(err({ position: 'rope-2d' })).toMatch(/Did you mean "rope2d"/);
+    expect(err({ init: 'xavier_uniform' })).toMatch(/Did you mean "xavier"/);
+  });
+
+  it('names the offending key, for callers that map it onto their own config path', () => {
+    const keyOf = (partial: object): string | undefined => {
+      try {
+        transformerConfig(partial as never);
+      } catch (e) {
+        return (e as TransformerConfigError).key;
+      }
+      return undefined;
+    };
+    expect(keyOf({ width: 100, heads: 3 })).toBe('heads');
+    expect(keyOf({ widht: 64 })).toBe('widht');
+    expect(keyOf({ ropeBase: 0.5 })).toBe('ropeBase');
+    expect(keyOf({ position: 'rope3d' })).toBe('position');
   });
 
   it('explains impossible values', () => {

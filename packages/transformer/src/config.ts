@@ -7,13 +7,19 @@
  *
  * @module
  */
-import { UserError } from '@darl/tensor-backend';
+import { checkKnownKeys, checkOneOf, SettingError } from '@darl/tensor-backend';
 
-/** How token positions enter the model. See the package README for the exact formulas. */
-export type PositionEncoding = 'rope2d' | 'rope1d' | 'learned' | 'sincos2d' | 'none';
+/** The position encodings, by name. See the package README for the exact formulas. */
+export const POSITION_ENCODINGS = ['rope2d', 'rope1d', 'learned', 'sincos2d', 'none'] as const;
+
+/** How token positions enter the model. */
+export type PositionEncoding = (typeof POSITION_ENCODINGS)[number];
+
+/** The weight initialisation schemes. */
+export const TRANSFORMER_INITS = ['trunc-normal', 'xavier'] as const;
 
 /** Weight initialisation scheme for every Linear weight (and the learned position table). */
-export type TransformerInit = 'trunc-normal' | 'xavier';
+export type TransformerInit = (typeof TRANSFORMER_INITS)[number];
 
 /** Hyper-parameters of a decoder-only Transformer. Readonly and JSON-serialisable. */
 export interface TransformerConfig {
@@ -43,7 +49,13 @@ export interface TransformerConfig {
 }
 
 /** Names of the built-in presets. */
-export type TransformerPresetName = 'tiny' | 'small' | 'vit-s' | 'vit-b' | 'vit-l' | 'vit-h';
+export const TRANSFORMER_PRESET_NAMES = ['tiny', 'small', 'vit-s', 'vit-b', 'vit-l', 'vit-h'] as const;
+
+/** Name of a built-in preset. */
+export type TransformerPresetName = (typeof TRANSFORMER_PRESET_NAMES)[number];
+
+/** The preset {@link transformerConfig} starts from when none is named (test-sized: name a larger one for real work). */
+export const DEFAULT_TRANSFORMER_PRESET: TransformerPresetName = 'tiny';
 
 const COMMON = {
   mlpRatio: 4,
@@ -67,7 +79,8 @@ export const TRANSFORMER_PRESETS: Readonly<Record<TransformerPresetName, Transfo
   'vit-h': Object.freeze({ ...COMMON, width: 1280, depth: 32, heads: 16, maxTokens: 1024 }),
 });
 
-const CONFIG_KEYS: readonly (keyof TransformerConfig)[] = [
+/** The keys of a {@link TransformerConfig}. */
+export const TRANSFORMER_CONFIG_KEYS: readonly (keyof TransformerConfig)[] = [
   'width',
   'depth',
   'heads',
@@ -79,56 +92,29 @@ const CONFIG_KEYS: readonly (keyof TransformerConfig)[] = [
   'init',
   'dropPath',
 ];
-const POSITIONS: readonly PositionEncoding[] = ['rope2d', 'rope1d', 'learned', 'sincos2d', 'none'];
-const INITS: readonly TransformerInit[] = ['trunc-normal', 'xavier'];
+const CONFIG_KEYS = TRANSFORMER_CONFIG_KEYS;
 
-/** Raised by {@link transformerConfig} for an unknown key or an impossible value. */
-export class TransformerConfigError extends UserError {
-  override readonly name = 'TransformerConfigError';
+/** Raised by {@link transformerConfig} for an unknown key or an impossible value; `key` names the setting. */
+export class TransformerConfigError extends SettingError {
+  override name = 'TransformerConfigError';
 }
 
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
-}
-
-/** The candidate closest to `name` by edit distance (case-insensitive). */
-export function closestName(name: string, candidates: readonly string[]): string {
-  let best = candidates[0]!;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(name, c);
-    if (d < bestD) {
-      best = c;
-      bestD = d;
-    }
-  }
-  return best;
-}
-
-function fail(message: string): never {
-  throw new TransformerConfigError(`transformerConfig: ${message}`);
+function fail(key: string, message: string): never {
+  throw new TransformerConfigError(key, `transformerConfig: ${message}`);
 }
 
 function positiveInteger(key: string, v: unknown): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(`"${key}" must be a positive integer, got ${JSON.stringify(v)}.`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(key, `"${key}" must be a positive integer, got ${JSON.stringify(v)}.`);
 }
 
 function positiveNumber(key: string, v: unknown): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(`"${key}" must be a finite number > 0, got ${JSON.stringify(v)}.`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(key, `"${key}" must be a finite number > 0, got ${JSON.stringify(v)}.`);
 }
 
+
 /**
- * Builds a validated {@link TransformerConfig}: the named `preset` (default `small`) overridden by the other keys.
+ * Builds a validated {@link TransformerConfig}: the named `preset` (default {@link DEFAULT_TRANSFORMER_PRESET})
+ * overridden by the other keys.
  * Throws a {@link TransformerConfigError} for an unknown key (suggesting the closest valid one), an unknown preset
  * or enum value, or an impossible combination (width not divisible by heads, RoPE needing an even / divisible-by-4
  * head dimension, …), saying what to change.
@@ -140,20 +126,12 @@ export function transformerConfig(
   partial: Partial<TransformerConfig> & { readonly preset?: TransformerPresetName } = {},
 ): TransformerConfig {
   if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) {
-    fail(`expected an object of settings, got ${JSON.stringify(partial)}.`);
+    fail('', `expected an object of settings, got ${JSON.stringify(partial)}.`);
   }
-  for (const key of Object.keys(partial)) {
-    if (key === 'preset' || (CONFIG_KEYS as readonly string[]).includes(key)) continue;
-    fail(
-      `unknown key "${key}"; did you mean "${closestName(key, [...CONFIG_KEYS, 'preset'])}"? ` +
-        `Valid keys: preset, ${CONFIG_KEYS.join(', ')}.`,
-    );
-  }
-  const { preset = 'small', ...overrides } = partial;
-  const presetNames = Object.keys(TRANSFORMER_PRESETS);
-  if (!presetNames.includes(preset)) {
-    fail(`unknown preset "${String(preset)}"; did you mean "${closestName(String(preset), presetNames)}"? Presets: ${presetNames.join(', ')}.`);
-  }
+  const where = 'transformerConfig';
+  checkKnownKeys(where, partial, ['preset', ...CONFIG_KEYS], TransformerConfigError);
+  const { preset = DEFAULT_TRANSFORMER_PRESET, ...overrides } = partial;
+  checkOneOf(where, 'preset', preset, TRANSFORMER_PRESET_NAMES, TransformerConfigError);
   const merged: Record<string, unknown> = { ...TRANSFORMER_PRESETS[preset] };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
   const c = merged as unknown as TransformerConfig;
@@ -165,38 +143,32 @@ export function transformerConfig(
   positiveNumber('mlpRatio', c.mlpRatio);
   positiveNumber('layerNormEps', c.layerNormEps);
   if (!Number.isInteger(c.width * c.mlpRatio)) {
-    fail(`width · mlpRatio must be an integer (the MLP hidden width), got ${c.width} · ${c.mlpRatio} = ${c.width * c.mlpRatio}.`);
+    fail('mlpRatio', `width · mlpRatio must be an integer (the MLP hidden width), got ${c.width} · ${c.mlpRatio} = ${c.width * c.mlpRatio}.`);
   }
   if (typeof c.ropeBase !== 'number' || !Number.isFinite(c.ropeBase) || c.ropeBase <= 1) {
-    fail(`"ropeBase" must be a finite number > 1, got ${JSON.stringify(c.ropeBase)}.`);
+    fail('ropeBase', `"ropeBase" must be a finite number > 1, got ${JSON.stringify(c.ropeBase)}.`);
   }
   if (typeof c.dropPath !== 'number' || !(c.dropPath >= 0 && c.dropPath < 1)) {
-    fail(`"dropPath" must be a number in [0, 1), got ${JSON.stringify(c.dropPath)}.`);
+    fail('dropPath', `"dropPath" must be a number in [0, 1), got ${JSON.stringify(c.dropPath)}.`);
   }
-  if (!POSITIONS.includes(c.position)) {
-    fail(
-      `unknown position encoding "${String(c.position)}"; did you mean "${closestName(String(c.position), POSITIONS)}"? ` +
-        `Choose one of: ${POSITIONS.join(', ')}.`,
-    );
-  }
-  if (!INITS.includes(c.init)) {
-    fail(`unknown init "${String(c.init)}"; did you mean "${closestName(String(c.init), INITS)}"? Choose one of: ${INITS.join(', ')}.`);
-  }
+  checkOneOf(where, 'position', c.position, POSITION_ENCODINGS, TransformerConfigError);
+  checkOneOf(where, 'init', c.init, TRANSFORMER_INITS, TransformerConfigError);
   if (c.width % c.heads !== 0) {
-    fail(`width ${c.width} is not divisible by heads ${c.heads}; each head gets width / heads channels. Change width or heads.`);
+    fail('heads', `width ${c.width} is not divisible by heads ${c.heads}; each head gets width / heads channels. Change width or heads.`);
   }
   const headDim = c.width / c.heads;
   if (c.position === 'rope2d' && headDim % 4 !== 0) {
     fail(
+      'heads',
       `position "rope2d" needs a head dimension (width / heads = ${c.width} / ${c.heads} = ${headDim}) divisible by 4: ` +
         'half of each head rotates with the row and half with the column, in pairs. Change width or heads, or use "rope1d".',
     );
   }
   if (c.position === 'rope1d' && headDim % 2 !== 0) {
-    fail(`position "rope1d" needs an even head dimension (width / heads = ${headDim}): channels rotate in pairs. Change width or heads.`);
+    fail('heads', `position "rope1d" needs an even head dimension (width / heads = ${headDim}): channels rotate in pairs. Change width or heads.`);
   }
   if (c.position === 'sincos2d' && c.width % 4 !== 0) {
-    fail(`position "sincos2d" needs a width divisible by 4 (sin and cos for rows and columns), got ${c.width}.`);
+    fail('width', `position "sincos2d" needs a width divisible by 4 (sin and cos for rows and columns), got ${c.width}.`);
   }
   const out: Record<string, unknown> = {};
   for (const k of CONFIG_KEYS) out[k] = merged[k];

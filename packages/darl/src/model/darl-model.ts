@@ -30,7 +30,7 @@ export function paramTree(params: DarlParams): TensorTree<tf.Variable> {
   return params as unknown as TensorTree<tf.Variable>;
 }
 import { darlConfigSchema, type DarlConfig, type DarlConfigInput } from '../config/schema.js';
-import { parseConfig } from '../config/validate.js';
+import { ConfigError, parseConfig } from '../config/validate.js';
 import { transformerBackbone, type DarlBackbone } from './backbone.js';
 import { diffusionHead } from './diffusion-head.js';
 import type { DarlHead } from './head.js';
@@ -77,11 +77,22 @@ export function patchOrderFor(config: DarlConfig, rows: number, cols: number): P
     case 'raster':
       return rasterOrder(rows, cols);
     case 'nested':
+      if (rows % o.block !== 0 || cols % o.block !== 0) {
+        throw new ConfigError('model config', [
+          `patchOrder.block ${o.block} does not divide the ${rows}×${cols} patch grid, so the nested order would cut blocks short. ` +
+            `Choose a block that divides both (${[...Array(Math.min(rows, cols)).keys()].map((i) => i + 1).filter((b) => rows % b === 0 && cols % b === 0).join(', ')}).`,
+        ]);
+      }
       return nestedRasterOrder(rows, cols, o.block);
     case 'random':
       return randomOrder(rows, cols, o.seed);
     case 'custom':
-      return customOrder(rows, cols, Int32Array.from(o.permutation));
+      try {
+        return customOrder(rows, cols, o.permutation);
+      } catch (err) {
+        // customOrder names the problem (length, range, duplicate); the config key is added here.
+        throw new ConfigError('model config', [`patchOrder.permutation is not a permutation of the ${rows * cols} patches: ${(err as Error).message}`]);
+      }
   }
 }
 
@@ -106,15 +117,15 @@ export function buildDarl<BP = unknown, HP = unknown>(
   const { height, width, channels } = config.image;
   const p = config.patchSize;
   if (height % p !== 0 || width % p !== 0) {
-    throw new Error(
-      `model config: patchSize ${p} does not divide the ${height}×${width} image. Choose a patch size that divides both ` +
+    throw new ConfigError('model config', [
+      `patchSize ${p} does not divide the ${height}×${width} image. Choose a patch size that divides both ` +
         `(e.g. ${[2, 4, 7, 8, 14, 16].filter((q) => height % q === 0 && width % q === 0).join(', ') || '1'}).`,
-    );
+    ]);
   }
   const rows = height / p;
   const cols = width / p;
   const length = rows * cols;
-  if (length < 2) throw new Error(`model config: the image has only ${length} patch; autoregression needs at least 2 (use a smaller patchSize).`);
+  if (length < 2) throw new ConfigError('model config', [`patchSize ${p}: the image has only ${length} patch; autoregression needs at least 2 (use a smaller patchSize).`]);
   const order = patchOrderFor(config, rows, cols);
   const patchDim = p * p * channels;
   const backbone = (opts.backbone ?? transformerBackbone(backboneConfigFor(config, length))) as DarlBackbone<BP>;
@@ -134,7 +145,7 @@ export function initDarlParams<BP, HP>(
   const width = model.backbone.width;
   return {
     embed: initLinear(model.patchDim, width, { seed: embedSeed!, init: 'xavier' }),
-    sos: tf.variable(new Rng(sosSeed!).truncatedNormal([1, 1, width], { std: 0.02 }), true),
+    sos: tf.tidy(() => tf.variable(new Rng(sosSeed!).truncatedNormal([1, 1, width], { std: 0.02 }), true)),
     backbone: model.backbone.init(backboneSeed!),
     head: model.head.init(headSeed!),
   };

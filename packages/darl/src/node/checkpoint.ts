@@ -178,27 +178,4 @@ export async function loadCheckpoint(dir: string, opts: { optimizer?: boolean; s
   };
 }
 
-/**
- * Copies checkpoint tensors into a parameter tree of variables. Every parameter must be present with its shape;
- * extra keys (other than 'ema/…') are an error, as they mean the checkpoint belongs to another model.
- */
-export function assignParams(params: TensorTree, tensors: Record<string, tf.Tensor>, source: string, prefix = ''): void {
-  const leaves = flattenTree(params);
-  const wanted = new Set(leaves.map(([p]) => `${prefix}${p}`));
-  const problems: string[] = [];
-  for (const [path, v] of leaves) {
-    const t = tensors[`${prefix}${path}`];
-    if (!t) problems.push(`missing "${prefix}${path}"`);
-    else if (t.shape.join('x') !== v.shape.join('x')) problems.push(`"${prefix}${path}" has shape [${t.shape}] but the model needs [${v.shape}]`);
-    else if (t.dtype !== v.dtype) problems.push(`"${prefix}${path}" is ${t.dtype} but the model needs ${v.dtype}`);
-  }
-  for (const k of Object.keys(tensors)) {
-    if (!wanted.has(k) && (prefix !== '' ? k.startsWith(prefix) : !k.startsWith('ema/'))) problems.push(`unexpected "${k}"`);
-  }
-  if (problems.length) {
-    throw new CheckpointError(
-      `${source} does not match the model built from its config.json (${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}).`,
-    );
-  }
-  for (const [path, v] of leaves) (v as tf.Variable).assign(tensors[`${prefix}${path}`]!);
-}
+/** Copies checkpoint tensors into a parameter tree of variables (one implementation, shared with `fromPretrained`). */

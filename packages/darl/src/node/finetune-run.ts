@@ -56,6 +56,13 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: F
       throw new RunError(`The model takes ${height}×${width}×${channels} images but "${dataSpec}" has ${train.height}×${train.width}×${train.channels}.`);
     }
     if (!train.numClasses) throw new RunError(`"${dataSpec}" has no labels; fine-tuning needs a labelled dataset.`);
+    const batchSize = opts.config?.batchSize;
+    if (batchSize !== undefined && batchSize > train.size) {
+      throw new RunError(
+        `The fine-tuning batch size ${batchSize} is larger than the ${train.size} training images of "${dataSpec}"${opts.maxTrain !== undefined ? ` (--max-train ${opts.maxTrain})` : ''}. ` +
+          `Lower --batch-size to at most ${train.size}, or use more images.`,
+      );
+    }
     const result = await fineTune(
       darlFineTuneModel(loaded.model, loaded.params),
       { train, test, numClasses: train.numClasses },

@@ -10,7 +10,6 @@ export {
   loadCheckpoint,
   readRunConfig,
   writeRunConfig,
-  assignParams,
   CheckpointError,
   RUN_FORMAT,
   DEFAULT_KEEP_CHECKPOINTS,

@@ -4,11 +4,10 @@
  *
  * @module
  */
-import { disposeTree } from '@darl/tensor-backend';
 import type { RunConfig } from '../config/schema.js';
-import { buildDarl, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
-import { assignParams, CheckpointError, loadCheckpoint, type RunState } from './checkpoint.js';
-import { join } from 'node:path';
+import { buildDarl, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
+import { fromPretrained } from '../model/from-pretrained.js';
+import { CheckpointError, loadCheckpoint, type RunState } from './checkpoint.js';
 
 /** A run loaded for inference. */
 export interface LoadedRun {
@@ -43,28 +42,8 @@ export async function loadRun(
           (custom ? `Pass the same custom ${custom} as parts: loadRun(dir, { parts: { ... } }).` : 'Pass no parts: the run uses the built-in ones.'),
       );
     }
-    const params = initDarlParams(model, { seed: 0 });
-    const hasEma = Object.keys(ckpt.model).some((k) => k.startsWith('ema/'));
-    const useEma = opts.ema === 'auto' || opts.ema === undefined ? hasEma : opts.ema;
-    if (useEma && !hasEma) {
-      disposeTree(paramTree(params));
-      throw new CheckpointError(`${dir} has no EMA weights (train.ema was 0). Drop --ema.`);
-    }
-    try {
-      assignParams(paramTree(params), ckpt.model, join(ckpt.from, 'model.safetensors'), useEma ? 'ema/' : '');
-    } catch (err) {
-      disposeTree(paramTree(params));
-      throw err;
-    }
-    return {
-      dir,
-      run: ckpt.run,
-      state: ckpt.state,
-      model,
-      params,
-      ema: useEma,
-      dispose: () => disposeTree(paramTree(params)),
-    };
+    const loaded = fromPretrained({ config: ckpt.run, weights: ckpt.model }, { ema: opts.ema ?? 'auto', source: ckpt.from, parts: opts.parts ?? {} });
+    return { dir, state: ckpt.state, ...loaded };
   } finally {
     ckpt.dispose();
   }

@@ -17,7 +17,8 @@ import { runConfigSchema, type RunConfig, type RunConfigInput } from '../config/
 import { parseConfig } from '../config/validate.js';
 import { buildDarl, darlLoss, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
 import { DarlTrainer, NonFiniteLossError, trainingProgress, type StepResult } from '../train/trainer.js';
-import { assignParams, CheckpointError, loadCheckpoint, readRunConfig, RUN_FORMAT, saveCheckpoint, writeRunConfig, type RunState } from './checkpoint.js';
+import { CheckpointError, loadCheckpoint, readRunConfig, RUN_FORMAT, saveCheckpoint, writeRunConfig, type RunState } from './checkpoint.js';
+import { assignParams } from '../model/assign-params.js';
 import { acquireRunLock, cleanStale, readJsonFile, readLatest, runPaths, runStateSchema, checkpointPaths, type RunLock } from './run-dir/index.js';
 import { createProgress } from './progress.js';
 import { writeSampleGrids } from './samples.js';
@@ -157,7 +158,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     dataSpec = opts.data ?? 'mnist';
     checkNewRunDirectory(out);
   }
-  const train = opts.datasets?.train ?? (await openDataset(dataSpec, { split: 'train' }));
+  const train = opts.datasets?.train ?? (await openDataset(dataSpec, { split: 'train', labels: 'optional' }));
   if (!opts.resume) run = parseConfig(runConfigSchema, fitImageToData(opts.run ?? {}, train), 'run config');
   run = run!;
   const t = run.train;
@@ -197,11 +198,28 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     return await trainLoop(opts, { out, run, dataSpec, train, model, params, trainer, resumed: resumeFrom?.state ?? null, lock });
   } catch (err) {
     if (params) disposeTree(paramTree(params));
-    throw err;
+    throw outOfMemoryError(err, run) ?? err;
   } finally {
     trainer?.dispose();
     await lock.release();
   }
+}
+
+/**
+ * The backend ran out of memory (wasm's heap is at most 4 GiB: Emscripten aborts or traps; typed arrays fail to
+ * allocate): a user error saying what to shrink. Null for any other error.
+ */
+function outOfMemoryError(err: unknown, run: RunConfig): RunError | null {
+  const message = err instanceof Error ? err.message : String(err);
+  const RuntimeError = (globalThis as { WebAssembly?: { RuntimeError?: abstract new () => Error } }).WebAssembly?.RuntimeError;
+  const wasmTrap = RuntimeError !== undefined && err instanceof RuntimeError;
+  if (!wasmTrap && !/Aborted\(|memory access out of bounds|Array buffer allocation failed|Out of memory|Cannot enlarge memory/i.test(message)) return null;
+  return new RunError(
+    `The ${tf.getBackend()} backend ran out of memory (${message.split('\n')[0]}) with backbone preset "${run.model.backbone.preset}" and train.batchSize ${run.train.batchSize}. ` +
+      'The wasm backend has at most 4 GiB: lower train.batchSize (or raise train.accumulate), choose a smaller model, or use --backend node. ' +
+      'Checkpoints committed before this point are intact (resume with --resume after changing nothing but the backend).',
+    { cause: err },
+  );
 }
 
 function alreadyHoldsRun(out: string): RunError {

@@ -6,7 +6,9 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 
-const require = createRequire(import.meta.url);
+// `__filename` exists in the CommonJS build; `import.meta.url` in the ES module build and under vitest. (No tsup
+// shims: they would put `path`/`url` imports into the chunks the browser-safe entry shares.)
+const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
 
 function versionOf(pkg: string): string {
   try {

@@ -72,7 +72,12 @@ export function parseIdx(bytes: Uint8Array, source: string, expectedRanks: reado
 
 /** Where {@link loadIdx} reads from: a folder with standard file names, or explicit paths. */
 export type IdxSource =
-  | { readonly dir: string; readonly split: 'train' | 'test' }
+  | {
+      readonly dir: string;
+      readonly split: 'train' | 'test';
+      /** Whether a labels file must be present (default true); pretraining needs none. */
+      readonly labels?: 'required' | 'optional';
+    }
   | { readonly images: string; readonly labels?: string };
 
 /** Options of {@link loadIdx}. */
@@ -93,7 +98,7 @@ export interface LoadIdxOptions {
 const IMAGE_RE = /^(?:.*-)?(train|t10k|test)-images-idx3-ubyte(?:\.gz)?$|^(?:.*-)?(train|t10k|test)-images\.idx3-ubyte(?:\.gz)?$/;
 
 /** Finds the images and labels files of `split` in `dir` by their standard names. */
-export async function findIdxFiles(dir: string, split: 'train' | 'test'): Promise<{ images: string; labels: string }> {
+export async function findIdxFiles(dir: string, split: 'train' | 'test', labelsFile: 'required' | 'optional' = 'required'): Promise<{ images: string; labels?: string }> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -120,6 +125,7 @@ export async function findIdxFiles(dir: string, split: 'train' | 'test'): Promis
   const gzToggled = candidates.flatMap((c) => (c.endsWith('.gz') ? [c, c.slice(0, -3)] : [c, `${c}.gz`]));
   const labels = gzToggled.find((c) => c !== imageName && names.includes(c));
   if (!labels) {
+    if (labelsFile === 'optional') return { images: join(dir, imageName) };
     throw new DatasetError(
       `IDX folder ${dir}: found images file ${imageName} but no matching labels file (expected ${candidates[0]}); ` +
         'add it, or pass { images } alone to load the images unlabelled.',
@@ -136,15 +142,17 @@ export async function findIdxFiles(dir: string, split: 'train' | 'test'): Promis
  * const train = await loadIdx({ dir: '/usr/share/datasets/fashion-mnist', split: 'train' });   // 60 000 × 28×28×1
  */
 export async function loadIdx(source: IdxSource, opts: LoadIdxOptions = {}): Promise<ImageDataset> {
-  const paths = 'dir' in source ? await findIdxFiles(source.dir, source.split) : source;
+  const paths = 'dir' in source ? await findIdxFiles(source.dir, source.split, source.labels) : source;
   const [imageBytes, labelBytes] = await Promise.all([
     readDatasetFile(paths.images, 'IDX images'),
     paths.labels === undefined ? Promise.resolve(undefined) : readDatasetFile(paths.labels, 'IDX labels'),
   ]);
   const images = parseIdx(imageBytes, paths.images, [3, 4]);
   const [n, height, width, channels = 1] = images.dims as [number, number, number, number?];
-  if (height === 0 || width === 0 || channels === 0) {
-    throw new DatasetError(`IDX file ${paths.images}: expected non-empty images, found dimensions [${images.dims.join(', ')}].`);
+  if (n === 0 || height === 0 || width === 0 || channels === 0) {
+    throw new DatasetError(
+      `IDX file ${paths.images}: expected ${n === 0 ? 'at least one image' : 'non-empty images'}, found dimensions [${images.dims.join(', ')}]. Give a file with images in it.`,
+    );
   }
   let labels: Uint8Array | undefined;
   if (labelBytes !== undefined && paths.labels !== undefined) {

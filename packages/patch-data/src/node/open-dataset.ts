@@ -26,6 +26,8 @@ export interface OpenDatasetOptions {
   readonly size?: number;
   /** Image folders only: 1, 3 (default) or 4 channels. */
   readonly channels?: 1 | 3 | 4;
+  /** IDX folders: whether a labels file must be present (default 'required'; pretraining passes 'optional'). */
+  readonly labels?: 'required' | 'optional';
 }
 
 async function isDir(path: string): Promise<boolean> {
@@ -61,7 +63,7 @@ export async function openDataset(spec: DatasetSpec | string, opts: OpenDatasetO
       ds = await loadEmbeddedDigits({ split });
       break;
     case 'idx':
-      ds = await loadIdx({ dir, split });
+      ds = await loadIdx({ dir, split, ...(opts.labels ? { labels: opts.labels } : {}) });
       break;
     case 'cifar10':
       ds = await loadCifar({ variant: 10, dir, split });

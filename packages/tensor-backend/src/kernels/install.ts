@@ -12,6 +12,8 @@ import { wasmTransposeOverride } from './wasm-transpose.js';
 import { wasmTanhOverride } from './wasm-tanh.js';
 import { wasmIdentityOverride } from './wasm-identity.js';
 import { wasmUnsortedSegmentSumOverride } from './wasm-unsorted-segment-sum.js';
+import { nativeBatchMatMulOverride } from './native-batch-mat-mul.js';
+import { nativeElementwiseOverride } from './native-elementwise.js';
 
 export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
@@ -23,29 +25,58 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
     wasmIdentityOverride,
     wasmUnsortedSegmentSumOverride,
   ],
+  // The native backend is the wasm backend's tensors with the native addon's kernels where it has them.
+  native: [
+    nativeBatchMatMulOverride,
+    nativeElementwiseOverride,
+    wasmTransposeOverride,
+    wasmTanhOverride,
+    wasmIdentityOverride,
+    wasmUnsortedSegmentSumOverride,
+  ],
 };
 
-const installed = new Set<string>();
+/** The tfjs backend whose kernels darl's `backend` overrides. */
+export function tfjsBackendOf(backend: BackendName): string {
+  if (backend === 'node' || backend === 'node-gpu') return 'tensorflow';
+  return backend === 'native' ? 'wasm' : backend;
+}
+
+/** Kernel configs darl has registered, by `tfjsBackend/kernelName`. */
+const installed = new Map<string, Omit<tf.KernelConfig, 'backendName'>>();
+
+/** Puts the backend's own kernel back in place of darl's; false if it had none (the override then stays). */
+function restore(key: string): boolean {
+  const original = originals.get(key);
+  if (original === undefined) return false;
+  tf.unregisterKernel(original.kernelName, original.backendName);
+  tf.registerKernel(original);
+  originals.delete(key);
+  installed.delete(key);
+  return true;
+}
 
 /**
- * Registers darl's overrides for `backend` (once per process; the backend's original kernels are replaced).
- * Returns the names of the overrides in effect.
+ * Registers darl's overrides for `backend` (the backend's original kernels are replaced; switching between darl
+ * backends that share a tfjs backend, such as `wasm` and `native`, swaps the overrides). Returns the names of the
+ * overrides in effect.
  */
 export function installKernelOverrides(backend: BackendName): string[] {
   const overrides = OVERRIDES[backend] ?? [];
-  const tfjsName = backend === 'node' || backend === 'node-gpu' ? 'tensorflow' : backend;
-  for (const o of overrides) {
-    for (const k of o.kernels) {
-      const key = `${tfjsName}/${k.kernelName}`;
-      if (installed.has(key)) continue;
-      const original = tf.getKernel(k.kernelName, tfjsName);
-      if (original != null) {
-        originals.set(key, original);
-        tf.unregisterKernel(k.kernelName, tfjsName);
-      }
-      tf.registerKernel({ ...k, backendName: tfjsName } as tf.KernelConfig);
-      installed.add(key);
+  const tfjsName = tfjsBackendOf(backend);
+  const wanted = new Map<string, Omit<tf.KernelConfig, 'backendName'>>(
+    overrides.flatMap((o) => o.kernels.map((k) => [`${tfjsName}/${k.kernelName}`, k] as [string, Omit<tf.KernelConfig, 'backendName'>])),
+  );
+  for (const key of [...installed.keys()]) if (key.startsWith(`${tfjsName}/`) && !wanted.has(key)) restore(key);
+  for (const [key, k] of wanted) {
+    if (installed.get(key) === k) continue;
+    const current = tf.getKernel(k.kernelName, tfjsName);
+    if (current != null) {
+      if (!installed.has(key)) originals.set(key, current);
+      tf.unregisterKernel(k.kernelName, tfjsName);
     }
+    tf.registerKernel({ ...k, backendName: tfjsName } as tf.KernelConfig);
+    installed.set(key, k);
   }
   return overrides.map((o) => o.name);
 }
@@ -56,25 +87,9 @@ export function installKernelOverrides(backend: BackendName): string[] {
  * removing them would only break gradients. Returns the names of the overrides still in effect.
  */
 export function uninstallKernelOverrides(backend: BackendName): string[] {
-  const overrides = OVERRIDES[backend] ?? [];
-  const tfjsName = backend === 'node' || backend === 'node-gpu' ? 'tensorflow' : backend;
-  const remaining: string[] = [];
-  for (const o of overrides) {
-    let kept = false;
-    for (const k of o.kernels) {
-      const key = `${tfjsName}/${k.kernelName}`;
-      if (!installed.has(key)) continue;
-      const original = originals.get(key);
-      if (original === undefined) {
-        kept = true;
-        continue;
-      }
-      tf.unregisterKernel(k.kernelName, tfjsName);
-      tf.registerKernel(original);
-      originals.delete(key);
-      installed.delete(key);
-    }
-    if (kept) remaining.push(o.name);
-  }
-  return remaining;
+  const tfjsName = tfjsBackendOf(backend);
+  for (const key of [...installed.keys()]) if (key.startsWith(`${tfjsName}/`)) restore(key);
+  const all = Object.values(OVERRIDES).flat();
+  const names = all.filter((o) => o.kernels.some((k) => installed.get(`${tfjsName}/${k.kernelName}`) === k)).map((o) => o.name);
+  return [...new Set(names)];
 }

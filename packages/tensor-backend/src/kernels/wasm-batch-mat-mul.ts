@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { originalKernel, type KernelOverride } from './kernel-registry.js';
 import { wasmTranspose } from './wasm-transpose.js';
+import { broadcastIndices } from './batch-broadcast.js';
 import { registerView, releaseView, shapeBytes, wasmData, wasmFunction, type WasmBackend } from './wasm-internals.js';
 
 /**
@@ -35,33 +36,6 @@ function gemm(backend: WasmBackend, aId: number, bId: number, outId: number, M: 
   const aShape = [1, M, K];
   const bShape = [1, K, N];
   fn(aId, shapeBytes(aShape), 3, bId, shapeBytes(bShape), 3, 0, 0, outId);
-}
-
-/** Flat batch index of each output batch item in a and in b under tf's broadcasting of the outer dimensions. */
-function broadcastIndices(outOuter: number[], aOuter: number[], bOuter: number[]): { a: Int32Array; b: Int32Array } {
-  const total = tf.util.sizeFromShape(outOuter);
-  const a = new Int32Array(total);
-  const b = new Int32Array(total);
-  const r = outOuter.length;
-  const aPad = new Array<number>(r - aOuter.length).fill(1).concat(aOuter);
-  const bPad = new Array<number>(r - bOuter.length).fill(1).concat(bOuter);
-  const idx = new Array<number>(r).fill(0);
-  for (let o = 0; o < total; o++) {
-    let ai = 0;
-    let bi = 0;
-    for (let d = 0; d < r; d++) {
-      ai = ai * (aPad[d] as number) + ((aPad[d] as number) === 1 ? 0 : (idx[d] as number));
-      bi = bi * (bPad[d] as number) + ((bPad[d] as number) === 1 ? 0 : (idx[d] as number));
-    }
-    a[o] = ai;
-    b[o] = bi;
-    for (let d = r - 1; d >= 0; d--) {
-      idx[d] = (idx[d] as number) + 1;
-      if ((idx[d] as number) < (outOuter[d] as number)) break;
-      idx[d] = 0;
-    }
-  }
-  return { a, b };
 }
 
 /** Swaps the last two axes of a tensor: the explicit form of a transposed matmul operand. */

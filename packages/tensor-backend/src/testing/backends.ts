@@ -15,13 +15,14 @@ export interface BackendSuiteContext {
 }
 
 /**
- * The backends a suite runs on: `DARL_TEST_BACKENDS` (comma-separated) if set, else `cpu,wasm`. The node backends
+ * The backends a suite runs on: `DARL_TEST_BACKENDS` (comma-separated) if set, else `cpu,wasm,native` (native is
+ * the default backend where its addon built, which the install does wherever g++ exists). The node backends
  * join when named there and installed.
  */
 export function testBackends(): BackendName[] {
   const raw = typeof process !== 'undefined' ? process.env.DARL_TEST_BACKENDS : undefined;
-  const names = (raw ?? 'cpu,wasm').split(',').map((s) => s.trim()).filter(Boolean);
-  const valid: BackendName[] = ['cpu', 'wasm', 'node', 'node-gpu'];
+  const names = (raw ?? 'cpu,wasm,native').split(',').map((s) => s.trim()).filter(Boolean);
+  const valid: BackendName[] = ['cpu', 'wasm', 'native', 'node', 'node-gpu'];
   for (const n of names) {
     if (!valid.includes(n as BackendName)) throw new Error(`DARL_TEST_BACKENDS: unknown backend "${n}"; use ${valid.join(', ')}.`);
   }

@@ -33,14 +33,14 @@ describe('darl CLI: usage', () => {
   it('rejects an unknown backend with exit code 2', async () => {
     const r = await cli('info', '--backend', 'webgl');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/Allowed choices are auto, cpu, wasm, node, node-gpu/);
+    expect(r.err).toMatch(/Allowed choices are auto, cpu, wasm, native, node, node-gpu/);
   });
 
   it('info --json reports the chosen backend and why node is unavailable', async () => {
     const r = await cli('info', '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { chosen: { name: string; why: string }; backends: { name: string; available: boolean; reason?: string }[]; versions: Record<string, string> };
-    expect(['wasm', 'cpu']).toContain(j.chosen.name);
+    expect(['native', 'wasm', 'cpu']).toContain(j.chosen.name);
     expect(j.chosen.why).toMatch(/fastest backend that initialises/);
     const node = j.backends.find((b) => b.name === 'node')!;
     expect(node.available).toBe(false);

@@ -33,7 +33,7 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); // a UTF-8 byte-order mark is allowed
   } catch (err) {
     throw new ConfigError(`config file ${path}`, [`is not valid JSON: ${(err as Error).message}.`]);
   }

@@ -6,8 +6,30 @@
 import { BACKENDS_FASTEST_FIRST, backendPackage, useBackend, type BackendInfo } from '@darl/tensor-backend';
 import { runtimeVersions } from '../versions.js';
 import type { CliIO } from './cli-io.js';
+import { readRunConfig } from '../checkpoint.js';
+import { listCheckpoints, lockSchema, readJsonFile, runPaths } from '../run-dir/index.js';
 
-export async function runInfoCommand(opts: { backend: string; json?: boolean }, io: CliIO): Promise<void> {
+/** `darl info --run D`: the checkpoints of a run directory. */
+async function runInfoOfRun(dir: string, json: boolean, io: CliIO): Promise<void> {
+  await readRunConfig(dir); // a clear error when dir is not a run directory
+  const listing = await listCheckpoints(dir);
+  const lock = await readJsonFile(runPaths(dir).lock, lockSchema, `Delete ${runPaths(dir).lock} if no darl process writes ${dir}.`, { optional: true }).catch(() => null);
+  if (json) {
+    io.stdout(`${JSON.stringify({ command: 'info', run: dir, latest: listing.latest, checkpoints: listing.checkpoints, stale: listing.stale, lock })}\n`);
+    return;
+  }
+  const lines = [
+    `run ${dir}: ${listing.latest ? `committed checkpoint step ${listing.latest.step} (${listing.latest.dir}, ${listing.latest.committedAt})` : 'no committed checkpoint yet'}`,
+    'checkpoints kept:',
+    ...(listing.checkpoints.length ? listing.checkpoints.map((c) => `  step ${String(c.step).padStart(8)}  ${c.name}${c.latest ? '  (latest)' : ''}`) : ['  none']),
+    ...(listing.stale.length ? ['left over by an interrupted write (removed when the run is next opened for writing):', ...listing.stale.map((p) => `  ${p}`)] : []),
+    ...(lock ? [`locked by pid ${lock.pid} on ${lock.host} since ${lock.startedAt}`] : []),
+  ];
+  io.stdout(`${lines.join('\n')}\n`);
+}
+
+export async function runInfoCommand(opts: { backend: string; json?: boolean; run?: string }, io: CliIO): Promise<void> {
+  if (opts.run !== undefined) return runInfoOfRun(opts.run, Boolean(opts.json), io);
   const backends: { name: string; package: string; available: boolean; reason?: string; simd?: boolean }[] = [];
   for (const name of BACKENDS_FASTEST_FIRST) {
     try {
@@ -25,7 +47,15 @@ export async function runInfoCommand(opts: { backend: string; json?: boolean }, 
       : `requested with --backend ${opts.backend}`;
   const result = {
     command: 'info',
-    chosen: { name: chosen.name, why, floatPrecision: chosen.floatPrecision, simd: chosen.simd, threads: chosen.threads, kernelOverrides: chosen.kernelOverrides },
+    chosen: {
+      name: chosen.name,
+      why,
+      floatPrecision: chosen.floatPrecision,
+      simd: chosen.simd,
+      threads: chosen.threads,
+      native: chosen.native,
+      kernelOverrides: chosen.kernelOverrides,
+    },
     backends,
     versions: runtimeVersions(),
     platform: { os: process.platform, arch: process.arch, cpus: (await import('node:os')).cpus().length },
@@ -37,6 +67,10 @@ export async function runInfoCommand(opts: { backend: string; json?: boolean }, 
   const lines = [
     `chosen backend: ${chosen.name} — ${why}`,
     `  float precision ${chosen.floatPrecision}${chosen.simd !== undefined ? `, SIMD ${chosen.simd ? 'on' : 'off'}` : ''}${chosen.threads !== undefined ? `, threads ${chosen.threads ? 'on' : 'off'}` : ''}`,
+    ...(chosen.native
+      ? [`  native kernels: ${chosen.native.threads} thread(s) (${chosen.native.threadsFrom}), GEMM microkernel ${chosen.native.gemmKernel}`]
+      : []),
+    ...chosen.skipped.filter((s) => s.name === 'native').map((s) => `  not on the native backend: ${s.reason}`),
     `  kernel overrides: ${chosen.kernelOverrides.length ? chosen.kernelOverrides.join(', ') : 'none'}`,
     'backends:',
     ...backends.map((b) => `  ${b.available ? '✓' : '✗'} ${b.name.padEnd(9)} ${b.package}${b.available ? '' : `\n      ${b.reason}`}`),

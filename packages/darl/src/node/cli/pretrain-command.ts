@@ -33,7 +33,31 @@ function defaultOut(): string {
   return join('runs', new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z'));
 }
 
-export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO): Promise<void> {
+/** Exit codes of a run stopped by a signal (128 + signal number, as shells report them). */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * The first SIGINT/SIGTERM aborts `controller` (the run finishes its step and checkpoints); the handlers are then
+ * removed, so a second signal ends the process at once (safe: checkpoints are committed whole or not at all).
+ */
+function stopOnSignals(controller: AbortController, io: CliIO): { received: () => keyof typeof SIGNAL_EXIT | null; remove: () => void } {
+  let received: keyof typeof SIGNAL_EXIT | null = null;
+  const remove = () => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
+  function onSignal(signal: NodeJS.Signals) {
+    received = signal as keyof typeof SIGNAL_EXIT;
+    remove();
+    io.stderr(`\ndarl: ${signal}: finishing the current step and saving a checkpoint (send it again to quit at once).\n`);
+    controller.abort();
+  }
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { received: () => received, remove };
+}
+
+export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO): Promise<number> {
   if (opts.resume && (opts.config || opts.preset || opts.set.length || opts.seed !== undefined || opts.out)) {
     throw new RunError('--resume continues a run with its own saved config.json; drop --config, --preset, --set, --seed and --out.');
   }
@@ -41,7 +65,10 @@ export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO
   const backend = await selectBackend(opts.backend);
   const out = opts.resume ?? opts.out ?? defaultOut();
   io.stderr(`darl: backend ${backend.name}${backend.simd !== undefined ? ` (simd ${backend.simd ? 'on' : 'off'})` : ''}; run directory ${out}\n`);
+  const controller = new AbortController();
+  const signals = stopOnSignals(controller, io);
   const result = await pretrain({
+    signal: controller.signal,
     ...(run ? { run } : {}),
     data: opts.resume ? opts.data : (opts.data ?? 'mnist'),
     ...(opts.fromStep !== undefined ? { fromStep: opts.fromStep } : {}),
@@ -51,7 +78,17 @@ export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO
     progress: opts.progress,
     write: io.stderr,
     ...(opts.stopAt ? { stopAt: opts.stopAt } : {}),
-  });
+  }).finally(() => signals.remove());
+  if (result.interrupted) {
+    disposeTree(paramTree(result.params));
+    const signal = signals.received() ?? 'SIGINT';
+    io.stderr(
+      result.step > 0
+        ? `darl: stopped at step ${result.step}; the checkpoint is committed. Continue with: darl pretrain --resume ${out}\n`
+        : `darl: stopped before the first step; nothing to resume. Start again with the same command.\n`,
+    );
+    return SIGNAL_EXIT[signal];
+  }
   disposeTree(paramTree(result.params));
   const report = opts.report ? await writeReport(out) : null;
   const summary = {
@@ -75,4 +112,5 @@ export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO
     );
     if (report) io.stderr(`darl: report ${report}\n`);
   }
+  return 0;
 }

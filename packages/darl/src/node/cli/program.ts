@@ -18,7 +18,7 @@ import { processIO, type CliIO } from './cli-io.js';
 
 export type { CliIO } from './cli-io.js';
 
-const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'node', 'node-gpu'] as const;
+const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'native', 'node', 'node-gpu'] as const;
 
 /** Parses a non-negative integer option value or explains what was expected. */
 export function intOption(name: string, min = 0): (v: string) => number {
@@ -57,8 +57,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) =>
     async (...args: A) => {
       try {
-        await fn(...args);
-        done(0);
+        const code = await fn(...args);
+        done(typeof code === 'number' ? code : 0);
       } catch (err) {
         done(reportError(err, io.stderr));
       }
@@ -142,8 +142,9 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
 
   program
     .command('info')
-    .description('backends available here and the one chosen, with versions')
+    .description('backends available here and the one chosen, with versions; with --run, the checkpoints of a run directory')
     .addOption(backendOption())
+    .option('--run <dir>', 'list the checkpoints kept in this run directory (which one is committed, what is stale)')
     .option('--json', 'print the result as one JSON object on stdout')
     .action(wrap((opts) => runInfoCommand(opts, io)));
 

@@ -1,0 +1,259 @@
+"""Everything the twin knows about darl's run-directory layout (packages/darl/src/node/run-dir, format `darl-run/2`):
+file names, `latest.json`, `state.json`, `run.lock`, and how a checkpoint is committed. The only module that touches
+them.
+
+```
+RUN/
+  config.json          the run config
+  metrics.jsonl        one JSON object per line
+  latest.json          { format, step, dir: "checkpoints/step-NNNNNNNN", committedAt }: the committed checkpoint
+  run.lock             { pid, host, startedAt, command } while a process writes the run
+  checkpoints/step-NNNNNNNN/{state.json, model.safetensors, optimizer.safetensors}
+```
+
+A checkpoint is written into `checkpoints/.tmp-step-…`, flushed, renamed to `checkpoints/step-NNNNNNNN` (`-2`, … for
+a second commit of one step) and committed by replacing `latest.json` atomically; then only the newest
+`keepCheckpoints` remain. The safetensors metadata `step` equals state.json's step.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+import torch
+
+from .safetensors_io import read_safetensors, write_safetensors
+
+RUN_FORMAT = 'darl-run/2'
+CONFIG = 'config.json'
+METRICS = 'metrics.jsonl'
+LATEST = 'latest.json'
+LOCK = 'run.lock'
+CHECKPOINTS = 'checkpoints'
+STATE = 'state.json'
+MODEL = 'model.safetensors'
+OPTIMIZER = 'optimizer.safetensors'
+TEMP_PREFIX = '.tmp-'
+_STEP_DIR = re.compile(r'^step-(\d{8,})(?:-(\d+))?$')
+
+#: Recorded in the metadata of every safetensors file the twin writes (and documented in the README).
+LAYOUT = ('darl tensor names: "/"-separated parameter paths (embed/w, sos, backbone/blocks/<i>/attn/wqkv, head/...); '
+          'EMA weights under ema/<path>; optimizer moments under m/<path> and v/<path>. Linear weights are [in, out] '
+          '(y = x @ w + b); attn/wqkv output channels are [q | k | v], each [heads, headDim]; sos is [1, 1, C]. float32.')
+
+
+class RunDirError(ValueError):
+    """A directory that is not a (complete, unlocked) darl run directory."""
+
+
+@dataclass
+class Checkpoint:
+    run: Dict[str, Any]
+    state: Dict[str, Any]
+    model: Dict[str, torch.Tensor]
+    optimizer: Dict[str, torch.Tensor]
+    #: the checkpoint directory the tensors came from
+    source: str
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec='milliseconds').replace('+00:00', 'Z')
+
+
+def _read_json(path: str, what: str) -> Any:
+    try:
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    except json.JSONDecodeError as err:
+        raise RunDirError(f'{path} is not valid JSON ({err}); the {what} is damaged.') from err
+
+
+def _write_json(path: str, value: Any) -> None:
+    tmp = os.path.join(os.path.dirname(path), f'.{os.path.basename(path)}.{os.getpid()}.tmp')
+    with open(tmp, 'w', encoding='utf-8') as f:
+        f.write(json.dumps(value, indent=2) + '\n')
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_config(run_dir: str) -> Dict[str, Any]:
+    path = os.path.join(run_dir, CONFIG)
+    if not os.path.exists(path):
+        raise RunDirError(f'{run_dir} is not a darl run directory: it has no {CONFIG}. Give the --out directory of a darl pretrain run.')
+    return _read_json(path, 'run config')
+
+
+def _checkpoint_dirs(run_dir: str) -> List[Tuple[int, int, str]]:
+    root = os.path.join(run_dir, CHECKPOINTS)
+    out = []
+    for name in os.listdir(root) if os.path.isdir(root) else []:
+        m = _STEP_DIR.match(name)
+        if m:
+            out.append((int(m.group(1)), int(m.group(2) or 1), name))
+    return sorted(out)
+
+
+def read_checkpoint(run_dir: str) -> Checkpoint:
+    """config.json and the checkpoint `latest.json` names; checks that its files agree on the step."""
+    run = read_config(run_dir)
+    latest_path = os.path.join(run_dir, LATEST)
+    if not os.path.exists(latest_path):
+        if os.path.exists(os.path.join(run_dir, STATE)):
+            raise RunDirError(f'{run_dir} is a darl-run/1 directory (state.json at the top); the twin reads {RUN_FORMAT}. '
+                              'Resume it once with this darl version (darl pretrain --resume) to convert it.')
+        raise RunDirError(f'{run_dir} has a {CONFIG} but no {LATEST}: no checkpoint was committed yet.')
+    latest = _read_json(latest_path, 'pointer to the last checkpoint')
+    if latest.get('format') != RUN_FORMAT:
+        raise RunDirError(f'{latest_path} has format {latest.get("format")!r}; the twin reads {RUN_FORMAT}.')
+    ck_dir = os.path.join(run_dir, latest['dir'])
+    state = _read_json(os.path.join(ck_dir, STATE), 'checkpoint state')
+    if state.get('step') != latest['step']:
+        raise RunDirError(f'{ck_dir}/{STATE} says step {state.get("step")} but {LATEST} says {latest["step"]}.')
+    out = {}
+    for name in (MODEL, OPTIMIZER):
+        path = os.path.join(ck_dir, name)
+        tensors, meta = read_safetensors(path)
+        if 'step' in meta and int(meta['step']) != int(state['step']):
+            raise RunDirError(f'{path} holds step {meta["step"]} but its {STATE} says {state["step"]}.')
+        out[name] = tensors
+    return Checkpoint(run, state, out[MODEL], out[OPTIMIZER], ck_dir)
+
+
+def commit_checkpoint(run_dir: str, model: Mapping[str, torch.Tensor], optimizer: Mapping[str, torch.Tensor],
+                      state: Mapping[str, Any], keep: int, writer: str) -> str:
+    """Writes one checkpoint and commits it (see the module comment); returns its directory."""
+    step = int(state['step'])
+    root = os.path.join(run_dir, CHECKPOINTS)
+    os.makedirs(root, exist_ok=True)
+    temp = os.path.join(root, f'{TEMP_PREFIX}step-{step:08d}-{os.getpid()}')
+    shutil.rmtree(temp, ignore_errors=True)
+    os.makedirs(temp)
+    try:
+        meta = {'format': RUN_FORMAT, 'step': str(step), 'layout': LAYOUT, 'writer': writer}
+        write_safetensors(os.path.join(temp, MODEL), model, meta)
+        write_safetensors(os.path.join(temp, OPTIMIZER), optimizer, meta)
+        _write_json(os.path.join(temp, STATE), {**state, 'format': RUN_FORMAT})
+        _fsync_dir(temp)
+        revisions = [r for s, r, _ in _checkpoint_dirs(run_dir) if s == step]
+        name = f'step-{step:08d}' + (f'-{max(revisions) + 1}' if revisions else '')
+        final = os.path.join(root, name)
+        os.rename(temp, final)
+        _fsync_dir(root)
+        _write_json(os.path.join(run_dir, LATEST), {'format': RUN_FORMAT, 'step': step, 'dir': f'{CHECKPOINTS}/{name}', 'committedAt': _now()})
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    older = [n for _, _, n in _checkpoint_dirs(run_dir) if n != name]
+    for n in older[:max(0, len(older) - (keep - 1))]:
+        shutil.rmtree(os.path.join(root, n), ignore_errors=True)
+    return final
+
+
+def _pid_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+
+
+class RunLock:
+    """`run.lock`, darl's one-writer lock: created exclusively, taken over when its process is gone (same host)."""
+
+    def __init__(self, run_dir: str, command: str):
+        self.path = os.path.join(run_dir, LOCK)
+        info = {'pid': os.getpid(), 'host': socket.gethostname(), 'startedAt': _now(), 'command': command}
+        mine = f'{self.path}.{os.getpid()}.new'
+        with open(mine, 'w', encoding='utf-8') as f:
+            f.write(json.dumps(info) + '\n')
+        try:
+            for _ in range(3):
+                try:
+                    os.link(mine, self.path)
+                    break
+                except FileExistsError:
+                    pass
+                try:
+                    with open(self.path, encoding='utf-8') as f:
+                        held: Optional[dict] = json.load(f)
+                except FileNotFoundError:
+                    continue
+                except (OSError, json.JSONDecodeError):
+                    held = None
+                if held and (held.get('host') != info['host'] or _pid_running(int(held.get('pid', 0)))) and held.get('pid') != os.getpid():
+                    raise RunDirError(f'{run_dir} is in use by another process (pid {held.get("pid")} on {held.get("host")}, '
+                                      f'started {held.get("startedAt")}, {held.get("command", "darl")}). Only one process may write a run '
+                                      f'directory: wait for it to finish, or delete {self.path} if it no longer runs.')
+                os.replace(self.path, f'{self.path}.{os.getpid()}.stale')
+                os.unlink(f'{self.path}.{os.getpid()}.stale')
+            else:
+                raise RunDirError(f'could not take {self.path}; try again.')
+        finally:
+            os.unlink(mine)
+        self.info = info
+        self._clean_stale(run_dir)
+
+    @staticmethod
+    def _clean_stale(run_dir: str) -> None:
+        """Removes interrupted writes: temp checkpoint directories and checkpoints newer than latest.json."""
+        root = os.path.join(run_dir, CHECKPOINTS)
+        latest_path = os.path.join(run_dir, LATEST)
+        committed = _read_json(latest_path, 'pointer').get('dir', '').split('/')[-1] if os.path.exists(latest_path) else None
+        latest_step = _read_json(latest_path, 'pointer').get('step', -1) if committed else -1
+        for name in os.listdir(root) if os.path.isdir(root) else []:
+            m = _STEP_DIR.match(name)
+            if name.startswith(TEMP_PREFIX) or (m and name != committed and int(m.group(1)) > latest_step):
+                shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+
+    def release(self) -> None:
+        try:
+            with open(self.path, encoding='utf-8') as f:
+                if json.load(f).get('pid') == os.getpid():
+                    os.unlink(self.path)
+        except (OSError, json.JSONDecodeError):
+            pass
+
+
+def append_metrics(run_dir: str, line: Mapping[str, Any]) -> None:
+    with open(os.path.join(run_dir, METRICS), 'a', encoding='utf-8') as f:
+        f.write(json.dumps(line) + '\n')
+
+
+def truncate_metrics(run_dir: str, step: int) -> None:
+    """Drops metric lines after `step` (as darl does on resume), so a continued run has one line per step."""
+    path = os.path.join(run_dir, METRICS)
+    if not os.path.exists(path):
+        return
+    kept = []
+    with open(path, encoding='utf-8') as f:
+        for line in f:
+            try:
+                if json.loads(line).get('step', step + 1) <= step:
+                    kept.append(line.rstrip('\n'))
+            except json.JSONDecodeError:
+                pass
+    _write_json_text(path, ''.join(k + '\n' for k in kept))
+
+
+def _write_json_text(path: str, text: str) -> None:
+    tmp = os.path.join(os.path.dirname(path), f'.{os.path.basename(path)}.{os.getpid()}.tmp')
+    with open(tmp, 'w', encoding='utf-8') as f:
+        f.write(text)
+    os.replace(tmp, path)
