@@ -19,15 +19,19 @@ export { featureStatistics, standardizeFeatures, STANDARDIZE_EPS, type FeatureSt
 export { holdoutSplit, type HoldoutSplit } from './holdout-split.js';
 export {
   trainSoftmaxClassifiers,
-  classifierScores,
   DEFAULT_SOFTMAX_TRAINING,
   type SoftmaxClassifier,
   type SoftmaxTrainingConfig,
 } from './softmax-classifier.js';
+export { classifierScores, type LinearClassifier } from './linear-classifier.js';
+export { trainRidgeClassifiers, type RidgeClassifier } from './ridge-classifier.js';
+export { trainLbfgsSoftmaxClassifiers, DEFAULT_LBFGS, type LbfgsConfig, type LbfgsSoftmaxClassifier } from './lbfgs-softmax-classifier.js';
 export {
   linearProbe,
   validateWeightDecays,
   DEFAULT_LINEAR_PROBE,
+  LINEAR_PROBE_SOLVERS,
+  type LinearProbeSolver,
   type LinearProbeConfig,
   type LinearProbeResult,
   type LabelledFeatures,
@@ -41,6 +45,7 @@ export {
   type ProbeSweepResult,
   type ProbeSweepCell,
   type PixelBaseline,
+  type ControlBest,
 } from './probe-sweep.js';
 export { knnScores, knnEvaluate, DEFAULT_KNN, type KnnConfig } from './knn.js';
 export { classificationMetrics, top1Accuracy, type ClassificationMetrics } from './metrics.js';
@@ -74,3 +79,12 @@ export {
   type PatchEmbeddingParams,
   type TransformerBackbone,
 } from './transformer-adapters.js';
+export { frechetDistance, gaussianStatistics, symmetricEigen, type GaussianStatistics } from './frechet-distance.js';
+export {
+  trainQualityClassifier,
+  generationQuality,
+  DEFAULT_QUALITY_CLASSIFIER,
+  type QualityClassifier,
+  type QualityClassifierConfig,
+  type GenerationQuality,
+} from './generation-quality.js';

@@ -14,6 +14,9 @@ interface Reference {
   test: { features: number[]; labels: number[] };
 }
 const reference = JSON.parse(readFileSync(new URL('../fixtures/sklearn_reference.json', import.meta.url), 'utf8')) as Reference;
+const ridgeReference = JSON.parse(readFileSync(new URL('../fixtures/ridge_reference.json', import.meta.url), 'utf8')) as {
+  probe: { alpha: number; test_accuracy: number };
+};
 const fromReference = (s: Reference['train']) => ({
   features: featureMatrix(Float32Array.from(s.features), s.labels.length, reference.dim),
   labels: Int32Array.from(s.labels),
@@ -33,27 +36,39 @@ describeBackends('linearProbe', () => {
     const rng = new Rng(5);
     const a = rings(rng, 600);
     const b = rings(rng, 600);
-    const raw = linearProbe(a, b, 2, { steps: 100 });
+    const raw = linearProbe(a, b, 2, { solver: 'adamw', steps: 100 });
     expect(raw.test.top1).toBeLessThanOrEqual(0.6);
     const transformed = linearProbe(
       { features: squaredRadius(a.features), labels: a.labels },
       { features: squaredRadius(b.features), labels: b.labels },
       2,
-      { steps: 100 },
+      { solver: 'adamw', steps: 100 },
     );
     expect(transformed.test.top1).toBe(1);
   });
 
   it("matches scikit-learn's LogisticRegression within 1 point on the reference feature set", () => {
-    const r = linearProbe(fromReference(reference.train), fromReference(reference.test), reference.num_classes);
+    const r = linearProbe(fromReference(reference.train), fromReference(reference.test), reference.num_classes, { solver: 'adamw' });
     expect(Math.abs(r.test.top1 - reference.sklearn_test_accuracy)).toBeLessThanOrEqual(0.01);
+  });
+
+  it("the default L-BFGS solver matches scikit-learn's LogisticRegression(C=1) within half a point on the same set", () => {
+    const r = linearProbe(fromReference(reference.train), fromReference(reference.test), reference.num_classes, { l2s: [1 / reference.train.labels.length] });
+    expect(r.solver).toBe('lbfgs');
+    expect(Math.abs(r.test.top1 - reference.sklearn_test_accuracy)).toBeLessThanOrEqual(0.005);
+  });
+
+  it("the ridge solver matches scikit-learn's Ridge test accuracy on the same set at the same alpha", () => {
+    const { alpha, test_accuracy } = ridgeReference.probe;
+    const r = linearProbe(fromReference(reference.train), fromReference(reference.test), reference.num_classes, { solver: 'ridge', alphas: [alpha] });
+    expect(Math.abs(r.test.top1 - test_accuracy)).toBeLessThanOrEqual(0.002);
   });
 
   it('chooses the weight decay without looking at the test set', () => {
     const rng = new Rng(8);
     const train = gaussianClusters(rng, 300, 6, 3, { spread: 0.7, noise: 1 });
     const test = gaussianClusters(rng, 200, 6, 3, { spread: 0.7, noise: 1, centres: train.centres });
-    const cfg = { steps: 60, weightDecays: [0, 0.3, 3] };
+    const cfg = { solver: 'adamw' as const, steps: 60, weightDecays: [0, 0.3, 3] };
     const a = linearProbe(train, test, 3, cfg);
     const scrambled = { features: test.features, labels: new Rng(1).permutation(200).map((i) => test.labels[i]!) };
     const b = linearProbe(train, { features: scrambled.features, labels: Int32Array.from(scrambled.labels) }, 3, cfg);

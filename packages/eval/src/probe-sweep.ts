@@ -1,7 +1,10 @@
 /**
  * The linear-probe sweep: every layer × pooling × readout attention of a feature extractor, probed from cached
- * features, plus the raw-pixel baseline (the same probe on flattened pixels) in the same run. The best cell is chosen
- * by held-out validation accuracy on the training set, never by test accuracy.
+ * features, plus the raw-pixel baseline (the same probe on flattened pixels) in the same run, and optionally a
+ * control extractor — the same architecture at random init — probed cell by cell under the identical protocol (same
+ * layer, pooling, attention, solver, split). Wide readouts of an untrained network already beat pixels, so the
+ * control, not the pixels, is what pretraining has to beat. The best cell is chosen by held-out validation accuracy
+ * on the training set, never by test accuracy.
  *
  * @module
  */
@@ -10,7 +13,7 @@ import { extractFeatures, type FeatureCache } from './extract-features.js';
 import { featureMatrix, type FeatureMatrix } from './feature-matrix.js';
 import { DEFAULT_PIXEL_SCALE, pixelLookupTable, readImages, type ImageDataset, type PixelScale } from '@darl/patch-data';
 import { classLabels } from './dataset-reads.js';
-import { linearProbe, type LinearProbeConfig } from './linear-probe.js';
+import { DEFAULT_LINEAR_PROBE, linearProbe, type LinearProbeConfig } from './linear-probe.js';
 import type { ClassificationMetrics } from './metrics.js';
 import { POOLINGS, type Pooling } from './pooling.js';
 
@@ -31,6 +34,19 @@ export interface ProbeSweepCell {
   readonly test: ClassificationMetrics;
   /** Seconds spent probing this cell (standardising, weight-decay selection, retraining, scoring). */
   readonly seconds: number;
+  /** The control extractor's probe on the same cell (when a control is given). */
+  readonly control?: { readonly weightDecay: number; readonly valTop1: number; readonly testTop1: number; readonly seconds: number };
+}
+
+/** The control's best cell. */
+export interface ControlBest {
+  readonly layer: number;
+  readonly pooling: Pooling;
+  readonly attention: ReadoutAttention;
+  readonly dim: number;
+  readonly weightDecay: number;
+  readonly valTop1: number;
+  readonly testTop1: number;
 }
 
 /** The raw-pixel baseline: the linear probe on flattened, normalised pixels. */
@@ -53,7 +69,11 @@ export interface ProbeSweepResult {
   readonly numClasses: number;
   readonly trainSize: number;
   readonly testSize: number;
-  /** Wall-clock seconds: feature extraction (all modes, train + test), probing the cells, the pixel baseline. */
+  /** The control's cell with the highest held-out top-1 (chosen on its own, like `best`), when a control is given. */
+  readonly bestControl: ControlBest | null;
+  /** The solver of every probe in the sweep. */
+  readonly solver: string;
+  /** Wall-clock seconds: feature extraction (all modes, train + test; control included), probing the cells (control included), the pixel baseline. */
   readonly seconds: { readonly extraction: number; readonly probes: number; readonly pixels: number; readonly total: number };
 }
 
@@ -75,6 +95,8 @@ export interface ProbeSweepOptions {
   readonly batchSize?: number;
   /** Pixel normalisation for the backbone and the pixel baseline (default `minus-one-one`). */
   readonly scale?: PixelScale;
+  /** The same architecture at random init (or any other control), probed on every cell with the same protocol. */
+  readonly control?: FeatureExtractor;
   /** Also probe raw pixels (default true). */
   readonly pixelBaseline?: boolean;
   /** Progress messages (one line each). */
@@ -159,14 +181,23 @@ export async function probeSweep(extractor: FeatureExtractor, opts: ProbeSweepOp
     const common = { layers, poolings, attentions: [attention], ...(opts.batchSize ? { batchSize: opts.batchSize } : {}), ...(opts.scale ? { scale: opts.scale } : {}) };
     const trainCache = await extractFeatures(extractor, opts.train, common);
     const testCache = await extractFeatures(extractor, opts.test, common);
+    const control = opts.control
+      ? { train: await extractFeatures(opts.control, opts.train, common), test: await extractFeatures(opts.control, opts.test, common) }
+      : null;
     extraction += now() - e0;
-    log(`${where}: extracted ${attention}-attention features of ${layers.length} layer(s) in ${(now() - e0).toFixed(1)} s`);
+    log(`${where}: extracted ${attention}-attention features of ${layers.length} layer(s)${control ? ' (and the control)' : ''} in ${(now() - e0).toFixed(1)} s`);
     const p0 = now();
-    cells.push(
-      ...probeCachedFeatures(trainCache, trainLabels, testCache, testLabels, numClasses, opts.probe, (c) =>
-        log(`${where}: layer ${c.layer} ${c.pooling} ${c.attention}: val ${(100 * c.valTop1).toFixed(2)} %, test ${(100 * c.testTop1).toFixed(2)} % (${c.seconds.toFixed(1)} s)`),
-      ),
-    );
+    const learned = probeCachedFeatures(trainCache, trainLabels, testCache, testLabels, numClasses, opts.probe);
+    const controlCells = control ? probeCachedFeatures(control.train, trainLabels, control.test, testLabels, numClasses, opts.probe) : null;
+    learned.forEach((c, i) => {
+      const k = controlCells?.[i];
+      const cell: ProbeSweepCell = k
+        ? { ...c, control: { weightDecay: k.weightDecay, valTop1: k.valTop1, testTop1: k.testTop1, seconds: k.seconds } }
+        : c;
+      cells.push(cell);
+      const ctl = k ? `; control val ${(100 * k.valTop1).toFixed(2)} %, test ${(100 * k.testTop1).toFixed(2)} %` : '';
+      log(`${where}: layer ${c.layer} ${c.pooling} ${c.attention}: val ${(100 * c.valTop1).toFixed(2)} %, test ${(100 * c.testTop1).toFixed(2)} % (${c.seconds.toFixed(1)} s)${ctl}`);
+    });
     probes += now() - p0;
   }
   let pixels: PixelBaseline | null = null;
@@ -190,9 +221,25 @@ export async function probeSweep(extractor: FeatureExtractor, opts: ProbeSweepOp
   }
   const pixelSeconds = now() - x0;
   const best = cells.reduce((b, c) => (c.valTop1 > b.valTop1 ? c : b));
+  const controlled = cells.filter((c) => c.control);
+  const bestControl = controlled.length
+    ? controlled.reduce((b, c) => (c.control!.valTop1 > b.control!.valTop1 ? c : b))
+    : null;
   return {
     cells,
     best,
+    bestControl: bestControl
+      ? {
+          layer: bestControl.layer,
+          pooling: bestControl.pooling,
+          attention: bestControl.attention,
+          dim: bestControl.dim,
+          weightDecay: bestControl.control!.weightDecay,
+          valTop1: bestControl.control!.valTop1,
+          testTop1: bestControl.control!.testTop1,
+        }
+      : null,
+    solver: opts.probe?.solver ?? DEFAULT_LINEAR_PROBE.solver,
     pixels,
     numClasses,
     trainSize: opts.train.size,
@@ -201,17 +248,27 @@ export async function probeSweep(extractor: FeatureExtractor, opts: ProbeSweepOp
   };
 }
 
-/** The sweep as a Markdown table (one row per cell, the best cell marked, the pixel baseline last). */
+/**
+ * The sweep as a Markdown table: one row per cell (the best cell marked), the random-init control's numbers on the
+ * same cell beside it when present, the pixel baseline last.
+ */
 export function formatProbeSweep(result: ProbeSweepResult): string {
   const pct = (x: number): string => (100 * x).toFixed(2);
-  const lines = ['| layer | pooling | attention | dim | weight decay | val top-1 % | test top-1 % |', '|---:|---|---|---:|---:|---:|---:|'];
+  const withControl = result.cells.some((c) => c.control);
+  const head = ['layer', 'pooling', 'attention', 'dim', 'regularisation', 'val top-1 %', 'test top-1 %', ...(withControl ? ['control val %', 'control test %', 'gain (test)'] : [])];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 1 || i === 2 ? '---' : '---:')).join('|')}|`];
   for (const c of result.cells) {
     const mark = c === result.best ? ' **best (val)**' : '';
-    lines.push(`| ${c.layer} | ${c.pooling} | ${c.attention} | ${c.dim} | ${c.weightDecay} | ${pct(c.valTop1)} | ${pct(c.testTop1)}${mark} |`);
+    const ctl = withControl
+      ? c.control
+        ? [pct(c.control.valTop1), pct(c.control.testTop1), `${c.testTop1 >= c.control.testTop1 ? '+' : ''}${pct(c.testTop1 - c.control.testTop1)}`]
+        : ['—', '—', '—']
+      : [];
+    lines.push(`| ${[c.layer, c.pooling, c.attention, c.dim, c.weightDecay, pct(c.valTop1), `${pct(c.testTop1)}${mark}`, ...ctl].join(' | ')} |`);
   }
   if (result.pixels) {
     const p = result.pixels;
-    lines.push(`| pixels | — | — | ${p.dim} | ${p.weightDecay} | ${pct(p.valTop1)} | ${pct(p.testTop1)} |`);
+    lines.push(`| ${['pixels', '—', '—', p.dim, p.weightDecay, pct(p.valTop1), pct(p.testTop1), ...(withControl ? ['—', '—', '—'] : [])].join(' | ')} |`);
   }
   return lines.join('\n');
 }

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, gradientsByPath, Rng, warmupCosine } from '@darl/tensor-backend';
 import { checkLabels, type FeatureMatrix } from './feature-matrix.js';
+import type { LinearClassifier } from './linear-classifier.js';
 
 function zerosVariable(shape: number[]): tf.Variable {
   const z = tf.zeros(shape);
@@ -52,15 +53,8 @@ export interface SoftmaxTrainingConfig {
 /** Defaults of {@link SoftmaxTrainingConfig}. */
 export const DEFAULT_SOFTMAX_TRAINING: SoftmaxTrainingConfig = { steps: 300, batchSize: 4096, lr: 0.1, warmupSteps: 10, seed: 0 };
 
-/** A trained linear classifier: scores = x · weight + bias. */
-export interface SoftmaxClassifier {
-  /** Row-major `[C, K]`. */
-  readonly weight: Float32Array;
-  /** `[K]`. */
-  readonly bias: Float32Array;
-  readonly dim: number;
-  readonly numClasses: number;
-  /** The AdamW weight decay it was trained with. */
+/** A softmax classifier and the AdamW weight decay it was trained with. */
+export interface SoftmaxClassifier extends LinearClassifier {
   readonly weightDecay: number;
 }
 
@@ -178,22 +172,4 @@ export function trainSoftmaxClassifiers(
       v.bias.dispose();
     }
   }
-}
-
-/**
- * Scores of a trained classifier.
- *
- * @param features `[N, C]`, standardised like the training rows
- * @returns row-major logits `[N, K]`
- */
-export function classifierScores(features: FeatureMatrix, classifier: SoftmaxClassifier): Float32Array {
-  if (features.dim !== classifier.dim) {
-    throw new Error(`classifierScores: the classifier takes ${classifier.dim} features per row, got ${features.dim}.`);
-  }
-  if (features.rows === 0) return new Float32Array(0);
-  return tf.tidy(() => {
-    const x = tf.tensor2d(features.data, [features.rows, features.dim]);
-    const w = tf.tensor2d(classifier.weight, [classifier.dim, classifier.numClasses]);
-    return tf.add(tf.matMul(x, w), tf.tensor1d(classifier.bias)).dataSync() as Float32Array;
-  });
 }

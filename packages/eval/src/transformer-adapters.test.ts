@@ -4,7 +4,7 @@ import { disposeTree, Rng, type TensorTree } from '@darl/tensor-backend';
 import { describeBackends, expectAllClose, expectNoLeak } from '@darl/tensor-backend/testing';
 import { applyTransformer, initTransformer, transformerConfig } from '@darl/transformer';
 import { arrayDataset } from '@darl/patch-data';
-import { probeSweep } from './probe-sweep.js';
+import { formatProbeSweep, probeSweep } from './probe-sweep.js';
 import { embedPatches, initPatchEmbedding, transformerFeatureExtractor, type TransformerBackbone } from './transformer-adapters.js';
 
 function backbone(): TransformerBackbone {
@@ -84,6 +84,28 @@ describeBackends('transformer adapters', (ctx) => {
     expect(r.numClasses).toBe(3);
     expect(messages.length).toBeGreaterThan(12);
     expect(JSON.parse(JSON.stringify(r)).cells.length).toBe(18);
+    disposeTree(b.transformer as unknown as TensorTree);
+    disposeTree(b.embedding as unknown as TensorTree);
+  });
+
+  it('probes a control extractor on every cell under the same protocol; a control identical to the model scores identically', async () => {
+    const rng = new Rng(3);
+    const make = (n: number) => {
+      const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
+      const pixels = Uint8Array.from({ length: n * 64 }, (_, j) => Math.min(255, Math.max(0, Math.round(80 * labels[Math.floor(j / 64)]! + 60 + 20 * rng.normalScalar()))));
+      return arrayDataset({ images: pixels, labels, height: 8, width: 8, channels: 1 });
+    };
+    const b = backbone();
+    const extractor = transformerFeatureExtractor(b);
+    const r = await probeSweep(extractor, { train: make(40), test: make(20), control: extractor, poolings: ['mean', 'concat'], attentions: ['causal'], batchSize: 20 });
+    expect(r.cells).toHaveLength(6);
+    for (const c of r.cells) {
+      expect(c.control).toBeDefined();
+      expect(c.control!.valTop1).toBe(c.valTop1);
+      expect(c.control!.testTop1).toBe(c.testTop1);
+    }
+    expect(r.bestControl).toMatchObject({ layer: r.best.layer, pooling: r.best.pooling, testTop1: r.best.testTop1 });
+    expect(formatProbeSweep(r)).toContain('| control val % | control test % | gain (test) |');
     disposeTree(b.transformer as unknown as TensorTree);
     disposeTree(b.embedding as unknown as TensorTree);
   });

@@ -25,11 +25,14 @@ export { gradientsByPath } from './optim/gradients-by-path.js';
 export { clipByGlobalNorm } from './optim/clip-by-global-norm.js';
 export {
   warmupCosine,
+  warmupCosineByProgress,
   constantLr,
   stepLr,
   type LrSchedule,
   type WarmupCosineOptions,
   type StepLrOptions,
+  type ProgressLrSchedule,
+  type WarmupCosineByProgressOptions,
 } from './optim/lr-schedules.js';
 export { Ema } from './optim/ema.js';
 export { encodeSafetensors, type SafetensorsInput } from './safetensors/encode-safetensors.js';

@@ -143,6 +143,15 @@ export const darlConfigSchema = z
 /** Training settings. */
 export const trainConfigSchema = z.strictObject({
   steps: positiveInt.default(1000),
+  /**
+   * Wall-clock training budget in seconds; 0 (default) disables it. When > 0 the run ends as soon as either
+   * horizon is reached — `budgetSeconds` of training time or `steps` steps — and the cosine decay follows
+   * progress = max(training seconds / budgetSeconds, step / steps), so on a time-bound run (steps set high) the
+   * schedule follows elapsed time and runs are comparable across machines. Training time counts data loading and
+   * optimiser steps, not sample grids or checkpoint writes; it is recorded in state.json and carried across resumes.
+   * Warm-up stays `warmupSteps` steps.
+   */
+  budgetSeconds: z.number().nonnegative().default(0),
   batchSize: positiveInt.default(64),
   /** Peak learning rate after warm-up. */
   lr: z.number().positive().max(1).default(1e-3),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { disposeTree, Rng } from '@darl/tensor-backend';
 import { describeBackends, expectNoLeak } from '@darl/tensor-backend/testing';
 import { ConfigError } from '../config/validate.js';
-import { buildDarl, darlLoss, initDarlParams, paramTree, type DarlModel, type DarlParams } from './darl-model.js';
+import { buildDarl, darlLoss, initDarlParams, inputTokens, paramTree, toPatchSequence, type DarlModel, type DarlParams } from './darl-model.js';
 import { pooledFeatures, extractTokenFeatures } from './features.js';
 import { generate } from './generate.js';
 
@@ -85,15 +85,34 @@ describeBackends('DARL model', (ctx) => {
   it('extracts features of every layer; full attention differs from causal', () => {
     const x = images(2, 7);
     const feats = extractTokenFeatures(model, params, x, { layers: [0, 1, 2] });
-    expect(feats.map((f) => f.shape)).toEqual([[2, 16, 16], [2, 16, 16], [2, 16, 16]]);
+    expect(feats.map((f) => f.shape)).toEqual([[2, 17, 16], [2, 17, 16], [2, 17, 16]]); // [SOS, p1 … p16]
     const causal = pooledFeatures(model, params, x, { layer: 2, pool: 'mean', attention: 'causal' });
     const full = pooledFeatures(model, params, x, { layer: 2, pool: 'mean', attention: 'full' });
     const concat = pooledFeatures(model, params, x, { layer: 1, pool: 'concat' });
     expect(causal.shape).toEqual([2, 16]);
-    expect(concat.shape).toEqual([2, 256]);
+    expect(concat.shape).toEqual([2, 272]);
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(causal, full))).dataSync()[0]!)).toBeGreaterThan(1e-5);
     expect(() => extractTokenFeatures(model, params, x, { layers: [3] })).toThrow(/layer 3 does not exist; layers are 0 \(input tokens\) to 2/);
     for (const t of [...feats, causal, full, concat, x]) t.dispose();
+  });
+
+  it('readout sees the last patch and keeps the training features of tokens 0 … L−1 (causal)', () => {
+    const x = images(2, 11);
+    // Change only the last 2×2 patch (bottom-right corner of the 8×8 image).
+    const y = tf.tidy(() => tf.add(x, tf.pad(tf.fill([2, 2, 2, 1], 0.5), [[0, 0], [6, 0], [6, 0], [0, 0]])) as tf.Tensor4D);
+    const [fx] = extractTokenFeatures(model, params, x, { layers: [2], attention: 'causal' });
+    const [fy] = extractTokenFeatures(model, params, y, { layers: [2], attention: 'causal' });
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(fx!, fy!)), 2).dataSync() as Float32Array); // [B, L + 1] flattened
+    for (let b = 0; b < 2; b++) {
+      for (let t = 0; t < 16; t++) expect(diff[b * 17 + t]).toBeLessThan(1e-6); // causal: earlier tokens never see pL
+      expect(diff[b * 17 + 16]).toBeGreaterThan(1e-4); // the extra token does
+    }
+    // Tokens 0 … L−1 are the training-time outputs (the training input is the readout minus its last token).
+    const tokens = inputTokens(model, params, toPatchSequence(model, x), { dropLast: true });
+    const train = tf.tidy(() => model.backbone.apply(params.backbone, tokens, { positions: model.positions, attention: 'causal', returnHidden: true }).hidden![1]!);
+    const gap = tf.tidy(() => tf.max(tf.abs(tf.sub(train, tf.slice(fx!, [0, 0, 0], [2, 16, 16])))).dataSync()[0]!);
+    expect(gap).toBeLessThan(1e-5);
+    for (const t of [x, y, fx!, fy!, tokens, train]) t.dispose();
   });
 
   it('does not leak tensors', async () => {

@@ -1,5 +1,6 @@
 /**
- * A DARL model as an `@darl/eval` fine-tunable backbone: full attention at readout, mean-pooled final output,
+ * A DARL model as an `@darl/eval` fine-tunable backbone: full attention over the whole image (`readoutTokens`),
+ * mean-pooled final output,
  * layer index per parameter for layer-wise LR decay (patch embedding, SOS and position table → 0; block i → i + 1;
  * final LayerNorm → depth + 1). The generative head is not part of it.
  *
@@ -8,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { FineTuneModel } from '@darl/eval';
 import type { TensorTree } from '@darl/tensor-backend';
-import { inputTokens, toPatchSequence, type DarlModel, type DarlParams } from './darl-model.js';
+import type { DarlModel, DarlParams } from './darl-model.js';
+import { readoutTokens } from './features.js';
 
 /** Wraps `params` (trained in place) for `fineTune`. */
 export function darlFineTuneModel(model: DarlModel, params: DarlParams): FineTuneModel {
@@ -26,9 +28,9 @@ export function darlFineTuneModel(model: DarlModel, params: DarlParams): FineTun
     },
     forward(images, { training, rng }) {
       return tf.tidy(() => {
-        const tokens = inputTokens(model, params, toPatchSequence(model, images), { dropLast: true });
+        const { tokens, positions } = readoutTokens(model, params, images);
         const { output } = model.backbone.apply(params.backbone, tokens, {
-          positions: model.positions,
+          positions,
           attention: 'full',
           ...(training && rng ? { rng } : {}),
         });

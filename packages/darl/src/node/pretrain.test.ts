@@ -100,6 +100,49 @@ describe.each(['mse', 'diffusion'] as const)('pretrain (%s)', (objective) => {
   });
 });
 
+describe('pretrain with a time budget', () => {
+  // A fake clock that advances 0.25 s per reading: pretrain reads it before and after every step, so each step
+  // takes 0.25 s of training time and a 2 s budget holds exactly 8 steps although train.steps is 1000.
+  const fakeClock = () => {
+    let t = 100;
+    return () => (t += 0.25);
+  };
+  const run = { ...base, train: { ...base.train, steps: 1000, budgetSeconds: 2, lr: 1e-3, minLr: 1e-4, warmupSteps: 2 } };
+  const lrs: number[] = [];
+  const resumedLrs: number[] = [];
+  let dir = '';
+
+  beforeAll(async () => {
+    const a = await pretrain({ run, out: tmp(), datasets, data: 'tiny', progress: 'none', clock: fakeClock(), onStep: (r) => lrs.push(r.lr) });
+    expect(a.finished).toBe(true);
+    disposeTree(paramTree(a.params));
+    dir = tmp();
+    const b1 = await pretrain({ run, out: dir, datasets, data: 'tiny', progress: 'none', stopAt: 3, clock: fakeClock(), onStep: (r) => resumedLrs.push(r.lr) });
+    expect(b1.finished).toBe(false);
+    disposeTree(paramTree(b1.params));
+    const mid = JSON.parse(readFileSync(join(dir, 'checkpoints/step-00000003/state.json'), 'utf8')) as { trainSeconds: number };
+    expect(mid.trainSeconds).toBeCloseTo(0.75, 12);
+    const b2 = await pretrain({ out: dir, resume: true, datasets, data: 'tiny', progress: 'none', clock: fakeClock(), onStep: (r) => resumedLrs.push(r.lr) });
+    expect(b2.finished).toBe(true);
+    disposeTree(paramTree(b2.params));
+  });
+
+  it('ends when the budget is spent and decays the LR over elapsed training time', () => {
+    expect(lrs).toHaveLength(8);
+    // Step k starts after k · 0.25 s of the 2 s budget: progress k / 8; warm-up ramp over the first 2 steps.
+    const expected = lrs.map((_, k) => Math.min(1, (k + 1) / 2) * (1e-4 + (1e-3 - 1e-4) * 0.5 * (1 + Math.cos((Math.PI * k) / 8))));
+    for (let k = 0; k < 8; k++) expect(lrs[k]).toBeCloseTo(expected[k]!, 12);
+  });
+
+  it('resumes on the same time axis: elapsed training time is carried in state.json', () => {
+    expect(resumedLrs).toHaveLength(8);
+    for (let k = 0; k < 8; k++) expect(resumedLrs[k]).toBeCloseTo(lrs[k]!, 12);
+    const state = JSON.parse(readFileSync(join(dir, 'checkpoints/step-00000008/state.json'), 'utf8')) as { step: number; trainSeconds: number; finished: boolean };
+    expect(state).toMatchObject({ step: 8, finished: true });
+    expect(state.trainSeconds).toBeCloseTo(2, 12);
+  });
+});
+
 describe('pretrain failures', () => {
   it('refuses to overwrite an existing run', async () => {
     const dir = tmp();

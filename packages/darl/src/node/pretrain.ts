@@ -16,7 +16,7 @@ import { fileSystemError, writeFileAtomic } from '@darl/tensor-backend/node';
 import { runConfigSchema, type RunConfig, type RunConfigInput } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import { backboneConfigFor, buildDarl, darlLoss, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
-import { DarlTrainer, NonFiniteLossError, type StepResult } from '../train/trainer.js';
+import { DarlTrainer, NonFiniteLossError, trainingProgress, type StepResult } from '../train/trainer.js';
 import { CheckpointError, loadCheckpoint, readRunConfig, RUN_FORMAT, saveCheckpoint, writeRunConfig, type RunState } from './checkpoint.js';
 import { assignParams } from '../model/assign-params.js';
 import { acquireRunLock, cleanStale, readJsonFile, readLatest, runPaths, runStateSchema, checkpointPaths, type RunLock } from './run-dir/index.js';
@@ -48,6 +48,8 @@ export interface PretrainOptions {
   readonly datasets?: { readonly train: ImageDataset; readonly test?: ImageDataset };
   /** Hands each step's result to the caller (tests, notebooks). */
   readonly onStep?: (r: StepResult) => void;
+  /** Seconds on a monotonic clock, read before and after each step to count training time (default `performance.now() / 1000`; tests pass a fake one). */
+  readonly clock?: () => number;
   /** With `resume`: continue from the kept checkpoint of this step instead of the last committed one. */
   readonly fromStep?: number;
   /**
@@ -373,6 +375,9 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
   const { height, width, channels } = model.config.image;
   const startedAt = c.resumed?.startedAt ?? new Date().toISOString();
   const priorWall = c.resumed?.wallSeconds ?? 0;
+  const clock = opts.clock ?? ((): number => performance.now() / 1000);
+  let trainSeconds = c.resumed ? (c.resumed.trainSeconds ?? c.resumed.wallSeconds) : 0;
+  const done = (): boolean => trainingProgress(t, trainer.step, trainSeconds) >= 1;
   const stopAt = Math.min(opts.stopAt ?? t.steps, t.steps);
   const progress = createProgress(t.steps, opts.progress ?? 'auto', trainer.step, opts.write);
   const t0 = performance.now();
@@ -395,6 +400,7 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
     parts: { backbone: model.backbone.kind, head: model.head.kind },
     startedAt,
     wallSeconds: priorWall + (performance.now() - t0) / 1000,
+    trainSeconds,
     finished,
   });
   const checkpoint = async (finished: boolean, at?: { cursor: typeof cursor; rng: RunState['rng'] }) => {
@@ -412,11 +418,12 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
 
   try {
     let interrupted = false;
-    while (trainer.step < stopAt) {
+    while (trainer.step < stopAt && !done()) {
       if (opts.signal?.aborted) {
         interrupted = true;
         break;
       }
+      const s0 = clock();
       const before = { cursor, rng: trainer.rngState() };
       const batches: tf.Tensor4D[] = [];
       for (let i = 0; i < t.accumulate; i++) {
@@ -426,7 +433,7 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
       }
       let r: StepResult;
       try {
-        r = trainer.stepOn(batches);
+        r = trainer.stepOn(batches, { trainSeconds });
       } catch (err) {
         if (err instanceof NonFiniteLossError) {
           await appendLine(metricsPath, { event: 'diverged', step: err.step, value: String(err.value) });
@@ -442,11 +449,13 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
       } finally {
         for (const b of batches) b.dispose();
       }
+      trainSeconds += clock() - s0;
+      const last = r.step === stopAt || done();
       lastLoss = r.loss;
       opts.onStep?.(r);
       windowImages += t.batchSize;
       const now = performance.now();
-      if (r.step % t.logEvery === 0 || r.step === 1 || r.step === stopAt) {
+      if (r.step % t.logEvery === 0 || r.step === 1 || last) {
         imagesPerSec = windowImages / ((now - windowStart) / 1000);
         windowStart = now;
         windowImages = 0;
@@ -457,20 +466,21 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
           gradNorm: r.gradNorm,
           imagesPerSec,
           elapsed: priorWall + (now - t0) / 1000,
+          trainSeconds,
           lossByRow: r.lossByRow,
           ...(r.lossByNoise ? { lossByNoise: r.lossByNoise } : {}),
         });
         progress.update({ step: r.step, loss: r.loss, lr: r.lr, imagesPerSec });
       }
-      if (t.sampleEvery > 0 && r.step % t.sampleEvery === 0 && r.step !== t.steps) {
+      if (t.sampleEvery > 0 && r.step % t.sampleEvery === 0 && !done()) {
         await writeSampleGrids(out, model, params, r.step, { seed: t.seed, data: train });
         await appendLine(metricsPath, { event: 'sample', step: r.step });
       }
-      if (r.step !== stopAt && checkpointDue(r.step)) await checkpoint(false);
+      if (!last && checkpointDue(r.step)) await checkpoint(false);
       // Let signal handlers run between steps (a step itself is synchronous).
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    const finished = !interrupted && trainer.step >= t.steps;
+    const finished = !interrupted && done();
     let evalLoss: number | null = null;
     if (finished) {
       if (t.evalImages > 0) {

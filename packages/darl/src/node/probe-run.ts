@@ -1,11 +1,31 @@
 /**
  * Probing a pretrained run: the linear-probe sweep over layers × pooling × readout attention with the raw-pixel
- * baseline (optionally kNN on the best cell), written to `<run>/probe.json`.
+ * baseline and the random-init control on every cell (optionally kNN and the attentive probe on the best cell, each
+ * with the same controls), written to `<run>/probe.json`.
+ *
+ * The random-init control is the run's own architecture with the parameters it started from
+ * (`initDarlParams(model, { seed: train.seed })`), read out and probed exactly like the trained model: what a cell
+ * gains over it is what pretraining added under that protocol.
  *
  * @module
  */
 import { join } from 'node:path';
-import { attentiveProbe, extractFeatures, knnEvaluate, type AttentiveProbeConfig, probeSweep, classLabels, type Pooling, type ProbeSweepResult, type ReadoutAttention } from '@darl/eval';
+import {
+  attentiveProbe,
+  extractFeatures,
+  knnEvaluate,
+  pixelFeatures,
+  probeSweep,
+  classLabels,
+  type AttentiveProbeConfig,
+  type FeatureCache,
+  type LinearProbeSolver,
+  type Pooling,
+  type ProbeSweepResult,
+  type ReadoutAttention,
+} from '@darl/eval';
+import { disposeTree } from '@darl/tensor-backend';
+import { initDarlParams, paramTree } from '../model/darl-model.js';
 import { openDataset } from '@darl/patch-data/node';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { darlFeatureExtractor } from '../model/feature-extractor.js';
@@ -24,8 +44,30 @@ export interface ProbeJson {
   readonly sweep: readonly ProbeCellJson[];
   readonly best: ProbeCellJson & { readonly test: ProbeSweepResult['best']['test'] };
   readonly rawPixels: { readonly valAccuracy: number; readonly testAccuracy: number; readonly dim: number } | null;
-  readonly knn?: { readonly k: number; readonly layer: number; readonly pooling: Pooling; readonly attention: ReadoutAttention; readonly testAccuracy: number };
-  readonly attentive?: { readonly layer: number; readonly attention: ReadoutAttention; readonly testAccuracy: number; readonly trainLoss: number[] };
+  /** The random-init control's best cell, chosen on its own validation accuracy (absent with `control: false`). */
+  readonly randomInit?: ProbeCellJson;
+  /** Linear-probe solver of every cell (lbfgs, ridge, adamw). */
+  readonly solver?: string;
+  readonly knn?: {
+    readonly k: number;
+    readonly layer: number;
+    readonly pooling: Pooling;
+    readonly attention: ReadoutAttention;
+    readonly testAccuracy: number;
+    /** The same kNN on the random-init control's features of the same cell, and on raw pixels. */
+    readonly randomInitTestAccuracy?: number;
+    readonly pixelsTestAccuracy?: number;
+    readonly seconds?: number;
+  };
+  readonly attentive?: {
+    readonly layer: number;
+    readonly attention: ReadoutAttention;
+    readonly testAccuracy: number;
+    readonly trainLoss: number[];
+    /** The same attentive probe on the random-init control's tokens of the same layer. */
+    readonly randomInitTestAccuracy?: number;
+    readonly seconds?: number;
+  };
   readonly seconds: number;
   readonly backend?: string;
   readonly ema?: boolean;
@@ -40,6 +82,8 @@ export interface ProbeCellJson {
   readonly weightDecay: number;
   readonly valAccuracy: number;
   readonly testAccuracy: number;
+  /** The random-init control on the same cell. */
+  readonly control?: { readonly valAccuracy: number; readonly testAccuracy: number };
 }
 
 /** probe.json as the run report reads it (see the run-directory format). */
@@ -52,7 +96,9 @@ export function probeJson(dataset: string, r: ProbeSweepResult, extra: Partial<P
     weightDecay: c.weightDecay,
     valAccuracy: c.valTop1,
     testAccuracy: c.testTop1,
+    ...(c.control ? { control: { valAccuracy: c.control.valTop1, testAccuracy: c.control.testTop1 } } : {}),
   });
+  const rc = r.bestControl;
   return {
     dataset,
     trainSize: r.trainSize,
@@ -61,6 +107,10 @@ export function probeJson(dataset: string, r: ProbeSweepResult, extra: Partial<P
     sweep: r.cells.map(cell),
     best: { ...cell(r.best), test: r.best.test },
     rawPixels: r.pixels ? { valAccuracy: r.pixels.valTop1, testAccuracy: r.pixels.testTop1, dim: r.pixels.dim } : null,
+    ...(rc
+      ? { randomInit: { layer: rc.layer, pooling: rc.pooling, attention: rc.attention, dim: rc.dim, weightDecay: rc.weightDecay, valAccuracy: rc.valTop1, testAccuracy: rc.testTop1 } }
+      : {}),
+    solver: r.solver,
     seconds: r.seconds.total,
     ...extra,
   };
@@ -80,8 +130,12 @@ export interface ProbeRunOptions {
   readonly attentions?: readonly ReadoutAttention[];
   readonly maxTrain?: number;
   readonly maxTest?: number;
-  /** AdamW steps of each linear probe. */
+  /** AdamW steps of each linear probe (solver `adamw` only). */
   readonly probeSteps?: number;
+  /** Linear-probe solver (default lbfgs). */
+  readonly solver?: LinearProbeSolver;
+  /** Probe the random-init control next to every result (default true; doubles extraction and probing time). */
+  readonly control?: boolean;
   /** Also kNN (k = 20) on the best cell. */
   readonly knn?: boolean;
   /** Also an attentive probe (AIM) on the token features of the best cell's layer and attention. */
@@ -100,6 +154,7 @@ export interface ProbeRunOptions {
  */
 export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSweepResult; json: ProbeJson; report: string }> {
   const seed = opts.seed ?? 0;
+  let controlParams: ReturnType<typeof initDarlParams> | null = null;
   const loaded = await loadRun(opts.run, { ema: opts.ema === false ? false : 'auto', ...(opts.parts ? { parts: opts.parts } : {}) });
   try {
     const depth = loaded.model.backbone.depth;
@@ -115,7 +170,11 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
       throw new RunError(`The model takes ${height}×${width}×${channels} images but "${dataSpec}" has ${train.height}×${train.width}×${train.channels}.`);
     }
     const extractor = darlFeatureExtractor(loaded.model, loaded.params);
+    const initial = opts.control === false ? null : initDarlParams(loaded.model, { seed: loaded.run.train.seed });
+    controlParams = initial;
+    const control = initial ? darlFeatureExtractor(loaded.model, initial) : null;
     const result = await probeSweep(extractor, {
+      ...(control ? { control } : {}),
       train,
       test,
       scale: loaded.model.config.pixelScale,
@@ -123,7 +182,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
       layers,
       ...(opts.poolings ? { poolings: opts.poolings } : {}),
       ...(opts.attentions ? { attentions: opts.attentions } : {}),
-      probe: { seed, ...(opts.probeSteps ? { steps: opts.probeSteps } : {}) },
+      probe: { seed, ...(opts.solver ? { solver: opts.solver } : {}), ...(opts.probeSteps ? { steps: opts.probeSteps } : {}) },
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     const extra: { -readonly [K in keyof ProbeJson]?: ProbeJson[K] } = { backend: opts.backend ?? 'unknown', ema: loaded.ema };
@@ -134,28 +193,57 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
       const testLabels = classLabels(test, 'probe');
       const poolings: Pooling[] = [...new Set<Pooling>([...(opts.knn ? [b.pooling] : []), ...(opts.attentive ? ['concat' as const] : [])])];
       const sel = { layers: [b.layer], poolings, attentions: [b.attention], scale: loaded.model.config.pixelScale };
-      const trainCache = await extractFeatures(extractor, train, sel);
-      const testCache = await extractFeatures(extractor, test, sel);
+      const caches = [extractor, ...(control ? [control] : [])];
+      const trainCaches: FeatureCache[] = [];
+      const testCaches: FeatureCache[] = [];
+      for (const e of caches) {
+        trainCaches.push(await extractFeatures(e, train, sel));
+        testCaches.push(await extractFeatures(e, test, sel));
+      }
+      const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(2)} %`);
       if (opts.knn) {
-        const m = knnEvaluate(
-          { features: trainCache.get(b.layer, b.pooling, b.attention).features, labels: trainLabels },
-          { features: testCache.get(b.layer, b.pooling, b.attention).features, labels: testLabels },
-          numClasses,
-        );
-        extra.knn = { k: 20, layer: b.layer, pooling: b.pooling, attention: b.attention, testAccuracy: m.top1 };
-        opts.onProgress?.(`kNN (k=20) on layer ${b.layer} ${b.pooling}/${b.attention}: ${(m.top1 * 100).toFixed(2)} %`);
+        const k0 = performance.now();
+        const knnOf = (trainF: ReturnType<typeof pixelFeatures>, testF: ReturnType<typeof pixelFeatures>): number =>
+          knnEvaluate({ features: trainF, labels: trainLabels }, { features: testF, labels: testLabels }, numClasses).top1;
+        const acc = caches.map((_, i) => knnOf(trainCaches[i]!.get(b.layer, b.pooling, b.attention).features, testCaches[i]!.get(b.layer, b.pooling, b.attention).features));
+        const pixels = knnOf(pixelFeatures(train), pixelFeatures(test));
+        extra.knn = {
+          k: 20,
+          layer: b.layer,
+          pooling: b.pooling,
+          attention: b.attention,
+          testAccuracy: acc[0]!,
+          ...(acc[1] !== undefined ? { randomInitTestAccuracy: acc[1] } : {}),
+          pixelsTestAccuracy: pixels,
+          seconds: (performance.now() - k0) / 1000,
+        };
+        opts.onProgress?.(`kNN (k=20) on layer ${b.layer} ${b.pooling}/${b.attention}: ${pct(acc[0])} (random init ${pct(acc[1])}, pixels ${pct(pixels)})`);
       }
       if (opts.attentive) {
-        const tr = trainCache.get(b.layer, 'concat', b.attention);
-        const te = testCache.get(b.layer, 'concat', b.attention);
-        const r = attentiveProbe(
-          { features: tr.features, tokens: tr.tokens, labels: trainLabels },
-          { features: te.features, tokens: te.tokens, labels: testLabels },
-          numClasses,
-          { seed, ...(typeof opts.attentive === 'object' ? opts.attentive : {}) },
-        );
-        extra.attentive = { layer: b.layer, attention: b.attention, testAccuracy: r.test.top1, trainLoss: r.trainLoss };
-        opts.onProgress?.(`attentive probe on layer ${b.layer} (${b.attention}): ${(r.test.top1 * 100).toFixed(2)} %`);
+        const a0 = performance.now();
+        const acc: number[] = [];
+        let trainLoss: number[] = [];
+        caches.forEach((_, i) => {
+          const tr = trainCaches[i]!.get(b.layer, 'concat', b.attention);
+          const te = testCaches[i]!.get(b.layer, 'concat', b.attention);
+          const r = attentiveProbe(
+            { features: tr.features, tokens: tr.tokens, labels: trainLabels },
+            { features: te.features, tokens: te.tokens, labels: testLabels },
+            numClasses,
+            { seed, ...(typeof opts.attentive === 'object' ? opts.attentive : {}) },
+          );
+          acc.push(r.test.top1);
+          if (i === 0) trainLoss = r.trainLoss;
+        });
+        extra.attentive = {
+          layer: b.layer,
+          attention: b.attention,
+          testAccuracy: acc[0]!,
+          trainLoss,
+          ...(acc[1] !== undefined ? { randomInitTestAccuracy: acc[1] } : {}),
+          seconds: (performance.now() - a0) / 1000,
+        };
+        opts.onProgress?.(`attentive probe on layer ${b.layer} (${b.attention}): ${pct(acc[0])} (random init ${pct(acc[1])})`);
       }
     }
     const json = probeJson(dataSpec, result, extra);
@@ -163,6 +251,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
     const report = await writeReport(opts.run);
     return { result, json, report };
   } finally {
+    if (controlParams) disposeTree(paramTree(controlParams));
     loaded.dispose();
   }
 }

@@ -14,6 +14,8 @@ import {
   gradientsByPath,
   Rng,
   warmupCosine,
+  warmupCosineByProgress,
+  type ProgressLrSchedule,
   type RngState,
 } from '@darl/tensor-backend';
 import type { TrainConfig } from '../config/schema.js';
@@ -57,7 +59,10 @@ export class NonFiniteLossError extends UserError {
 export class DarlTrainer {
   readonly optimizer: AdamW;
   readonly ema: Ema | null;
+  /** Step schedule (used when `train.budgetSeconds` is 0). */
   readonly schedule: (step: number) => number;
+  /** Progress schedule (used when `train.budgetSeconds` > 0; see {@link trainingProgress}). */
+  readonly progressSchedule: ProgressLrSchedule;
   private rng: Rng;
 
   constructor(
@@ -78,6 +83,11 @@ export class DarlTrainer {
       totalSteps: train.steps,
       final: Math.min(train.minLr, train.lr),
     });
+    this.progressSchedule = warmupCosineByProgress({
+      peak: train.lr,
+      warmupSteps: train.warmupSteps,
+      final: Math.min(train.minLr, train.lr),
+    });
     this.rng = opts.rngState ? Rng.fromState(opts.rngState) : new Rng(train.seed).fork('trainer');
   }
 
@@ -91,11 +101,21 @@ export class DarlTrainer {
     return this.rng.state();
   }
 
+  /** Learning rate of the next step, given the training seconds spent so far (needed when a budget is set). */
+  nextLr(trainSeconds?: number): number {
+    if (this.train.budgetSeconds <= 0) return this.schedule(this.step);
+    if (trainSeconds === undefined) {
+      throw new Error('DarlTrainer: train.budgetSeconds is set, so stepOn needs { trainSeconds } (training seconds spent before this step).');
+    }
+    return this.progressSchedule(this.step, trainingProgress(this.train, this.step, trainSeconds));
+  }
+
   /**
    * One optimiser step over `microBatches` (gradient accumulation: their gradients are averaged).
    * @param microBatches each float32 [b, H, W, Ch], scaled like the training data; not disposed here
+   * @param opts.trainSeconds training seconds spent before this step (required when `train.budgetSeconds` > 0)
    */
-  stepOn(microBatches: readonly tf.Tensor4D[]): StepResult {
+  stepOn(microBatches: readonly tf.Tensor4D[], opts: { trainSeconds?: number } = {}): StepResult {
     if (microBatches.length === 0) throw new Error('DarlTrainer.stepOn: give at least one micro-batch.');
     const stepNumber = this.step + 1;
     let summed: Record<string, tf.Tensor> | null = null;
@@ -155,7 +175,7 @@ export class DarlTrainer {
         gradNorm = tf.tidy(() => Math.sqrt(Object.values(summed!).reduce((s, g) => s + (tf.sum(tf.square(g)).dataSync()[0] ?? 0), 0)));
       }
       if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError(stepNumber, gradNorm, 'gradient norm');
-      const lr = this.schedule(this.step);
+      const lr = this.nextLr(opts.trainSeconds);
       this.optimizer.step(summed, lr);
       this.ema?.update(paramTree(this.params));
       const all = concatFloat(perTargets);
@@ -179,6 +199,15 @@ export class DarlTrainer {
     this.optimizer.dispose();
     this.ema?.dispose();
   }
+}
+
+/**
+ * Fraction of the run done, in [0, ∞): `max(trainSeconds / budgetSeconds, step / steps)` with a budget, else
+ * `step / steps`. The run is over when it reaches 1.
+ */
+export function trainingProgress(train: Pick<TrainConfig, 'steps' | 'budgetSeconds'>, step: number, trainSeconds: number): number {
+  const byStep = step / train.steps;
+  return train.budgetSeconds > 0 ? Math.max(byStep, trainSeconds / train.budgetSeconds) : byStep;
 }
 
 function concatFloat(parts: readonly ArrayLike<number>[]): Float64Array {

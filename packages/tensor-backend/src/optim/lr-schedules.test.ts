@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { constantLr, stepLr, warmupCosine } from './lr-schedules.js';
+import { constantLr, stepLr, warmupCosine, warmupCosineByProgress } from './lr-schedules.js';
 
 describe('warmupCosine', () => {
   const s = warmupCosine({ peak: 1, warmupSteps: 4, totalSteps: 14, final: 0.1 });
@@ -48,4 +48,31 @@ describe('stepLr', () => {
 it('the schedule file imports nothing (pure float64 numbers, no tfjs)', () => {
   const source = readFileSync(new URL('./lr-schedules.ts', import.meta.url), 'utf8');
   expect(source).not.toMatch(/^\s*import /m);
+});
+
+describe('warmupCosineByProgress', () => {
+  const s = warmupCosineByProgress({ peak: 1, warmupSteps: 4, final: 0.1 });
+  it('is the step cosine with the step axis replaced by progress: equal to warmupCosine where both are defined', () => {
+    // warmupCosine with W = 0 over T steps is the cosine at progress s / T.
+    const byStep = warmupCosine({ peak: 1, warmupSteps: 0, totalSteps: 20, final: 0.1 });
+    for (let k = 0; k <= 25; k++) expect(s(100, k / 20)).toBeCloseTo(byStep(k), 14);
+  });
+  it('hits peak at progress 0, the midpoint at ½, final at 1 and stays there', () => {
+    expect(s(10, 0)).toBe(1);
+    expect(s(10, 0.5)).toBeCloseTo(0.55, 14);
+    expect(s(10, 1)).toBeCloseTo(0.1, 14);
+    expect(s(10, 7)).toBeCloseTo(0.1, 14);
+  });
+  it('multiplies the warm-up ramp into the cosine: lr(s, p) = (s + 1) / W · lr(W, p) during warm-up', () => {
+    for (const p of [0, 0.01, 0.3]) {
+      for (let k = 0; k < 4; k++) expect(s(k, p)).toBeCloseTo(((k + 1) / 4) * s(4, p), 14);
+    }
+  });
+  it('is symmetric about the midpoint: lr(p) + lr(1 − p) = peak + final', () => {
+    for (let i = 0; i <= 10; i++) expect(s(50, i / 10) + s(50, 1 - i / 10)).toBeCloseTo(1.1, 14);
+  });
+  it('rejects a negative or non-finite progress', () => {
+    expect(() => s(0, -0.1)).toThrow(/warmupCosineByProgress: the progress must be a finite number ≥ 0/);
+    expect(() => s(0, Number.NaN)).toThrow(/got NaN/);
+  });
 });

@@ -111,3 +111,46 @@ export function stepLr(opts: StepLrOptions): LrSchedule {
     return peak * factor ** Math.floor((step - warmupSteps) / every);
   };
 }
+
+/**
+ * A learning-rate schedule over training progress rather than steps: 0-based optimiser step and progress ∈ [0, 1]
+ * (e.g. the fraction of a wall-clock budget spent) → learning rate.
+ */
+export type ProgressLrSchedule = (step: number, progress: number) => number;
+
+/** Options of {@link warmupCosineByProgress}. */
+export interface WarmupCosineByProgressOptions {
+  /** Learning rate at the end of warm-up while progress is still 0. */
+  readonly peak: number;
+  /** Steps of linear warm-up (0 for none); counted in steps, so it is the same amount of data on any machine. */
+  readonly warmupSteps: number;
+  /** Learning rate at progress 1 and after (default 0). */
+  readonly final?: number;
+}
+
+/**
+ * Half a cosine from `peak` to `final` over progress `p` (clamped to [0, 1]), multiplied by the linear warm-up
+ * factor of the step: `lr(s, p) = min(1, (s + 1) / W) · (final + (peak − final) · ½ · (1 + cos(π · p)))`.
+ *
+ * With `p = elapsed seconds / budget seconds` the decay follows wall time, so runs with the same budget end their
+ * schedule together on machines of any speed (a faster machine takes more steps along the same curve). The
+ * warm-up multiplies the cosine instead of preceding it, so the curve is continuous wherever warm-up ends.
+ *
+ * @example
+ * const schedule = warmupCosineByProgress({ peak: 1e-3, warmupSteps: 100, final: 1e-5 });
+ * optimizer.step(grads, schedule(optimizer.stepCount, elapsedSeconds / budgetSeconds));
+ */
+export function warmupCosineByProgress(opts: WarmupCosineByProgressOptions): ProgressLrSchedule {
+  const where = 'warmupCosineByProgress';
+  const { peak, warmupSteps, final = 0 } = opts;
+  checkNonNegative(where, 'peak', peak);
+  checkNonNegative(where, 'final', final);
+  checkNonNegative(where, 'warmupSteps', warmupSteps);
+  return (step, progress) => {
+    checkStep(where, step);
+    if (!Number.isFinite(progress) || progress < 0) fail(where, `the progress must be a finite number ≥ 0, got ${String(progress)}.`);
+    const p = Math.min(1, progress);
+    const cosine = final + (peak - final) * 0.5 * (1 + Math.cos(Math.PI * p));
+    return step < warmupSteps ? cosine * warmupFactor(step, warmupSteps) : cosine;
+  };
+}

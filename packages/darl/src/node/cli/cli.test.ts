@@ -206,6 +206,14 @@ describe('darl CLI: a tiny run end to end', () => {
     expect(j.knn.testAccuracy).toBeGreaterThanOrEqual(0);
     expect(j.attentive.layer).toBe(j.best.layer);
     expect(j.attentive.testAccuracy).toBeGreaterThanOrEqual(0);
+    // The random-init control is reported on every cell and for kNN and the attentive probe.
+    const k = JSON.parse(r.out) as { sweep: { control?: { testAccuracy: number } }[]; randomInit: { layer: number }; solver: string; knn: { randomInitTestAccuracy: number; pixelsTestAccuracy: number }; attentive: { randomInitTestAccuracy: number } };
+    expect(k.sweep.every((c) => c.control !== undefined)).toBe(true);
+    expect([0, 2]).toContain(k.randomInit.layer);
+    expect(k.solver).toBe('lbfgs');
+    expect(k.knn.pixelsTestAccuracy).toBeGreaterThan(0.9);
+    expect(k.knn.randomInitTestAccuracy).toBeGreaterThanOrEqual(0);
+    expect(k.attentive.randomInitTestAccuracy).toBeGreaterThanOrEqual(0);
     expect(JSON.parse(readFileSync(join(run, 'probe.json'), 'utf8'))).toMatchObject({ dataset: data });
     const bad = await cli('probe', '--backend', 'cpu', '--run', run, '--layers', '7');
     expect(bad.code).toBe(1);

@@ -4,7 +4,7 @@
  * @module
  */
 import { join } from 'node:path';
-import { formatProbeSweep, type Pooling, type ReadoutAttention } from '@darl/eval';
+import { formatProbeSweep, LINEAR_PROBE_SOLVERS, type LinearProbeSolver, type Pooling, type ReadoutAttention } from '@darl/eval';
 import { probeRun } from '../probe-run.js';
 import { RunError } from '../pretrain.js';
 import { selectBackend } from './select-backend.js';
@@ -20,6 +20,8 @@ export interface ProbeCommandOptions {
   readonly maxTrain?: number;
   readonly maxTest?: number;
   readonly probeSteps?: number;
+  readonly solver: string;
+  readonly control: boolean;
   readonly knn?: boolean;
   readonly attentive?: boolean;
   readonly ema: boolean;
@@ -42,6 +44,7 @@ export async function runProbeCommand(opts: ProbeCommandOptions, io: CliIO): Pro
     if (!Number.isInteger(n) || n < 0) throw new RunError(`--layers: "${s}" is not a layer number.`);
     return n;
   });
+  const [solver] = parseList<LinearProbeSolver>('--solver', opts.solver, LINEAR_PROBE_SOLVERS);
   const backend = await selectBackend(opts.backend);
   const { result, json, report } = await probeRun({
     run: opts.run,
@@ -52,6 +55,8 @@ export async function runProbeCommand(opts: ProbeCommandOptions, io: CliIO): Pro
     ...(opts.maxTrain ? { maxTrain: opts.maxTrain } : {}),
     ...(opts.maxTest ? { maxTest: opts.maxTest } : {}),
     ...(opts.probeSteps ? { probeSteps: opts.probeSteps } : {}),
+    solver: solver!,
+    control: opts.control,
     knn: Boolean(opts.knn),
     attentive: Boolean(opts.attentive),
     ema: opts.ema,
@@ -62,8 +67,10 @@ export async function runProbeCommand(opts: ProbeCommandOptions, io: CliIO): Pro
   if (opts.json) io.stdout(`${JSON.stringify({ command: 'probe', ...json, report })}\n`);
   else {
     io.stdout(`${formatProbeSweep(result)}\n`);
-    if (json.knn) io.stdout(`kNN (k=20) on the best cell: ${(json.knn.testAccuracy * 100).toFixed(2)} %\n`);
-    if (json.attentive) io.stdout(`attentive probe on layer ${json.attentive.layer}: ${(json.attentive.testAccuracy * 100).toFixed(2)} %\n`);
+    const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(2)} %`);
+    if (json.randomInit) io.stdout(`random-init control, its best cell (layer ${json.randomInit.layer}, ${json.randomInit.pooling}, ${json.randomInit.attention}): ${pct(json.randomInit.testAccuracy)}\n`);
+    if (json.knn) io.stdout(`kNN (k=20) on the best cell: ${pct(json.knn.testAccuracy)} (random init ${pct(json.knn.randomInitTestAccuracy)}, pixels ${pct(json.knn.pixelsTestAccuracy)})\n`);
+    if (json.attentive) io.stdout(`attentive probe on layer ${json.attentive.layer}: ${pct(json.attentive.testAccuracy)} (random init ${pct(json.attentive.randomInitTestAccuracy)})\n`);
     io.stderr(`darl: wrote ${join(opts.run, 'probe.json')} and ${report}\n`);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SAMPLERS } from '@darl/diffusion';
+import { LINEAR_PROBE_SOLVERS } from '@darl/eval';
 import { RUN_PRESETS } from '../../config/presets.js';
 import { reportError } from './errors.js';
 import { runtimeVersions } from '../versions.js';
@@ -85,7 +86,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
 
   program
     .command('probe')
-    .description('linear-probe sweep (layers × pooling × attention) with the raw-pixel baseline; writes probe.json')
+    .description('linear-probe sweep (layers × pooling × attention) with the raw-pixel baseline and the random-init control; writes probe.json')
     .requiredOption('--run <dir>', 'run directory of a pretrained model')
     .option('--data <spec>', 'labelled data (default: the data the run was trained on)')
     .addOption(backendOption())
@@ -94,7 +95,9 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--attention <list>', 'readout attention: causal,full', 'causal,full')
     .option('--max-train <n>', 'use at most n training images', intOption('--max-train', 10))
     .option('--max-test <n>', 'use at most n test images', intOption('--max-test', 10))
-    .option('--probe-steps <n>', 'AdamW steps of each linear probe (default 300)', intOption('--probe-steps', 1))
+    .option('--solver <name>', `linear-probe solver: ${LINEAR_PROBE_SOLVERS.join(', ')}`, LINEAR_PROBE_SOLVERS[0])
+    .option('--probe-steps <n>', 'AdamW steps of each linear probe (solver adamw; default 300)', intOption('--probe-steps', 1))
+    .option('--no-control', 'skip the random-init control (the same architecture at its initial weights, probed on every cell)')
     .option('--knn', 'also report kNN accuracy (k = 20, cosine) for the best cell')
     .option('--attentive', 'also train an attentive probe (AIM) on the best cell\'s layer')
     .option('--no-ema', 'use the raw weights even when the run kept an EMA')

@@ -37,6 +37,8 @@ export interface ProbeCell {
   readonly attention: string;
   readonly valAccuracy?: number;
   readonly testAccuracy?: number;
+  /** The random-init control on the same cell. */
+  readonly control?: { readonly valAccuracy?: number; readonly testAccuracy?: number };
 }
 
 /** `probe.json`: the linear-probe sweep, its best cell, the raw-pixel baseline and optional kNN / attentive numbers. */
@@ -45,8 +47,10 @@ export interface ProbeReport {
   readonly sweep: readonly ProbeCell[];
   readonly best?: ProbeCell;
   readonly rawPixels?: { readonly valAccuracy?: number; readonly testAccuracy?: number };
-  readonly knn?: { readonly k?: number; readonly testAccuracy?: number };
-  readonly attentive?: { readonly layer?: number; readonly testAccuracy?: number };
+  /** The random-init control's best cell (chosen on its own validation accuracy). */
+  readonly randomInit?: ProbeCell;
+  readonly knn?: { readonly k?: number; readonly testAccuracy?: number; readonly randomInitTestAccuracy?: number; readonly pixelsTestAccuracy?: number };
+  readonly attentive?: { readonly layer?: number; readonly testAccuracy?: number; readonly randomInitTestAccuracy?: number };
   readonly seconds?: number;
 }
 
@@ -202,12 +206,14 @@ function parseProbeCell(x: unknown): ProbeCell | undefined {
   if (layer === undefined || pooling === undefined || attention === undefined) return undefined;
   const valAccuracy = num(x.valAccuracy);
   const testAccuracy = num(x.testAccuracy);
+  const control = numericFields(x.control);
   return {
     layer,
     pooling,
     attention,
     ...(valAccuracy === undefined ? {} : { valAccuracy }),
     ...(testAccuracy === undefined ? {} : { testAccuracy }),
+    ...(control === undefined ? {} : { control }),
   };
 }
 
@@ -226,6 +232,7 @@ function parseProbe(o: Json, warnings: string[]): ProbeReport {
     warnings.push(`probe.json: ${cells.length - sweep.length} sweep entr(y/ies) lack layer, pooling or attention; they were skipped.`);
   }
   const best = parseProbeCell(o.best);
+  const randomInit = parseProbeCell(o.randomInit);
   const rawPixels = numericFields(o.rawPixels);
   const knn = numericFields(o.knn);
   const attentive = numericFields(o.attentive);
@@ -236,6 +243,7 @@ function parseProbe(o: Json, warnings: string[]): ProbeReport {
     ...(dataset === undefined ? {} : { dataset }),
     ...(best === undefined ? {} : { best }),
     ...(rawPixels === undefined ? {} : { rawPixels }),
+    ...(randomInit === undefined ? {} : { randomInit }),
     ...(knn === undefined ? {} : { knn }),
     ...(attentive === undefined ? {} : { attentive }),
     ...(seconds === undefined ? {} : { seconds }),

@@ -102,7 +102,8 @@ function header(run: RunData, charts: ReportCharts): string {
   const raw = run.probe?.rawPixels?.testAccuracy;
   if (best?.testAccuracy !== undefined || raw !== undefined) {
     const refProbe = run.reference?.probe?.testAccuracy;
-    const sub = [raw !== undefined ? `raw pixels ${formatPercent(raw)}` : undefined, refProbe !== undefined ? `reference ${formatPercent(refProbe)}` : undefined].filter(Boolean).join(' \u00b7 ');
+    const control = run.probe?.randomInit?.testAccuracy;
+    const sub = [raw !== undefined ? `raw pixels ${formatPercent(raw)}` : undefined, control !== undefined ? `random init ${formatPercent(control)}` : undefined, refProbe !== undefined ? `reference ${formatPercent(refProbe)}` : undefined].filter(Boolean).join(' \u00b7 ');
     stats.push(stat('linear probe (best)', formatPercent(best?.testAccuracy), sub || undefined));
   }
   if (run.probe?.knn?.testAccuracy !== undefined) stats.push(stat(`kNN (k=${run.probe.knn.k ?? '?'})`, formatPercent(run.probe.knn.testAccuracy)));
@@ -176,14 +177,15 @@ function probeTable(run: RunData): string {
   const best = probe.best;
   const combos = [...new Set(probe.sweep.map((c) => `${c.pooling}\u0000${c.attention}`))].map((k) => k.split('\u0000') as [string, string]);
   const layers = [...new Set(probe.sweep.map((c) => c.layer))].sort((a, b) => a - b);
-  const cellText = (test: number | undefined, val: number | undefined) =>
-    `${formatPercent(test)}${val !== undefined ? ` <span class="muted">(${formatPercent(val)})</span>` : ''}`;
+  const cellText = (test: number | undefined, val: number | undefined, control?: number) =>
+    `${formatPercent(test)}${val !== undefined ? ` <span class="muted">(${formatPercent(val)})</span>` : ''}` +
+    (control !== undefined ? `<br><span class="muted">random init ${formatPercent(control)}</span>` : '');
   const rows = layers
     .map((layer) => {
       const tds = combos.map(([pooling, attention]) => {
         const c = probe.sweep.find((x) => x.layer === layer && x.pooling === pooling && x.attention === attention);
         const isBest = best !== undefined && best.layer === layer && best.pooling === pooling && best.attention === attention;
-        return `<td${isBest ? ' class="best"' : ''}>${c ? cellText(c.testAccuracy, c.valAccuracy) : '\u2014'}</td>`;
+        return `<td${isBest ? ' class="best"' : ''}>${c ? cellText(c.testAccuracy, c.valAccuracy, c.control?.testAccuracy) : '\u2014'}</td>`;
       });
       return `<tr><th>${layer}</th>${tds.join('')}</tr>`;
     })
@@ -192,8 +194,17 @@ function probeTable(run: RunData): string {
     ? `<tr class="baseline"><th>raw pixels</th><td colspan="${Math.max(1, combos.length)}">${cellText(probe.rawPixels.testAccuracy, probe.rawPixels.valAccuracy)}</td></tr>`
     : '';
   const extras: string[] = [];
-  if (probe.knn) extras.push(stat(`kNN, k=${probe.knn.k ?? '?'} (cosine)`, formatPercent(probe.knn.testAccuracy), 'test accuracy'));
-  if (probe.attentive) extras.push(stat('attentive probe', formatPercent(probe.attentive.testAccuracy), probe.attentive.layer !== undefined ? `layer ${probe.attentive.layer}` : undefined));
+  const controls = (ri: number | undefined, px?: number): string =>
+    [ri !== undefined ? `random init ${formatPercent(ri)}` : undefined, px !== undefined ? `pixels ${formatPercent(px)}` : undefined].filter(Boolean).join(' \u00b7 ');
+  if (probe.randomInit) {
+    const r = probe.randomInit;
+    extras.push(stat('random-init control (best)', formatPercent(r.testAccuracy), `layer ${r.layer}, ${r.pooling}, ${r.attention}`));
+  }
+  if (probe.knn) extras.push(stat(`kNN, k=${probe.knn.k ?? '?'} (cosine)`, formatPercent(probe.knn.testAccuracy), controls(probe.knn.randomInitTestAccuracy, probe.knn.pixelsTestAccuracy) || 'test accuracy'));
+  if (probe.attentive) {
+    const where = probe.attentive.layer !== undefined ? `layer ${probe.attentive.layer}` : undefined;
+    extras.push(stat('attentive probe', formatPercent(probe.attentive.testAccuracy), [where, controls(probe.attentive.randomInitTestAccuracy)].filter(Boolean).join(' \u00b7 ') || undefined));
+  }
   if (best && layers.length === 0) extras.push(stat('linear probe (best)', formatPercent(best.testAccuracy), `layer ${best.layer}, ${best.pooling}, ${best.attention}`));
   if (probe.seconds !== undefined) extras.push(stat('probe time', formatDuration(probe.seconds)));
   const head = combos.map(([p, a]) => `<th>${h(p)} \u00b7 ${h(a)}</th>`).join('');

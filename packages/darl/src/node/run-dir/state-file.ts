@@ -29,6 +29,11 @@ export const runStateSchema = z.object({
   startedAt: z.string(),
   /** Training wall time summed over sessions. */
   wallSeconds: z.number().finite().nonnegative(),
+  /**
+   * Seconds of training proper (data loading and optimiser steps; no sample grids, evaluation or checkpoint writes)
+   * summed over sessions: what `train.budgetSeconds` is measured against. Absent in runs written before budgets.
+   */
+  trainSeconds: z.number().finite().nonnegative().optional(),
   finished: z.boolean(),
 });
 
