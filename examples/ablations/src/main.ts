@@ -27,8 +27,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
-import { paramTree, RUN_PRESETS, type DarlConfigInput, type NoiseLevelConfig, type RunConfigInput } from '@darl/darl';
+import { paramTree, RUN_PRESETS, type DarlConfigInput, type RunConfigInput } from '@darl/darl';
 import { pretrain, probeRun, readRunData, writeReport, type ReferenceRun } from '@darl/darl/node';
+
+/** A noise-level distribution as the run config accepts it. */
+type NoiseLevelConfig = NonNullable<NonNullable<DarlConfigInput['diffusion']>['noiseLevels']>;
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
 // from its own minified file), and exit non-zero.

@@ -16,7 +16,7 @@ export {
   type RunConfigInput,
   type PatchOrderConfig,
 } from './config/schema.js';
-export { RUN_PRESETS, type RunPresetName } from './config/presets.js';
+export { RUN_PRESETS, RUN_PRESET_DESCRIPTIONS, type RunPresetName } from './config/presets.js';
 export { ConfigError, parseConfig, applyOverrides, explainIssues } from './config/validate.js';
 export {
   buildDarl,

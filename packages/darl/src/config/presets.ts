@@ -37,3 +37,11 @@ export const RUN_PRESETS = {
 } as const satisfies Record<string, RunConfigInput>;
 
 export type RunPresetName = keyof typeof RUN_PRESETS;
+
+/** One line per preset, as `darl presets` lists them. */
+export const RUN_PRESET_DESCRIPTIONS: Readonly<Record<RunPresetName, string>> = {
+  tiny: 'test-sized: seconds (tiny backbone, patch 7, 50 steps of 16)',
+  'digits-mse': 'the main job on the embedded digits: MSE, small backbone, patch 4, 200 steps of 64 (a few minutes on 2 cores)',
+  'digits-diffusion': 'the same with the diffusion objective (2-block decoder, Beta(1, 2) noise levels), 120 steps of 64',
+  reference: 'the benchmark model of docs/DESIGN.md §3: width 128, depth 4, 4 heads, patch 4 on 28×28×1, batch 64',
+};

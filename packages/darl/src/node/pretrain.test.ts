@@ -110,11 +110,13 @@ describe('pretrain with a time budget', () => {
   const run = { ...base, train: { ...base.train, steps: 1000, budgetSeconds: 2, lr: 1e-3, minLr: 1e-4, warmupSteps: 2 } };
   const lrs: number[] = [];
   const resumedLrs: number[] = [];
+  const rates: number[] = [];
   let dir = '';
 
   beforeAll(async () => {
     const a = await pretrain({ run, out: tmp(), datasets, data: 'tiny', progress: 'none', clock: fakeClock(), onStep: (r) => lrs.push(r.lr) });
     expect(a.finished).toBe(true);
+    rates.push(a.imagesPerSec);
     disposeTree(paramTree(a.params));
     dir = tmp();
     const b1 = await pretrain({ run, out: dir, datasets, data: 'tiny', progress: 'none', stopAt: 3, clock: fakeClock(), onStep: (r) => resumedLrs.push(r.lr) });
@@ -124,7 +126,13 @@ describe('pretrain with a time budget', () => {
     expect(mid.trainSeconds).toBeCloseTo(0.75, 12);
     const b2 = await pretrain({ out: dir, resume: true, datasets, data: 'tiny', progress: 'none', clock: fakeClock(), onStep: (r) => resumedLrs.push(r.lr) });
     expect(b2.finished).toBe(true);
+    rates.push(b2.imagesPerSec);
     disposeTree(paramTree(b2.params));
+  });
+
+  it("reports the run's rate: images trained over training seconds (0.25 s a step), for a resumed run too", () => {
+    expect(rates).toHaveLength(2);
+    for (const r of rates) expect(r).toBeCloseTo(run.train.batchSize / 0.25, 9);
   });
 
   it('ends when the budget is spent and decays the LR over elapsed training time', () => {

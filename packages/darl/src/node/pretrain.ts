@@ -69,6 +69,7 @@ export interface PretrainResult {
   readonly finalLoss: number;
   /** Mean loss on held-out images (test split), when `train.evalImages` > 0. */
   readonly evalLoss: number | null;
+  /** The run's training rate: images trained by this call over its training seconds (checkpoints, samples and held-out evaluation excluded). */
   readonly imagesPerSec: number;
   readonly wallSeconds: number;
   readonly model: DarlModel;
@@ -82,6 +83,21 @@ export const DEFAULT_DATA = 'mnist';
 /** Raised for an expected, user-fixable problem (the CLI prints the message without a stack trace). */
 export class RunError extends UserError {
   override readonly name = 'RunError';
+}
+
+/** Refuses a batch that accumulation cannot split evenly, or that the data cannot fill once. */
+export function checkBatchFitsData(run: RunConfig, train: ImageDataset): void {
+  const t = run.train;
+  if (t.batchSize % t.accumulate !== 0) {
+    throw new RunError(`train.batchSize (${t.batchSize}) must be divisible by train.accumulate (${t.accumulate}): each step uses accumulate micro-batches of batchSize / accumulate images.`);
+  }
+  const micro = t.batchSize / t.accumulate;
+  if (train.size < micro) {
+    throw new RunError(
+      `The data "${train.name}" has ${train.size} image(s), fewer than one batch (train.batchSize ${t.batchSize}${t.accumulate > 1 ? ` / accumulate ${t.accumulate}` : ''} = ${micro}). ` +
+        `Lower train.batchSize (--set train.batchSize=${Math.max(1, train.size)}) or give more data.`,
+    );
+  }
 }
 
 /** Fills `model.image` from the dataset when the user did not set it; else checks they agree. */
@@ -163,16 +179,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   if (!opts.resume) run = parseConfig(runConfigSchema, fitImageToData(opts.run ?? {}, train), 'run config');
   run = run!;
   const t = run.train;
-  if (t.batchSize % t.accumulate !== 0) {
-    throw new RunError(`train.batchSize (${t.batchSize}) must be divisible by train.accumulate (${t.accumulate}): each step uses accumulate micro-batches of batchSize / accumulate images.`);
-  }
-  const micro = t.batchSize / t.accumulate;
-  if (train.size < micro) {
-    throw new RunError(
-      `The data "${train.name}" has ${train.size} image(s), fewer than one batch (train.batchSize ${t.batchSize}${t.accumulate > 1 ? ` / accumulate ${t.accumulate}` : ''} = ${micro}). ` +
-        `Lower train.batchSize (--set train.batchSize=${Math.max(1, train.size)}) or give more data.`,
-    );
-  }
+  checkBatchFitsData(run, train);
   const model = buildDarl(run.model, opts.parts ?? {});
   checkParts(out, savedParts, model);
   if (!opts.parts?.backbone) checkFitsWasmHeap(run, model.length);
@@ -214,7 +221,7 @@ const WASM_HEAP_BYTES = 4 * 2 ** 30;
  * Refuses, before anything is allocated, a built-in backbone whose training state alone (parameters, two AdamW
  * moments, gradients and, with EMA, a shadow: 4 or 5 float32 copies) exceeds the wasm heap.
  */
-function checkFitsWasmHeap(run: RunConfig, length: number): void {
+export function checkFitsWasmHeap(run: RunConfig, length: number): void {
   if (tf.getBackend() !== 'wasm') return;
   const { width, depth, mlpRatio } = backboneConfigFor(run.model, length);
   const params = depth * (4 + 2 * mlpRatio) * width * width;
@@ -250,7 +257,7 @@ function alreadyHoldsRun(out: string): RunError {
 }
 
 /** A new run's --out: absent, an empty directory, or a run whose start failed before its first checkpoint. */
-function checkNewRunDirectory(out: string): void {
+export function checkNewRunDirectory(out: string): void {
   let st;
   try {
     st = statSync(out);
@@ -378,6 +385,8 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
   const clock = opts.clock ?? ((): number => performance.now() / 1000);
   let trainSeconds = c.resumed ? (c.resumed.trainSeconds ?? c.resumed.wallSeconds) : 0;
   const done = (): boolean => trainingProgress(t, trainer.step, trainSeconds) >= 1;
+  const trainSecondsAtStart = trainSeconds;
+  let imagesTrained = 0;
   const stopAt = Math.min(opts.stopAt ?? t.steps, t.steps);
   const progress = createProgress(t.steps, opts.progress ?? 'auto', trainer.step, opts.write);
   const t0 = performance.now();
@@ -454,6 +463,7 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
       lastLoss = r.loss;
       opts.onStep?.(r);
       windowImages += t.batchSize;
+      imagesTrained += t.batchSize;
       const now = performance.now();
       if (r.step % t.logEvery === 0 || r.step === 1 || last) {
         imagesPerSec = windowImages / ((now - windowStart) / 1000);
@@ -497,7 +507,9 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
     }
     if (finished || (trainer.step > 0 && committedStep !== trainer.step)) await checkpoint(finished);
     const wallSeconds = priorWall + (performance.now() - t0) / 1000;
-    return { out, step: trainer.step, finished, interrupted, finalLoss: lastLoss, evalLoss, imagesPerSec, wallSeconds, model, params };
+    const runSeconds = trainSeconds - trainSecondsAtStart;
+    const runImagesPerSec = runSeconds > 0 ? imagesTrained / runSeconds : 0;
+    return { out, step: trainer.step, finished, interrupted, finalLoss: lastLoss, evalLoss, imagesPerSec: runImagesPerSec, wallSeconds, model, params };
   } finally {
     progress.stop();
   }

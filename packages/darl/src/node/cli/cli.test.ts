@@ -232,3 +232,52 @@ describe('darl CLI: a tiny run end to end', () => {
     expect(bad.err).toContain('--layer-decay must be in (0, 1], got 1.5');
   });
 });
+
+describe('darl CLI: planning a run without writing anything', () => {
+  let data = '';
+  beforeAll(() => {
+    data = `idx:${writeTinyIdx(64, 3)}`;
+  });
+
+  it('--print-config prints the resolved config (sizes, permutation, image from the data) and creates nothing', async () => {
+    const out = join(tmp(), 'run');
+    const r = await cli('pretrain', '--data', data, ...tiny, '--set', 'model.patchOrder={"kind":"random","seed":3}', '--out', out, '--print-config');
+    expect(r.code, r.err).toBe(0);
+    const config = JSON.parse(r.out) as { model: { image: { height: number }; backbone: { width: number; depth: number }; patchOrder: { permutation: number[] } } };
+    expect(config.model.backbone).toMatchObject({ width: 16, depth: 2 });
+    expect(config.model.image.height).toBe(8);
+    const perm = config.model.patchOrder.permutation;
+    expect([...perm].sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    expect(perm).not.toEqual(Array.from({ length: 16 }, (_, i) => i));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--dry-run checks the model against the data, reports its size and creates nothing', async () => {
+    const out = join(tmp(), 'run');
+    const r = await cli('pretrain', '--data', data, ...tiny, ...fast, '--out', out, '--dry-run', '--json', '--backend', 'cpu');
+    expect(r.code, r.err).toBe(0);
+    const summary = JSON.parse(r.out) as { dryRun: boolean; images: number; parameters: number; out: string };
+    expect(summary).toMatchObject({ dryRun: true, images: 64, out });
+    expect(summary.parameters).toBeGreaterThan(0);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--dry-run refuses a batch the data cannot fill, with exit 1 and nothing written', async () => {
+    const out = join(tmp(), 'run');
+    const r = await cli('pretrain', '--data', data, ...tiny, '--set', 'train.batchSize=128', '--out', out, '--dry-run', '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/fewer than one batch/);
+    expect(r.err).not.toMatch(/internal error/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('presets lists every run preset with a description and the backbone presets', async () => {
+    const { RUN_PRESETS } = await import('../../config/presets.js');
+    const r = await cli('presets', '--json');
+    expect(r.code).toBe(0);
+    const listed = JSON.parse(r.out) as { runs: { name: string; description: string }[]; backbones: { name: string; width: number }[] };
+    expect(listed.runs.map((p) => p.name)).toEqual(Object.keys(RUN_PRESETS));
+    for (const p of listed.runs) expect(p.description.length).toBeGreaterThan(10);
+    expect(listed.backbones.find((b) => b.name === 'vit-b')?.width).toBe(768);
+  });
+});

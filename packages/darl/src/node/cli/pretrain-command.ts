@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { composeRunConfig } from './compose-config.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';
-import { DEFAULT_DATA, pretrain, RunError } from '../pretrain.js';
+import { checkBatchFitsData, checkFitsWasmHeap, checkNewRunDirectory, DEFAULT_DATA, fitImageToData, pretrain, RunError } from '../pretrain.js';
+import { openDataset } from '@darl/patch-data/node';
+import { countParameters } from '@darl/tensor-backend';
+import { runConfigSchema, type RunConfigInput } from '../../config/schema.js';
+import { parseConfig } from '../../config/validate.js';
+import { resolveRunConfig } from '../../config/resolve.js';
+import { buildDarl, initDarlParams } from '../../model/darl-model.js';
 import { writeReport } from '../report/index.js';
 import { disposeTree } from '@darl/tensor-backend';
 import { paramTree } from '../../model/darl-model.js';
@@ -26,6 +32,10 @@ export interface PretrainCommandOptions {
   readonly progress: 'auto' | 'bar' | 'lines' | 'none';
   readonly report: boolean;
   readonly json?: boolean;
+  /** Print the fully resolved run config (what config.json would record) on stdout and exit; nothing is written. */
+  readonly printConfig?: boolean;
+  /** Validate everything a run checks before its first step (config, data, batch, model, memory) and exit; nothing is written. */
+  readonly dryRun?: boolean;
 }
 
 /** Default run directory: runs/<UTC timestamp>. */
@@ -61,7 +71,11 @@ export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO
   if (opts.resume && (opts.config || opts.preset || opts.set.length || opts.seed !== undefined || opts.out)) {
     throw new RunError('--resume continues a run with its own saved config.json; drop --config, --preset, --set, --seed and --out.');
   }
+  if ((opts.printConfig || opts.dryRun) && opts.resume) {
+    throw new RunError(`--print-config and --dry-run describe a new run; a run directory's own config is ${opts.resume}/config.json, and \`darl info --run ${opts.resume}\` lists its checkpoints.`);
+  }
   const run = opts.resume ? undefined : await composeRunConfig({ ...opts, configFile: opts.config, data: opts.data ?? DEFAULT_DATA });
+  if (run && (opts.printConfig || opts.dryRun)) return planRun(run, opts, io);
   const backend = await selectBackend(opts.backend);
   const out = opts.resume ?? opts.out ?? defaultOut();
   io.stderr(`darl: backend ${backend.name}${backend.simd !== undefined ? ` (simd ${backend.simd ? 'on' : 'off'})` : ''}; run directory ${out}\n`);
@@ -111,6 +125,39 @@ export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO
         `${result.wallSeconds.toFixed(1)} s\n`,
     );
     if (report) io.stderr(`darl: report ${report}\n`);
+  }
+  return 0;
+}
+
+/**
+ * `--print-config` and `--dry-run`: everything a new run checks before its first step — the config, the data's image
+ * shape and size against the batch, the model and whether it fits the backend — without creating the run directory.
+ */
+async function planRun(input: RunConfigInput, opts: PretrainCommandOptions, io: CliIO): Promise<number> {
+  const data = opts.data ?? DEFAULT_DATA;
+  const train = await openDataset(data, { split: 'train', labels: 'optional' });
+  const run = resolveRunConfig(parseConfig(runConfigSchema, fitImageToData(input, train), 'run config'));
+  checkBatchFitsData(run, train);
+  if (opts.printConfig) {
+    io.stdout(`${JSON.stringify(run, null, 2)}\n`);
+    return 0;
+  }
+  const out = opts.out ?? defaultOut();
+  checkNewRunDirectory(out);
+  const backend = await selectBackend(opts.backend);
+  const model = buildDarl(run.model);
+  checkFitsWasmHeap(run, model.length);
+  const params = paramTree(initDarlParams(model, { seed: run.train.seed }));
+  const parameters = countParameters(params);
+  disposeTree(params);
+  const summary = { command: 'pretrain', dryRun: true, out, data, images: train.size, image: run.model.image, parameters, steps: run.train.steps, batchSize: run.train.batchSize, backend: backend.name };
+  if (opts.json) io.stdout(`${JSON.stringify(summary)}\n`);
+  else {
+    io.stderr(
+      `darl: dry run: ${run.model.objective} model with ${(parameters / 1e6).toFixed(3)} M parameters on ${train.size} images ` +
+        `(${run.model.image.height}×${run.model.image.width}×${run.model.image.channels}) of ${data}, ${run.train.steps} steps of ${run.train.batchSize} on ${backend.name}; ` +
+        `it would write ${out}. Nothing was written.\n`,
+    );
   }
   return 0;
 }

@@ -9,6 +9,7 @@ import { SAMPLERS } from '@darl/diffusion';
 import { LINEAR_PROBE_SOLVERS } from '@darl/eval';
 import { RUN_PRESETS } from '../../config/presets.js';
 import { reportError } from './errors.js';
+import { runPresetsCommand } from './presets-command.js';
 import { runtimeVersions } from '../versions.js';
 import { runPretrainCommand } from './pretrain-command.js';
 import { runProbeCommand } from './probe-command.js';
@@ -82,6 +83,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .addOption(new Option('--progress <mode>', 'progress display on stderr').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
     .option('--no-report', 'do not write report.html')
     .option('--json', 'print the result as one JSON object on stdout')
+    .option('--print-config', 'print the fully resolved run config (what config.json would record) and exit without training')
+    .option('--dry-run', 'check the config, data, batch, model and memory as a run would, then exit without writing anything')
     .action(wrap((opts) => runPretrainCommand(opts, io)));
 
   program
@@ -141,6 +144,12 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--out <file>', 'PNG file to write (default: <run>/samples/sample-<seed>.png)')
     .option('--json', 'print the result as one JSON object on stdout')
     .action(wrap((opts) => runSampleCommand(opts, io)));
+
+  program
+    .command('presets')
+    .description('the run presets (--preset) with their descriptions, and the backbone presets with their sizes')
+    .option('--json', 'print the result as one JSON object on stdout')
+    .action(wrap((opts) => runPresetsCommand(opts, io)));
 
   program
     .command('info')
