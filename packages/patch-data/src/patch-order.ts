@@ -8,7 +8,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertRank, Rng, ShapeError } from '@darl/tensor-backend';
+import { assertRank, Rng, ShapeError, UserError } from '@darl/tensor-backend';
 
 /** A bijection between sequence positions and the patches of a `rows × cols` grid. */
 export interface PatchOrder {
@@ -28,7 +28,7 @@ export interface PatchOrder {
 
 function checkGrid(where: string, rows: number, cols: number): void {
   if (!Number.isInteger(rows) || rows <= 0 || !Number.isInteger(cols) || cols <= 0) {
-    throw new RangeError(`${where}: the patch grid must be positive integers rows × cols, got ${rows} × ${cols}.`);
+    throw new UserError(`${where}: the patch grid must be positive integers rows × cols, got ${rows} × ${cols}.`);
   }
 }
 
@@ -62,7 +62,7 @@ export function rasterOrder(gridRows: number, gridCols: number): PatchOrder {
 export function nestedRasterOrder(gridRows: number, gridCols: number, block: number): PatchOrder {
   checkGrid('nestedRasterOrder', gridRows, gridCols);
   if (!Number.isInteger(block) || block <= 0) {
-    throw new RangeError(`nestedRasterOrder: block must be a positive integer, got ${block}.`);
+    throw new UserError(`nestedRasterOrder: block must be a positive integer, got ${block}.`);
   }
   const perm = new Int32Array(gridRows * gridCols);
   let s = 0;
@@ -90,7 +90,7 @@ export function customOrder(gridRows: number, gridCols: number, permutation: Arr
   checkGrid('customOrder', gridRows, gridCols);
   const n = gridRows * gridCols;
   if (permutation.length !== n) {
-    throw new RangeError(
+    throw new UserError(
       `customOrder: the permutation must list each of the ${n} patches of a ${gridRows}×${gridCols} grid once, got ${permutation.length} entries.`,
     );
   }
@@ -99,10 +99,10 @@ export function customOrder(gridRows: number, gridCols: number, permutation: Arr
   for (let s = 0; s < n; s++) {
     const v = permutation[s]!;
     if (!Number.isInteger(v) || v < 0 || v >= n) {
-      throw new RangeError(`customOrder: entry ${s} is ${v}; entries must be integers in [0, ${n}).`);
+      throw new UserError(`customOrder: entry ${s} is ${v}; entries must be integers in [0, ${n}).`);
     }
     if (seen[v] !== -1) {
-      throw new RangeError(`customOrder: patch ${v} appears at positions ${seen[v]} and ${s}; each patch must appear exactly once.`);
+      throw new UserError(`customOrder: patch ${v} appears at positions ${seen[v]} and ${s}; each patch must appear exactly once.`);
     }
     seen[v] = s;
     perm[s] = v;
