@@ -42,7 +42,7 @@ try {
       for (const mode of ['import', 'require']) {
         const code =
           mode === 'import'
-            ? `import(${JSON.stringify(spec)}).then(m => { if (!Object.keys(m).length) throw new Error('no exports'); console.log('ok', Object.keys(m).length) })`
+            ? `import(${JSON.stringify(spec)}${sub.endsWith('.json') ? ", { with: { type: 'json' } }" : ''}).then(m => { if (!Object.keys(m).length) throw new Error('no exports'); console.log('ok', Object.keys(m).length) })`
             : `const m = require(${JSON.stringify(spec)}); if (!Object.keys(m).length) throw new Error('no exports'); console.log('ok', Object.keys(m).length)`;
         try {
           const out = run('node', ['-e', code], project).trim();
