@@ -94,7 +94,7 @@ try {
       Object.keys(pkg.exports ?? { '.': null }).filter((k) => k !== './package.json').map((sub) => (sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`)),
     );
     writeFileSync(join(project, 'node10.ts'), specs.map((s, i) => `import * as m${i} from ${JSON.stringify(s)};\nexport const k${i}: string[] = Object.keys(m${i});`).join('\n'));
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', moduleResolution: 'node10', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['node10.ts'] }));
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', moduleResolution: 'node10', strict: true, resolveJsonModule: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['node10.ts'] }));
     try {
       run('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], project);
       console.log(`  types   moduleResolution node10: ${specs.length} entries resolve with types`);
