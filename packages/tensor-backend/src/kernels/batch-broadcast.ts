@@ -33,3 +33,31 @@ export function broadcastIndices(outOuter: number[], aOuter: number[], bOuter: n
   return { a, b };
 }
 
+
+/**
+ * The sizes of a batched matmul `out [...outOuter, M, N] = op(a) [..., M, K] · op(b) [..., K, N]`, checked as tf's
+ * own `matMul` checks them (the same message), shared by the wasm and native `BatchMatMul` overrides.
+ */
+export function batchMatMulSizes(
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+): { M: number; N: number; K: number; aOuter: number[]; bOuter: number[]; outOuter: number[] } {
+  const aRank = a.shape.length;
+  const bRank = b.shape.length;
+  const M = (transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2]) as number;
+  const Ka = (transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1]) as number;
+  const Kb = (transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2]) as number;
+  const N = (transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1]) as number;
+  if (Ka !== Kb) {
+    throw new Error(
+      `Error in matMul: inner shapes (${Ka}) and (${Kb}) of Tensors with shapes ${a.shape} and ${b.shape} and ` +
+        `transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+    );
+  }
+  const aOuter = a.shape.slice(0, -2);
+  const bOuter = b.shape.slice(0, -2);
+  const outOuter = tf.broadcast_util.assertAndGetBroadcastShape(aOuter, bOuter);
+  return { M, N, K: Ka, aOuter, bOuter, outOuter };
+}

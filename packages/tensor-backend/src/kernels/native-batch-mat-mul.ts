@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelOverride } from './kernel-registry.js';
-import { broadcastIndices } from './batch-broadcast.js';
+import { batchMatMulSizes, broadcastIndices } from './batch-broadcast.js';
 import { nativeKernels } from './native-kernels.js';
 import { wasmData, type WasmBackend } from './wasm-internals.js';
 
@@ -25,21 +25,7 @@ function batchMatMulKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unkno
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
     throw new Error(`BatchMatMul (darl native): only float32 is supported, got a ${a.dtype} and b ${b.dtype}.`);
   }
-  const aRank = a.shape.length;
-  const bRank = b.shape.length;
-  const M = (transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2]) as number;
-  const Ka = (transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1]) as number;
-  const Kb = (transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2]) as number;
-  const N = (transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1]) as number;
-  if (Ka !== Kb) {
-    throw new Error(
-      `Error in matMul: inner shapes (${Ka}) and (${Kb}) of Tensors with shapes ${a.shape} and ${b.shape} and ` +
-        `transposeA=${transposeA} and transposeB=${transposeB} must match.`,
-    );
-  }
-  const aOuter = a.shape.slice(0, -2);
-  const bOuter = b.shape.slice(0, -2);
-  const outOuter = tf.broadcast_util.assertAndGetBroadcastShape(aOuter, bOuter);
+  const { M, N, K: Ka, aOuter, bOuter, outOuter } = batchMatMulSizes(a, b, transposeA, transposeB);
   const out = backend.makeOutput([...outOuter, M, N], 'float32');
   const batchOut = tf.util.sizeFromShape(outOuter);
   if (batchOut * M * N === 0) return out;

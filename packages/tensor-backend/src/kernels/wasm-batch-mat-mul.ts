@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { originalKernel, type KernelOverride } from './kernel-registry.js';
 import { wasmTranspose } from './wasm-transpose.js';
-import { broadcastIndices } from './batch-broadcast.js';
+import { batchMatMulSizes, broadcastIndices } from './batch-broadcast.js';
 import { registerView, releaseView, shapeBytes, wasmData, wasmFunction, type WasmBackend } from './wasm-internals.js';
 
 /**
@@ -55,22 +55,7 @@ function batchMatMulKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unkno
   if (a0.dtype !== 'float32' || b0.dtype !== 'float32') {
     throw new Error(`BatchMatMul (darl wasm override): only float32 is supported, got a ${a0.dtype} and b ${b0.dtype}.`);
   }
-  const aRank = a0.shape.length;
-  const bRank = b0.shape.length;
-  const M = (transposeA ? a0.shape[aRank - 1] : a0.shape[aRank - 2]) as number;
-  const Ka = (transposeA ? a0.shape[aRank - 2] : a0.shape[aRank - 1]) as number;
-  const Kb = (transposeB ? b0.shape[bRank - 1] : b0.shape[bRank - 2]) as number;
-  const N = (transposeB ? b0.shape[bRank - 2] : b0.shape[bRank - 1]) as number;
-  if (Ka !== Kb) {
-    throw new Error(
-      `Error in matMul: inner shapes (${Ka}) and (${Kb}) of Tensors with shapes ${a0.shape} and ${b0.shape} and ` +
-        `transposeA=${transposeA} and transposeB=${transposeB} must match.`,
-    );
-  }
-  const K = Ka;
-  const aOuter = a0.shape.slice(0, -2);
-  const bOuter = b0.shape.slice(0, -2);
-  const outOuter = tf.broadcast_util.assertAndGetBroadcastShape(aOuter, bOuter);
+  const { M, N, K, aOuter, bOuter, outOuter } = batchMatMulSizes(a0, b0, transposeA, transposeB);
   const out = backend.makeOutput([...outOuter, M, N], 'float32');
   const batchOut = tf.util.sizeFromShape(outOuter);
   if (batchOut * M * N === 0) return out;
