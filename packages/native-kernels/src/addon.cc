@@ -7,6 +7,7 @@
 #include <string>
 
 #include "parallel.h"
+#include "attention.h"
 #include "elementwise.h"
 #include "sgemm.h"
 
@@ -218,6 +219,64 @@ napi_value SumFn(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+double get_double(napi_env env, napi_value v) {
+  double x = 0;
+  napi_get_value_double(env, v, &x);
+  return x;
+}
+
+/** Reads BH, L, S, dh, scale, causal from argv[0..5] and checks them; false after throwing. */
+bool get_attention_dims(napi_env env, napi_value* argv, darl::AttentionDims* d) {
+  *d = darl::AttentionDims{get_int(env, argv[0]), get_int(env, argv[1]), get_int(env, argv[2]), get_int(env, argv[3]),
+                           static_cast<float>(get_double(env, argv[4])), get_bool(env, argv[5])};
+  if (d->BH < 0 || d->L < 0 || d->S < 0 || d->dh < 0 || (d->causal && d->S < d->L) || (d->L > 0 && d->S == 0)) {
+    throw_range(env, "darl-native attention: bad sizes (causal attention needs S >= L, and queries need keys)");
+    return false;
+  }
+  return true;
+}
+
+/** attentionForward(heap, qOff, kOff, vOff, outOff, lseOff, BH, L, S, dh, scale, causal) */
+napi_value AttentionForwardFn(napi_env env, napi_callback_info info) {
+  ARGS(12);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native attention: heap is not an ArrayBuffer");
+  darl::AttentionDims d;
+  if (!get_attention_dims(env, argv + 6, &d)) return nullptr;
+  const uint64_t nq = static_cast<uint64_t>(d.BH) * d.L * d.dh, nk = static_cast<uint64_t>(d.BH) * d.S * d.dh;
+  const float* q = at(h, get_int(env, argv[1]), nq);
+  const float* k = at(h, get_int(env, argv[2]), nk);
+  const float* v = at(h, get_int(env, argv[3]), nk);
+  float* out = at(h, get_int(env, argv[4]), nq);
+  float* lse = at(h, get_int(env, argv[5]), static_cast<uint64_t>(d.BH) * d.L);
+  if (!q || !k || !v || !out || !lse) return throw_range(env, "darl-native attention: operand out of the heap's bounds");
+  darl::attention_forward(d, q, k, v, out, lse);
+  return nullptr;
+}
+
+/** attentionBackward(heap, qOff, kOff, vOff, outOff, lseOff, dOutOff, dqOff, dkOff, dvOff, BH, L, S, dh, scale, causal) */
+napi_value AttentionBackwardFn(napi_env env, napi_callback_info info) {
+  ARGS(16);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native attention: heap is not an ArrayBuffer");
+  darl::AttentionDims d;
+  if (!get_attention_dims(env, argv + 10, &d)) return nullptr;
+  const uint64_t nq = static_cast<uint64_t>(d.BH) * d.L * d.dh, nk = static_cast<uint64_t>(d.BH) * d.S * d.dh;
+  const float* q = at(h, get_int(env, argv[1]), nq);
+  const float* k = at(h, get_int(env, argv[2]), nk);
+  const float* v = at(h, get_int(env, argv[3]), nk);
+  const float* out = at(h, get_int(env, argv[4]), nq);
+  const float* lse = at(h, get_int(env, argv[5]), static_cast<uint64_t>(d.BH) * d.L);
+  const float* dout = at(h, get_int(env, argv[6]), nq);
+  float* dq = at(h, get_int(env, argv[7]), nq);
+  float* dk = at(h, get_int(env, argv[8]), nk);
+  float* dv = at(h, get_int(env, argv[9]), nk);
+  if (!q || !k || !v || !out || !lse || !dout || !dq || !dk || !dv)
+    return throw_range(env, "darl-native attention: operand out of the heap's bounds");
+  darl::attention_backward(d, q, k, v, out, lse, dout, dq, dk, dv);
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -247,6 +306,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"binary", nullptr, BinaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"slice", nullptr, SliceFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sum", nullptr, SumFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attentionForward", nullptr, AttentionForwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attentionBackward", nullptr, AttentionBackwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -16,6 +16,8 @@ export {
 export { ensureGradients, hasDuplicateTfjs, warnIfDuplicateTfjs } from './tfjs-runtime.js';
 export { installKernelOverrides, uninstallKernelOverrides, type KernelOverride } from './kernels/install.js';
 export { UserError, isUserError } from './user-error.js';
+export { fusedAttention, hasFusedAttentionKernel, type FusedAttentionOptions } from './ops/attention.js';
+export { causalMask, MASKED_SCORE } from './ops/attention-mask.js';
 export { SettingError, type SettingErrorClass, checkOneOf, checkKnownKeys, closestName, didYouMean, editDistance } from './setting-error.js';
 export { Rng, type RngState } from './random.js';
 export { assertShape, assertRank, sizeFromShape, ShapeError, type Dim, type DimBindings } from './shapes.js';

@@ -45,6 +45,47 @@ export interface NativeKernels {
   slice(heap: ArrayBufferLike, xOff: number, shape: Int32Array, begin: Int32Array, size: Int32Array, outOff: number): void;
   /** Sums a `[rows, cols]` float32 array over its columns (`inner`: one value per row) or its rows (one per column). */
   sum(heap: ArrayBufferLike, xOff: number, rows: number, cols: number, outOff: number, inner: boolean): void;
+  /**
+   * Fused attention: `out [BH, L, dh] = softmax(scale · q kᵀ + mask) v` for `q [BH, L, dh]`, `k`, `v [BH, S, dh]`,
+   * and `lse [BH, L]`, each row's log-sum-exp of the masked scaled scores (saved for the backward pass). `causal`:
+   * query `i` sees keys `j ≤ S − L + i` (needs `S ≥ L`); else every key. Row-major float32 at byte offsets of `heap`.
+   */
+  attentionForward(
+    heap: ArrayBufferLike,
+    qOff: number,
+    kOff: number,
+    vOff: number,
+    outOff: number,
+    lseOff: number,
+    BH: number,
+    L: number,
+    S: number,
+    dh: number,
+    scale: number,
+    causal: boolean,
+  ): void;
+  /**
+   * Gradients of {@link NativeKernels.attentionForward} for the upstream gradient `dOut [BH, L, dh]`: writes
+   * `dq [BH, L, dh]`, `dk`, `dv [BH, S, dh]`, recomputing the probabilities from `q`, `k` and `lse`.
+   */
+  attentionBackward(
+    heap: ArrayBufferLike,
+    qOff: number,
+    kOff: number,
+    vOff: number,
+    outOff: number,
+    lseOff: number,
+    dOutOff: number,
+    dqOff: number,
+    dkOff: number,
+    dvOff: number,
+    BH: number,
+    L: number,
+    S: number,
+    dh: number,
+    scale: number,
+    causal: boolean,
+  ): void;
   /** Sets the thread count of every kernel (≥ 1). */
   setThreads(n: number): void;
   /** Threads in use, CPUs the process may run on, and the compiled GEMM microkernel. */

@@ -14,6 +14,7 @@ import { wasmIdentityOverride } from './wasm-identity.js';
 import { wasmUnsortedSegmentSumOverride } from './wasm-unsorted-segment-sum.js';
 import { nativeBatchMatMulOverride } from './native-batch-mat-mul.js';
 import { nativeElementwiseOverride } from './native-elementwise.js';
+import { nativeAttentionOverride } from './native-attention.js';
 
 export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
@@ -29,6 +30,7 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
   native: [
     nativeBatchMatMulOverride,
     nativeElementwiseOverride,
+    nativeAttentionOverride,
     wasmTransposeOverride,
     wasmTanhOverride,
     wasmIdentityOverride,
@@ -48,7 +50,15 @@ const installed = new Map<string, Omit<tf.KernelConfig, 'backendName'>>();
 /** Puts the backend's own kernel back in place of darl's; false if it had none (the override then stays). */
 function restore(key: string): boolean {
   const original = originals.get(key);
-  if (original === undefined) return false;
+  if (original === undefined) {
+    // darl's own kernels (fused ops, named `Darl…`) exist in no backend: removing one sends its op back to the
+    // composite tfjs path, which is what the backend without the override computes.
+    const [backendName, kernelName] = key.split('/') as [string, string];
+    if (!kernelName.startsWith('Darl')) return false;
+    tf.unregisterKernel(kernelName, backendName);
+    installed.delete(key);
+    return true;
+  }
   tf.unregisterKernel(original.kernelName, original.backendName);
   tf.registerKernel(original);
   originals.delete(key);
