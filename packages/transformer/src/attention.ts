@@ -2,15 +2,15 @@
  * Multi-head self-attention with a fused qkv projection, optional RoPE, a causal or full pattern chosen per call,
  * and past keys/values for incremental decoding.
  *
- * Every projection is a plain 2-D matmul on `[B·L, D]`; the two batched matmuls (scores and the weighted sum) run on
- * `[B·H, L, dh]`, the scores as `matMul(q, k, false, true)`.
+ * Every projection is a plain 2-D matmul on `[B·L, D]`; the attention itself (scores, causal mask, softmax, weighted
+ * sum of the values) is `@darl/tensor-backend`'s `fusedAttention` on `[B·H, L, dh]`: one fused kernel on the native
+ * backend, the composite tfjs ops elsewhere. A caller-supplied additive `mask` takes the composite path.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, Rng, toVariable } from '@darl/tensor-backend';
+import { assertShape, fusedAttention, Rng, toVariable } from '@darl/tensor-backend';
 import { headDim, type TransformerConfig } from './config.js';
-import { causalMask } from './causal-mask.js';
 import { initWeight } from './init.js';
 import { linear2d } from './linear.js';
 import { rope, type RopeTables } from './rope.js';
@@ -54,7 +54,7 @@ export interface AttentionOptions {
   readonly rope?: RopeTables;
   /** Cached keys/values of the `T` previous tokens; the new tokens attend to them (causal only). */
   readonly past?: PastKeyValues;
-  /** A precomputed additive mask `[L, T + L]` (else built from `attention`). */
+  /** An additive mask `[L, T + L]` added to the scores instead of the pattern `attention` names (composite path). */
   readonly mask?: tf.Tensor2D;
 }
 
@@ -68,23 +68,21 @@ export function attend(
   const [B, L, D] = x.shape;
   const H = config.heads;
   const dh = headDim(config);
-  const T = opts.past ? opts.past.keys.shape[1] : 0;
   const qkv = linear2d(tf.reshape(x, [B * L, D]) as tf.Tensor2D, params.wqkv, params.bqkv); // [B·L, 3D]
   const heads = tf.reshape(tf.transpose(tf.reshape(qkv, [B, L, 3, H, dh]), [2, 0, 3, 1, 4]), [3, B * H, L, dh]);
   let qk = tf.slice(heads, [0, 0, 0, 0], [2, B * H, L, dh]); // [2, B·H, L, dh]
   let v = tf.reshape(tf.slice(heads, [2, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
   if (opts.rope) qk = rope(qk, opts.rope);
-  const q = tf.mul(tf.reshape(tf.slice(qk, [0, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]), 1 / Math.sqrt(dh));
+  const q = tf.reshape(tf.slice(qk, [0, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
   let k = tf.reshape(tf.slice(qk, [1, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
   if (opts.past) {
     k = tf.concat([opts.past.keys, k], 1);
     v = tf.concat([opts.past.values, v], 1);
   }
-  let scores = tf.matMul(q, k, false, true); // [B·H, L, T+L]
-  const mode = opts.attention ?? 'causal';
-  if (opts.mask) scores = tf.add(scores, opts.mask);
-  else if (mode === 'causal' && L > 1) scores = tf.add(scores, causalMask(L, T));
-  const weighted = tf.matMul(tf.softmax(scores), v); // [B·H, L, dh]
+  const scale = 1 / Math.sqrt(dh);
+  const weighted = opts.mask // [B·H, L, dh]
+    ? tf.matMul(tf.softmax(tf.add(tf.matMul(tf.mul(q, scale), k, false, true), opts.mask)), v)
+    : fusedAttention(q, k, v, { scale, causal: (opts.attention ?? 'causal') === 'causal' });
   const merged = tf.reshape(tf.transpose(tf.reshape(weighted, [B, H, L, dh]), [0, 2, 1, 3]), [B * L, D]) as tf.Tensor2D;
   const output = tf.reshape(linear2d(merged, params.wo, params.bo), [B, L, D]) as tf.Tensor3D;
   return { output, keys: k, values: v };

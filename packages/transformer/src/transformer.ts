@@ -9,7 +9,6 @@ import { assertShape, Rng, ShapeError, toVariable } from '@darl/tensor-backend';
 import { headDim, type TransformerConfig } from './config.js';
 import type { AttentionMode } from './attention.js';
 import { block, initBlock, type BlockParams } from './block.js';
-import { causalMask } from './causal-mask.js';
 import { dropPathRate } from './drop-path.js';
 import { initWeight } from './init.js';
 import type { KVCache } from './kv-cache.js';
@@ -151,7 +150,6 @@ export function applyTransformer(
     } else if (position === 'rope1d') {
       rope = ropeTables([Int32Array.from({ length: L }, (_, i) => offset + i)], headDim(config), config.ropeBase);
     }
-    const mask = attention === 'causal' && L > 1 ? causalMask(L, offset) : undefined;
     const hidden: tf.Tensor3D[] = [];
     params.blocks.forEach((p, i) => {
       const layer = cache?.layers[i];
@@ -160,7 +158,6 @@ export function applyTransformer(
         attention,
         ...(rope ? { rope } : {}),
         ...(past ? { past } : {}),
-        ...(mask ? { mask } : {}),
         ...(opts.rng ? { rng: opts.rng, dropRate: dropPathRate(config.dropPath, i, config.depth) } : {}),
       });
       x = r.output;
