@@ -219,61 +219,87 @@ napi_value SumFn(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-double get_double(napi_env env, napi_value v) {
-  double x = 0;
-  napi_get_value_double(env, v, &x);
-  return x;
-}
+/**
+ * Attention geometry from a Float64Array: [B, H, L, S, dh, scale, causal, sections, cosOff, sinOff, lseOff], then per
+ * tensor (q, k, v, out, and for the backward dout, dq, dk, dv) its byte offset and element strides of b, h, l (each
+ * row dh contiguous float32). cosOff < 0: no RoPE. Checks that every tensor lies inside the heap.
+ */
+struct AttentionCall {
+  darl::AttentionDims d;
+  darl::Rotary rope;
+  float* lse;
+  float* base[8];
+  int64_t strides[8][3];
+};
 
-/** Reads BH, L, S, dh, scale, causal from argv[0..5] and checks them; false after throwing. */
-bool get_attention_dims(napi_env env, napi_value* argv, darl::AttentionDims* d) {
-  *d = darl::AttentionDims{get_int(env, argv[0]), get_int(env, argv[1]), get_int(env, argv[2]), get_int(env, argv[3]),
-                           static_cast<float>(get_double(env, argv[4])), get_bool(env, argv[5])};
-  if (d->BH < 0 || d->L < 0 || d->S < 0 || d->dh < 0 || (d->causal && d->S < d->L) || (d->L > 0 && d->S == 0)) {
-    throw_range(env, "darl-native attention: bad sizes (causal attention needs S >= L, and queries need keys)");
+bool get_attention_call(napi_env env, napi_value v, const Heap& h, int tensors, AttentionCall* c) {
+  uint8_t* p;
+  size_t len;
+  if (!buffer_data(env, v, &p, &len) || len != sizeof(double) * (11 + 4 * tensors)) {
+    throw_range(env, "darl-native attention: bad geometry array");
     return false;
+  }
+  const double* g = reinterpret_cast<const double*>(p);
+  auto I = [&](int i) { return static_cast<int64_t>(g[i]); };
+  c->d = darl::AttentionDims{I(0), I(1), I(2), I(3), I(4), static_cast<float>(g[5]), g[6] != 0};
+  const darl::AttentionDims& d = c->d;
+  const int64_t sections = I(7);
+  if (d.B < 0 || d.H < 0 || d.L < 0 || d.S < 0 || d.dh < 0 || (d.causal && d.S < d.L) || (d.L > 0 && d.S == 0) ||
+      sections < 1 || (I(8) >= 0 && d.dh % (2 * sections) != 0)) {
+    throw_range(env, "darl-native attention: bad sizes (causal attention needs S >= L, queries need keys, RoPE needs dh divisible by 2 * sections)");
+    return false;
+  }
+  const bool empty = d.B == 0 || d.H == 0 || d.dh == 0;
+  if (I(8) >= 0) {
+    c->rope.cos = at(h, I(8), static_cast<uint64_t>(d.S) * d.dh);
+    c->rope.sin = at(h, I(9), static_cast<uint64_t>(d.S) * d.dh);
+    c->rope.sections = sections;
+    if (!c->rope.cos || !c->rope.sin) return throw_range(env, "darl-native attention: RoPE tables out of the heap's bounds"), false;
+  }
+  c->lse = at(h, I(10), static_cast<uint64_t>(d.B) * d.H * d.L);
+  if (!c->lse) return throw_range(env, "darl-native attention: lse out of the heap's bounds"), false;
+  for (int t = 0; t < tensors; t++) {
+    const int64_t off = I(11 + 4 * t), sb = I(12 + 4 * t), sh = I(13 + 4 * t), sl = I(14 + 4 * t);
+    // q, out, dout and dq have L rows; k, v, dk and dv S rows (tensor order q k v out dout dq dk dv).
+    const int64_t rows = (t == 1 || t == 2 || t == 6 || t == 7) ? d.S : d.L;
+    if (sb < 0 || sh < 0 || sl < 0) return throw_range(env, "darl-native attention: negative stride"), false;
+    const uint64_t extent = empty || rows == 0 ? 0 : (d.B - 1) * sb + (d.H - 1) * sh + (rows - 1) * sl + d.dh;
+    c->base[t] = at(h, off, extent);
+    c->strides[t][0] = sb;
+    c->strides[t][1] = sh;
+    c->strides[t][2] = sl;
+    if (!c->base[t]) return throw_range(env, "darl-native attention: operand out of the heap's bounds"), false;
   }
   return true;
 }
 
-/** attentionForward(heap, qOff, kOff, vOff, outOff, lseOff, BH, L, S, dh, scale, causal) */
+template <class F>
+darl::Rows<F> rows_of(const AttentionCall& c, int t) {
+  return darl::Rows<F>{c.base[t], c.strides[t][0], c.strides[t][1], c.strides[t][2]};
+}
+
+/** attentionForward(heap, geometry): tensors q, k, v, out. */
 napi_value AttentionForwardFn(napi_env env, napi_callback_info info) {
-  ARGS(12);
+  ARGS(2);
   Heap h;
   if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native attention: heap is not an ArrayBuffer");
-  darl::AttentionDims d;
-  if (!get_attention_dims(env, argv + 6, &d)) return nullptr;
-  const uint64_t nq = static_cast<uint64_t>(d.BH) * d.L * d.dh, nk = static_cast<uint64_t>(d.BH) * d.S * d.dh;
-  const float* q = at(h, get_int(env, argv[1]), nq);
-  const float* k = at(h, get_int(env, argv[2]), nk);
-  const float* v = at(h, get_int(env, argv[3]), nk);
-  float* out = at(h, get_int(env, argv[4]), nq);
-  float* lse = at(h, get_int(env, argv[5]), static_cast<uint64_t>(d.BH) * d.L);
-  if (!q || !k || !v || !out || !lse) return throw_range(env, "darl-native attention: operand out of the heap's bounds");
-  darl::attention_forward(d, q, k, v, out, lse);
+  AttentionCall c;
+  if (!get_attention_call(env, argv[1], h, 4, &c)) return nullptr;
+  darl::attention_forward(c.d, c.rope, rows_of<const float>(c, 0), rows_of<const float>(c, 1), rows_of<const float>(c, 2),
+                          rows_of<float>(c, 3), c.lse);
   return nullptr;
 }
 
-/** attentionBackward(heap, qOff, kOff, vOff, outOff, lseOff, dOutOff, dqOff, dkOff, dvOff, BH, L, S, dh, scale, causal) */
+/** attentionBackward(heap, geometry): tensors q, k, v, out, dout, dq, dk, dv. */
 napi_value AttentionBackwardFn(napi_env env, napi_callback_info info) {
-  ARGS(16);
+  ARGS(2);
   Heap h;
   if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native attention: heap is not an ArrayBuffer");
-  darl::AttentionDims d;
-  if (!get_attention_dims(env, argv + 10, &d)) return nullptr;
-  const uint64_t nq = static_cast<uint64_t>(d.BH) * d.L * d.dh, nk = static_cast<uint64_t>(d.BH) * d.S * d.dh;
-  const float* q = at(h, get_int(env, argv[1]), nq);
-  const float* k = at(h, get_int(env, argv[2]), nk);
-  const float* v = at(h, get_int(env, argv[3]), nk);
-  const float* out = at(h, get_int(env, argv[4]), nq);
-  const float* lse = at(h, get_int(env, argv[5]), static_cast<uint64_t>(d.BH) * d.L);
-  const float* dout = at(h, get_int(env, argv[6]), nq);
-  float* dq = at(h, get_int(env, argv[7]), nq);
-  float* dk = at(h, get_int(env, argv[8]), nk);
-  float* dv = at(h, get_int(env, argv[9]), nk);
-  if (!q || !k || !v || !out || !lse || !dout || !dq || !dk || !dv)
-    return throw_range(env, "darl-native attention: operand out of the heap's bounds");
-  darl::attention_backward(d, q, k, v, out, lse, dout, dq, dk, dv);
+  AttentionCall c;
+  if (!get_attention_call(env, argv[1], h, 8, &c)) return nullptr;
+  darl::attention_backward(c.d, c.rope, rows_of<const float>(c, 0), rows_of<const float>(c, 1), rows_of<const float>(c, 2),
+                           rows_of<const float>(c, 3), c.lse, rows_of<const float>(c, 4), rows_of<float>(c, 5),
+                           rows_of<float>(c, 6), rows_of<float>(c, 7));
   return nullptr;
 }
 

@@ -1,32 +1,47 @@
 // Fused scaled-dot-product attention, forward and backward (FlashAttention-2 style: the forward keeps a running
 // max and sum per query row over tiles of keys and saves each row's log-sum-exp; the backward recomputes the
 // probabilities from it). Causal: query i (of L) sees keys j <= S - L + i (the L new tokens are the last of S keys).
+//
+// Every tensor is addressed through strides, so q, k and v can be read straight from a fused [B, L, 3, H, dh] qkv
+// projection and the output written as merged heads [B, L, H, dh]; optional rotary position embedding (RoPE,
+// rotate-half pairing) is applied to q and k rows as they are read.
 #pragma once
 #include <cstdint>
 
 namespace darl {
 
-/** Sizes of one attention call: BH independent (batch, head) items, L queries, S keys, dh channels per head. */
+/** Rows of `dh` contiguous float32 channels: row (b, h, l) starts at p + b * sb + h * sh + l * sl. */
+template <class F>
+struct Rows {
+  F* p;
+  int64_t sb, sh, sl;
+  F* row(int64_t b, int64_t h, int64_t l) const { return p + b * sb + h * sh + l * sl; }
+};
+
+/**
+ * RoPE tables cos[S, dh] and sin[S, dh] (the sine with each section's first half negated), `sections` sections of
+ * dh / sections channels whose halves pair up; key j uses row j, query i row S - L + i. cos == nullptr: no RoPE.
+ */
+struct Rotary {
+  const float* cos = nullptr;
+  const float* sin = nullptr;
+  int64_t sections = 1;
+};
+
+/** Sizes of one call: B × H independent items, L queries, S keys, dh channels per head. */
 struct AttentionDims {
-  int64_t BH;
-  int64_t L;
-  int64_t S;
-  int64_t dh;
+  int64_t B, H, L, S, dh;
   float scale;
   bool causal;
 };
 
-/**
- * out[BH, L, dh] = softmax(scale · q kᵀ + mask) v and lse[BH, L] = each row's log-sum-exp of the masked, scaled
- * scores, for q[BH, L, dh], k and v[BH, S, dh] (row-major float32). Parallel over BH × blocks of query rows.
- */
-void attention_forward(const AttentionDims& d, const float* q, const float* k, const float* v, float* out, float* lse);
+/** out = softmax(scale · q kᵀ + mask) v per (b, h), and lse[B, H, L] (contiguous) each row's log-sum-exp. */
+void attention_forward(const AttentionDims& d, const Rotary& rope, Rows<const float> q, Rows<const float> k,
+                       Rows<const float> v, Rows<float> out, float* lse);
 
-/**
- * Gradients of the forward pass for the upstream gradient dout[BH, L, dh], given its q, k, v, out and lse:
- * dq[BH, L, dh], dk and dv[BH, S, dh] (overwritten). Parallel over BH.
- */
-void attention_backward(const AttentionDims& d, const float* q, const float* k, const float* v, const float* out,
-                        const float* lse, const float* dout, float* dq, float* dk, float* dv);
+/** dq, dk, dv (every element written) for the upstream gradient dout, from the forward's inputs, out and lse. */
+void attention_backward(const AttentionDims& d, const Rotary& rope, Rows<const float> q, Rows<const float> k,
+                        Rows<const float> v, Rows<const float> out, const float* lse, Rows<const float> dout,
+                        Rows<float> dq, Rows<float> dk, Rows<float> dv);
 
 }  // namespace darl

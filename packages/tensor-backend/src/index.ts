@@ -18,6 +18,8 @@ export { installKernelOverrides, uninstallKernelOverrides, type KernelOverride }
 export { UserError, isUserError } from './user-error.js';
 export { fusedAttention, hasFusedAttentionKernel, type FusedAttentionOptions } from './ops/attention.js';
 export { causalMask, MASKED_SCORE } from './ops/attention-mask.js';
+export { qkvAttention, type QkvAttentionOptions } from './ops/attention-qkv.js';
+export { rotate, type RotaryTables } from './ops/attention-rope.js';
 export { SettingError, type SettingErrorClass, checkOneOf, checkKnownKeys, closestName, didYouMean, editDistance } from './setting-error.js';
 export { Rng, type RngState } from './random.js';
 export { assertShape, assertRank, sizeFromShape, ShapeError, type Dim, type DimBindings } from './shapes.js';

@@ -46,46 +46,20 @@ export interface NativeKernels {
   /** Sums a `[rows, cols]` float32 array over its columns (`inner`: one value per row) or its rows (one per column). */
   sum(heap: ArrayBufferLike, xOff: number, rows: number, cols: number, outOff: number, inner: boolean): void;
   /**
-   * Fused attention: `out [BH, L, dh] = softmax(scale · q kᵀ + mask) v` for `q [BH, L, dh]`, `k`, `v [BH, S, dh]`,
-   * and `lse [BH, L]`, each row's log-sum-exp of the masked scaled scores (saved for the backward pass). `causal`:
-   * query `i` sees keys `j ≤ S − L + i` (needs `S ≥ L`); else every key. Row-major float32 at byte offsets of `heap`.
+   * Fused attention per (b, h) item: `out = softmax(scale · q kᵀ + mask) v` for `L` queries and `S` keys of `dh`
+   * channels, and `lse [B, H, L]` (contiguous), each row's log-sum-exp of the masked scaled scores (saved for the
+   * backward pass). `causal`: query `i` sees keys `j ≤ S − L + i` (needs `S ≥ L`); else every key. `geometry`:
+   * `[B, H, L, S, dh, scale, causal (0/1), sections, cosOff, sinOff, lseOff]`, then for each of q, k, v, out its
+   * byte offset and the element strides of b, h and the row (each row's `dh` channels contiguous). `cosOff ≥ 0`:
+   * RoPE tables `cos`, `sin [S, dh]` (sine with each section's first half negated) rotate q and k rows as they are
+   * read (key `j` by row `j`, query `i` by row `S − L + i`). Throws a RangeError if anything lies outside the heap.
    */
-  attentionForward(
-    heap: ArrayBufferLike,
-    qOff: number,
-    kOff: number,
-    vOff: number,
-    outOff: number,
-    lseOff: number,
-    BH: number,
-    L: number,
-    S: number,
-    dh: number,
-    scale: number,
-    causal: boolean,
-  ): void;
+  attentionForward(heap: ArrayBufferLike, geometry: Float64Array): void;
   /**
-   * Gradients of {@link NativeKernels.attentionForward} for the upstream gradient `dOut [BH, L, dh]`: writes
-   * `dq [BH, L, dh]`, `dk`, `dv [BH, S, dh]`, recomputing the probabilities from `q`, `k` and `lse`.
+   * Gradients of {@link NativeKernels.attentionForward}: `geometry` as there, followed by the offsets and strides of
+   * dout, dq, dk and dv; every element of dq, dk, dv is written.
    */
-  attentionBackward(
-    heap: ArrayBufferLike,
-    qOff: number,
-    kOff: number,
-    vOff: number,
-    outOff: number,
-    lseOff: number,
-    dOutOff: number,
-    dqOff: number,
-    dkOff: number,
-    dvOff: number,
-    BH: number,
-    L: number,
-    S: number,
-    dh: number,
-    scale: number,
-    causal: boolean,
-  ): void;
+  attentionBackward(heap: ArrayBufferLike, geometry: Float64Array): void;
   /** Sets the thread count of every kernel (≥ 1). */
   setThreads(n: number): void;
   /** Threads in use, CPUs the process may run on, and the compiled GEMM microkernel. */

@@ -1,6 +1,9 @@
 /**
  * darl's fused attention kernels on the native backend: the native addon's attention forward and backward, in place
- * on the wasm backend's heap (the wasm backend's tensors are dense row-major float32, so no copies).
+ * on the wasm backend's heap (the wasm backend's tensors are dense row-major float32, so no copies). The `[N, L, dh]`
+ * kernels address heads as batch items; the qkv kernels read q, k and v as strided views of the fused projection
+ * `[B, L, 3, H, dh]`, rotate q and k by RoPE as they read them, and write merged heads `[B, L, H, dh]` (and, in the
+ * backward pass, `dqkv` in the projection's layout).
  *
  * @module
  */
@@ -8,7 +11,14 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { KernelOverride } from './kernel-registry.js';
 import { nativeKernels } from './native-kernels.js';
 import { wasmData, type WasmBackend } from './wasm-internals.js';
-import { FUSED_ATTENTION, FUSED_ATTENTION_GRAD, type FusedAttentionAttrs } from '../ops/attention-kernels.js';
+import {
+  FUSED_ATTENTION,
+  FUSED_ATTENTION_GRAD,
+  QKV_ATTENTION,
+  QKV_ATTENTION_GRAD,
+  type FusedAttentionAttrs,
+  type QkvAttentionAttrs,
+} from '../ops/attention-kernels.js';
 
 interface KernelArgs {
   inputs: tf.NamedTensorInfoMap;
@@ -16,30 +26,59 @@ interface KernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
-function checkFloat32(inputs: tf.NamedTensorInfoMap): void {
+/** A tensor as the addon reads it: byte offset, then element strides of b, h and the row. */
+type View = [offset: number, sb: number, sh: number, sl: number];
+
+interface Geometry {
+  B: number;
+  H: number;
+  L: number;
+  S: number;
+  dh: number;
+  scale: number;
+  causal: boolean;
+  sections: number;
+  cos: number;
+  sin: number;
+  lse: number;
+  views: View[];
+}
+
+function geometryArray(g: Geometry): Float64Array {
+  return Float64Array.from([g.B, g.H, g.L, g.S, g.dh, g.scale, g.causal ? 1 : 0, g.sections, g.cos, g.sin, g.lse, ...g.views.flat()]);
+}
+
+function checkFloat32(kernel: string, inputs: tf.NamedTensorInfoMap): void {
   for (const [name, t] of Object.entries(inputs)) {
-    if (t!.dtype !== 'float32') throw new Error(`${FUSED_ATTENTION} (darl native): ${name} must be float32, got ${t!.dtype}.`);
+    if (t!.dtype !== 'float32') throw new Error(`${kernel} (darl native): ${name} must be float32, got ${t!.dtype}.`);
   }
 }
 
-function forward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
+function offsetOf(backend: WasmBackend): (t: tf.TensorInfo) => number {
+  return (t) => wasmData(backend, t).memoryOffset;
+}
+
+function fusedForward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
   const backend = b as WasmBackend;
-  checkFloat32(inputs);
-  const { q, k, v } = inputs as { q: tf.TensorInfo; k: tf.TensorInfo; v: tf.TensorInfo };
+  checkFloat32(FUSED_ATTENTION, inputs);
+  const { q, k, v } = inputs as Record<'q' | 'k' | 'v', tf.TensorInfo>;
   const { scale, causal } = attrs as unknown as FusedAttentionAttrs;
   const [N, L, dh] = q.shape as [number, number, number];
   const S = k.shape[1]!;
   const out = backend.makeOutput([N, L, dh], 'float32');
   const lse = backend.makeOutput([N, L], 'float32');
-  const off = (t: tf.TensorInfo): number => wasmData(backend, t).memoryOffset;
-  // The heap is read after makeOutput: allocation may have grown it.
-  nativeKernels().attentionForward(backend.wasm.HEAPU8.buffer, off(q), off(k), off(v), off(out), off(lse), N, L, S, dh, scale, causal);
+  const off = offsetOf(backend); // offsets and the heap are read after makeOutput: allocation may grow the heap
+  const rowsL: View = [0, L * dh, 0, dh];
+  const rowsS: View = [0, S * dh, 0, dh];
+  const views: View[] = [q, k, v, out].map((t, i) => [off(t), ...(i === 1 || i === 2 ? rowsS : rowsL).slice(1)] as View);
+  const g = { B: N, H: 1, L, S, dh, scale, causal, sections: 1, cos: -1, sin: -1, lse: off(lse), views };
+  nativeKernels().attentionForward(backend.wasm.HEAPU8.buffer, geometryArray(g));
   return [out, lse];
 }
 
-function backward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
+function fusedBackward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
   const backend = b as WasmBackend;
-  checkFloat32(inputs);
+  checkFloat32(FUSED_ATTENTION_GRAD, inputs);
   const { q, k, v, out, lse, dy } = inputs as Record<'q' | 'k' | 'v' | 'out' | 'lse' | 'dy', tf.TensorInfo>;
   const { scale, causal } = attrs as unknown as FusedAttentionAttrs;
   const [N, L, dh] = q.shape as [number, number, number];
@@ -47,20 +86,77 @@ function backward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
   const dq = backend.makeOutput([N, L, dh], 'float32');
   const dk = backend.makeOutput([N, S, dh], 'float32');
   const dv = backend.makeOutput([N, S, dh], 'float32');
-  const off = (t: tf.TensorInfo): number => wasmData(backend, t).memoryOffset;
-  nativeKernels().attentionBackward(
-    backend.wasm.HEAPU8.buffer,
-    off(q), off(k), off(v), off(out), off(lse), off(dy), off(dq), off(dk), off(dv),
-    N, L, S, dh, scale, causal,
-  );
+  const off = offsetOf(backend);
+  const tensors = [q, k, v, out, dy, dq, dk, dv];
+  const views = tensors.map((t) => [off(t), t.shape[1]! * dh, 0, dh] as View);
+  const g = { B: N, H: 1, L, S, dh, scale, causal, sections: 1, cos: -1, sin: -1, lse: off(lse), views };
+  nativeKernels().attentionBackward(backend.wasm.HEAPU8.buffer, geometryArray(g));
   return [dq, dk, dv];
+}
+
+/** Views of q, k, v inside `qkv [B, L, 3, H, dh]` (whose values start at byte `base`) and of `[B, L, H, dh]` tensors. */
+function qkvViews(base: number, L: number, H: number, dh: number): { q: View; k: View; v: View; merged: (offset: number) => View } {
+  const D = H * dh;
+  const part = (i: number): View => [base + 4 * i * D, L * 3 * D, dh, 3 * D];
+  return { q: part(0), k: part(1), v: part(2), merged: (offset) => [offset, L * D, dh, D] };
+}
+
+function qkvGeometry(backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attrs: QkvAttentionAttrs, lse: tf.TensorInfo): Omit<Geometry, 'views'> {
+  const off = offsetOf(backend);
+  const qkv = inputs.qkv as tf.TensorInfo;
+  const [B, L] = qkv.shape as [number, number, number];
+  const H = attrs.heads;
+  const dh = qkv.shape[2]! / (3 * H);
+  const rope = attrs.sections > 0;
+  return {
+    B, H, L, S: L, dh,
+    scale: attrs.scale,
+    causal: attrs.causal,
+    sections: rope ? attrs.sections : 1,
+    cos: rope ? off(inputs.cos as tf.TensorInfo) : -1,
+    sin: rope ? off(inputs.sin as tf.TensorInfo) : -1,
+    lse: off(lse),
+  };
+}
+
+function qkvForward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
+  const backend = b as WasmBackend;
+  checkFloat32(QKV_ATTENTION, inputs);
+  const a = attrs as unknown as QkvAttentionAttrs;
+  const qkv = inputs.qkv as tf.TensorInfo;
+  const [B, L, D3] = qkv.shape as [number, number, number];
+  const out = backend.makeOutput([B, L, D3 / 3], 'float32');
+  const lse = backend.makeOutput([B, a.heads, L], 'float32');
+  const g = qkvGeometry(backend, inputs, a, lse);
+  const off = offsetOf(backend);
+  const v = qkvViews(off(qkv), L, a.heads, g.dh);
+  nativeKernels().attentionForward(backend.wasm.HEAPU8.buffer, geometryArray({ ...g, views: [v.q, v.k, v.v, v.merged(off(out))] }));
+  return [out, lse];
+}
+
+function qkvBackward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
+  const backend = b as WasmBackend;
+  checkFloat32(QKV_ATTENTION_GRAD, inputs);
+  const a = attrs as unknown as QkvAttentionAttrs;
+  const { qkv, out, lse, dy } = inputs as Record<'qkv' | 'out' | 'lse' | 'dy', tf.TensorInfo>;
+  const [B, L, D3] = qkv.shape as [number, number, number];
+  const dqkv = backend.makeOutput([B, L, D3], 'float32');
+  const g = qkvGeometry(backend, inputs, a, lse);
+  const off = offsetOf(backend);
+  const x = qkvViews(off(qkv), L, a.heads, g.dh);
+  const dx = qkvViews(off(dqkv), L, a.heads, g.dh);
+  const views = [x.q, x.k, x.v, x.merged(off(out)), x.merged(off(dy)), dx.q, dx.k, dx.v];
+  nativeKernels().attentionBackward(backend.wasm.HEAPU8.buffer, geometryArray({ ...g, views }));
+  return [dqkv];
 }
 
 /** The fused attention kernels of the native backend (darl's own kernel names, absent from stock tfjs). */
 export const nativeAttentionOverride: KernelOverride = {
   name: 'fused attention (native, multi-threaded)',
   kernels: [
-    { kernelName: FUSED_ATTENTION, kernelFunc: forward as unknown as tf.KernelFunc },
-    { kernelName: FUSED_ATTENTION_GRAD, kernelFunc: backward as unknown as tf.KernelFunc },
+    { kernelName: FUSED_ATTENTION, kernelFunc: fusedForward as unknown as tf.KernelFunc },
+    { kernelName: FUSED_ATTENTION_GRAD, kernelFunc: fusedBackward as unknown as tf.KernelFunc },
+    { kernelName: QKV_ATTENTION, kernelFunc: qkvForward as unknown as tf.KernelFunc },
+    { kernelName: QKV_ATTENTION_GRAD, kernelFunc: qkvBackward as unknown as tf.KernelFunc },
   ],
 };

@@ -1,5 +1,5 @@
 /**
- * The tfjs kernel names and attributes of darl's fused attention (one owner for both the op that calls them and the
+ * The tfjs kernel names and attributes of darl's fused attention (one owner for both the ops that call them and the
  * backends that register them). Only darl registers these kernels: a backend without them runs the composite path.
  *
  * @module
@@ -11,10 +11,27 @@ export const FUSED_ATTENTION = 'DarlFusedAttention';
 /** Backward: inputs `q`, `k`, `v`, `out`, `lse`, `dy [N, L, dh]`; outputs `dq [N, L, dh]`, `dk`, `dv [N, S, dh]`. */
 export const FUSED_ATTENTION_GRAD = 'DarlFusedAttentionGrad';
 
-/** Attributes of both kernels. */
+/**
+ * Forward from a fused projection: inputs `qkv [B, L, 3·H·dh]` (per token `[q | k | v]`, each `[H, dh]`) and, with
+ * RoPE, `cos`, `sin [L, dh]`; outputs `out [B, L, H·dh]` (merged heads) and `lse [B, H, L]`.
+ */
+export const QKV_ATTENTION = 'DarlQkvAttention';
+
+/** Backward: inputs `qkv`, `out`, `lse`, `dy [B, L, H·dh]` (and `cos`, `sin`); output `dqkv [B, L, 3·H·dh]`. */
+export const QKV_ATTENTION_GRAD = 'DarlQkvAttentionGrad';
+
+/** Attributes of the `FUSED_ATTENTION` kernels. */
 export interface FusedAttentionAttrs {
   /** Multiplies the scores `q·k` (usually `1/√dh`). */
   readonly scale: number;
   /** Query `i` of `L` sees keys `j ≤ S − L + i` only (the queries are the last `L` of the `S` keys' tokens). */
   readonly causal: boolean;
+}
+
+/** Attributes of the `QKV_ATTENTION` kernels. */
+export interface QkvAttentionAttrs extends FusedAttentionAttrs {
+  /** Heads `H`. */
+  readonly heads: number;
+  /** RoPE sections (1 or 2) when the `cos`/`sin` inputs are given, else 0. */
+  readonly sections: number;
 }
