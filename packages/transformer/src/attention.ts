@@ -2,18 +2,20 @@
  * Multi-head self-attention with a fused qkv projection, optional RoPE, a causal or full pattern chosen per call,
  * and past keys/values for incremental decoding.
  *
- * Every projection is a plain 2-D matmul on `[B·L, D]`; the attention itself (scores, causal mask, softmax, weighted
- * sum of the values) is `@darl/tensor-backend`'s `fusedAttention` on `[B·H, L, dh]`: one fused kernel on the native
- * backend, the composite tfjs ops elsewhere. A caller-supplied additive `mask` takes the composite path.
+ * Every projection is a plain 2-D matmul on `[B·L, D]`. Without a cache, the attention proper (head split, RoPE,
+ * scores, causal mask, softmax, weighted sum of the values, head merge) is `@darl/tensor-backend`'s `qkvAttention`
+ * on the fused projection; with past keys/values it is `fusedAttention` on `[B·H, L, dh]`. Both are one fused kernel
+ * on the native backend and the composite tfjs ops elsewhere. A caller-supplied additive `mask` takes the composite
+ * path.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, fusedAttention, Rng, toVariable } from '@darl/tensor-backend';
+import { assertShape, fusedAttention, qkvAttention, rotate, Rng, toVariable } from '@darl/tensor-backend';
 import { headDim, type TransformerConfig } from './config.js';
 import { initWeight } from './init.js';
 import { linear2d } from './linear.js';
-import { rope, type RopeTables } from './rope.js';
+import type { RopeTables } from './rope.js';
 
 /**
  * Attention parameters: `wqkv float32 [D, 3D]` (output channels `[q | k | v]`, each `[H, dh]` head-major),
@@ -56,23 +58,34 @@ export interface AttentionOptions {
   readonly past?: PastKeyValues;
   /** An additive mask `[L, T + L]` added to the scores instead of the pattern `attention` names (composite path). */
   readonly mask?: tf.Tensor2D;
+  /** Return this call's keys and values `[B·H, T + L, dh]` (after RoPE), for a KV cache. */
+  readonly returnKeyValues?: boolean;
 }
 
-/** Internal attention without shape checks; call inside `tf.tidy`. */
+/** Internal attention without shape checks; call inside `tf.tidy`. `keys`/`values` only with `returnKeyValues`. */
 export function attend(
   params: AttentionParams<tf.Tensor>,
   config: TransformerConfig,
   x: tf.Tensor3D,
   opts: AttentionOptions,
-): { output: tf.Tensor3D; keys: tf.Tensor3D; values: tf.Tensor3D } {
+): { output: tf.Tensor3D; keys?: tf.Tensor3D; values?: tf.Tensor3D } {
   const [B, L, D] = x.shape;
   const H = config.heads;
   const dh = headDim(config);
+  const causal = (opts.attention ?? 'causal') === 'causal';
   const qkv = linear2d(tf.reshape(x, [B * L, D]) as tf.Tensor2D, params.wqkv, params.bqkv); // [B·L, 3D]
+  const project = (merged: tf.Tensor): tf.Tensor3D =>
+    tf.reshape(linear2d(tf.reshape(merged, [B * L, D]) as tf.Tensor2D, params.wo, params.bo), [B, L, D]) as tf.Tensor3D;
+  if (!opts.past && !opts.mask && !opts.returnKeyValues) {
+    // Self-attention of the L tokens alone: one op from the projection to the merged heads (one kernel on native).
+    const merged = qkvAttention(tf.reshape(qkv, [B, L, 3 * D]) as tf.Tensor3D, { heads: H, causal, ...(opts.rope ? { rope: opts.rope } : {}) });
+    return { output: project(merged) };
+  }
+  // With a cache (or a custom mask): heads split here, so that the rotated keys and values can be cached.
   const heads = tf.reshape(tf.transpose(tf.reshape(qkv, [B, L, 3, H, dh]), [2, 0, 3, 1, 4]), [3, B * H, L, dh]);
   let qk = tf.slice(heads, [0, 0, 0, 0], [2, B * H, L, dh]); // [2, B·H, L, dh]
   let v = tf.reshape(tf.slice(heads, [2, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
-  if (opts.rope) qk = rope(qk, opts.rope);
+  if (opts.rope) qk = rotate(qk, opts.rope);
   const q = tf.reshape(tf.slice(qk, [0, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
   let k = tf.reshape(tf.slice(qk, [1, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
   if (opts.past) {
@@ -82,10 +95,9 @@ export function attend(
   const scale = 1 / Math.sqrt(dh);
   const weighted = opts.mask // [B·H, L, dh]
     ? tf.matMul(tf.softmax(tf.add(tf.matMul(tf.mul(q, scale), k, false, true), opts.mask)), v)
-    : fusedAttention(q, k, v, { scale, causal: (opts.attention ?? 'causal') === 'causal' });
-  const merged = tf.reshape(tf.transpose(tf.reshape(weighted, [B, H, L, dh]), [0, 2, 1, 3]), [B * L, D]) as tf.Tensor2D;
-  const output = tf.reshape(linear2d(merged, params.wo, params.bo), [B, L, D]) as tf.Tensor3D;
-  return { output, keys: k, values: v };
+    : fusedAttention(q, k, v, { scale, causal });
+  const merged = tf.transpose(tf.reshape(weighted, [B, H, L, dh]), [0, 2, 1, 3]); // [B, L, H, dh]
+  return { output: project(merged), keys: k, values: v };
 }
 
 /**

@@ -42,6 +42,8 @@ export interface BlockOptions {
   readonly past?: PastKeyValues;
   /** Precomputed additive mask `[L, T + L]`. */
   readonly mask?: tf.Tensor2D;
+  /** Return the block's keys and values `[B·H, T + L, dh]` too (for a KV cache). */
+  readonly returnKeyValues?: boolean;
   /** Drop-path source; without it (or with `dropRate` 0) the block is deterministic. */
   readonly rng?: Rng;
   /** Drop-path rate of this block. */
@@ -54,7 +56,7 @@ export function block(
   config: TransformerConfig,
   x: tf.Tensor3D,
   opts: BlockOptions,
-): { output: tf.Tensor3D; keys: tf.Tensor3D; values: tf.Tensor3D } {
+): { output: tf.Tensor3D; keys?: tf.Tensor3D; values?: tf.Tensor3D } {
   const [B, L, D] = x.shape;
   const eps = config.layerNormEps;
   const rate = opts.dropRate ?? 0;

@@ -7,27 +7,23 @@
  * (`j < m/2`) form a pair rotated by the angle `p · θ^(−2j/m)` (`p` the section's position, `θ` = `ropeBase`):
  * `x1' = x1·cos − x2·sin`, `x2' = x2·cos + x1·sin`.
  *
- * Implementation (wasm-friendly, no split/strided slice/gather/reverse): `x' = x ⊙ cos + swap(x) ⊙ sin±`, where
- * `swap` exchanges the two halves of each section as one plain 2-D matmul `[N·L, dh] × P [dh, dh]` with a constant
- * permutation matrix `P` (wasm's `Reverse` kernel is ~50× slower than this), and `sin±` is the sine table with the
- * sign of the first half folded in. Tables are computed in float64 on the CPU from the positions.
+ * Implementation: `x' = x ⊙ cos + swap(x) ⊙ sin±` (`@darl/tensor-backend`'s `rotate`: `swap` exchanges the two
+ * halves of each section as one plain 2-D matmul with a constant permutation matrix, wasm's `Reverse` kernel being
+ * ~50× slower; `sin±` is the sine table with the sign of the first half folded in; the native backend's fused
+ * attention applies the same rotation inside its kernel). Tables are computed in float64 on the CPU from the
+ * positions.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape } from '@darl/tensor-backend';
+import { assertShape, rotate, type RotaryTables } from '@darl/tensor-backend';
 
 /**
- * RoPE constants of one call: `cos`, `sin` float32 `[L, dh]`, and `swap` float32 `[dh, dh]`, the permutation
- * matrix exchanging the halves of each section; `sections` 1 (1-D) or 2 (2-D).
+ * RoPE constants of one call: `cos`, `sin` float32 `[L, dh]` (the sine with the sign of each section's first half
+ * negated), `swap` float32 `[dh, dh]`, and `sections` 1 or 2 — `@darl/tensor-backend`'s `RotaryTables`, which its
+ * attention ops (and their fused kernels) apply.
  */
-export interface RopeTables {
-  readonly cos: tf.Tensor2D;
-  /** Sine table with the sign of each section's first half negated (`[−sin, +sin]` per section). */
-  readonly sin: tf.Tensor2D;
-  readonly swap: tf.Tensor2D;
-  readonly sections: 1 | 2;
-}
+export type RopeTables = RotaryTables;
 
 /**
  * Builds RoPE tables. `positions` has one array per section: `[rows, cols]` for 2-D, `[indices]` for 1-D; each of
@@ -80,13 +76,6 @@ export function ropeTables(positions: readonly ArrayLike<number>[], headDim: num
   };
 }
 
-/** Internal RoPE on `x [..., L, dh]` without shape checks. */
-export function rope(x: tf.Tensor, tables: RopeTables): tf.Tensor {
-  const dh = tables.cos.shape[1];
-  const swapped = tf.reshape(tf.matMul(tf.reshape(x, [-1, dh]) as tf.Tensor2D, tables.swap), x.shape);
-  return tf.add(tf.mul(x, tables.cos), tf.mul(swapped, tables.sin));
-}
-
 /**
  * Rotates queries or keys by their positions.
  *
@@ -100,5 +89,5 @@ export function applyRope(x: tf.Tensor, tables: RopeTables): tf.Tensor {
   assertShape('applyRope', 'tables.swap', tables.swap.shape, ['dh', 'dh'], dims);
   if (x.rank < 2) assertShape('applyRope', 'x', x.shape, ['L', 'dh'], dims);
   assertShape('applyRope', 'x', x.shape, [...new Array<null>(x.rank - 2).fill(null), 'L', 'dh'], dims);
-  return tf.tidy(() => rope(x, tables));
+  return tf.tidy(() => rotate(x, tables));
 }

@@ -158,11 +158,12 @@ export function applyTransformer(
         attention,
         ...(rope ? { rope } : {}),
         ...(past ? { past } : {}),
+        ...(cache ? { returnKeyValues: true } : {}),
         ...(opts.rng ? { rng: opts.rng, dropRate: dropPathRate(config.dropPath, i, config.depth) } : {}),
       });
       x = r.output;
       if (opts.returnHidden) hidden.push(x);
-      if (cache) newLayers.push({ keys: tf.keep(r.keys), values: tf.keep(r.values) });
+      if (cache) newLayers.push({ keys: tf.keep(r.keys!), values: tf.keep(r.values!) });
     });
     const output = layerNorm(x, params.norm.gamma, params.norm.beta, config.layerNormEps) as tf.Tensor3D;
     return opts.returnHidden ? { output, hidden } : { output };
