@@ -9,7 +9,7 @@ import { fusedAttention, hasFusedAttentionKernel } from './attention.js';
 
 /**
  * [N (batch·heads), L queries, S keys, dh, causal]. S > L is attention with S − L cached tokens. The sizes straddle
- * the kernel's key tile (64) and query row block (8); dh = 3 is odd; N = 0 is an empty batch.
+ * the kernel's 16-key vectors and 16-row query blocks; dh = 3 is odd; N = 0 is an empty batch.
  */
 const CASES: [number, number, number, number, boolean][] = [
   [1, 1, 1, 3, true],
@@ -23,6 +23,7 @@ const CASES: [number, number, number, number, boolean][] = [
   [2, 70, 70, 16, true], // more than one key tile: the running max and sum are rescaled
   [3, 4, 130, 8, false],
   [2, 9, 140, 5, true],
+  [2, 33, 33, 20, false], // dh not a multiple of the kernel's 16-lane vectors
 ];
 
 const EPS = 2 ** -23;
