@@ -2,6 +2,7 @@
 // wasm backend's heap), addressed by byte offsets, so no tensor is copied between JavaScript and C++.
 #include <node_api.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -220,9 +221,9 @@ napi_value SumFn(napi_env env, napi_callback_info info) {
 }
 
 /**
- * Attention geometry from a Float64Array: [B, H, L, S, dh, scale, causal, sections, cosOff, sinOff, lseOff], then per
- * tensor (q, k, v, out, and for the backward dout, dq, dk, dv) its byte offset and element strides of b, h, l (each
- * row dh contiguous float32). cosOff < 0: no RoPE. Checks that every tensor lies inside the heap.
+ * Attention geometry from a Float64Array: [B, H, L, S, dh, scale, causal, sections, rotateKeys, cosOff, sinOff, lseOff],
+ * then per tensor (q, k, v, out, and for the backward dout, dq, dk, dv) its byte offset and element strides of b, h, l
+ * (each row dh contiguous float32). cosOff < 0: no RoPE. Checks that every tensor lies inside the heap.
  */
 struct AttentionCall {
   darl::AttentionDims d;
@@ -232,10 +233,20 @@ struct AttentionCall {
   int64_t strides[8][3];
 };
 
+constexpr int kHeader = 12;
+
+/** Checks a [B, H, rows] set of strided rows of dh floats at byte offset off and returns its first float (or null). */
+float* rows_at(const Heap& h, int64_t off, int64_t B, int64_t H, int64_t rows, int64_t dh, int64_t sb, int64_t sh, int64_t sl) {
+  if (sb < 0 || sh < 0 || sl < 0) return nullptr;
+  const bool empty = B == 0 || H == 0 || rows == 0 || dh == 0;
+  const uint64_t extent = empty ? 0 : (B - 1) * sb + (H - 1) * sh + (rows - 1) * sl + dh;
+  return at(h, off, extent);
+}
+
 bool get_attention_call(napi_env env, napi_value v, const Heap& h, int tensors, AttentionCall* c) {
   uint8_t* p;
   size_t len;
-  if (!buffer_data(env, v, &p, &len) || len != sizeof(double) * (11 + 4 * tensors)) {
+  if (!buffer_data(env, v, &p, &len) || len != sizeof(double) * (kHeader + 4 * tensors)) {
     throw_range(env, "darl-native attention: bad geometry array");
     return false;
   }
@@ -245,26 +256,25 @@ bool get_attention_call(napi_env env, napi_value v, const Heap& h, int tensors, 
   const darl::AttentionDims& d = c->d;
   const int64_t sections = I(7);
   if (d.B < 0 || d.H < 0 || d.L < 0 || d.S < 0 || d.dh < 0 || (d.causal && d.S < d.L) || (d.L > 0 && d.S == 0) ||
-      sections < 1 || (I(8) >= 0 && d.dh % (2 * sections) != 0)) {
+      sections < 1 || (I(9) >= 0 && d.dh % (2 * sections) != 0)) {
     throw_range(env, "darl-native attention: bad sizes (causal attention needs S >= L, queries need keys, RoPE needs dh divisible by 2 * sections)");
     return false;
   }
-  const bool empty = d.B == 0 || d.H == 0 || d.dh == 0;
-  if (I(8) >= 0) {
-    c->rope.cos = at(h, I(8), static_cast<uint64_t>(d.S) * d.dh);
-    c->rope.sin = at(h, I(9), static_cast<uint64_t>(d.S) * d.dh);
+  if (I(9) >= 0) {
+    c->rope.keys = g[8] != 0;
+    const uint64_t tableRows = c->rope.keys ? std::max(d.L, d.S) : d.L;  // query i uses row i, key j row j
+    c->rope.cos = at(h, I(9), tableRows * d.dh);
+    c->rope.sin = at(h, I(10), tableRows * d.dh);
     c->rope.sections = sections;
     if (!c->rope.cos || !c->rope.sin) return throw_range(env, "darl-native attention: RoPE tables out of the heap's bounds"), false;
   }
-  c->lse = at(h, I(10), static_cast<uint64_t>(d.B) * d.H * d.L);
+  c->lse = at(h, I(11), static_cast<uint64_t>(d.B) * d.H * d.L);
   if (!c->lse) return throw_range(env, "darl-native attention: lse out of the heap's bounds"), false;
   for (int t = 0; t < tensors; t++) {
-    const int64_t off = I(11 + 4 * t), sb = I(12 + 4 * t), sh = I(13 + 4 * t), sl = I(14 + 4 * t);
+    const int64_t off = I(kHeader + 4 * t), sb = I(kHeader + 1 + 4 * t), sh = I(kHeader + 2 + 4 * t), sl = I(kHeader + 3 + 4 * t);
     // q, out, dout and dq have L rows; k, v, dk and dv S rows (tensor order q k v out dout dq dk dv).
     const int64_t rows = (t == 1 || t == 2 || t == 6 || t == 7) ? d.S : d.L;
-    if (sb < 0 || sh < 0 || sl < 0) return throw_range(env, "darl-native attention: negative stride"), false;
-    const uint64_t extent = empty || rows == 0 ? 0 : (d.B - 1) * sb + (d.H - 1) * sh + (rows - 1) * sl + d.dh;
-    c->base[t] = at(h, off, extent);
+    c->base[t] = rows_at(h, off, d.B, d.H, rows, d.dh, sb, sh, sl);
     c->strides[t][0] = sb;
     c->strides[t][1] = sh;
     c->strides[t][2] = sl;
@@ -303,6 +313,36 @@ napi_value AttentionBackwardFn(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/**
+ * copyRows(heap, geometry): geometry = [B, H, L, dh, sections, cosOff, sinOff, srcOff, sb, sh, sl, dstOff, sb, sh, sl];
+ * row (b, h, l) of dst = row (b, h, l) of src, rotated by RoPE table row l when cosOff >= 0.
+ */
+napi_value CopyRowsFn(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native copyRows: heap is not an ArrayBuffer");
+  uint8_t* p;
+  size_t len;
+  if (!buffer_data(env, argv[1], &p, &len) || len != sizeof(double) * 15) return throw_range(env, "darl-native copyRows: bad geometry array");
+  const double* g = reinterpret_cast<const double*>(p);
+  auto I = [&](int i) { return static_cast<int64_t>(g[i]); };
+  const int64_t B = I(0), H = I(1), L = I(2), dh = I(3), sections = I(4);
+  if (B < 0 || H < 0 || L < 0 || dh < 0 || sections < 1 || (I(5) >= 0 && dh % (2 * sections) != 0))
+    return throw_range(env, "darl-native copyRows: bad sizes");
+  darl::Rotary rope;
+  if (I(5) >= 0) {
+    rope.cos = at(h, I(5), static_cast<uint64_t>(L) * dh);
+    rope.sin = at(h, I(6), static_cast<uint64_t>(L) * dh);
+    rope.sections = sections;
+    if (!rope.cos || !rope.sin) return throw_range(env, "darl-native copyRows: RoPE tables out of the heap's bounds");
+  }
+  float* src = rows_at(h, I(7), B, H, L, dh, I(8), I(9), I(10));
+  float* dst = rows_at(h, I(11), B, H, L, dh, I(12), I(13), I(14));
+  if (!src || !dst) return throw_range(env, "darl-native copyRows: operand out of the heap's bounds");
+  darl::copy_rows(B, H, L, dh, rope, darl::Rows<const float>{src, I(8), I(9), I(10)}, darl::Rows<float>{dst, I(12), I(13), I(14)});
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -334,6 +374,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sum", nullptr, SumFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attentionForward", nullptr, AttentionForwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attentionBackward", nullptr, AttentionBackwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"copyRows", nullptr, CopyRowsFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

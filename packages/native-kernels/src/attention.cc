@@ -98,6 +98,7 @@ void attention_forward(const AttentionDims& d, const Rotary& rope, Rows<const fl
                        Rows<const float> v, Rows<float> out, float* lse) {
   const int64_t blocks = (d.L + kRowBlock - 1) / kRowBlock;
   const int64_t dh = d.dh, S = d.S, Sp = padded(S), dhp = padded(dh);
+  const Rotary keys_rope = rope.keys ? rope : Rotary{};
   const double cost = static_cast<double>(std::min(d.L, kRowBlock)) * S * dh * 4;
   parallel_for(d.B * d.H * blocks, cost, [&](int64_t begin, int64_t end) {
     std::vector<float> kt(dh * Sp, 0.f), vp(S * dhp, 0.f), p(Sp), qi(dh), rot(dh);
@@ -107,7 +108,7 @@ void attention_forward(const AttentionDims& d, const Rotary& rope, Rows<const fl
       const int64_t r0 = (item % blocks) * kRowBlock, r1 = std::min(d.L, r0 + kRowBlock);
       if (cached != bh) {  // consecutive items share (b, h): gather its keys (rotated, transposed) and values once
         for (int64_t j = 0; j < S; j++) {
-          rotate(rope, j, dh, k.row(b, h, j), rot.data(), false);
+          rotate(keys_rope, j, dh, k.row(b, h, j), rot.data(), false);
           put_column(rot.data(), kt.data(), j, dh, Sp);
           copy(v.row(b, h, j), &vp[j * dhp], dh);
         }
@@ -117,7 +118,7 @@ void attention_forward(const AttentionDims& d, const Rotary& rope, Rows<const fl
         float* oi = out.row(b, h, i);
         const int64_t n = visible_keys(d, i), nv = padded(n);
         // Scale the query first, as the composite path does (scale · q, then the product with k).
-        rotate(rope, S - d.L + i, dh, q.row(b, h, i), qi.data(), false);
+        rotate(rope, i, dh, q.row(b, h, i), qi.data(), false);
         for (int64_t c = 0; c < dh; c++) qi[c] *= d.scale;
         scores_of(qi.data(), kt.data(), dh, Sp, nv, p.data());
         float m = -std::numeric_limits<float>::infinity();
@@ -143,6 +144,7 @@ void attention_backward(const AttentionDims& d, const Rotary& rope, Rows<const f
                         Rows<const float> v, Rows<const float> out, const float* lse, Rows<const float> dout,
                         Rows<float> dq, Rows<float> dk, Rows<float> dv) {
   const int64_t dh = d.dh, S = d.S, Sp = padded(S), dhp = padded(dh);
+  const Rotary keys_rope = rope.keys ? rope : Rotary{};
   const double cost = static_cast<double>(d.L) * S * dh * 10;
   parallel_for(d.B * d.H, cost, [&](int64_t begin, int64_t end) {
     std::vector<float> kt(dh * Sp, 0.f), vt(dh * Sp, 0.f), kp(S * dhp, 0.f), dkt(dh * Sp), dvt(dh * Sp), p(Sp), ds(Sp), qi(dh),
@@ -150,7 +152,7 @@ void attention_backward(const AttentionDims& d, const Rotary& rope, Rows<const f
     for (int64_t bh = begin; bh < end; bh++) {
       const int64_t b = bh / d.H, h = bh % d.H;
       for (int64_t j = 0; j < S; j++) {
-        rotate(rope, j, dh, k.row(b, h, j), rot.data(), false);
+        rotate(keys_rope, j, dh, k.row(b, h, j), rot.data(), false);
         put_column(rot.data(), kt.data(), j, dh, Sp);
         copy(rot.data(), &kp[j * dhp], dh);
         put_column(v.row(b, h, j), vt.data(), j, dh, Sp);
@@ -161,7 +163,7 @@ void attention_backward(const AttentionDims& d, const Rotary& rope, Rows<const f
         const int64_t n = visible_keys(d, i), nv = padded(n);
         const float* doi = dout.row(b, h, i);
         // Scores s = (scale · q̃) · k̃ as in the forward pass; p = exp(s − lse), 0 for masked keys.
-        rotate(rope, S - d.L + i, dh, q.row(b, h, i), qi.data(), false);
+        rotate(rope, i, dh, q.row(b, h, i), qi.data(), false);
         for (int64_t c = 0; c < dh; c++) qi[c] *= d.scale;
         scores_of(qi.data(), kt.data(), dh, Sp, nv, p.data());
         const float li = lse[bh * d.L + i];
@@ -188,7 +190,7 @@ void attention_backward(const AttentionDims& d, const Rotary& rope, Rows<const f
             dvr[j] += p[j] * g;
           }
         }
-        rotate(rope, S - d.L + i, dh, dqi.data(), dq.row(b, h, i), true);
+        rotate(rope, i, dh, dqi.data(), dq.row(b, h, i), true);
       }
       for (int64_t j = 0; j < S; j++) {
         float* dvj = dv.row(b, h, j);
@@ -196,8 +198,16 @@ void attention_backward(const AttentionDims& d, const Rotary& rope, Rows<const f
           rot[c] = dkt[c * Sp + j];
           dvj[c] = dvt[c * Sp + j];
         }
-        rotate(rope, j, dh, rot.data(), dk.row(b, h, j), true);
+        rotate(keys_rope, j, dh, rot.data(), dk.row(b, h, j), true);
       }
+    }
+  });
+}
+
+void copy_rows(int64_t B, int64_t H, int64_t L, int64_t dh, const Rotary& rope, Rows<const float> src, Rows<float> dst) {
+  parallel_for(B * H, static_cast<double>(L) * dh, [&](int64_t begin, int64_t end) {
+    for (int64_t bh = begin; bh < end; bh++) {
+      for (int64_t l = 0; l < L; l++) rotate(rope, l, dh, src.row(bh / H, bh % H, l), dst.row(bh / H, bh % H, l), false);
     }
   });
 }

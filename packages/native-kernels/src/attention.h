@@ -19,13 +19,16 @@ struct Rows {
 };
 
 /**
- * RoPE tables cos[S, dh] and sin[S, dh] (the sine with each section's first half negated), `sections` sections of
- * dh / sections channels whose halves pair up; key j uses row j, query i row S - L + i. cos == nullptr: no RoPE.
+ * RoPE tables cos[·, dh] and sin[·, dh] (the sine with each section's first half negated), `sections` sections of
+ * dh / sections channels whose halves pair up. Query i is rotated by row i; with `keys`, key j by row j (self-attention
+ * of the L = S tokens the tables describe); without, keys are read as they are (already rotated, e.g. a KV cache).
+ * cos == nullptr: no RoPE.
  */
 struct Rotary {
   const float* cos = nullptr;
   const float* sin = nullptr;
   int64_t sections = 1;
+  bool keys = true;
 };
 
 /** Sizes of one call: B × H independent items, L queries, S keys, dh channels per head. */
@@ -43,5 +46,8 @@ void attention_forward(const AttentionDims& d, const Rotary& rope, Rows<const fl
 void attention_backward(const AttentionDims& d, const Rotary& rope, Rows<const float> q, Rows<const float> k,
                         Rows<const float> v, Rows<const float> out, const float* lse, Rows<const float> dout,
                         Rows<float> dq, Rows<float> dk, Rows<float> dv);
+
+/** dst row (b, h, l) = src row (b, h, l) rotated by table row l (copied when rope.cos is null), for B × H × L rows. */
+void copy_rows(int64_t B, int64_t H, int64_t L, int64_t dh, const Rotary& rope, Rows<const float> src, Rows<float> dst);
 
 }  // namespace darl

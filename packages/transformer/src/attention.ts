@@ -2,16 +2,16 @@
  * Multi-head self-attention with a fused qkv projection, optional RoPE, a causal or full pattern chosen per call,
  * and past keys/values for incremental decoding.
  *
- * Every projection is a plain 2-D matmul on `[B·L, D]`. Without a cache, the attention proper (head split, RoPE,
- * scores, causal mask, softmax, weighted sum of the values, head merge) is `@darl/tensor-backend`'s `qkvAttention`
- * on the fused projection; with past keys/values it is `fusedAttention` on `[B·H, L, dh]`. Both are one fused kernel
- * on the native backend and the composite tfjs ops elsewhere. A caller-supplied additive `mask` takes the composite
- * path.
+ * Every projection is a plain 2-D matmul on `[B·L, D]`. The attention proper (head split, RoPE, scores, causal mask,
+ * softmax, weighted sum of the values, head merge) is one `@darl/tensor-backend` op on the fused projection:
+ * `qkvAttention` without a cache, `kvCacheAttention` with one (it also returns the grown cache). Each is one fused
+ * kernel on the native backend and the composite tfjs ops elsewhere. A caller-supplied additive `mask` takes the
+ * composite path.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, fusedAttention, qkvAttention, rotate, Rng, toVariable } from '@darl/tensor-backend';
+import { assertShape, kvCacheAttention, mergeHeads, qkvAttention, Rng, splitHeads, toVariable } from '@darl/tensor-backend';
 import { headDim, type TransformerConfig } from './config.js';
 import { initWeight } from './init.js';
 import { linear2d } from './linear.js';
@@ -76,28 +76,23 @@ export function attend(
   const qkv = linear2d(tf.reshape(x, [B * L, D]) as tf.Tensor2D, params.wqkv, params.bqkv); // [B·L, 3D]
   const project = (merged: tf.Tensor): tf.Tensor3D =>
     tf.reshape(linear2d(tf.reshape(merged, [B * L, D]) as tf.Tensor2D, params.wo, params.bo), [B, L, D]) as tf.Tensor3D;
-  if (!opts.past && !opts.mask && !opts.returnKeyValues) {
-    // Self-attention of the L tokens alone: one op from the projection to the merged heads (one kernel on native).
-    const merged = qkvAttention(tf.reshape(qkv, [B, L, 3 * D]) as tf.Tensor3D, { heads: H, causal, ...(opts.rope ? { rope: opts.rope } : {}) });
-    return { output: project(merged) };
+  const packed = tf.reshape(qkv, [B, L, 3 * D]) as tf.Tensor3D;
+  const rope = opts.rope ? { rope: opts.rope } : {};
+  if (opts.mask) {
+    // A caller's additive mask: the composite ops, with the mask added to the scores.
+    const { q, k: kNew, v: vNew } = splitHeads(packed, H, opts.rope);
+    const k = opts.past ? (tf.concat([opts.past.keys, kNew], 1) as tf.Tensor3D) : kNew;
+    const v = opts.past ? (tf.concat([opts.past.values, vNew], 1) as tf.Tensor3D) : vNew;
+    const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true), opts.mask); // [B·H, L, T+L]
+    return { output: project(mergeHeads(tf.matMul(tf.softmax(scores), v) as tf.Tensor3D, H)), keys: k, values: v };
   }
-  // With a cache (or a custom mask): heads split here, so that the rotated keys and values can be cached.
-  const heads = tf.reshape(tf.transpose(tf.reshape(qkv, [B, L, 3, H, dh]), [2, 0, 3, 1, 4]), [3, B * H, L, dh]);
-  let qk = tf.slice(heads, [0, 0, 0, 0], [2, B * H, L, dh]); // [2, B·H, L, dh]
-  let v = tf.reshape(tf.slice(heads, [2, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
-  if (opts.rope) qk = rotate(qk, opts.rope);
-  const q = tf.reshape(tf.slice(qk, [0, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
-  let k = tf.reshape(tf.slice(qk, [1, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
-  if (opts.past) {
-    k = tf.concat([opts.past.keys, k], 1);
-    v = tf.concat([opts.past.values, v], 1);
+  if (opts.past || opts.returnKeyValues) {
+    // Incremental decoding: attend to the cache and return it grown by this call's keys and values.
+    const r = kvCacheAttention(packed, { heads: H, ...(opts.past ? { past: opts.past } : {}), ...rope });
+    return { output: project(r.output), keys: r.keys, values: r.values };
   }
-  const scale = 1 / Math.sqrt(dh);
-  const weighted = opts.mask // [B·H, L, dh]
-    ? tf.matMul(tf.softmax(tf.add(tf.matMul(tf.mul(q, scale), k, false, true), opts.mask)), v)
-    : fusedAttention(q, k, v, { scale, causal });
-  const merged = tf.transpose(tf.reshape(weighted, [B, H, L, dh]), [0, 2, 1, 3]); // [B, L, H, dh]
-  return { output: project(merged), keys: k, values: v };
+  // Self-attention of the L tokens alone: one op from the projection to the merged heads.
+  return { output: project(qkvAttention(packed, { heads: H, causal, ...rope })) };
 }
 
 /**

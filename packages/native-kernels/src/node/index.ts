@@ -49,10 +49,11 @@ export interface NativeKernels {
    * Fused attention per (b, h) item: `out = softmax(scale · q kᵀ + mask) v` for `L` queries and `S` keys of `dh`
    * channels, and `lse [B, H, L]` (contiguous), each row's log-sum-exp of the masked scaled scores (saved for the
    * backward pass). `causal`: query `i` sees keys `j ≤ S − L + i` (needs `S ≥ L`); else every key. `geometry`:
-   * `[B, H, L, S, dh, scale, causal (0/1), sections, cosOff, sinOff, lseOff]`, then for each of q, k, v, out its
-   * byte offset and the element strides of b, h and the row (each row's `dh` channels contiguous). `cosOff ≥ 0`:
-   * RoPE tables `cos`, `sin [S, dh]` (sine with each section's first half negated) rotate q and k rows as they are
-   * read (key `j` by row `j`, query `i` by row `S − L + i`). Throws a RangeError if anything lies outside the heap.
+   * `[B, H, L, S, dh, scale, causal (0/1), sections, rotateKeys (0/1), cosOff, sinOff, lseOff]`, then for each of q,
+   * k, v, out its byte offset and the element strides of b, h and the row (each row's `dh` channels contiguous).
+   * `cosOff ≥ 0`: RoPE tables `cos`, `sin [·, dh]` (sine with each section's first half negated) rotate query `i` by
+   * row `i` and, with `rotateKeys`, key `j` by row `j`, as they are read. Throws a RangeError if anything lies outside
+   * the heap.
    */
   attentionForward(heap: ArrayBufferLike, geometry: Float64Array): void;
   /**
@@ -60,6 +61,11 @@ export interface NativeKernels {
    * dout, dq, dk and dv; every element of dq, dk, dv is written.
    */
   attentionBackward(heap: ArrayBufferLike, geometry: Float64Array): void;
+  /**
+   * Copies `B × H × L` rows of `dh` float32 between strided layouts, rotating row `l` by RoPE table row `l` when
+   * `cosOff ≥ 0`. `geometry`: `[B, H, L, dh, sections, cosOff, sinOff, srcOff, sb, sh, sl, dstOff, sb, sh, sl]`.
+   */
+  copyRows(heap: ArrayBufferLike, geometry: Float64Array): void;
   /** Sets the thread count of every kernel (≥ 1). */
   setThreads(n: number): void;
   /** Threads in use, CPUs the process may run on, and the compiled GEMM microkernel. */

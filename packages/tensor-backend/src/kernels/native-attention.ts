@@ -3,7 +3,7 @@
  * on the wasm backend's heap (the wasm backend's tensors are dense row-major float32, so no copies). The `[N, L, dh]`
  * kernels address heads as batch items; the qkv kernels read q, k and v as strided views of the fused projection
  * `[B, L, 3, H, dh]`, rotate q and k by RoPE as they read them, and write merged heads `[B, L, H, dh]` (and, in the
- * backward pass, `dqkv` in the projection's layout).
+ * backward pass, `dqkv` in the projection's layout); the KV-cache kernel writes the grown cache and attends to it.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import { wasmData, type WasmBackend } from './wasm-internals.js';
 import {
   FUSED_ATTENTION,
   FUSED_ATTENTION_GRAD,
+  KV_CACHE_ATTENTION,
   QKV_ATTENTION,
   QKV_ATTENTION_GRAD,
   type FusedAttentionAttrs,
@@ -37,15 +38,20 @@ interface Geometry {
   dh: number;
   scale: number;
   causal: boolean;
+  /** RoPE sections, and whether keys are rotated too (queries always are when `cos ≥ 0`). */
   sections: number;
+  rotateKeys: boolean;
   cos: number;
   sin: number;
   lse: number;
   views: View[];
 }
 
+const NO_ROPE = { sections: 1, rotateKeys: false, cos: -1, sin: -1 };
+
 function geometryArray(g: Geometry): Float64Array {
-  return Float64Array.from([g.B, g.H, g.L, g.S, g.dh, g.scale, g.causal ? 1 : 0, g.sections, g.cos, g.sin, g.lse, ...g.views.flat()]);
+  const header = [g.B, g.H, g.L, g.S, g.dh, g.scale, g.causal ? 1 : 0, g.sections, g.rotateKeys ? 1 : 0, g.cos, g.sin, g.lse];
+  return Float64Array.from([...header, ...g.views.flat()]);
 }
 
 function checkFloat32(kernel: string, inputs: tf.NamedTensorInfoMap): void {
@@ -68,10 +74,8 @@ function fusedForward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[
   const out = backend.makeOutput([N, L, dh], 'float32');
   const lse = backend.makeOutput([N, L], 'float32');
   const off = offsetOf(backend); // offsets and the heap are read after makeOutput: allocation may grow the heap
-  const rowsL: View = [0, L * dh, 0, dh];
-  const rowsS: View = [0, S * dh, 0, dh];
-  const views: View[] = [q, k, v, out].map((t, i) => [off(t), ...(i === 1 || i === 2 ? rowsS : rowsL).slice(1)] as View);
-  const g = { B: N, H: 1, L, S, dh, scale, causal, sections: 1, cos: -1, sin: -1, lse: off(lse), views };
+  const views = [q, k, v, out].map((t) => [off(t), t.shape[1]! * dh, 0, dh] as View);
+  const g = { B: N, H: 1, L, S, dh, scale, causal, ...NO_ROPE, lse: off(lse), views };
   nativeKernels().attentionForward(backend.wasm.HEAPU8.buffer, geometryArray(g));
   return [out, lse];
 }
@@ -89,7 +93,7 @@ function fusedBackward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo
   const off = offsetOf(backend);
   const tensors = [q, k, v, out, dy, dq, dk, dv];
   const views = tensors.map((t) => [off(t), t.shape[1]! * dh, 0, dh] as View);
-  const g = { B: N, H: 1, L, S, dh, scale, causal, sections: 1, cos: -1, sin: -1, lse: off(lse), views };
+  const g = { B: N, H: 1, L, S, dh, scale, causal, ...NO_ROPE, lse: off(lse), views };
   nativeKernels().attentionBackward(backend.wasm.HEAPU8.buffer, geometryArray(g));
   return [dq, dk, dv];
 }
@@ -113,6 +117,7 @@ function qkvGeometry(backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attrs:
     scale: attrs.scale,
     causal: attrs.causal,
     sections: rope ? attrs.sections : 1,
+    rotateKeys: rope,
     cos: rope ? off(inputs.cos as tf.TensorInfo) : -1,
     sin: rope ? off(inputs.sin as tf.TensorInfo) : -1,
     lse: off(lse),
@@ -150,6 +155,45 @@ function qkvBackward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[]
   return [dqkv];
 }
 
+/** Rows of a `[B·H, S, dh]` tensor as `[B, H, S]` rows, starting at row `from`. */
+function headRows(offset: number, H: number, S: number, dh: number, from = 0): View {
+  return [offset + 4 * from * dh, H * S * dh, S * dh, dh];
+}
+
+function kvCacheForward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
+  const backend = b as WasmBackend;
+  checkFloat32(KV_CACHE_ATTENTION, inputs);
+  const a = attrs as unknown as QkvAttentionAttrs;
+  const { qkv, pastKeys, pastValues, cos, sin } = inputs as Partial<Record<'qkv' | 'pastKeys' | 'pastValues' | 'cos' | 'sin', tf.TensorInfo>>;
+  const [B, L, D3] = qkv!.shape as [number, number, number];
+  const H = a.heads;
+  const dh = D3 / (3 * H);
+  const T = pastKeys ? pastKeys.shape[1]! : 0;
+  const S = T + L;
+  const out = backend.makeOutput([B, L, D3 / 3], 'float32');
+  const keys = backend.makeOutput([B * H, S, dh], 'float32');
+  const values = backend.makeOutput([B * H, S, dh], 'float32');
+  const lse = backend.makeOutput([B * H, L], 'float32');
+  const off = offsetOf(backend);
+  const heap = backend.wasm.HEAPU8.buffer;
+  const native = nativeKernels();
+  const rope = a.sections > 0 ? { ...NO_ROPE, sections: a.sections, cos: off(cos!), sin: off(sin!) } : NO_ROPE;
+  const copy = (rows: [number, number, number], r: typeof rope, src: View, dst: View): void =>
+    native.copyRows(heap, Float64Array.from([...rows, dh, r.sections, r.cos, r.sin, ...src, ...dst]));
+  if (T > 0) {
+    copy([B * H, 1, T], NO_ROPE, [off(pastKeys!), T * dh, 0, dh], headRows(off(keys), 1, S, dh));
+    copy([B * H, 1, T], NO_ROPE, [off(pastValues!), T * dh, 0, dh], headRows(off(values), 1, S, dh));
+  }
+  const x = qkvViews(off(qkv!), L, H, dh);
+  copy([B, H, L], rope, x.k, headRows(off(keys), H, S, dh, T));
+  copy([B, H, L], NO_ROPE, x.v, headRows(off(values), H, S, dh, T));
+  const views = [x.q, headRows(off(keys), H, S, dh), headRows(off(values), H, S, dh), x.merged(off(out))];
+  const g = { B, H, L, S, dh, scale: a.scale, causal: true, ...rope, rotateKeys: false, lse: off(lse), views };
+  native.attentionForward(heap, geometryArray(g));
+  backend.disposeData(lse.dataId);
+  return [out, keys, values];
+}
+
 /** The fused attention kernels of the native backend (darl's own kernel names, absent from stock tfjs). */
 export const nativeAttentionOverride: KernelOverride = {
   name: 'fused attention (native, multi-threaded)',
@@ -158,5 +202,6 @@ export const nativeAttentionOverride: KernelOverride = {
     { kernelName: FUSED_ATTENTION_GRAD, kernelFunc: fusedBackward as unknown as tf.KernelFunc },
     { kernelName: QKV_ATTENTION, kernelFunc: qkvForward as unknown as tf.KernelFunc },
     { kernelName: QKV_ATTENTION_GRAD, kernelFunc: qkvBackward as unknown as tf.KernelFunc },
+    { kernelName: KV_CACHE_ATTENTION, kernelFunc: kvCacheForward as unknown as tf.KernelFunc },
   ],
 };

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type BackendName } from '../backend.js';
 import { Rng } from '../random.js';
+import type { RotaryTables } from '../ops/attention-rope.js';
 
 /** Input values: shape and data per argument. */
 export interface ArgSpec {
@@ -58,4 +59,34 @@ export function maxRelDiff(a: Float32Array, b: Float32Array): number {
     if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
   }
   return m;
+}
+
+/** RoPE table values of `sections` sections for `L` tokens at random angles (any angles: both paths use the same tables). */
+export function rotaryTableValues(L: number, dh: number, sections: 1 | 2, seed: number): { cos: Float32Array; sin: Float32Array; swap: Float32Array } {
+  const angles = new Rng(seed).normalArray(L * dh);
+  const cos = new Float32Array(L * dh);
+  const sin = new Float32Array(L * dh);
+  const swap = new Float32Array(dh * dh);
+  const m = dh / sections;
+  for (let s = 0; s < sections; s++) {
+    for (let j = 0; j < m / 2; j++) {
+      const a = s * m + j;
+      const b = a + m / 2;
+      swap[a * dh + b] = 1;
+      swap[b * dh + a] = 1;
+      for (let t = 0; t < L; t++) {
+        const angle = 3 * angles[t * dh + a]!;
+        cos[t * dh + a] = cos[t * dh + b] = Math.cos(angle);
+        sin[t * dh + a] = -Math.sin(angle);
+        sin[t * dh + b] = Math.sin(angle);
+      }
+    }
+  }
+  return { cos, sin, swap };
+}
+
+/** {@link rotaryTableValues} as tensors (the caller disposes them). */
+export function rotaryTables(L: number, dh: number, sections: 1 | 2, seed: number): RotaryTables {
+  const v = rotaryTableValues(L, dh, sections, seed);
+  return { cos: tf.tensor2d(v.cos, [L, dh]), sin: tf.tensor2d(v.sin, [L, dh]), swap: tf.tensor2d(v.swap, [dh, dh]), sections };
 }

@@ -20,6 +20,13 @@ export const QKV_ATTENTION = 'DarlQkvAttention';
 /** Backward: inputs `qkv`, `out`, `lse`, `dy [B, L, H·dh]` (and `cos`, `sin`); output `dqkv [B, L, 3·H·dh]`. */
 export const QKV_ATTENTION_GRAD = 'DarlQkvAttentionGrad';
 
+/**
+ * Inference step with a KV cache: inputs `qkv [B, L, 3·H·dh]` of the new tokens, optionally `pastKeys`, `pastValues
+ * [B·H, T, dh]` (rotated) and `cos`, `sin [L, dh]`; outputs `out [B, L, H·dh]` (causal: new token `i` sees the `T`
+ * cached tokens and new tokens `≤ i`) and the grown cache `keys`, `values [B·H, T + L, dh]`. No gradient.
+ */
+export const KV_CACHE_ATTENTION = 'DarlKvCacheAttention';
+
 /** Attributes of the `FUSED_ATTENTION` kernels. */
 export interface FusedAttentionAttrs {
   /** Multiplies the scores `q·k` (usually `1/√dh`). */
@@ -28,7 +35,7 @@ export interface FusedAttentionAttrs {
   readonly causal: boolean;
 }
 
-/** Attributes of the `QKV_ATTENTION` kernels. */
+/** Attributes of the `QKV_ATTENTION` kernels and of `KV_CACHE_ATTENTION` (always causal). */
 export interface QkvAttentionAttrs extends FusedAttentionAttrs {
   /** Heads `H`. */
   readonly heads: number;

@@ -4,39 +4,9 @@ import { useBackend } from '../backend.js';
 import { Rng } from '../random.js';
 import { ShapeError } from '../shapes.js';
 import { expectNoLeak } from '../testing/no-leak.js';
-import { evaluateOn, maxRelDiff, randomArgs } from '../kernels/test-helpers.js';
+import { evaluateOn, maxRelDiff, randomArgs, rotaryTables as tables } from '../kernels/test-helpers.js';
 import { fusedAttention } from './attention.js';
 import { qkvAttention } from './attention-qkv.js';
-import type { RotaryTables } from './attention-rope.js';
-
-/** RoPE tables of `sections` sections for `L` tokens at random angles (any angles: both paths use the same tables). */
-function tableValues(L: number, dh: number, sections: 1 | 2, seed: number): { cos: Float32Array; sin: Float32Array; swap: Float32Array } {
-  const angles = new Rng(seed).normalArray(L * dh);
-  const cos = new Float32Array(L * dh);
-  const sin = new Float32Array(L * dh);
-  const swap = new Float32Array(dh * dh);
-  const m = dh / sections;
-  for (let s = 0; s < sections; s++) {
-    for (let j = 0; j < m / 2; j++) {
-      const a = s * m + j;
-      const b = a + m / 2;
-      swap[a * dh + b] = 1;
-      swap[b * dh + a] = 1;
-      for (let t = 0; t < L; t++) {
-        const angle = 3 * angles[t * dh + a]!;
-        cos[t * dh + a] = cos[t * dh + b] = Math.cos(angle);
-        sin[t * dh + a] = -Math.sin(angle);
-        sin[t * dh + b] = Math.sin(angle);
-      }
-    }
-  }
-  return { cos, sin, swap };
-}
-
-function tables(L: number, dh: number, sections: 1 | 2, seed: number): RotaryTables {
-  const v = tableValues(L, dh, sections, seed);
-  return { cos: tf.tensor2d(v.cos, [L, dh]), sin: tf.tensor2d(v.sin, [L, dh]), swap: tf.tensor2d(v.swap, [dh, dh]), sections };
-}
 
 /** [B, L, heads, dh, causal, RoPE sections (0: none)]. */
 const CASES: [number, number, number, number, boolean, 0 | 1 | 2][] = [

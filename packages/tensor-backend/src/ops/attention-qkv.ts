@@ -5,8 +5,8 @@
  * Where the current backend has darl's qkv attention kernel (the native backend), that is one kernel forward and one
  * backward: q, k and v are read as strided views of the projection, rotated as they are read, and the output is
  * written with its heads merged, so no transpose, slice or RoPE op runs. Every other backend runs the composite tfjs
- * code (reshape, transpose, slice, RoPE, {@link fusedAttention}, transpose), whose numbers are those of the code
- * this op replaced.
+ * code ({@link splitHeads}, {@link fusedAttention}, {@link mergeHeads}), whose numbers are those of the code this
+ * op replaced.
  *
  * @module
  */
@@ -14,7 +14,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertShape, ShapeError } from '../shapes.js';
 import { fusedAttention } from './attention.js';
 import { QKV_ATTENTION, QKV_ATTENTION_GRAD, type QkvAttentionAttrs } from './attention-kernels.js';
-import { rotate, type RotaryTables } from './attention-rope.js';
+import type { RotaryTables } from './attention-rope.js';
+import { mergeHeads, splitHeads } from './attention-heads.js';
 
 /** Options of {@link qkvAttention}. */
 export interface QkvAttentionOptions {
@@ -33,17 +34,10 @@ function hasKernels(): boolean {
   return tf.getKernel(QKV_ATTENTION, backend) !== undefined && tf.getKernel(QKV_ATTENTION_GRAD, backend) !== undefined;
 }
 
-/** The composite path: `[B, L, 3, H, dh]` → q, k, v `[B·H, L, dh]` → attention → `[B, L, H·dh]`. */
-function compositeQkvAttention(qkv: tf.Tensor3D, H: number, dh: number, attrs: QkvAttentionAttrs, rope: RotaryTables | undefined): tf.Tensor3D {
-  const [B, L] = qkv.shape;
-  const heads = tf.reshape(tf.transpose(tf.reshape(qkv, [B, L, 3, H, dh]), [2, 0, 3, 1, 4]), [3, B * H, L, dh]);
-  let qk = tf.slice(heads, [0, 0, 0, 0], [2, B * H, L, dh]); // [2, B·H, L, dh]
-  const v = tf.reshape(tf.slice(heads, [2, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
-  if (rope) qk = rotate(qk, rope);
-  const q = tf.reshape(tf.slice(qk, [0, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
-  const k = tf.reshape(tf.slice(qk, [1, 0, 0, 0], [1, B * H, L, dh]), [B * H, L, dh]) as tf.Tensor3D;
-  const weighted = fusedAttention(q, k, v, { scale: attrs.scale, causal: attrs.causal }); // [B·H, L, dh]
-  return tf.reshape(tf.transpose(tf.reshape(weighted, [B, H, L, dh]), [0, 2, 1, 3]), [B, L, H * dh]) as tf.Tensor3D;
+/** The composite path: heads split (and rotated), {@link fusedAttention}, heads merged. */
+function compositeQkvAttention(qkv: tf.Tensor3D, attrs: QkvAttentionAttrs, rope: RotaryTables | undefined): tf.Tensor3D {
+  const { q, k, v } = splitHeads(qkv, attrs.heads, rope);
+  return mergeHeads(fusedAttention(q, k, v, { scale: attrs.scale, causal: attrs.causal }), attrs.heads);
 }
 
 function kernelQkvAttention(qkv: tf.Tensor3D, attrs: QkvAttentionAttrs, rope: RotaryTables | undefined): tf.Tensor3D {
@@ -93,5 +87,5 @@ export function qkvAttention(qkv: tf.Tensor3D, opts: QkvAttentionOptions): tf.Te
     sections: rope ? rope.sections : 0,
   };
   if (qkv.dtype === 'float32' && dims.L! > 0 && hasKernels()) return kernelQkvAttention(qkv, attrs, rope);
-  return tf.tidy(() => compositeQkvAttention(qkv, H, dh, attrs, rope));
+  return tf.tidy(() => compositeQkvAttention(qkv, attrs, rope));
 }
