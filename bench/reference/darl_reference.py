@@ -220,8 +220,9 @@ def generate(p, c, denoiser=None, ddim_steps=20):
             for i in range(ddim_steps, 0, -1):
                 g_t, g_s = cosine_gamma(i / ddim_steps), cosine_gamma((i - 1) / ddim_steps)
                 x0 = denoise(denoiser, z, h, torch.full((1, 1), g_t))
-                eps = (z - math.sqrt(g_t) * x0) / math.sqrt(max(1 - g_t, 1e-8))
-                z = math.sqrt(g_s) * x0 + math.sqrt(1 - g_s) * eps
+                # sqrt(g_s)·x0 + sqrt(1 − g_s)·eps with eps = (z − sqrt(g_t)·x0)/sqrt(1 − g_t), as one combination
+                cz = math.sqrt(1 - g_s) / math.sqrt(max(1 - g_t, 1e-8))
+                z = (math.sqrt(g_s) - cz * math.sqrt(g_t)) * x0 + cz * z
             nxt = z
         patches.append(nxt)
         token = nxt @ p["we"] + p["be"]
