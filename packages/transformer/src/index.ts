@@ -45,6 +45,6 @@ export { initLayerNorm, applyLayerNorm, type LayerNormParams } from './layer-nor
 export { gelu } from './gelu.js';
 export { ropeTables, applyRope, type RopeTables } from './rope.js';
 export { sincos2dTable } from './sincos-position.js';
-export { causalMask, MASKED_SCORE } from './causal-mask.js';
+export { causalMask, MASKED_SCORE } from '@darl/tensor-backend';
 export { dropPath, dropPathRate } from './drop-path.js';
 export { TRUNC_NORMAL_STD } from './init.js';

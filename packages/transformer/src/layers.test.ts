@@ -11,7 +11,7 @@ import { applyLayerNorm } from './layer-norm.js';
 import { gelu } from './gelu.js';
 import { applyRope, ropeTables } from './rope.js';
 import { sincos2dTable } from './sincos-position.js';
-import { causalMask, MASKED_SCORE } from './causal-mask.js';
+import { causalMask, MASKED_SCORE } from '@darl/tensor-backend';
 import { dropPath, dropPathRate } from './drop-path.js';
 import { rasterPositions } from './positions.js';
 

@@ -15,7 +15,7 @@ import { applyLayerNorm, initLayerNorm } from './layer-norm.js';
 import { gelu } from './gelu.js';
 import { applyRope, ropeTables } from './rope.js';
 import { sincos2dTable } from './sincos-position.js';
-import { causalMask } from './causal-mask.js';
+import { causalMask } from '@darl/tensor-backend';
 import { dropPath } from './drop-path.js';
 
 describeBackends('no leaks', () => {
