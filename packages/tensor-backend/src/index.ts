@@ -16,7 +16,7 @@ export {
 export { ensureGradients, hasDuplicateTfjs, warnIfDuplicateTfjs } from './tfjs-runtime.js';
 export { installKernelOverrides, uninstallKernelOverrides, type KernelOverride } from './kernels/install.js';
 export { UserError, isUserError } from './user-error.js';
-export { fusedAttention, hasFusedAttentionKernel, type FusedAttentionOptions } from './ops/attention.js';
+export { fusedAttention, type FusedAttentionOptions } from './ops/attention.js';
 export { causalMask, MASKED_SCORE } from './ops/attention-mask.js';
 export { qkvAttention, type QkvAttentionOptions } from './ops/attention-qkv.js';
 export { rotate, type RotaryTables } from './ops/attention-rope.js';

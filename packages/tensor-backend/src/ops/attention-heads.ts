@@ -6,7 +6,16 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ShapeError } from '../shapes.js';
 import { rotate, type RotaryTables } from './attention-rope.js';
+
+/** `dh` of a fused projection whose last axis is `D3 = 3 · heads · dh`; throws a ShapeError naming `where` otherwise. */
+export function projectionHeadDim(where: string, D3: number, heads: number): number {
+  if (!Number.isInteger(heads) || heads < 1 || D3 % (3 * heads) !== 0) {
+    throw new ShapeError(`${where}: the projection's last axis (${D3}) must be 3 · heads · dh for heads=${heads}; pass the heads the projection was made for.`);
+  }
+  return D3 / (3 * heads);
+}
 
 /**
  * Splits a fused projection into heads, rotating queries and keys by `rope` when given. No shape checks.

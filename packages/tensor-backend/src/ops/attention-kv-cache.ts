@@ -11,9 +11,9 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, ShapeError } from '../shapes.js';
+import { assertShape } from '../shapes.js';
 import { fusedAttention } from './attention.js';
-import { mergeHeads, splitHeads } from './attention-heads.js';
+import { mergeHeads, projectionHeadDim, splitHeads } from './attention-heads.js';
 import { KV_CACHE_ATTENTION, type QkvAttentionAttrs } from './attention-kernels.js';
 import type { RotaryTables } from './attention-rope.js';
 
@@ -53,10 +53,7 @@ export function kvCacheAttention(qkv: tf.Tensor3D, opts: KvCacheAttentionOptions
   const H = opts.heads;
   const dims = assertShape(where, 'qkv', qkv.shape, ['B', 'L', 'D3']);
   const [B, L, D3] = [dims.B!, dims.L!, dims.D3!];
-  if (!Number.isInteger(H) || H < 1 || D3 % (3 * H) !== 0) {
-    throw new ShapeError(`${where}: the projection's last axis (${D3}) must be 3 · heads · dh for heads=${H}; pass the heads the projection was made for.`);
-  }
-  const dh = D3 / (3 * H);
+  const dh = projectionHeadDim(where, D3, H);
   const { past, rope } = opts;
   if (past) {
     const pd = assertShape(where, 'past.keys', past.keys.shape, [B * H, 'T', dh]);

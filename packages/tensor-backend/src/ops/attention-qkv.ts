@@ -11,11 +11,11 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, ShapeError } from '../shapes.js';
+import { assertShape } from '../shapes.js';
 import { fusedAttention } from './attention.js';
 import { QKV_ATTENTION, QKV_ATTENTION_GRAD, type QkvAttentionAttrs } from './attention-kernels.js';
 import type { RotaryTables } from './attention-rope.js';
-import { mergeHeads, splitHeads } from './attention-heads.js';
+import { mergeHeads, projectionHeadDim, splitHeads } from './attention-heads.js';
 
 /** Options of {@link qkvAttention}. */
 export interface QkvAttentionOptions {
@@ -71,10 +71,7 @@ export function qkvAttention(qkv: tf.Tensor3D, opts: QkvAttentionOptions): tf.Te
   const H = opts.heads;
   const dims = assertShape(where, 'qkv', qkv.shape, ['B', 'L', 'D3']);
   const D3 = dims.D3!;
-  if (!Number.isInteger(H) || H < 1 || D3 % (3 * H) !== 0) {
-    throw new ShapeError(`${where}: the projection's last axis (${D3}) must be 3 · heads · dh for heads=${H}; pass the heads the projection was made for.`);
-  }
-  const dh = D3 / (3 * H);
+  const dh = projectionHeadDim(where, D3, H);
   const rope = opts.rope;
   if (rope) {
     assertShape(where, 'rope.cos', rope.cos.shape, [dims.L!, dh]);
