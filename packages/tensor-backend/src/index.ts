@@ -22,6 +22,7 @@ export { qkvAttention, type QkvAttentionOptions } from './ops/attention-qkv.js';
 export { rotate, type RotaryTables } from './ops/attention-rope.js';
 export { splitHeads, mergeHeads } from './ops/attention-heads.js';
 export { kvCacheAttention, type KvCacheAttentionOptions, type KvCacheAttentionResult } from './ops/attention-kv-cache.js';
+export { kvCacheAttentionLayer, type AttentionLayerWeights } from './ops/attention-kv-cache-layer.js';
 export { SettingError, type SettingErrorClass, checkOneOf, checkKnownKeys, closestName, didYouMean, editDistance } from './setting-error.js';
 export { Rng, type RngState } from './random.js';
 export { assertShape, assertRank, sizeFromShape, ShapeError, type Dim, type DimBindings } from './shapes.js';

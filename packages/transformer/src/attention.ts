@@ -3,15 +3,15 @@
  * and past keys/values for incremental decoding.
  *
  * Every projection is a plain 2-D matmul on `[B·L, D]`. The attention proper (head split, RoPE, scores, causal mask,
- * softmax, weighted sum of the values, head merge) is one `@darl/tensor-backend` op on the fused projection:
- * `qkvAttention` without a cache, `kvCacheAttention` with one (it also returns the grown cache). Each is one fused
- * kernel on the native backend and the composite tfjs ops elsewhere. A caller-supplied additive `mask` takes the
- * composite path.
+ * softmax, weighted sum of the values, head merge) is one `@darl/tensor-backend` op: `qkvAttention` on the fused
+ * projection without a cache; with one, `kvCacheAttentionLayer` (projections included; it also returns the grown
+ * cache). Each is one fused kernel on the native backend and the composite tfjs ops elsewhere. A caller-supplied
+ * additive `mask` takes the composite path.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, kvCacheAttention, mergeHeads, qkvAttention, Rng, splitHeads, toVariable } from '@darl/tensor-backend';
+import { assertShape, kvCacheAttentionLayer, mergeHeads, qkvAttention, Rng, splitHeads, toVariable } from '@darl/tensor-backend';
 import { headDim, type TransformerConfig } from './config.js';
 import { initWeight } from './init.js';
 import { linear2d } from './linear.js';
@@ -71,28 +71,26 @@ export function attend(
 ): { output: tf.Tensor3D; keys?: tf.Tensor3D; values?: tf.Tensor3D } {
   const [B, L, D] = x.shape;
   const H = config.heads;
-  const dh = headDim(config);
   const causal = (opts.attention ?? 'causal') === 'causal';
-  const qkv = linear2d(tf.reshape(x, [B * L, D]) as tf.Tensor2D, params.wqkv, params.bqkv); // [B·L, 3D]
+  const rope = opts.rope ? { rope: opts.rope } : {};
+  if ((opts.past || opts.returnKeyValues) && !opts.mask) {
+    // Incremental decoding: the whole layer (projections included) attends to the cache and returns it grown.
+    const r = kvCacheAttentionLayer(x, params, { heads: H, ...(opts.past ? { past: opts.past } : {}), ...rope });
+    return { output: r.output, keys: r.keys, values: r.values };
+  }
+  const qkv = tf.reshape(linear2d(tf.reshape(x, [B * L, D]) as tf.Tensor2D, params.wqkv, params.bqkv), [B, L, 3 * D]) as tf.Tensor3D;
   const project = (merged: tf.Tensor): tf.Tensor3D =>
     tf.reshape(linear2d(tf.reshape(merged, [B * L, D]) as tf.Tensor2D, params.wo, params.bo), [B, L, D]) as tf.Tensor3D;
-  const packed = tf.reshape(qkv, [B, L, 3 * D]) as tf.Tensor3D;
-  const rope = opts.rope ? { rope: opts.rope } : {};
   if (opts.mask) {
     // A caller's additive mask: the composite ops, with the mask added to the scores.
-    const { q, k: kNew, v: vNew } = splitHeads(packed, H, opts.rope);
+    const { q, k: kNew, v: vNew } = splitHeads(qkv, H, opts.rope);
     const k = opts.past ? (tf.concat([opts.past.keys, kNew], 1) as tf.Tensor3D) : kNew;
     const v = opts.past ? (tf.concat([opts.past.values, vNew], 1) as tf.Tensor3D) : vNew;
-    const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true), opts.mask); // [B·H, L, T+L]
+    const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(headDim(config))), k, false, true), opts.mask); // [B·H, L, T+L]
     return { output: project(mergeHeads(tf.matMul(tf.softmax(scores), v) as tf.Tensor3D, H)), keys: k, values: v };
   }
-  if (opts.past || opts.returnKeyValues) {
-    // Incremental decoding: attend to the cache and return it grown by this call's keys and values.
-    const r = kvCacheAttention(packed, { heads: H, ...(opts.past ? { past: opts.past } : {}), ...rope });
-    return { output: project(r.output), keys: r.keys, values: r.values };
-  }
   // Self-attention of the L tokens alone: one op from the projection to the merged heads.
-  return { output: project(qkvAttention(packed, { heads: H, causal, ...rope })) };
+  return { output: project(qkvAttention(qkv, { heads: H, causal, ...rope })) };
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   FUSED_ATTENTION,
   FUSED_ATTENTION_GRAD,
   KV_CACHE_ATTENTION,
+  KV_CACHE_ATTENTION_LAYER,
   QKV_ATTENTION,
   QKV_ATTENTION_GRAD,
   type FusedAttentionAttrs,
@@ -160,38 +161,87 @@ function headRows(offset: number, H: number, S: number, dh: number, from = 0): V
   return [offset + 4 * from * dh, H * S * dh, S * dh, dh];
 }
 
+interface KvCacheInputs {
+  qkv: number;
+  pastKeys?: tf.TensorInfo;
+  pastValues?: tf.TensorInfo;
+  cos?: tf.TensorInfo;
+  sin?: tf.TensorInfo;
+}
+
+/**
+ * The cached attention step on allocated tensors: copies the cache into `keys`/`values [B·H, T + L, dh]`, appends the
+ * new tokens' rotated keys and values from the projection at byte offset `x.qkv`, and writes the merged output at
+ * byte offset `mergedOff`. Every tensor is allocated before: allocation may grow (move) the heap.
+ */
+function kvCacheStep(backend: WasmBackend, a: QkvAttentionAttrs, B: number, L: number, x: KvCacheInputs, keys: tf.TensorInfo, values: tf.TensorInfo, lse: tf.TensorInfo, mergedOff: number): void {
+  const off = offsetOf(backend);
+  const heap = backend.wasm.HEAPU8.buffer;
+  const native = nativeKernels();
+  const H = a.heads;
+  const [, S, dh] = keys.shape as [number, number, number];
+  const T = S - L;
+  const rope = a.sections > 0 ? { ...NO_ROPE, sections: a.sections, cos: off(x.cos!), sin: off(x.sin!) } : NO_ROPE;
+  const copy = (rows: [number, number, number], r: typeof rope, src: View, dst: View): void =>
+    native.copyRows(heap, Float64Array.from([...rows, dh, r.sections, r.cos, r.sin, ...src, ...dst]));
+  if (T > 0) {
+    copy([B * H, 1, T], NO_ROPE, [off(x.pastKeys!), T * dh, 0, dh], headRows(off(keys), 1, S, dh));
+    copy([B * H, 1, T], NO_ROPE, [off(x.pastValues!), T * dh, 0, dh], headRows(off(values), 1, S, dh));
+  }
+  const v = qkvViews(x.qkv, L, H, dh);
+  copy([B, H, L], rope, v.k, headRows(off(keys), H, S, dh, T));
+  copy([B, H, L], NO_ROPE, v.v, headRows(off(values), H, S, dh, T));
+  const views = [v.q, headRows(off(keys), H, S, dh), headRows(off(values), H, S, dh), v.merged(mergedOff)];
+  native.attentionForward(heap, geometryArray({ B, H, L, S, dh, scale: a.scale, causal: true, ...rope, rotateKeys: false, lse: off(lse), views }));
+}
+
+type KvInputs = Partial<Record<'qkv' | 'x' | 'wqkv' | 'bqkv' | 'wo' | 'bo' | 'pastKeys' | 'pastValues' | 'cos' | 'sin', tf.TensorInfo>>;
+
+/** The grown cache and the lse scratch of a step of `L` new tokens. */
+function cacheOutputs(backend: WasmBackend, inputs: KvInputs, B: number, L: number, H: number, dh: number): tf.TensorInfo[] {
+  const S = (inputs.pastKeys ? inputs.pastKeys.shape[1]! : 0) + L;
+  return [backend.makeOutput([B * H, S, dh], 'float32'), backend.makeOutput([B * H, S, dh], 'float32'), backend.makeOutput([B * H, L], 'float32')];
+}
+
 function kvCacheForward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
   const backend = b as WasmBackend;
   checkFloat32(KV_CACHE_ATTENTION, inputs);
   const a = attrs as unknown as QkvAttentionAttrs;
-  const { qkv, pastKeys, pastValues, cos, sin } = inputs as Partial<Record<'qkv' | 'pastKeys' | 'pastValues' | 'cos' | 'sin', tf.TensorInfo>>;
-  const [B, L, D3] = qkv!.shape as [number, number, number];
-  const H = a.heads;
-  const dh = D3 / (3 * H);
-  const T = pastKeys ? pastKeys.shape[1]! : 0;
-  const S = T + L;
+  const x = inputs as KvInputs;
+  const [B, L, D3] = x.qkv!.shape as [number, number, number];
   const out = backend.makeOutput([B, L, D3 / 3], 'float32');
-  const keys = backend.makeOutput([B * H, S, dh], 'float32');
-  const values = backend.makeOutput([B * H, S, dh], 'float32');
-  const lse = backend.makeOutput([B * H, L], 'float32');
+  const [keys, values, lse] = cacheOutputs(backend, x, B, L, a.heads, D3 / (3 * a.heads));
+  kvCacheStep(backend, a, B, L, { ...x, qkv: wasmData(backend, x.qkv!).memoryOffset }, keys!, values!, lse!, wasmData(backend, out).memoryOffset);
+  backend.disposeData(lse!.dataId);
+  return [out, keys!, values!];
+}
+
+const ONE_ROW = new Int32Array(1);
+
+function kvCacheLayerForward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
+  const backend = b as WasmBackend;
+  checkFloat32(KV_CACHE_ATTENTION_LAYER, inputs);
+  const a = attrs as unknown as QkvAttentionAttrs;
+  const x = inputs as KvInputs;
+  const [B, L, D] = x.x!.shape as [number, number, number];
+  const N = B * L;
+  const qkv = backend.makeOutput([B, L, 3 * D], 'float32');
+  const merged = backend.makeOutput([B, L, D], 'float32');
+  const out = backend.makeOutput([B, L, D], 'float32');
+  const [keys, values, lse] = cacheOutputs(backend, x, B, L, a.heads, D / a.heads);
   const off = offsetOf(backend);
   const heap = backend.wasm.HEAPU8.buffer;
   const native = nativeKernels();
-  const rope = a.sections > 0 ? { ...NO_ROPE, sections: a.sections, cos: off(cos!), sin: off(sin!) } : NO_ROPE;
-  const copy = (rows: [number, number, number], r: typeof rope, src: View, dst: View): void =>
-    native.copyRows(heap, Float64Array.from([...rows, dh, r.sections, r.cos, r.sin, ...src, ...dst]));
-  if (T > 0) {
-    copy([B * H, 1, T], NO_ROPE, [off(pastKeys!), T * dh, 0, dh], headRows(off(keys), 1, S, dh));
-    copy([B * H, 1, T], NO_ROPE, [off(pastValues!), T * dh, 0, dh], headRows(off(values), 1, S, dh));
-  }
-  const x = qkvViews(off(qkv!), L, H, dh);
-  copy([B, H, L], rope, x.k, headRows(off(keys), H, S, dh, T));
-  copy([B, H, L], NO_ROPE, x.v, headRows(off(values), H, S, dh, T));
-  const views = [x.q, headRows(off(keys), H, S, dh), headRows(off(values), H, S, dh), x.merged(off(out))];
-  const g = { B, H, L, S, dh, scale: a.scale, causal: true, ...rope, rotateKeys: false, lse: off(lse), views };
-  native.attentionForward(heap, geometryArray(g));
-  backend.disposeData(lse.dataId);
-  return [out, keys, values];
+  // qkv = x · wqkv + bqkv; the cached attention step; out = merged · wo + bo (bias adds in place, row-broadcast).
+  const linear = (inOff: number, w: tf.TensorInfo, bias: tf.TensorInfo, outOff: number, cols: number): void => {
+    native.batchMatMul(heap, inOff, off(w), outOff, 1, N, cols, D, false, false, ONE_ROW, ONE_ROW);
+    native.binary(heap, 0, outOff, Int32Array.of(cols, 1), off(bias), Int32Array.of(0, 1), outOff, Int32Array.of(N, cols));
+  };
+  linear(off(x.x!), x.wqkv!, x.bqkv!, off(qkv), 3 * D);
+  kvCacheStep(backend, a, B, L, { ...x, qkv: off(qkv) }, keys!, values!, lse!, off(merged));
+  linear(off(merged), x.wo!, x.bo!, off(out), D);
+  for (const t of [qkv, merged, lse!]) backend.disposeData(t.dataId);
+  return [out, keys!, values!];
 }
 
 /** The fused attention kernels of the native backend (darl's own kernel names, absent from stock tfjs). */
@@ -203,5 +253,6 @@ export const nativeAttentionOverride: KernelOverride = {
     { kernelName: QKV_ATTENTION, kernelFunc: qkvForward as unknown as tf.KernelFunc },
     { kernelName: QKV_ATTENTION_GRAD, kernelFunc: qkvBackward as unknown as tf.KernelFunc },
     { kernelName: KV_CACHE_ATTENTION, kernelFunc: kvCacheForward as unknown as tf.KernelFunc },
+    { kernelName: KV_CACHE_ATTENTION_LAYER, kernelFunc: kvCacheLayerForward as unknown as tf.KernelFunc },
   ],
 };

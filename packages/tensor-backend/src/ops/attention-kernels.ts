@@ -27,6 +27,12 @@ export const QKV_ATTENTION_GRAD = 'DarlQkvAttentionGrad';
  */
 export const KV_CACHE_ATTENTION = 'DarlKvCacheAttention';
 
+/**
+ * `KV_CACHE_ATTENTION` with the layer's projections: inputs `x [B, L, D]`, `wqkv [D, 3D]`, `bqkv [3D]`, `wo [D, D]`,
+ * `bo [D]` (and the cache and tables as there); outputs `out [B, L, D] = merged · wo + bo` and the grown cache.
+ */
+export const KV_CACHE_ATTENTION_LAYER = 'DarlKvCacheAttentionLayer';
+
 /** Attributes of the `FUSED_ATTENTION` kernels. */
 export interface FusedAttentionAttrs {
   /** Multiplies the scores `q·k` (usually `1/√dh`). */
@@ -35,7 +41,7 @@ export interface FusedAttentionAttrs {
   readonly causal: boolean;
 }
 
-/** Attributes of the `QKV_ATTENTION` kernels and of `KV_CACHE_ATTENTION` (always causal). */
+/** Attributes of the `QKV_ATTENTION` kernels and of the KV-cache kernels (always causal). */
 export interface QkvAttentionAttrs extends FusedAttentionAttrs {
   /** Heads `H`. */
   readonly heads: number;

@@ -4,8 +4,9 @@ import { useBackend } from '../backend.js';
 import { Rng } from '../random.js';
 import { expectNoLeak } from '../testing/no-leak.js';
 import { maxRelDiff, rotaryTableValues } from '../kernels/test-helpers.js';
-import { KV_CACHE_ATTENTION } from './attention-kernels.js';
+import { KV_CACHE_ATTENTION, KV_CACHE_ATTENTION_LAYER } from './attention-kernels.js';
 import { kvCacheAttention } from './attention-kv-cache.js';
+import { kvCacheAttentionLayer } from './attention-kv-cache-layer.js';
 import { qkvAttention } from './attention-qkv.js';
 
 /** [B, T cached, L new, heads, dh, RoPE sections (0: none)]. */
@@ -97,6 +98,50 @@ describe('kvCacheAttention', () => {
       const past = { keys: tf.ones([4, 3, 2]), values: tf.ones([4, 3, 2]) };
       await expectNoLeak(() => kvCacheAttention(x as tf.Tensor3D, { heads: 4, past: past as never }) as never, 'kvCacheAttention');
       tf.dispose([x, past.keys, past.values]);
+    });
+  }
+});
+
+/** Output, keys and values of kvCacheAttentionLayer on `backend` from the same values. */
+async function runLayer(backend: 'cpu' | 'native', B: number, T: number, L: number, H: number, dh: number, sections: 0 | 1 | 2, seed: number): Promise<Float32Array[]> {
+  await useBackend(backend);
+  const D = H * dh;
+  const rng = new Rng(seed);
+  const [xs, wqkv, bqkv, wo, bo, pk, pv] = [B * L * D, D * 3 * D, 3 * D, D * D, D, B * H * T * dh, B * H * T * dh].map((n) => rng.normalArray(n));
+  const t = rotaryTableValues(L, dh, sections || 1, seed);
+  return tf.tidy(() => {
+    const past = T > 0 ? { keys: tf.tensor3d(pk!, [B * H, T, dh]), values: tf.tensor3d(pv!, [B * H, T, dh]) } : undefined;
+    const rope = sections ? { cos: tf.tensor2d(t.cos, [L, dh]), sin: tf.tensor2d(t.sin, [L, dh]), swap: tf.tensor2d(t.swap, [dh, dh]), sections } : undefined;
+    const weights = { wqkv: tf.tensor2d(wqkv!, [D, 3 * D]), bqkv: tf.tensor1d(bqkv!), wo: tf.tensor2d(wo!, [D, D]), bo: tf.tensor1d(bo!) };
+    const r = kvCacheAttentionLayer(tf.tensor3d(xs!, [B, L, D]), weights, { heads: H, ...(past ? { past } : {}), ...(rope ? { rope } : {}) });
+    expect(r.output.shape).toEqual([B, L, D]);
+    return [r.output, r.keys, r.values].map((x) => Float32Array.from(x.dataSync()));
+  });
+}
+
+describe('kvCacheAttentionLayer', () => {
+  let seed = 400;
+  for (const [B, T, L, H, dh, sections] of CASES) {
+    it(`native kernel matches cpu's composite for B=${B} T=${T} L=${L} heads=${H} dh=${dh} ${sections ? `RoPE ${sections}-D` : 'no RoPE'}: output, keys, values`, async () => {
+      const s = seed++;
+      const ref = await runLayer('cpu', B, T, L, H, dh, sections, s);
+      const got = await runLayer('native', B, T, L, H, dh, sections, s);
+      expect(tf.getKernel(KV_CACHE_ATTENTION_LAYER, tf.getBackend())).toBeDefined();
+      // The projections add sums of D = H·dh products of N(0, 1) values (size ~√D) in different orders.
+      const D = H * dh;
+      const tol = 16 * EPS * D;
+      for (let i = 0; i < 3; i++) expect(maxRelDiff(got[i]!, ref[i]!)).toBeLessThan(tol);
+    });
+  }
+
+  for (const backend of ['cpu', 'native'] as const) {
+    it(`leaks no tensors on ${backend}`, async () => {
+      await useBackend(backend);
+      const x = tf.ones([1, 2, 8]);
+      const w = { wqkv: tf.ones([8, 24]), bqkv: tf.ones([24]), wo: tf.ones([8, 8]), bo: tf.ones([8]) };
+      const past = { keys: tf.ones([4, 3, 2]), values: tf.ones([4, 3, 2]) };
+      await expectNoLeak(() => kvCacheAttentionLayer(x as tf.Tensor3D, w, { heads: 4, past: past as never }) as never, 'kvCacheAttentionLayer');
+      tf.dispose([x, past.keys, past.values, ...Object.values(w)]);
     });
   }
 });

@@ -39,7 +39,8 @@ export interface KvCacheAttentionResult {
   readonly values: tf.Tensor3D;
 }
 
-function recordingGradients(): boolean {
+/** True while tfjs records operations for a gradient (inside `tf.grad`, `tf.variableGrads`, …). */
+export function recordingGradients(): boolean {
   return ((tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth ?? 0) > 0;
 }
 
