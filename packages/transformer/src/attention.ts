@@ -11,7 +11,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, kvCacheAttentionLayer, mergeHeads, qkvAttention, Rng, splitHeads, toVariable } from '@darl/tensor-backend';
+import { assertShape, fusedAttention, kvCacheAttentionLayer, mergeHeads, qkvAttention, Rng, splitHeads, toVariable } from '@darl/tensor-backend';
 import { headDim, type TransformerConfig } from './config.js';
 import { initWeight } from './init.js';
 import { linear2d } from './linear.js';
@@ -73,7 +73,7 @@ export function attend(
   const H = config.heads;
   const causal = (opts.attention ?? 'causal') === 'causal';
   const rope = opts.rope ? { rope: opts.rope } : {};
-  if ((opts.past || opts.returnKeyValues) && !opts.mask) {
+  if ((opts.past || opts.returnKeyValues) && causal && !opts.mask) {
     // Incremental decoding: the whole layer (projections included) attends to the cache and returns it grown.
     const r = kvCacheAttentionLayer(x, params, { heads: H, ...(opts.past ? { past: opts.past } : {}), ...rope });
     return { output: r.output, keys: r.keys, values: r.values };
@@ -81,13 +81,16 @@ export function attend(
   const qkv = tf.reshape(linear2d(tf.reshape(x, [B * L, D]) as tf.Tensor2D, params.wqkv, params.bqkv), [B, L, 3 * D]) as tf.Tensor3D;
   const project = (merged: tf.Tensor): tf.Tensor3D =>
     tf.reshape(linear2d(tf.reshape(merged, [B * L, D]) as tf.Tensor2D, params.wo, params.bo), [B, L, D]) as tf.Tensor3D;
-  if (opts.mask) {
-    // A caller's additive mask: the composite ops, with the mask added to the scores.
+  if (opts.mask || opts.past || opts.returnKeyValues) {
+    // A caller's additive mask (added to the scores), or keys/values wanted with full attention: composite heads.
     const { q, k: kNew, v: vNew } = splitHeads(qkv, H, opts.rope);
     const k = opts.past ? (tf.concat([opts.past.keys, kNew], 1) as tf.Tensor3D) : kNew;
     const v = opts.past ? (tf.concat([opts.past.values, vNew], 1) as tf.Tensor3D) : vNew;
-    const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(headDim(config))), k, false, true), opts.mask); // [B·H, L, T+L]
-    return { output: project(mergeHeads(tf.matMul(tf.softmax(scores), v) as tf.Tensor3D, H)), keys: k, values: v };
+    const scale = 1 / Math.sqrt(headDim(config));
+    const weighted = opts.mask // [B·H, L, dh]
+      ? (tf.matMul(tf.softmax(tf.add(tf.matMul(tf.mul(q, scale), k, false, true), opts.mask)), v) as tf.Tensor3D)
+      : fusedAttention(q, k, v, { scale, causal });
+    return { output: project(mergeHeads(weighted, H)), keys: k, values: v };
   }
   // Self-attention of the L tokens alone: one op from the projection to the merged heads.
   return { output: project(qkvAttention(qkv, { heads: H, causal, ...rope })) };
