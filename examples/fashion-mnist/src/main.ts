@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
 import { paramTree, RUN_PRESETS, type RunConfigInput } from '@darl/darl';
-import { finetuneRun, pretrain, probeRun, readRunData, writeReport } from '@darl/darl/node';
+import { finetuneRun, generationQualityRun, pretrain, probeRun, readRunData, writeReport } from '@darl/darl/node';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
 // from its own minified file), and exit non-zero.
@@ -135,6 +135,11 @@ const ft = await finetuneRun({
   },
 });
 
+// 4. Generation quality: completions of test images from their top half, scored by a small pixel classifier trained
+//    on the training images (label agreement with the source, confidence, class spread, Fréchet distance to held-out
+//    images beside the real-vs-real floor). An MSE head is deterministic, so it has no unconditional samples to score.
+const quality = await generationQualityRun({ run: out, count: small ? 10 : 500, backend: backend.name, onProgress: (m) => console.log(`  ${m}`) });
+
 const report = await writeReport(out, { title: `fashion-mnist (${mode})` });
 const best = probe.json.best;
 const pixels = probe.json.rawPixels;
@@ -149,6 +154,8 @@ for (const c of ft.json.comparisons) {
   const scratch = c.fromScratch ? `${(100 * c.fromScratch.testAccuracy).toFixed(1)} % from scratch` : '';
   console.log(`  fine-tuned, ${(100 * c.labelFraction).toFixed(0).padStart(3)} % labels ${(100 * c.pretrained.testAccuracy).toFixed(1)} % pretrained vs ${scratch} (${c.trainSize} images, ${c.config.epochs} epoch(s), ${(c.pretrained.seconds + (c.fromScratch?.seconds ?? 0)).toFixed(0)} s)`);
 }
+const q = quality.json.completions;
+console.log(`  completions           keep the source's class ${(100 * (q.labelAgreement ?? 0)).toFixed(1)} % (real images: ${(100 * q.heldOut.accuracy).toFixed(1)} %), Fréchet ${q.frechet.toFixed(2)} (real vs real ${q.heldOut.frechetRealVsReal.toFixed(2)})`);
 console.log(`  report                ${report}`);
 
 const failures: string[] = [];
@@ -158,6 +165,7 @@ const minProbe = small ? 0.25 : 0.6;
 if (!(best.testAccuracy >= minProbe)) failures.push(`probe accuracy ${best.testAccuracy} is below ${minProbe} (chance is 0.1)`);
 const minFinetune = small ? 0.2 : 0.5;
 if (!(ft.json.final.testAccuracy >= minFinetune)) failures.push(`fine-tuned accuracy ${ft.json.final.testAccuracy} is below ${minFinetune}`);
+if (!(q.frechet >= 0 && (q.labelAgreement ?? -1) >= 0)) failures.push(`generation quality is not a number: ${JSON.stringify(q)}`);
 if (!ft.json.comparisons.every((c) => [c.pretrained, c.fromScratch].every((o) => !o || o.epochs.every((e) => Number.isFinite(e.trainLoss))))) {
   failures.push('a fine-tuning loss is not finite');
 }
