@@ -5,10 +5,14 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "parallel.h"
 #include "elementwise.h"
 #include "sgemm.h"
+#include "layer-norm.h"
+#include "gelu.h"
+#include "adamw.h"
 
 namespace {
 
@@ -218,6 +222,142 @@ napi_value SumFn(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+double get_double(napi_env env, napi_value v) {
+  double x = 0;
+  napi_get_value_double(env, v, &x);
+  return x;
+}
+
+/** Optional operand: byte offset −1 means none (nullptr, *ok stays true); else as `at`, *ok false when out of bounds. */
+float* optional_at(const Heap& h, int64_t off, uint64_t count, bool* ok) {
+  if (off == -1) return nullptr;
+  float* p = at(h, off, count);
+  if (!p) *ok = false;
+  return p;
+}
+
+/** layerNorm(heap, xOff, gammaOff, betaOff, eps, rows, cols, yOff, meanOff, rstdOff); gamma/beta −1 for none. */
+napi_value LayerNormFn(napi_env env, napi_callback_info info) {
+  ARGS(10);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native layerNorm: heap is not an ArrayBuffer");
+  const int64_t rows = get_int(env, argv[5]), cols = get_int(env, argv[6]);
+  const double eps = get_double(env, argv[4]);
+  if (rows < 0 || cols < 0 || !(eps >= 0)) return throw_range(env, "darl-native layerNorm: bad sizes or eps");
+  const uint64_t n = static_cast<uint64_t>(rows) * cols;
+  bool ok = true;
+  const float* x = at(h, get_int(env, argv[1]), n);
+  const float* gamma = optional_at(h, get_int(env, argv[2]), cols, &ok);
+  const float* beta = optional_at(h, get_int(env, argv[3]), cols, &ok);
+  float* y = at(h, get_int(env, argv[7]), n);
+  float* mean = at(h, get_int(env, argv[8]), rows);
+  float* rstd = at(h, get_int(env, argv[9]), rows);
+  if (!ok || !x || !y || !mean || !rstd) return throw_range(env, "darl-native layerNorm: operand out of the heap's bounds");
+  darl::layer_norm_forward(x, gamma, beta, static_cast<float>(eps), rows, cols, y, mean, rstd);
+  return nullptr;
+}
+
+/** layerNormGrad(heap, dyOff, xOff, gammaOff, meanOff, rstdOff, rows, cols, dxOff, dgammaOff, dbetaOff); −1 for none. */
+napi_value LayerNormGradFn(napi_env env, napi_callback_info info) {
+  ARGS(11);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native layerNormGrad: heap is not an ArrayBuffer");
+  const int64_t rows = get_int(env, argv[6]), cols = get_int(env, argv[7]);
+  if (rows < 0 || cols < 0) return throw_range(env, "darl-native layerNormGrad: bad sizes");
+  const uint64_t n = static_cast<uint64_t>(rows) * cols;
+  bool ok = true;
+  const float* dy = at(h, get_int(env, argv[1]), n);
+  const float* x = at(h, get_int(env, argv[2]), n);
+  const float* gamma = optional_at(h, get_int(env, argv[3]), cols, &ok);
+  const float* mean = at(h, get_int(env, argv[4]), rows);
+  const float* rstd = at(h, get_int(env, argv[5]), rows);
+  float* dx = at(h, get_int(env, argv[8]), n);
+  float* dgamma = optional_at(h, get_int(env, argv[9]), cols, &ok);
+  float* dbeta = optional_at(h, get_int(env, argv[10]), cols, &ok);
+  if (!ok || !dy || !x || !mean || !rstd || !dx) return throw_range(env, "darl-native layerNormGrad: operand out of the heap's bounds");
+  darl::layer_norm_backward(dy, x, gamma, mean, rstd, rows, cols, dx, dgamma, dbeta);
+  return nullptr;
+}
+
+/** gelu(heap, xOff, biasOff, rows, cols, yOff); bias −1 for none. */
+napi_value GeluFn(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native gelu: heap is not an ArrayBuffer");
+  const int64_t rows = get_int(env, argv[3]), cols = get_int(env, argv[4]);
+  if (rows < 0 || cols < 0) return throw_range(env, "darl-native gelu: bad sizes");
+  const uint64_t n = static_cast<uint64_t>(rows) * cols;
+  bool ok = true;
+  const float* x = at(h, get_int(env, argv[1]), n);
+  const float* bias = optional_at(h, get_int(env, argv[2]), cols, &ok);
+  float* y = at(h, get_int(env, argv[5]), n);
+  if (!ok || !x || !y) return throw_range(env, "darl-native gelu: operand out of the heap's bounds");
+  darl::gelu_forward(x, bias, rows, cols, y);
+  return nullptr;
+}
+
+/** geluGrad(heap, dyOff, xOff, biasOff, rows, cols, dxOff, dbiasOff); bias and dbias −1 for none. */
+napi_value GeluGradFn(napi_env env, napi_callback_info info) {
+  ARGS(8);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native geluGrad: heap is not an ArrayBuffer");
+  const int64_t rows = get_int(env, argv[4]), cols = get_int(env, argv[5]);
+  if (rows < 0 || cols < 0) return throw_range(env, "darl-native geluGrad: bad sizes");
+  const uint64_t n = static_cast<uint64_t>(rows) * cols;
+  bool ok = true;
+  const float* dy = at(h, get_int(env, argv[1]), n);
+  const float* x = at(h, get_int(env, argv[2]), n);
+  const float* bias = optional_at(h, get_int(env, argv[3]), cols, &ok);
+  float* dx = at(h, get_int(env, argv[6]), n);
+  float* dbias = optional_at(h, get_int(env, argv[7]), cols, &ok);
+  if (!ok || !dy || !x || !dx) return throw_range(env, "darl-native geluGrad: operand out of the heap's bounds");
+  darl::gelu_backward(dy, x, bias, rows, cols, dx, dbias);
+  return nullptr;
+}
+
+/**
+ * adamw(heap, offsets, sizes, decay, stepScale, constants): offsets a Float64Array [p, g, m, v] byte offsets per
+ * tensor (4·count), sizes a Float64Array of element counts, decay and stepScale Float32Arrays (count), constants a
+ * Float32Array [β₁, 1 − β₁, β₂, 1 − β₂, √(1 − β₂ᵗ), ε].
+ */
+napi_value AdamWFn(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native adamw: heap is not an ArrayBuffer");
+  uint8_t *po, *ps, *pd, *pk, *pc;
+  size_t lo, ls, ld, lk, lc;
+  if (!buffer_data(env, argv[1], &po, &lo) || !buffer_data(env, argv[2], &ps, &ls) || !buffer_data(env, argv[3], &pd, &ld) ||
+      !buffer_data(env, argv[4], &pk, &lk) || !buffer_data(env, argv[5], &pc, &lc))
+    return throw_range(env, "darl-native adamw: arguments must be typed arrays");
+  const int64_t count = static_cast<int64_t>(ls / 8);
+  if (lo != 32 * static_cast<size_t>(count) || ld != 4 * static_cast<size_t>(count) || lk != 4 * static_cast<size_t>(count) || lc != 24)
+    return throw_range(env, "darl-native adamw: offsets, sizes, decay, stepScale or constants have the wrong length");
+  const double* offsets = reinterpret_cast<const double*>(po);
+  const double* sizesD = reinterpret_cast<const double*>(ps);
+  std::vector<float*> p(count), m(count), v(count);
+  std::vector<const float*> g(count);
+  std::vector<int64_t> sizes(count);
+  for (int64_t i = 0; i < count; i++) {
+    const double sz = sizesD[i];
+    if (!(sz >= 0) || sz > 9007199254740991.0) return throw_range(env, "darl-native adamw: bad size");
+    sizes[i] = static_cast<int64_t>(sz);
+    float* q[4];
+    for (int k = 0; k < 4; k++) {
+      q[k] = at(h, static_cast<int64_t>(offsets[4 * i + k]), sizes[i]);
+      if (!q[k]) return throw_range(env, "darl-native adamw: operand out of the heap's bounds");
+    }
+    p[i] = q[0];
+    g[i] = q[1];
+    m[i] = q[2];
+    v[i] = q[3];
+  }
+  const float* c = reinterpret_cast<const float*>(pc);
+  const darl::AdamWStep s{c[0], c[1], c[2], c[3], c[4], c[5]};
+  darl::adamw_update(count, p.data(), g.data(), m.data(), v.data(), sizes.data(), reinterpret_cast<const float*>(pd),
+                     reinterpret_cast<const float*>(pk), s);
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -247,6 +387,11 @@ napi_value Init(napi_env env, napi_value exports) {
       {"binary", nullptr, BinaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"slice", nullptr, SliceFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sum", nullptr, SumFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNorm", nullptr, LayerNormFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormGrad", nullptr, LayerNormGradFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gelu", nullptr, GeluFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluGrad", nullptr, GeluGradFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamw", nullptr, AdamWFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
