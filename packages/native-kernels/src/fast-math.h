@@ -8,7 +8,8 @@ namespace darl {
 
 /** exp for float32, vectorisable: 2^n · p(r), r = x − n·ln2 in [−ln2/2, ln2/2], degree-6 polynomial (≈ 1 ulp). */
 inline float exp_f(float x) {
-  x = std::fmin(std::fmax(x, -103.97f), 88.72f);
+  // Clamp with comparisons, not fmin/fmax: they vectorise, and NaN stays NaN (fmax would turn it into a bound).
+  x = x < -103.97f ? -103.97f : (x > 88.72f ? 88.72f : x);
   const float n = std::nearbyint(x * 1.44269504088896341f);
   float r = std::fma(n, -0.693145751953125f, x);
   r = std::fma(n, -1.428606765330187045e-06f, r);
@@ -23,10 +24,9 @@ inline float exp_f(float x) {
   const int32_t ni = static_cast<int32_t>(n);
   const int32_t n1 = ni / 2;
   const int32_t n2 = ni - n1;
-  float s1, s2;
-  const int32_t b1 = (n1 + 127) << 23, b2 = (n2 + 127) << 23;
-  std::memcpy(&s1, &b1, 4);
-  std::memcpy(&s2, &b2, 4);
+  // Bit casts (not memcpy through memory), so that loops calling exp_f vectorise.
+  const float s1 = __builtin_bit_cast(float, (n1 + 127) << 23);
+  const float s2 = __builtin_bit_cast(float, (n2 + 127) << 23);
   return p * s1 * s2;
 }
 
