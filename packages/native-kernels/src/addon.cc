@@ -13,6 +13,8 @@
 #include "layer-norm.h"
 #include "gelu.h"
 #include "adamw.h"
+#include "ema.h"
+#include "reduce.h"
 
 namespace {
 
@@ -316,45 +318,102 @@ napi_value GeluGradFn(napi_env env, napi_callback_info info) {
 }
 
 /**
- * adamw(heap, offsets, sizes, decay, stepScale, constants): offsets a Float64Array [p, g, m, v] byte offsets per
- * tensor (4·count), sizes a Float64Array of element counts, decay and stepScale Float32Arrays (count), constants a
- * Float32Array [β₁, 1 − β₁, β₂, 1 − β₂, √(1 − β₂ᵗ), ε].
+ * Reads a list of `count` tensors with `k` operands each: offsets a Float64Array of k·count byte offsets (operand
+ * `o` of tensor `i` at [k·i + o]), sizes a Float64Array of count element counts. Fills ptrs (k·count) and sizes;
+ * returns nullptr, or what is wrong.
+ */
+const char* tensor_list(napi_env env, const Heap& h, napi_value offsetsArg, napi_value sizesArg, int k,
+                        std::vector<float*>* ptrs, std::vector<int64_t>* sizes) {
+  uint8_t *po, *ps;
+  size_t lo, ls;
+  if (!buffer_data(env, offsetsArg, &po, &lo) || !buffer_data(env, sizesArg, &ps, &ls)) return "offsets and sizes must be Float64Arrays";
+  const size_t count = ls / 8;
+  if (lo != 8 * k * count) return "offsets must hold one byte offset per operand of each tensor";
+  const double* offsets = reinterpret_cast<const double*>(po);
+  const double* sz = reinterpret_cast<const double*>(ps);
+  ptrs->resize(k * count);
+  sizes->resize(count);
+  for (size_t i = 0; i < count; i++) {
+    if (!(sz[i] >= 0) || sz[i] > 9007199254740991.0) return "bad size";
+    (*sizes)[i] = static_cast<int64_t>(sz[i]);
+    for (int o = 0; o < k; o++) {
+      float* p = at(h, static_cast<int64_t>(offsets[k * i + o]), (*sizes)[i]);
+      if (!p) return "operand out of the heap's bounds";
+      (*ptrs)[k * i + o] = p;
+    }
+  }
+  return nullptr;
+}
+
+/** A Float32Array argument of exactly n values, or nullptr. */
+const float* floats(napi_env env, napi_value v, size_t n) {
+  uint8_t* p;
+  size_t len;
+  if (!buffer_data(env, v, &p, &len) || len != 4 * n) return nullptr;
+  return reinterpret_cast<const float*>(p);
+}
+
+/**
+ * adamw(heap, offsets, sizes, decay, stepScale, constants): offsets [p, g, m, v] per tensor (see tensor_list),
+ * decay and stepScale Float32Arrays (count), constants a Float32Array [β₁, 1 − β₁, β₂, 1 − β₂, √(1 − β₂ᵗ), ε].
  */
 napi_value AdamWFn(napi_env env, napi_callback_info info) {
   ARGS(6);
   Heap h;
   if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native adamw: heap is not an ArrayBuffer");
-  uint8_t *po, *ps, *pd, *pk, *pc;
-  size_t lo, ls, ld, lk, lc;
-  if (!buffer_data(env, argv[1], &po, &lo) || !buffer_data(env, argv[2], &ps, &ls) || !buffer_data(env, argv[3], &pd, &ld) ||
-      !buffer_data(env, argv[4], &pk, &lk) || !buffer_data(env, argv[5], &pc, &lc))
-    return throw_range(env, "darl-native adamw: arguments must be typed arrays");
-  const int64_t count = static_cast<int64_t>(ls / 8);
-  if (lo != 32 * static_cast<size_t>(count) || ld != 4 * static_cast<size_t>(count) || lk != 4 * static_cast<size_t>(count) || lc != 24)
-    return throw_range(env, "darl-native adamw: offsets, sizes, decay, stepScale or constants have the wrong length");
-  const double* offsets = reinterpret_cast<const double*>(po);
-  const double* sizesD = reinterpret_cast<const double*>(ps);
+  std::vector<float*> q;
+  std::vector<int64_t> sizes;
+  if (const char* err = tensor_list(env, h, argv[1], argv[2], 4, &q, &sizes)) return throw_range(env, (std::string("darl-native adamw: ") + err).c_str());
+  const size_t count = sizes.size();
+  const float* decay = floats(env, argv[3], count);
+  const float* stepScale = floats(env, argv[4], count);
+  const float* c = floats(env, argv[5], 6);
+  if (!decay || !stepScale || !c) return throw_range(env, "darl-native adamw: decay, stepScale or constants have the wrong length");
   std::vector<float*> p(count), m(count), v(count);
   std::vector<const float*> g(count);
-  std::vector<int64_t> sizes(count);
-  for (int64_t i = 0; i < count; i++) {
-    const double sz = sizesD[i];
-    if (!(sz >= 0) || sz > 9007199254740991.0) return throw_range(env, "darl-native adamw: bad size");
-    sizes[i] = static_cast<int64_t>(sz);
-    float* q[4];
-    for (int k = 0; k < 4; k++) {
-      q[k] = at(h, static_cast<int64_t>(offsets[4 * i + k]), sizes[i]);
-      if (!q[k]) return throw_range(env, "darl-native adamw: operand out of the heap's bounds");
-    }
-    p[i] = q[0];
-    g[i] = q[1];
-    m[i] = q[2];
-    v[i] = q[3];
+  for (size_t i = 0; i < count; i++) {
+    p[i] = q[4 * i];
+    g[i] = q[4 * i + 1];
+    m[i] = q[4 * i + 2];
+    v[i] = q[4 * i + 3];
   }
-  const float* c = reinterpret_cast<const float*>(pc);
   const darl::AdamWStep s{c[0], c[1], c[2], c[3], c[4], c[5]};
-  darl::adamw_update(count, p.data(), g.data(), m.data(), v.data(), sizes.data(), reinterpret_cast<const float*>(pd),
-                     reinterpret_cast<const float*>(pk), s);
+  darl::adamw_update(static_cast<int64_t>(count), p.data(), g.data(), m.data(), v.data(), sizes.data(), decay, stepScale, s);
+  return nullptr;
+}
+
+/** emaUpdate(heap, offsets, sizes, decay, oneMinusDecay): offsets [shadow, param] per tensor (see tensor_list). */
+napi_value EmaUpdateFn(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native emaUpdate: heap is not an ArrayBuffer");
+  std::vector<float*> q;
+  std::vector<int64_t> sizes;
+  if (const char* err = tensor_list(env, h, argv[1], argv[2], 2, &q, &sizes)) return throw_range(env, (std::string("darl-native emaUpdate: ") + err).c_str());
+  const size_t count = sizes.size();
+  std::vector<float*> sh(count);
+  std::vector<const float*> p(count);
+  for (size_t i = 0; i < count; i++) {
+    sh[i] = q[2 * i];
+    p[i] = q[2 * i + 1];
+  }
+  darl::ema_update(static_cast<int64_t>(count), sh.data(), p.data(), sizes.data(), static_cast<float>(get_double(env, argv[3])),
+                   static_cast<float>(get_double(env, argv[4])));
+  return nullptr;
+}
+
+/** sumSquares(heap, offsets, sizes, outOff): out[i] = Σ x_i² (float64 accumulation) for one operand per tensor. */
+napi_value SumSquaresFn(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native sumSquares: heap is not an ArrayBuffer");
+  std::vector<float*> x;
+  std::vector<int64_t> sizes;
+  if (const char* err = tensor_list(env, h, argv[1], argv[2], 1, &x, &sizes)) return throw_range(env, (std::string("darl-native sumSquares: ") + err).c_str());
+  float* out = at(h, get_int(env, argv[3]), sizes.size());
+  if (!out) return throw_range(env, "darl-native sumSquares: output out of the heap's bounds");
+  std::vector<const float*> xc(x.begin(), x.end());
+  darl::sum_squares(static_cast<int64_t>(sizes.size()), xc.data(), sizes.data(), out);
   return nullptr;
 }
 
@@ -392,6 +451,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gelu", nullptr, GeluFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluGrad", nullptr, GeluGradFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamw", nullptr, AdamWFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"emaUpdate", nullptr, EmaUpdateFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumSquares", nullptr, SumSquaresFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

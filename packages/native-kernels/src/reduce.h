@@ -35,4 +35,32 @@ void rows_with_sums(int64_t rows, double cost_per_row, int64_t width, float* out
   }
 }
 
+/** Elements per block of for_each_block. */
+constexpr int64_t kTensorBlock = 8192;
+
+/**
+ * Runs body(i, j0, j1) over blocks [j0, j1) of elements of tensors i < count (sizes[i] elements each), so that
+ * many small and large tensors are processed by one parallel loop; every element is visited once. Blocks never
+ * span two tensors.
+ */
+template <class F>
+void for_each_block(int64_t count, const int64_t* sizes, F&& body) {
+  std::vector<int64_t> tensor, begin;
+  for (int64_t i = 0; i < count; i++) {
+    for (int64_t j = 0; j < sizes[i]; j += kTensorBlock) {
+      tensor.push_back(i);
+      begin.push_back(j);
+    }
+  }
+  parallel_for(static_cast<int64_t>(tensor.size()), kTensorBlock * 0.25, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; b++) {
+      const int64_t i = tensor[b], j0 = begin[b];
+      body(i, j0, std::min(sizes[i], j0 + kTensorBlock));
+    }
+  });
+}
+
+/** out[i] = Σ_j x[i][j]² for tensors i < count (sizes[i] elements), accumulated in float64, blocks in order. */
+void sum_squares(int64_t count, const float* const* x, const int64_t* sizes, float* out);
+
 }  // namespace darl

@@ -67,6 +67,13 @@ export interface NativeKernels {
    * `v ← β₂v + (1 − β₂)g²`, `p ← p·decay − m / (√v / √(1 − β₂ᵗ) + ε) · stepScale`.
    */
   adamw(heap: ArrayBufferLike, offsets: Float64Array, sizes: Float64Array, decay: Float32Array, stepScale: Float32Array, constants: Float32Array): void;
+  /**
+   * Exponential moving average over `count` tensors in place: `offsets` holds the byte offsets `[shadow, param]` of
+   * each (`2·count`), `sizes` their element counts; per element `shadow ← shadow·decay + param·oneMinusDecay`.
+   */
+  emaUpdate(heap: ArrayBufferLike, offsets: Float64Array, sizes: Float64Array, decay: number, oneMinusDecay: number): void;
+  /** `out[i] = Σ x_i²` (accumulated in float64) for `count` tensors at byte `offsets` with `sizes` elements; `out [count]`. */
+  sumSquares(heap: ArrayBufferLike, offsets: Float64Array, sizes: Float64Array, outOff: number): void;
   /** Sets the thread count of every kernel (≥ 1). */
   setThreads(n: number): void;
   /** Threads in use, CPUs the process may run on, and the compiled GEMM microkernel. */

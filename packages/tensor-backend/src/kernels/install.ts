@@ -17,6 +17,8 @@ import { nativeElementwiseOverride } from './native-elementwise.js';
 import { nativeLayerNormOverride } from './native-layer-norm.js';
 import { nativeGeluOverride } from './native-gelu.js';
 import { nativeAdamWOverride } from './native-adamw.js';
+import { nativeEmaOverride } from './native-ema.js';
+import { nativeSumSquaresOverride } from './native-sum-squares.js';
 
 export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
@@ -35,6 +37,8 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
     nativeLayerNormOverride,
     nativeGeluOverride,
     nativeAdamWOverride,
+    nativeEmaOverride,
+    nativeSumSquaresOverride,
     wasmTransposeOverride,
     wasmTanhOverride,
     wasmIdentityOverride,

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ADAMW_KERNEL, type AdamWKernelAttrs } from '../ops/adamw-update.js';
 import type { KernelOverride } from './kernel-registry.js';
 import { nativeKernels } from './native-kernels.js';
-import { wasmData, type WasmBackend } from './wasm-internals.js';
+import { tensorList } from './native-tensor-list.js';
+import type { WasmBackend } from './wasm-internals.js';
 
 interface KernelArgs {
   inputs: tf.NamedTensorInfoMap;
@@ -19,18 +20,7 @@ interface KernelArgs {
 function adamwKernel(args: KernelArgs): tf.TensorInfo[] {
   const backend = args.backend as WasmBackend;
   const a = args.attrs as unknown as AdamWKernelAttrs;
-  const count = a.decay.length;
-  const offsets = new Float64Array(4 * count);
-  const sizes = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    const p = args.inputs[`p${i}`] as tf.TensorInfo;
-    sizes[i] = tf.util.sizeFromShape(p.shape);
-    ['p', 'g', 'm', 'v'].forEach((k, j) => {
-      const t = args.inputs[`${k}${i}`] as tf.TensorInfo;
-      if (t.dtype !== 'float32' || tf.util.sizeFromShape(t.shape) !== sizes[i]) throw new Error(`${ADAMW_KERNEL}: ${k}${i} is not float32 of ${sizes[i]} values.`);
-      offsets[4 * i + j] = wasmData(backend, t).memoryOffset;
-    });
-  }
+  const { offsets, sizes } = tensorList(ADAMW_KERNEL, backend, args.inputs, ['p', 'g', 'm', 'v'], a.decay.length);
   const constants = Float32Array.from([a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.sqrtBias2, a.eps]);
   nativeKernels().adamw(backend.wasm.HEAPU8.buffer, offsets, sizes, Float32Array.from(a.decay), Float32Array.from(a.stepScale), constants);
   return [];

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hasKernel } from './has-kernel.js';
+import { soleOwner } from './sole-owner.js';
 
 /** Fused AdamW: inputs `p0, g0, m0, v0, p1, …` (float32), attrs {@link AdamWKernelAttrs}; no outputs (in place). */
 export const ADAMW_KERNEL = 'DarlAdamW';
@@ -37,11 +38,6 @@ export interface AdamWConstants {
 export interface AdamWKernelAttrs extends AdamWConstants {
   readonly decay: number[];
   readonly stepScale: number[];
-}
-
-/** True when no other tensor shares the buffer of `t` (so it may be written in place). */
-function soleOwner(t: tf.Tensor): boolean {
-  return tf.backend().refCount(t.dataId) === 1;
 }
 
 function compositeUpdate(item: AdamWItem, c: AdamWConstants): void {
@@ -77,7 +73,8 @@ export function adamwUpdate(items: readonly AdamWItem[], c: AdamWConstants): voi
       });
       const attrs: AdamWKernelAttrs = { ...c, decay: fused.map((it) => it.decay), stepScale: fused.map((it) => it.stepScale) };
       tf.engine().runKernel(ADAMW_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap);
-      rest = items.filter((it) => !fused.includes(it));
+      const done = new Set(fused);
+      rest = items.filter((it) => !done.has(it));
     }
   }
   for (const item of rest) compositeUpdate(item, c);
