@@ -52,3 +52,4 @@ export {
 export { hasKernel } from './ops/has-kernel.js';
 export { layerNorm } from './ops/layer-norm.js';
 export { gelu, biasGelu } from './ops/gelu.js';
+export { linear } from './ops/linear.js';

@@ -17,6 +17,7 @@ import { nativeElementwiseOverride } from './native-elementwise.js';
 import { nativeLayerNormOverride } from './native-layer-norm.js';
 import { nativeGeluOverride } from './native-gelu.js';
 import { nativeAdamWOverride } from './native-adamw.js';
+import { nativeLinearOverride } from './native-linear.js';
 import { nativeEmaOverride } from './native-ema.js';
 import { nativeSumSquaresOverride } from './native-sum-squares.js';
 
@@ -36,6 +37,7 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
     nativeElementwiseOverride,
     nativeLayerNormOverride,
     nativeGeluOverride,
+    nativeLinearOverride,
     nativeAdamWOverride,
     nativeEmaOverride,
     nativeSumSquaresOverride,
