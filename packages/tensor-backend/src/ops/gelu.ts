@@ -41,7 +41,9 @@ export function gelu<T extends tf.Tensor>(x: T): T {
  * @returns float32 `[..., F]`
  */
 export function biasGelu<T extends tf.Tensor>(x: T, bias: tf.Tensor): T {
-  if (hasKernel(BIAS_GELU_KERNEL) && x.rank >= 1 && x.dtype === 'float32' && bias.dtype === 'float32') return tf.engine().runKernel(BIAS_GELU_KERNEL, { x, bias }) as T;
+  const fused = hasKernel(BIAS_GELU_KERNEL) && x.rank >= 1 && bias.rank === 1 && bias.shape[0] === x.shape[x.rank - 1];
+  // Anything else (other dtypes, other broadcasts) is the composite code, which defines the op's semantics.
+  if (fused && x.dtype === 'float32' && bias.dtype === 'float32') return tf.engine().runKernel(BIAS_GELU_KERNEL, { x, bias }) as T;
   return tf.tidy(() => compositeGelu(tf.add(x, bias))) as T;
 }
 

@@ -49,6 +49,14 @@ describe('layerNorm op (fused on native, composite elsewhere)', () => {
     }
   }
 
+  it('broadcasts a gamma/beta that is not [D] like the composite op (which then runs on native too)', async () => {
+    const args = randomArgs(new Rng(77), [[5, 6], [5, 1], []]);
+    const ref = await evaluateOn('cpu', ln(1e-6), args, 78);
+    const got = await evaluateOn('native', ln(1e-6), args, 78);
+    expect(maxRelDiff(got.out, ref.out)).toBeLessThanOrEqual(1e-5);
+    got.grads.forEach((g, i) => expect(maxRelDiff(g, ref.grads[i]!)).toBeLessThanOrEqual(1e-5));
+  });
+
   it('handles 0 rows and width 0 like the composite op', async () => {
     for (const backend of ['cpu', 'native'] as const) {
       await useBackend(backend);

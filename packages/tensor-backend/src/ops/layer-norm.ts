@@ -38,7 +38,14 @@ function compositeLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps
  * @returns float32 `[..., D]`
  */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  if (!hasKernel(LAYER_NORM_KERNEL) || x.rank === 0 || [x, gamma, beta].some((t) => t.dtype !== 'float32')) return compositeLayerNorm(x, gamma, beta, eps);
+  const D = x.shape[x.rank - 1];
+  const fused =
+    hasKernel(LAYER_NORM_KERNEL) &&
+    x.rank > 0 &&
+    [gamma, beta].every((t) => t.rank === 1 && t.shape[0] === D) &&
+    [x, gamma, beta].every((t) => t.dtype === 'float32');
+  // Anything else (other dtypes, broadcasting gamma/beta) is the composite code, which defines the op's semantics.
+  if (!fused) return compositeLayerNorm(x, gamma, beta, eps);
   const attrs: LayerNormAttrs = { eps };
   const [y, mean, rstd] = tf.engine().runKernel(LAYER_NORM_KERNEL, { x, gamma, beta }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
   tf.dispose([mean!, rstd!]);

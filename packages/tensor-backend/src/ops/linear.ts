@@ -21,7 +21,9 @@ export const LINEAR_KERNEL = 'DarlLinear';
  * @returns float32 `[N, out]`
  */
 export function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  if (hasKernel(LINEAR_KERNEL) && w.rank === 2 && b.rank === 1 && [x, w, b].every((t) => t.dtype === 'float32')) {
+  const fused = hasKernel(LINEAR_KERNEL) && x.rank === 2 && w.rank === 2 && b.rank === 1 && w.shape[0] === x.shape[1] && b.shape[0] === w.shape[1];
+  // Anything else (other dtypes, other broadcasts, mismatched shapes) is the composite code and its errors.
+  if (fused && [x, w, b].every((t) => t.dtype === 'float32')) {
     return tf.engine().runKernel(LINEAR_KERNEL, { x, w, b }) as tf.Tensor2D;
   }
   return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
