@@ -21,17 +21,20 @@ constexpr double kCost = 8.0;
 }  // namespace
 
 void gelu_forward(const float* x, const float* bias, int64_t rows, int64_t cols, float* y) {
+  if (!bias) {
+    // No bias: one flat array, split by elements (rows may be 1).
+    parallel_for(rows * cols, kCost, [&](int64_t b, int64_t e) {
+#pragma omp simd
+      for (int64_t i = b; i < e; i++) y[i] = gelu(x[i]);
+    });
+    return;
+  }
   parallel_for(rows, cols * kCost, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
       const float* xr = x + r * cols;
       float* yr = y + r * cols;
-      if (bias) {
 #pragma omp simd
-        for (int64_t c = 0; c < cols; c++) yr[c] = gelu(xr[c] + bias[c]);
-      } else {
-#pragma omp simd
-        for (int64_t c = 0; c < cols; c++) yr[c] = gelu(xr[c]);
-      }
+      for (int64_t c = 0; c < cols; c++) yr[c] = gelu(xr[c] + bias[c]);
     }
   });
 }
@@ -42,14 +45,16 @@ void gelu_backward(const float* dy, const float* x, const float* bias, int64_t r
     const float* dyr = dy + r * cols;
     const float* xr = x + r * cols;
     float* dxr = dx + r * cols;
-    if (bias) {
 #pragma omp simd
-      for (int64_t c = 0; c < cols; c++) dxr[c] = dyr[c] * gelu_grad(xr[c] + bias[c]);
-    } else {
-#pragma omp simd
-      for (int64_t c = 0; c < cols; c++) dxr[c] = dyr[c] * gelu_grad(xr[c]);
-    }
+    for (int64_t c = 0; c < cols; c++) dxr[c] = dyr[c] * gelu_grad(xr[c] + bias[c]);
   };
+  if (!bias) {
+    parallel_for(rows * cols, kCost, [&](int64_t b, int64_t e) {
+#pragma omp simd
+      for (int64_t i = b; i < e; i++) dx[i] = dy[i] * gelu_grad(x[i]);
+    });
+    return;
+  }
   if (!dbias) {
     parallel_for(rows, cols * kCost, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; r++) row(r);

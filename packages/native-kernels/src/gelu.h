@@ -9,7 +9,7 @@ namespace darl {
 void gelu_forward(const float* x, const float* bias, int64_t rows, int64_t cols, float* y);
 
 /**
- * dx = dy · (Φ(z) + z · φ(z)) for z = x + bias, and, when dbias is not null, dbias[cols] = Σ_rows dx (the bias
+ * dx = dy · (Φ(z) + z · φ(z)) for z = x + bias, and, when bias and dbias are not null, dbias[cols] = Σ_rows dx (the bias
  * gradient, reduced in the same pass).
  */
 void gelu_backward(const float* dy, const float* x, const float* bias, int64_t rows, int64_t cols, float* dx,
