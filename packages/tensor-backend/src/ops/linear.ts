@@ -26,7 +26,7 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D 
   if (fused && [x, w, b].every((t) => t.dtype === 'float32')) {
     return tf.engine().runKernel(LINEAR_KERNEL, { x, w, b }) as tf.Tensor2D;
   }
-  return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
+  return tf.tidy(() => tf.add(tf.matMul(x, w as tf.Tensor2D), b));
 }
 
 /** The fused kernel's gradient (registered with the kernel by `useBackend`). */
