@@ -247,6 +247,7 @@ function kvCacheLayerForward({ inputs, backend: b, attrs }: KernelArgs): tf.Tens
 /** The fused attention kernels of the native backend (darl's own kernel names, absent from stock tfjs). */
 export const nativeAttentionOverride: KernelOverride = {
   name: 'fused attention (native, multi-threaded)',
+  own: true,
   kernels: [
     { kernelName: FUSED_ATTENTION, kernelFunc: fusedForward as unknown as tf.KernelFunc },
     { kernelName: FUSED_ATTENTION_GRAD, kernelFunc: fusedBackward as unknown as tf.KernelFunc },
