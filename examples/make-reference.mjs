@@ -55,7 +55,7 @@ function referenceOf(runDir, runName, extraNote) {
   const finetune = existsSync(ftPath) ? JSON.parse(readFileSync(ftPath, 'utf8')) : null;
   const backend = state.backend ?? {};
   const notes = [
-    `Full-mode run of ${config.train.steps} steps × ${config.train.batchSize} images, seed ${config.train.seed}`,
+    `Full-mode run of ${state.step} steps × ${config.train.batchSize} images${config.train.budgetSeconds ? ` (a ${config.train.budgetSeconds} s budget)` : ''}, seed ${config.train.seed}`,
     `measured ${String(state.startedAt).slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), shared with other jobs`,
     `backend ${backend.name ?? 'unknown'}${backend.simd !== undefined ? ` (simd ${backend.simd ? 'on' : 'off'})` : ''}, tfjs-core ${state.versions?.['@tensorflow/tfjs-core'] ?? '?'}, node ${state.versions?.node ?? '?'}`,
     `training wall time ${Math.round(state.wallSeconds)} s`,
