@@ -52,5 +52,6 @@ export {
   type FetchPretrainedOptions,
 } from './model/from-pretrained.js';
 export { assignParams, WeightsMismatchError } from './model/assign-params.js';
+export { encodeRunDirectory, type RunDirectoryInput } from './run-dir/encode-run-directory.js';
 export { DarlTrainer, NonFiniteLossError, type StepResult } from './train/trainer.js';
 export { lossByNoiseLevel, lossByPatchRow, type NoiseBin } from './train/step-metrics.js';
