@@ -20,11 +20,11 @@ interface PageState {
   model: ModelInfo | null;
   losses: { step: number; loss: number }[];
   samplesAt: number[];
-  completion: { known: number; done: boolean; denoisingSteps: number };
+  completion: { known: number; done: boolean; denoisingSteps: number; frames: number };
   saved: { name: string; step: number; parameterSum: number } | null;
   errors: string[];
 }
-const state: PageState = { backend: '', model: null, losses: [], samplesAt: [], completion: { known: 0, done: false, denoisingSteps: 0 }, saved: null, errors: [] };
+const state: PageState = { backend: '', model: null, losses: [], samplesAt: [], completion: { known: 0, done: false, denoisingSteps: 0, frames: 0 }, saved: null, errors: [] };
 (window as unknown as { darlPage: PageState }).darlPage = state;
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
@@ -72,7 +72,7 @@ function playFrames(): void {
       const row = canvasRow($('denoising'), f.denoising.length, 56);
       f.denoising.forEach((x, i) => drawImage(row[i]!, x, 0, { height: m.patchSize, width: m.patchSize }, m.range));
     }
-    state.completion = { known: f.index + 1, done: f.done, denoisingSteps: f.denoising?.length ?? 0 };
+    state.completion = { known: f.index + 1, done: f.done, denoisingSteps: f.denoising?.length ?? 0, frames: state.completion.frames + 1 };
     $('completion-status').textContent = f.done ? 'done' : `patch ${f.index + 1} of ${m.rows.length}`;
     setTimeout(tick, FRAME_MS);
   };
@@ -176,7 +176,7 @@ $('complete').onclick = () => {
   const m = state.model;
   if (!m) return;
   frames = [];
-  state.completion = { known: 0, done: false, denoisingSteps: 0 };
+  state.completion = { known: 0, done: false, denoisingSteps: 0, frames: 0 };
   const given = Math.ceil(m.height / m.patchSize / 2) * (m.width / m.patchSize);
   send({ type: 'complete', image: pad.pixels.slice(), patches: given, seed: digitCounter });
 };

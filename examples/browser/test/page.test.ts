@@ -1,0 +1,225 @@
+// The page end to end: starts the README's dev server (`vite`) on localhost, opens it in Debian's Chromium (through
+// playwright-core, see scripts/chromium.mjs) and uses it as a person would: trains for a few seconds (the loss must
+// fall, samples and completions must draw), completes a picked digit patch by patch, trains the diffusion objective
+// and watches its denoising steps, saves the run directory and opens it with Node's loadRun, and loads a run that
+// the Node CLI trained — from dropped files and from a URL. Any console error, page error, failed request or request
+// to anywhere but the dev server fails the test. DARL_UPDATE_SCREENSHOT=1 writes the README's screenshot.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { unzipSync } from 'fflate';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchOptions, NO_CHROMIUM } from '../../../scripts/chromium.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const app = join(here, '..');
+const repo = join(app, '../..');
+const run = promisify(execFile);
+
+interface PageState {
+  backend: string;
+  model: { objective: string; parameters: number; source: string; rows: number[] } | null;
+  losses: { step: number; loss: number }[];
+  samplesAt: number[];
+  completion: { known: number; done: boolean; denoisingSteps: number; frames: number };
+  saved: { name: string; step: number; parameterSum: number } | null;
+  errors: string[];
+}
+const pageState = (page: Page) => page.evaluate(() => (window as unknown as { darlPage: PageState }).darlPage);
+const waitFor = (page: Page, what: string, timeout = 60_000) =>
+  page.waitForFunction(`(() => { const s = window.darlPage; return ${what}; })()`, null, { timeout, polling: 100 });
+
+/** Per canvas under `selector`: how many distinct gray levels it shows (1 = blank). */
+const grayLevels = (page: Page, selector: string) =>
+  page.$$eval(selector, (canvases) =>
+    canvases.map((c) => {
+      const { data } = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height);
+      const levels = new Set<number>();
+      for (let i = 0; i < data.length; i += 4) levels.add(data[i]!);
+      return levels.size;
+    }),
+  );
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Starts `vite` (the README's `pnpm --filter @darl/example-browser dev`) and resolves to its origin. */
+async function startDevServer(): Promise<{ origin: string; server: ChildProcess }> {
+  const port = await freePort();
+  const server = spawn(process.execPath, [join(app, 'node_modules/vite/bin/vite.js'), '--port', String(port), '--strictPort'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vite did not start within 60 s:\n${log}`)), 60_000);
+    const onData = (d: Buffer) => {
+      log += d.toString();
+      if (log.includes(`127.0.0.1:${port}`)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    server.stdout!.on('data', onData);
+    server.stderr!.on('data', onData);
+    server.on('exit', (code) => reject(new Error(`vite exited with ${code}:\n${log}`)));
+  });
+  return { origin: `http://127.0.0.1:${port}`, server };
+}
+
+describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium', () => {
+  let root: string;
+  let nodeRun: string;
+  let nodeCheckpoint: string;
+  let server: ChildProcess | undefined;
+  let origin: string;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`${NO_CHROMIUM} CI is set, so the browser example's test must run.`);
+    root = await mkdtemp(join(tmpdir(), 'darl-browser-page-'));
+    nodeRun = join(root, 'node-run');
+    // A tiny run trained by the Node CLI, and the dev server, in parallel.
+    const cli = run(
+      process.execPath,
+      ['--conditions=@darl/source', '--import', 'tsx', join(repo, 'packages/darl/src/cli.ts'), 'pretrain', '--preset', 'tiny', '--set', 'train.steps=3', '--set', 'train.evalImages=0', '--no-report', '--backend', 'wasm', '--out', nodeRun],
+      { cwd: repo },
+    );
+    const started = startDevServer();
+    await cli;
+    ({ origin, server } = await started);
+    const [step] = await readdir(join(nodeRun, 'checkpoints'));
+    nodeCheckpoint = join(nodeRun, 'checkpoints', step!);
+    browser = await chromium.launch(launchOptions());
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 1100 } });
+    page = await context.newPage();
+    page.on('console', (m) => m.type() === 'error' && problems.push(`console error: ${m.text()}`));
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`failed request: ${r.url()} (${r.failure()?.errorText})`));
+    page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
+    page.on('request', (r) => {
+      const url = r.url();
+      if (!url.startsWith(origin) && !url.startsWith('ws://127.0.0.1') && !/^(data|blob):/.test(url)) problems.push(`outside request: ${url}`);
+    });
+    await page.goto(origin);
+    await waitFor(page, 's.backend !== ""', 90_000);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server?.pid) process.kill(server.pid);
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it('runs on wasm (no WebGPU adapter here) with its .wasm files from the dev server', async () => {
+    expect((await pageState(page)).backend).toMatch(/^wasm \(SIMD/);
+  });
+
+  it('trains in the worker for a few seconds: the loss falls, samples and completions draw', async () => {
+    await page.click('#start');
+    await waitFor(page, 's.losses.length >= 60 && s.samplesAt.length >= 2');
+    const { losses, samplesAt } = await pageState(page);
+    const mean = (a: { loss: number }[]) => a.reduce((s, v) => s + v.loss, 0) / a.length;
+    expect(mean(losses.slice(-10))).toBeLessThan(0.6 * mean(losses.slice(0, 5)));
+    expect(samplesAt.at(-1)).toBeGreaterThan(1); // refreshed during training
+    expect(await page.textContent('#status')).toMatch(/images\/s · \d+ ms\/step/);
+    for (const levels of [...(await grayLevels(page, '#samples canvas')), ...(await grayLevels(page, '#completions canvas'))]) expect(levels).toBeGreaterThan(8);
+    expect(await grayLevels(page, '#loss-chart')).toEqual([expect.any(Number)]);
+    expect((await grayLevels(page, '#loss-chart'))[0]).toBeGreaterThan(2);
+  });
+
+  it('completes a picked test digit patch by patch', async () => {
+    await page.click('#pick');
+    await page.click('#complete');
+    await waitFor(page, 's.completion.done');
+    const { completion, model } = await pageState(page);
+    const L = model!.rows.length;
+    expect(completion.known).toBe(L);
+    expect(completion.frames).toBe(L / 2); // the top half is given, the bottom half came one patch per frame
+    expect((await grayLevels(page, '#completion'))[0]).toBeGreaterThan(8);
+  });
+
+  it("saves the trained model as a run directory that Node's loadRun opens, with the same weights", async () => {
+    await page.click('#pause');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+    const zip = join(root, 'saved.zip');
+    await download.saveAs(zip);
+    const { saved } = await pageState(page);
+    const files = unzipSync(new Uint8Array(await (await import('node:fs/promises')).readFile(zip)));
+    const dir = join(root, 'unzipped');
+    for (const [path, bytes] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), bytes);
+    }
+    const runDir = join(dir, saved!.name.replace(/\.zip$/, ''));
+    const { loadRun } = await import('@darl/darl/node');
+    const { flattenTree, useBackend } = await import('@darl/tensor-backend');
+    const { paramTree } = await import('@darl/darl');
+    await useBackend('cpu');
+    const loaded = await loadRun(runDir);
+    expect(loaded.state.step).toBe(saved!.step);
+    expect(loaded.state.data).toBe('mnist');
+    let sum = 0;
+    for (const [, t] of flattenTree(paramTree(loaded.params))) for (const v of t.dataSync()) sum += v;
+    expect(sum).toBeCloseTo(saved!.parameterSum, 3);
+    loaded.dispose();
+  });
+
+  it('trains the diffusion objective and shows the denoising steps of each patch', async () => {
+    await page.selectOption('#objective', 'diffusion');
+    await page.click('#start');
+    await waitFor(page, 's.model.objective === "diffusion" && s.losses.length >= 5');
+    await page.click('#pause');
+    await page.click('#complete');
+    await waitFor(page, 's.completion.done');
+    const { completion } = await pageState(page);
+    expect(completion.denoisingSteps).toBe(10); // the page's model.diffusion.sampleSteps
+    expect(await page.$$eval('#denoising canvas', (c) => c.length)).toBe(10);
+  });
+
+  it('loads a run trained by the Node CLI from dropped files, and samples from it', async () => {
+    const before = (await pageState(page)).samplesAt.length;
+    await page.setInputFiles('#files', [join(nodeRun, 'config.json'), join(nodeCheckpoint, 'model.safetensors')]);
+    await waitFor(page, `s.model.source === 'config.json + model.safetensors' && s.samplesAt.length > ${before}`);
+    const { model } = await pageState(page);
+    expect(model!.objective).toBe('mse');
+    const { loadRun } = await import('@darl/darl/node');
+    const { countParameters } = await import('@darl/tensor-backend');
+    const { paramTree } = await import('@darl/darl');
+    const loaded = await loadRun(nodeRun);
+    expect(model!.parameters).toBe(countParameters(paramTree(loaded.params)));
+    loaded.dispose();
+    await page.click('#complete');
+    await waitFor(page, 's.completion.done');
+  });
+
+  it('loads the same run from a URL (a folder with config.json and model.safetensors)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    await page.route(`${origin}/runs/tiny/*`, async (route) => {
+      const name = new URL(route.request().url()).pathname.split('/').pop()!;
+      const file = name === 'config.json' ? join(nodeRun, name) : join(nodeCheckpoint, name);
+      await route.fulfill({ body: await readFile(file), contentType: name.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
+    });
+    await page.fill('#url', '/runs/tiny/');
+    await page.click('#load-url');
+    await waitFor(page, `s.model.source === '${origin}/runs/tiny/'`);
+    if (process.env.DARL_UPDATE_SCREENSHOT) await page.screenshot({ path: join(app, 'screenshot.png') });
+  });
+
+  it('reported no console error, page error, failed or outside request', async () => {
+    expect(problems).toEqual([]);
+    expect((await pageState(page)).errors).toEqual([]);
+  });
+});
