@@ -9,11 +9,13 @@ const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-E
 /**
  * @darl/patch-data keeps its embedded digits in a CommonJS module (`module.exports = "<base64>"`) so that Node's
  * require() and bundlers both read it. Vite's dev server serves workspace sources as ES modules without converting
- * CommonJS, so this turns that one module into `export default "<base64>"` (the build converts it anyway).
+ * CommonJS, so this turns that one module into `export default "<base64>"` while serving (the build's bundler converts
+ * CommonJS itself).
  */
 function embeddedDigitsAsEsm(): Plugin {
   return {
     name: 'darl-embedded-digits-esm',
+    apply: 'serve',
     transform(code, id) {
       if (!/embedded-digits-data\.cjs$/.test(id)) return null;
       return { code: code.replace(/^module\.exports\s*=/m, 'export default'), map: null };
@@ -30,5 +32,8 @@ export default defineConfig({
   plugins: [embeddedDigitsAsEsm()],
   server: { headers: isolation, host: '127.0.0.1' },
   preview: { headers: isolation, host: '127.0.0.1' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+  // No minification: the wasm backend's multi-threaded build starts its threads from the source text of its own
+  // factory function (Function.prototype.toString), which minification turns into code that refers to names of the
+  // enclosing bundle ("ReferenceError: e is not defined" in the thread workers).
+  build: { target: 'es2022', chunkSizeWarningLimit: 4000, minify: false },
 });

@@ -56,10 +56,15 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts `vite` (the README's `pnpm --filter @darl/example-browser dev`) and resolves to its origin. */
-async function startDevServer(): Promise<{ origin: string; server: ChildProcess }> {
+const vite = join(app, 'node_modules/vite/bin/vite.js');
+
+/**
+ * Starts `vite` (the README's `pnpm --filter @darl/example-browser dev`) or `vite preview` and resolves to its origin.
+ * `--bypass-lock`: a dev server the user already runs for this project must not stop the test's.
+ */
+async function startServer(args: readonly string[] = []): Promise<{ origin: string; server: ChildProcess }> {
   const port = await freePort();
-  const server = spawn(process.execPath, [join(app, 'node_modules/vite/bin/vite.js'), '--port', String(port), '--strictPort'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(process.execPath, [vite, ...args, '--port', String(port), '--strictPort', '--bypass-lock'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`vite did not start within 60 s:\n${log}`)), 60_000);
@@ -86,6 +91,19 @@ describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium'
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
+  let firstLosses: number[] = [];
+
+  /** Records every console error, page error, failed request and request to anywhere but `origin`. */
+  function watch(p: Page, origin: string): void {
+    p.on('console', (m) => m.type() === 'error' && problems.push(`console error: ${m.text()}`));
+    p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    p.on('requestfailed', (r) => problems.push(`failed request: ${r.url()} (${r.failure()?.errorText})`));
+    p.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
+    p.on('request', (r) => {
+      const url = r.url();
+      if (!url.startsWith(origin) && !url.startsWith('ws://127.0.0.1') && !/^(data|blob):/.test(url)) problems.push(`outside request: ${url}`);
+    });
+  }
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`${NO_CHROMIUM} CI is set, so the browser example's test must run.`);
@@ -97,7 +115,7 @@ describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium'
       ['--conditions=@darl/source', '--import', 'tsx', join(repo, 'packages/darl/src/cli.ts'), 'pretrain', '--preset', 'tiny', '--set', 'train.steps=3', '--set', 'train.evalImages=0', '--no-report', '--backend', 'wasm', '--out', nodeRun],
       { cwd: repo },
     );
-    const started = startDevServer();
+    const started = startServer();
     await cli;
     ({ origin, server } = await started);
     const [step] = await readdir(join(nodeRun, 'checkpoints'));
@@ -105,14 +123,7 @@ describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium'
     browser = await chromium.launch(launchOptions());
     const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 1100 } });
     page = await context.newPage();
-    page.on('console', (m) => m.type() === 'error' && problems.push(`console error: ${m.text()}`));
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`failed request: ${r.url()} (${r.failure()?.errorText})`));
-    page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
-    page.on('request', (r) => {
-      const url = r.url();
-      if (!url.startsWith(origin) && !url.startsWith('ws://127.0.0.1') && !/^(data|blob):/.test(url)) problems.push(`outside request: ${url}`);
-    });
+    watch(page, origin);
     await page.goto(origin);
     await waitFor(page, 's.backend !== ""', 90_000);
   });
@@ -131,6 +142,7 @@ describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium'
     await page.click('#start');
     await waitFor(page, 's.losses.length >= 60 && s.samplesAt.length >= 2');
     const { losses, samplesAt } = await pageState(page);
+    firstLosses = losses.slice(0, 5).map((l) => l.loss);
     const mean = (a: { loss: number }[]) => a.reduce((s, v) => s + v.loss, 0) / a.length;
     expect(mean(losses.slice(-10))).toBeLessThan(0.6 * mean(losses.slice(0, 5)));
     expect(samplesAt.at(-1)).toBeGreaterThan(1); // refreshed during training
@@ -216,6 +228,25 @@ describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium'
     await page.click('#load-url');
     await waitFor(page, `s.model.source === '${origin}/runs/tiny/'`);
     if (process.env.DARL_UPDATE_SCREENSHOT) await page.screenshot({ path: join(app, 'screenshot.png') });
+  });
+
+  it('production build (vite build + vite preview): trains the same first steps as the dev server, to the last bit', async () => {
+    const outDir = join(root, 'dist');
+    await run(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: app });
+    const preview = await startServer(['preview', '--outDir', outDir]);
+    try {
+      const built = await browser.newPage();
+      watch(built, preview.origin);
+      await built.goto(preview.origin);
+      await waitFor(built, 's.backend !== ""', 90_000);
+      await built.click('#start');
+      await waitFor(built, 's.losses.length >= 5');
+      await built.click('#pause');
+      expect((await pageState(built)).losses.slice(0, 5).map((l) => l.loss)).toEqual(firstLosses);
+      await built.close();
+    } finally {
+      if (preview.server.pid) process.kill(preview.server.pid);
+    }
   });
 
   it('reported no console error, page error, failed or outside request', async () => {
