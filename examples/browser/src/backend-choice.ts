@@ -34,8 +34,11 @@ async function hasWebGpuAdapter(): Promise<boolean> {
   }
 }
 
-/** Initialises the backend; `webgpu` asked for explicitly but absent falls back to wasm, saying so. */
-export async function chooseBackend(request: BackendRequest): Promise<ChosenBackend> {
+/**
+ * Initialises the backend; `webgpu` asked for explicitly but absent falls back to wasm, saying so. `threads` caps
+ * the wasm backend's threads (default: one per core, where the page is cross-origin isolated).
+ */
+export async function chooseBackend(request: BackendRequest, threads?: number): Promise<ChosenBackend> {
   let note = '';
   if (request !== 'wasm') {
     if (await hasWebGpuAdapter()) {
@@ -50,9 +53,12 @@ export async function chooseBackend(request: BackendRequest): Promise<ChosenBack
       note = 'no WebGPU adapter; ';
     }
   }
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (threads !== undefined) wasm.setThreadsCount(threads);
   const info = await useBackend('wasm', {
+    load: async () => wasm,
     wasmPaths: { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded },
   });
-  const flags = [info.simd ? 'SIMD' : 'no SIMD', info.threads ? 'multi-threaded' : 'one thread'];
+  const flags = [info.simd ? 'SIMD' : 'no SIMD', info.threads && threads !== 1 ? `${threads ?? navigator.hardwareConcurrency} threads` : 'one thread'];
   return { name: 'wasm', detail: `${note}wasm (${flags.join(', ')}), ${info.kernelOverrides.length} darl kernel overrides` };
 }

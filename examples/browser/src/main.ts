@@ -18,7 +18,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 interface PageState {
   backend: string;
   model: ModelInfo | null;
-  losses: { step: number; loss: number }[];
+  losses: { step: number; loss: number; ms: number }[];
   samplesAt: number[];
   completion: { known: number; done: boolean; denoisingSteps: number; frames: number };
   saved: { name: string; step: number; parameterSum: number } | null;
@@ -102,7 +102,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       return;
     case 'step':
       lastStep = m;
-      state.losses.push({ step: m.step, loss: m.loss });
+      state.losses.push({ step: m.step, loss: m.loss, ms: m.ms });
       chart.add(m.step, m.loss);
       setStatus();
       return;
@@ -201,6 +201,8 @@ $('load-url').onclick = () => {
   send({ type: 'load-url', url: new URL($<HTMLInputElement>('url').value, location.href).href });
 };
 
-const request = (new URLSearchParams(location.search).get('backend') ?? 'auto') as BackendRequest;
-send({ type: 'init', backend: request });
+// ?backend=wasm|webgpu|auto, ?threads=N (the wasm backend's threads).
+const query = new URLSearchParams(location.search);
+const threads = query.get('threads');
+send({ type: 'init', backend: (query.get('backend') ?? 'auto') as BackendRequest, ...(threads ? { threads: Number(threads) } : {}) });
 setStatus();

@@ -10,7 +10,7 @@ import type { RunChoice } from './run-setup.js';
 /** Page → worker. */
 export type ToWorker =
   /** First message: set up the backend and the data. */
-  | { readonly type: 'init'; readonly backend: BackendRequest }
+  | { readonly type: 'init'; readonly backend: BackendRequest; readonly threads?: number }
   | { readonly type: 'start'; readonly choice: RunChoice }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }

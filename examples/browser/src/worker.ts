@@ -224,15 +224,15 @@ async function drain(): Promise<void> {
 
 let started: Promise<void> | null = null;
 
-async function start(request: Extract<ToWorker, { type: 'init' }>['backend']): Promise<void> {
-  const chosen = await chooseBackend(request);
+async function start(init: Extract<ToWorker, { type: 'init' }>): Promise<void> {
+  const chosen = await chooseBackend(init.backend, init.threads);
   backend = chosen.name;
   [train, test] = await Promise.all([loadEmbeddedDigits({ split: 'train' }), loadEmbeddedDigits({ split: 'test' })]);
   post({ type: 'ready', backend: chosen.name, detail: chosen.detail });
 }
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
-  if (e.data.type === 'init') started = start(e.data.backend);
+  if (e.data.type === 'init') started = start(e.data);
   else queue.push(e.data);
   void started?.then(drain, report);
 };

@@ -4,9 +4,8 @@
 // and watches its denoising steps, saves the run directory and opens it with Node's loadRun, and loads a run that
 // the Node CLI trained — from dropped files and from a URL. Any console error, page error, failed request or request
 // to anywhere but the dev server fails the test. DARL_UPDATE_SCREENSHOT=1 writes the README's screenshot.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { unzipSync } from 'fflate';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, launchOptions, NO_CHROMIUM } from '../../../scripts/chromium.mjs';
+import { startServer, vite } from './vite-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const app = join(here, '..');
@@ -44,43 +44,6 @@ const grayLevels = (page: Page, selector: string) =>
       return levels.size;
     }),
   );
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-const vite = join(app, 'node_modules/vite/bin/vite.js');
-
-/**
- * Starts `vite` (the README's `pnpm --filter @darl/example-browser dev`) or `vite preview` and resolves to its origin.
- * `--bypass-lock`: a dev server the user already runs for this project must not stop the test's.
- */
-async function startServer(args: readonly string[] = []): Promise<{ origin: string; server: ChildProcess }> {
-  const port = await freePort();
-  const server = spawn(process.execPath, [vite, ...args, '--port', String(port), '--strictPort', '--bypass-lock'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vite did not start within 60 s:\n${log}`)), 60_000);
-    const onData = (d: Buffer) => {
-      log += d.toString();
-      if (log.includes(`127.0.0.1:${port}`)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    server.stdout!.on('data', onData);
-    server.stderr!.on('data', onData);
-    server.on('exit', (code) => reject(new Error(`vite exited with ${code}:\n${log}`)));
-  });
-  return { origin: `http://127.0.0.1:${port}`, server };
-}
 
 describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium', () => {
   let root: string;
