@@ -124,6 +124,7 @@ describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium'
     expect(completion.known).toBe(L);
     expect(completion.frames).toBe(L / 2); // the top half is given, the bottom half came one patch per frame
     expect((await grayLevels(page, '#completion'))[0]).toBeGreaterThan(8);
+    if (process.env.DARL_UPDATE_SCREENSHOT) await page.screenshot({ path: join(app, 'screenshot.png'), clip: { x: 0, y: 0, width: 1200, height: 900 } });
   });
 
   it("saves the trained model as a run directory that Node's loadRun opens, with the same weights", async () => {
@@ -190,7 +191,6 @@ describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium'
     await page.fill('#url', '/runs/tiny/');
     await page.click('#load-url');
     await waitFor(page, `s.model.source === '${origin}/runs/tiny/'`);
-    if (process.env.DARL_UPDATE_SCREENSHOT) await page.screenshot({ path: join(app, 'screenshot.png') });
   });
 
   it('production build (vite build + vite preview): trains the same first steps as the dev server, to the last bit', async () => {
