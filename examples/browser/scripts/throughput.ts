@@ -5,6 +5,7 @@
 // load average.
 //
 //   pnpm --filter @darl/example-browser throughput [--steps 40] [--warmup 10] [--rounds 2] [--objective mse|diffusion]
+//                                                  [--patch 7|4] [--batch 32]
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { promisify } from 'node:util';
@@ -25,7 +26,12 @@ const opt = (name: string, fallback: string) => {
 const steps = Number(opt('steps', '40'));
 const warmup = Number(opt('warmup', '10'));
 const rounds = Number(opt('rounds', '2'));
-const choice: RunChoice = { ...DEFAULT_CHOICE, objective: opt('objective', DEFAULT_CHOICE.objective) as RunChoice['objective'] };
+const choice: RunChoice = {
+  ...DEFAULT_CHOICE,
+  objective: opt('objective', DEFAULT_CHOICE.objective) as RunChoice['objective'],
+  patchSize: Number(opt('patch', String(DEFAULT_CHOICE.patchSize))) as RunChoice['patchSize'],
+  batchSize: Number(opt('batch', String(DEFAULT_CHOICE.batchSize))),
+};
 const mean = (a: readonly number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 
 /** In this process: `--node-backend NAME` trains and prints the timed steps' ms as JSON. */
@@ -42,6 +48,8 @@ async function browserSteps(page: Page, origin: string, threads: number): Promis
   await page.goto(`${origin}/?backend=wasm&threads=${threads}`);
   await page.waitForFunction('window.darlPage?.backend !== ""', null, { timeout: 90_000 });
   await page.selectOption('#objective', choice.objective);
+  await page.selectOption('#patch', String(choice.patchSize));
+  await page.selectOption('#batch', String(choice.batchSize));
   await page.click('#start');
   await page.waitForFunction(`window.darlPage.losses.length >= ${warmup + steps}`, null, { timeout: 300_000, polling: 200 });
   await page.click('#pause');
