@@ -93,7 +93,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       state.losses = [];
       lastStep = { step: 0, loss: NaN, ms: NaN, imagesPerSec: NaN };
       chart.clear();
-      pad.givenRows = Math.ceil(m.info.height / m.info.patchSize / 2) * m.info.patchSize;
+      pad.givenRows = (m.info.prefixPatches / (m.info.width / m.info.patchSize)) * m.info.patchSize;
       pad.render();
       $<HTMLButtonElement>('complete').disabled = false;
       $<HTMLButtonElement>('pause').disabled = m.info.source !== 'trained here';
@@ -173,12 +173,10 @@ $('save').onclick = () => send({ type: 'save' });
 $('pick').onclick = () => send({ type: 'digit', index: digitCounter++ });
 $('clear').onclick = () => pad.clear();
 $('complete').onclick = () => {
-  const m = state.model;
-  if (!m) return;
+  if (!state.model) return;
   frames = [];
   state.completion = { known: 0, done: false, denoisingSteps: 0, frames: 0 };
-  const given = Math.ceil(m.height / m.patchSize / 2) * (m.width / m.patchSize);
-  send({ type: 'complete', image: pad.pixels.slice(), patches: given, seed: digitCounter });
+  send({ type: 'complete', image: pad.pixels.slice(), seed: digitCounter });
 };
 
 async function loadFiles(list: FileList | File[]): Promise<void> {

@@ -14,8 +14,8 @@ export type ToWorker =
   | { readonly type: 'start'; readonly choice: RunChoice }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
-  /** Complete `image` (uint8 [H·W], 28×28 grayscale) after its first `patches` patches, one patch at a time. */
-  | { readonly type: 'complete'; readonly image: Uint8Array; readonly patches: number; readonly seed: number }
+  /** Complete `image` (uint8 [H·W], 28×28 grayscale) after its top half (`ModelInfo.prefixPatches`), one patch at a time. */
+  | { readonly type: 'complete'; readonly image: Uint8Array; readonly seed: number }
   /** Load a run: its config and weights, or a run directory's files, or a folder URL. */
   | { readonly type: 'load'; readonly source: string; readonly files: Readonly<Record<string, Uint8Array>> }
   | { readonly type: 'load-url'; readonly url: string }
@@ -34,6 +34,8 @@ export interface ModelInfo {
   readonly cols: readonly number[];
   /** [min, max] of the pixel scale, for display. */
   readonly range: readonly [number, number];
+  /** Patches given to completions: the top half of the patch rows. */
+  readonly prefixPatches: number;
   readonly parameters: number;
   /** Where it came from: 'trained here' or the loaded source. */
   readonly source: string;
@@ -46,7 +48,7 @@ export type FromWorker =
   | { readonly type: 'model'; readonly info: ModelInfo }
   | { readonly type: 'step'; readonly step: number; readonly loss: number; readonly ms: number; readonly imagesPerSec: number }
   /** Unconditional samples and completions of fixed test digits (top half given), n images each. */
-  | { readonly type: 'samples'; readonly step: number; readonly n: number; readonly samples: Float32Array; readonly completions: Float32Array; readonly givenPatches: number }
+  | { readonly type: 'samples'; readonly step: number; readonly n: number; readonly samples: Float32Array; readonly completions: Float32Array }
   | { readonly type: 'patch'; readonly index: number; readonly image: Float32Array; readonly denoising?: readonly Float32Array[]; readonly done: boolean }
   | { readonly type: 'saved'; readonly name: string; readonly zip: Uint8Array; readonly step: number; readonly parameterSum: number }
   | { readonly type: 'digit'; readonly index: number; readonly label: number; readonly pixels: Uint8Array }

@@ -19,7 +19,7 @@ import { parameterSum, TrainingSession } from './training-session.js';
 declare const self: DedicatedWorkerGlobalScope;
 const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, transfer);
 
-/** Test digits whose top half the refreshed completions are given (one per class: indices 0…9 interleave classes). */
+/** The test digits whose completions refresh during training: the first 8, digits 0…7 (the split interleaves classes). */
 const SHOWCASE = [0, 1, 2, 3, 4, 5, 6, 7];
 const SAMPLE_EVERY_MS = 2500;
 
@@ -55,6 +55,7 @@ function info(c: Current): ModelInfo {
     rows: Array.from(m.positions.rows),
     cols: Array.from(m.positions.cols),
     range: pixelRange(m.config.pixelScale),
+    prefixPatches: topHalf(m),
     parameters: countParameters(paramTree(c.params)),
     source: c.source,
     step: c.step,
@@ -74,24 +75,34 @@ function toInput(model: DarlModel, bytes: Uint8Array, n: number): tf.Tensor4D {
   return pixelsToTensor(bytes, [n, height, width, channels], { scale: model.config.pixelScale });
 }
 
-/** Half the patch rows (rounded up), in patches. */
+/** The prefix that completions are given: the top half of the patch rows (rounded up), in patches. */
 const topHalf = (model: DarlModel) => Math.ceil(model.grid.rows / 2) * model.grid.cols;
+
+/** The page draws and picks 28×28 grayscale digits and shows generated pixels; other runs cannot be shown here. */
+function checkShowable(loaded: Pretrained, source: string): Pretrained {
+  const { image, normPix } = loaded.model.config;
+  const problem =
+    image.height !== 28 || image.width !== 28 || image.channels !== 1
+      ? `is a model of ${image.height}×${image.width}×${image.channels} images; this page draws and completes 28×28 grayscale digits. Load a run trained on mnist or another 28×28×1 dataset.`
+      : normPix
+        ? 'was trained with normPix targets, whose predictions cannot be turned back into pixels. Load a run trained with model.normPix false.'
+        : '';
+  if (!problem) return loaded;
+  loaded.dispose();
+  throw new PretrainedError(`${source} ${problem}`);
+}
 
 function postSamples(c: Current): void {
   const n = SHOWCASE.length;
   const samples = generate(c.model, c.params, { n, seed: c.step });
-  const given = topHalf(c.model);
   const images = toInput(c.model, readImages(test, SHOWCASE), n);
-  const gen = completePatchByPatch(c.model, c.params, { images, patches: given, seed: c.step });
-  let r = gen.next();
-  while (!r.done) r = gen.next();
+  const completions = generate(c.model, c.params, { prefix: { images, patches: topHalf(c.model) }, seed: c.step });
   images.dispose();
-  const completions = r.value;
   const s = samples.dataSync() as Float32Array;
   const comp = completions.dataSync() as Float32Array;
   samples.dispose();
   completions.dispose();
-  post({ type: 'samples', step: c.step, n, samples: s, completions: comp, givenPatches: given }, [s.buffer, comp.buffer]);
+  post({ type: 'samples', step: c.step, n, samples: s, completions: comp }, [s.buffer, comp.buffer]);
 }
 
 async function trainLoop(): Promise<void> {
@@ -159,7 +170,7 @@ async function handle(m: ToWorker): Promise<void> {
       if (!current) throw new UserError('Train or load a model first.');
       const images = toInput(current.model, m.image, 1);
       try {
-        const gen = completePatchByPatch(current.model, current.params, { images, patches: m.patches, seed: m.seed });
+        const gen = completePatchByPatch(current.model, current.params, { images, patches: topHalf(current.model), seed: m.seed });
         for (let r = gen.next(); ; r = gen.next()) {
           if (r.done) {
             r.value.dispose();
@@ -176,8 +187,8 @@ async function handle(m: ToWorker): Promise<void> {
     case 'load':
     case 'load-url': {
       running = false;
-      const loaded = m.type === 'load' ? await loadFiles(m.source, m.files) : await fetchPretrained(m.url);
       const source = m.type === 'load' ? m.source : m.url;
+      const loaded = checkShowable(m.type === 'load' ? await loadFiles(m.source, m.files) : await fetchPretrained(m.url), source);
       replace({ model: loaded.model, params: loaded.params, source, loaded, step: 0 });
       postSamples(current!);
       return;
