@@ -22,9 +22,11 @@ interface PageState {
   samplesAt: number[];
   completion: { known: number; done: boolean; denoisingSteps: number; frames: number };
   saved: { name: string; step: number; parameterSum: number } | null;
+  /** Index of the test digit on the pad (−1 after drawing on it). */
+  padDigit: number;
   errors: string[];
 }
-const state: PageState = { backend: '', model: null, losses: [], samplesAt: [], completion: { known: 0, done: false, denoisingSteps: 0, frames: 0 }, saved: null, errors: [] };
+const state: PageState = { backend: '', model: null, losses: [], samplesAt: [], completion: { known: 0, done: false, denoisingSteps: 0, frames: 0 }, saved: null, padDigit: -1, errors: [] };
 (window as unknown as { darlPage: PageState }).darlPage = state;
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
@@ -131,6 +133,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       return;
     case 'digit':
       pad.set(m.pixels);
+      state.padDigit = m.index;
       return;
     case 'saved': {
       state.saved = { name: m.name, step: m.step, parameterSum: m.parameterSum };
@@ -172,6 +175,7 @@ $('pause').onclick = () => {
 $('save').onclick = () => send({ type: 'save' });
 $('pick').onclick = () => send({ type: 'digit', index: digitCounter++ });
 $('clear').onclick = () => pad.clear();
+$('pad').addEventListener('pointerdown', () => (state.padDigit = -1));
 $('complete').onclick = () => {
   if (!state.model) return;
   frames = [];
