@@ -117,6 +117,7 @@ describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium'
   });
 
   it('completes a picked test digit patch by patch', async () => {
+    await waitFor(page, 's.padDigit >= 0'); // the digit the page put on the pad at start
     const shown = (await pageState(page)).padDigit;
     await page.click('#pick');
     await waitFor(page, `s.padDigit === ${shown + 1}`);
