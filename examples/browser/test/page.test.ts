@@ -185,6 +185,13 @@ describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium'
     await waitFor(page, 's.completion.done');
   });
 
+  it('loads the zip it saved (a whole run directory, dropped as one file)', async () => {
+    const before = (await pageState(page)).samplesAt.length;
+    await page.setInputFiles('#files', join(root, 'saved.zip'));
+    await waitFor(page, `s.model.source === 'saved.zip' && s.samplesAt.length > ${before}`);
+    expect((await pageState(page)).model!.objective).toBe('mse');
+  });
+
   it('loads the same run from a URL (a folder with config.json and model.safetensors)', async () => {
     const { readFile } = await import('node:fs/promises');
     await page.route(`${origin}/runs/tiny/*`, async (route) => {
