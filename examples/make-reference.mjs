@@ -18,10 +18,10 @@ if (!dir || !name) {
 }
 let reference;
 if (existsSync(join(dir, 'ablations.json'))) {
-  // The ablations recipe: one reference run per setting, { name, settings: { [setting]: reference } }.
+  // The ablations recipe: one reference run per setting (its seed-0 run), { name, settings: { [setting]: reference } }.
   const table = JSON.parse(readFileSync(join(dir, 'ablations.json'), 'utf8'));
   const settings = {};
-  for (const row of table.rows) settings[row.setting] = referenceOf(row.runDir, `${name}: ${row.setting}`, note);
+  for (const run of table.runs.filter((r) => r.seed === 0)) settings[run.setting] = referenceOf(run.runDir, `${name}: ${run.setting}`, note);
   reference = { name, settings };
 } else {
   for (const f of ['metrics.jsonl', 'latest.json', 'config.json']) {

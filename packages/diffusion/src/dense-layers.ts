@@ -5,11 +5,17 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { layerNorm } from '@darl/tensor-backend';
 
-/** LayerNorm over the last axis of x [N, W] without affine parameters (adaLN's final norm, LN₀). */
+/**
+ * LayerNorm over the last axis of x [N, W] without affine parameters (adaLN's final norm, LN₀): the LayerNorm op
+ * (fused on the native backend) with gain 1 and shift 0, which change no value.
+ */
 export function plainLayerNorm(x: tf.Tensor2D, eps: number): tf.Tensor2D {
-  const { mean, variance } = tf.moments(x, 1, true);
-  return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))) as tf.Tensor2D;
+  return tf.tidy(() => {
+    const W = x.shape[1];
+    return layerNorm(x, tf.ones([W]), tf.zeros([W]), eps) as tf.Tensor2D;
+  });
 }
 
 /** SiLU (swish): `x · sigmoid(x)`. */

@@ -73,6 +73,27 @@ describeBackends('fineTune', () => {
     disposeBackbone(b);
   });
 
+  it('tests only every testEvery epochs and on the last, without changing the training', async () => {
+    const rng = new Rng(5);
+    const train = halves(rng, 32);
+    const test = halves(rng, 16);
+    const run = async (testEvery: number) => {
+      const b = backbone(7);
+      const r = await fineTune(transformerFineTuneModel(b), { train, test, numClasses: 2 }, { epochs: 4, batchSize: 8, testEvery, seed: 2 });
+      disposeBackbone(b);
+      return r;
+    };
+    const every = await run(1);
+    const sparse = await run(3);
+    expect(sparse.epochs.map((e) => e.top1 !== undefined)).toEqual([false, false, true, true]);
+    expect(sparse.epochs.map((e) => e.trainLoss)).toEqual(every.epochs.map((e) => e.trainLoss));
+    expect(sparse.test).toEqual(every.test);
+    expect(sparse.epochs[2]!.top1).toBe(every.epochs[2]!.top1);
+    const b = backbone(8);
+    await expect(fineTune(transformerFineTuneModel(b), { train, test, numClasses: 2 }, { testEvery: 0 })).rejects.toThrow(/testEvery must be a positive integer/);
+    disposeBackbone(b);
+  });
+
   it('is deterministic for a seed and does not leak', async () => {
     const rng = new Rng(4);
     const train = halves(rng, 16);

@@ -64,6 +64,8 @@ export interface FineTuneConfig {
   readonly scale: PixelScale;
   /** Images per evaluation pass (default 256). */
   readonly evalBatchSize: number;
+  /** Test after every this many epochs (default 1); the last epoch is always tested. */
+  readonly testEvery: number;
 }
 
 /** Defaults of {@link FineTuneConfig}. */
@@ -79,6 +81,7 @@ export const DEFAULT_FINE_TUNE: FineTuneConfig = {
   seed: 0,
   scale: DEFAULT_PIXEL_SCALE,
   evalBatchSize: 256,
+  testEvery: 1,
 };
 
 /** The classification head: LayerNorm on the pooled features, then a linear layer. Layer `numLayers + 1`. */
@@ -93,8 +96,8 @@ export interface FineTuneEpoch {
   readonly epoch: number;
   /** Mean training loss (with smoothing/mixup targets). */
   readonly trainLoss: number;
-  /** Test top-1 after the epoch. */
-  readonly top1: number;
+  /** Test top-1 after the epoch (absent on epochs that were not tested, see `testEvery`). */
+  readonly top1?: number;
   readonly seconds: number;
 }
 
@@ -172,6 +175,7 @@ export async function fineTune(
   }
   if (!(cfg.labelSmoothing >= 0 && cfg.labelSmoothing < 1)) throw new Error(`${where}: labelSmoothing must be in [0, 1), got ${cfg.labelSmoothing}.`);
   if (!(cfg.mixup >= 0)) throw new Error(`${where}: mixup (α) must be ≥ 0, got ${cfg.mixup}.`);
+  if (!(Number.isInteger(cfg.testEvery) && cfg.testEvery >= 1)) throw new Error(`${where}: testEvery must be a positive integer, got ${cfg.testEvery}.`);
   const rng = new Rng(cfg.seed);
   const head = initClassificationHead(model.featureDim, k, { seed: rng.fork('head') });
   const tree = { backbone: model.params, head } as unknown as TensorTree<tf.Variable>;
@@ -224,8 +228,9 @@ export async function fineTune(
         lossSum += loss * b;
         step++;
       }
-      test = evaluateFineTuned(model, head, data.test, testLabels, k, cfg);
-      const e: FineTuneEpoch = { epoch: epoch + 1, trainLoss: lossSum / n, top1: test.top1, seconds: (performance.now() - t0) / 1000 };
+      const tested = (epoch + 1) % cfg.testEvery === 0 || epoch + 1 === cfg.epochs;
+      if (tested) test = evaluateFineTuned(model, head, data.test, testLabels, k, cfg);
+      const e: FineTuneEpoch = { epoch: epoch + 1, trainLoss: lossSum / n, ...(tested ? { top1: test!.top1 } : {}), seconds: (performance.now() - t0) / 1000 };
       epochs.push(e);
       onEpoch?.(e);
       await Promise.resolve();

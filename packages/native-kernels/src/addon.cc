@@ -5,10 +5,16 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "parallel.h"
 #include "elementwise.h"
 #include "sgemm.h"
+#include "layer-norm.h"
+#include "gelu.h"
+#include "adamw.h"
+#include "ema.h"
+#include "reduce.h"
 
 namespace {
 
@@ -218,6 +224,199 @@ napi_value SumFn(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+double get_double(napi_env env, napi_value v) {
+  double x = 0;
+  napi_get_value_double(env, v, &x);
+  return x;
+}
+
+/** Optional operand: byte offset −1 means none (nullptr, *ok stays true); else as `at`, *ok false when out of bounds. */
+float* optional_at(const Heap& h, int64_t off, uint64_t count, bool* ok) {
+  if (off == -1) return nullptr;
+  float* p = at(h, off, count);
+  if (!p) *ok = false;
+  return p;
+}
+
+/** layerNorm(heap, xOff, gammaOff, betaOff, eps, rows, cols, yOff, meanOff, rstdOff); gamma/beta −1 for none. */
+napi_value LayerNormFn(napi_env env, napi_callback_info info) {
+  ARGS(10);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native layerNorm: heap is not an ArrayBuffer");
+  const int64_t rows = get_int(env, argv[5]), cols = get_int(env, argv[6]);
+  const double eps = get_double(env, argv[4]);
+  if (rows < 0 || cols < 0 || !(eps >= 0)) return throw_range(env, "darl-native layerNorm: bad sizes or eps");
+  const uint64_t n = static_cast<uint64_t>(rows) * cols;
+  bool ok = true;
+  const float* x = at(h, get_int(env, argv[1]), n);
+  const float* gamma = optional_at(h, get_int(env, argv[2]), cols, &ok);
+  const float* beta = optional_at(h, get_int(env, argv[3]), cols, &ok);
+  float* y = at(h, get_int(env, argv[7]), n);
+  float* mean = at(h, get_int(env, argv[8]), rows);
+  float* rstd = at(h, get_int(env, argv[9]), rows);
+  if (!ok || !x || !y || !mean || !rstd) return throw_range(env, "darl-native layerNorm: operand out of the heap's bounds");
+  darl::layer_norm_forward(x, gamma, beta, static_cast<float>(eps), rows, cols, y, mean, rstd);
+  return nullptr;
+}
+
+/** layerNormGrad(heap, dyOff, xOff, gammaOff, meanOff, rstdOff, rows, cols, dxOff, dgammaOff, dbetaOff); −1 for none. */
+napi_value LayerNormGradFn(napi_env env, napi_callback_info info) {
+  ARGS(11);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native layerNormGrad: heap is not an ArrayBuffer");
+  const int64_t rows = get_int(env, argv[6]), cols = get_int(env, argv[7]);
+  if (rows < 0 || cols < 0) return throw_range(env, "darl-native layerNormGrad: bad sizes");
+  const uint64_t n = static_cast<uint64_t>(rows) * cols;
+  bool ok = true;
+  const float* dy = at(h, get_int(env, argv[1]), n);
+  const float* x = at(h, get_int(env, argv[2]), n);
+  const float* gamma = optional_at(h, get_int(env, argv[3]), cols, &ok);
+  const float* mean = at(h, get_int(env, argv[4]), rows);
+  const float* rstd = at(h, get_int(env, argv[5]), rows);
+  float* dx = at(h, get_int(env, argv[8]), n);
+  float* dgamma = optional_at(h, get_int(env, argv[9]), cols, &ok);
+  float* dbeta = optional_at(h, get_int(env, argv[10]), cols, &ok);
+  if (!ok || !dy || !x || !mean || !rstd || !dx) return throw_range(env, "darl-native layerNormGrad: operand out of the heap's bounds");
+  darl::layer_norm_backward(dy, x, gamma, mean, rstd, rows, cols, dx, dgamma, dbeta);
+  return nullptr;
+}
+
+/** gelu(heap, xOff, biasOff, rows, cols, yOff); bias −1 for none. */
+napi_value GeluFn(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native gelu: heap is not an ArrayBuffer");
+  const int64_t rows = get_int(env, argv[3]), cols = get_int(env, argv[4]);
+  if (rows < 0 || cols < 0) return throw_range(env, "darl-native gelu: bad sizes");
+  const uint64_t n = static_cast<uint64_t>(rows) * cols;
+  bool ok = true;
+  const float* x = at(h, get_int(env, argv[1]), n);
+  const float* bias = optional_at(h, get_int(env, argv[2]), cols, &ok);
+  float* y = at(h, get_int(env, argv[5]), n);
+  if (!ok || !x || !y) return throw_range(env, "darl-native gelu: operand out of the heap's bounds");
+  darl::gelu_forward(x, bias, rows, cols, y);
+  return nullptr;
+}
+
+/** geluGrad(heap, dyOff, xOff, biasOff, rows, cols, dxOff, dbiasOff); bias and dbias −1 for none. */
+napi_value GeluGradFn(napi_env env, napi_callback_info info) {
+  ARGS(8);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native geluGrad: heap is not an ArrayBuffer");
+  const int64_t rows = get_int(env, argv[4]), cols = get_int(env, argv[5]);
+  if (rows < 0 || cols < 0) return throw_range(env, "darl-native geluGrad: bad sizes");
+  const uint64_t n = static_cast<uint64_t>(rows) * cols;
+  bool ok = true;
+  const float* dy = at(h, get_int(env, argv[1]), n);
+  const float* x = at(h, get_int(env, argv[2]), n);
+  const float* bias = optional_at(h, get_int(env, argv[3]), cols, &ok);
+  float* dx = at(h, get_int(env, argv[6]), n);
+  float* dbias = optional_at(h, get_int(env, argv[7]), cols, &ok);
+  if (!ok || !dy || !x || !dx) return throw_range(env, "darl-native geluGrad: operand out of the heap's bounds");
+  darl::gelu_backward(dy, x, bias, rows, cols, dx, dbias);
+  return nullptr;
+}
+
+/**
+ * Reads a list of `count` tensors with `k` operands each: offsets a Float64Array of k·count byte offsets (operand
+ * `o` of tensor `i` at [k·i + o]), sizes a Float64Array of count element counts. Fills ptrs (k·count) and sizes;
+ * returns nullptr, or what is wrong.
+ */
+const char* tensor_list(napi_env env, const Heap& h, napi_value offsetsArg, napi_value sizesArg, int k,
+                        std::vector<float*>* ptrs, std::vector<int64_t>* sizes) {
+  uint8_t *po, *ps;
+  size_t lo, ls;
+  if (!buffer_data(env, offsetsArg, &po, &lo) || !buffer_data(env, sizesArg, &ps, &ls)) return "offsets and sizes must be Float64Arrays";
+  const size_t count = ls / 8;
+  if (lo != 8 * k * count) return "offsets must hold one byte offset per operand of each tensor";
+  const double* offsets = reinterpret_cast<const double*>(po);
+  const double* sz = reinterpret_cast<const double*>(ps);
+  ptrs->resize(k * count);
+  sizes->resize(count);
+  for (size_t i = 0; i < count; i++) {
+    if (!(sz[i] >= 0) || sz[i] > 9007199254740991.0) return "bad size";
+    (*sizes)[i] = static_cast<int64_t>(sz[i]);
+    for (int o = 0; o < k; o++) {
+      float* p = at(h, static_cast<int64_t>(offsets[k * i + o]), (*sizes)[i]);
+      if (!p) return "operand out of the heap's bounds";
+      (*ptrs)[k * i + o] = p;
+    }
+  }
+  return nullptr;
+}
+
+/** A Float32Array argument of exactly n values, or nullptr. */
+const float* floats(napi_env env, napi_value v, size_t n) {
+  uint8_t* p;
+  size_t len;
+  if (!buffer_data(env, v, &p, &len) || len != 4 * n) return nullptr;
+  return reinterpret_cast<const float*>(p);
+}
+
+/**
+ * adamw(heap, offsets, sizes, decay, stepScale, constants): offsets [p, g, m, v] per tensor (see tensor_list),
+ * decay and stepScale Float32Arrays (count), constants a Float32Array [β₁, 1 − β₁, β₂, 1 − β₂, √(1 − β₂ᵗ), ε].
+ */
+napi_value AdamWFn(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native adamw: heap is not an ArrayBuffer");
+  std::vector<float*> q;
+  std::vector<int64_t> sizes;
+  if (const char* err = tensor_list(env, h, argv[1], argv[2], 4, &q, &sizes)) return throw_range(env, (std::string("darl-native adamw: ") + err).c_str());
+  const size_t count = sizes.size();
+  const float* decay = floats(env, argv[3], count);
+  const float* stepScale = floats(env, argv[4], count);
+  const float* c = floats(env, argv[5], 6);
+  if (!decay || !stepScale || !c) return throw_range(env, "darl-native adamw: decay, stepScale or constants have the wrong length");
+  std::vector<float*> p(count), m(count), v(count);
+  std::vector<const float*> g(count);
+  for (size_t i = 0; i < count; i++) {
+    p[i] = q[4 * i];
+    g[i] = q[4 * i + 1];
+    m[i] = q[4 * i + 2];
+    v[i] = q[4 * i + 3];
+  }
+  const darl::AdamWStep s{c[0], c[1], c[2], c[3], c[4], c[5]};
+  darl::adamw_update(static_cast<int64_t>(count), p.data(), g.data(), m.data(), v.data(), sizes.data(), decay, stepScale, s);
+  return nullptr;
+}
+
+/** emaUpdate(heap, offsets, sizes, decay, oneMinusDecay): offsets [shadow, param] per tensor (see tensor_list). */
+napi_value EmaUpdateFn(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native emaUpdate: heap is not an ArrayBuffer");
+  std::vector<float*> q;
+  std::vector<int64_t> sizes;
+  if (const char* err = tensor_list(env, h, argv[1], argv[2], 2, &q, &sizes)) return throw_range(env, (std::string("darl-native emaUpdate: ") + err).c_str());
+  const size_t count = sizes.size();
+  std::vector<float*> sh(count);
+  std::vector<const float*> p(count);
+  for (size_t i = 0; i < count; i++) {
+    sh[i] = q[2 * i];
+    p[i] = q[2 * i + 1];
+  }
+  darl::ema_update(static_cast<int64_t>(count), sh.data(), p.data(), sizes.data(), static_cast<float>(get_double(env, argv[3])),
+                   static_cast<float>(get_double(env, argv[4])));
+  return nullptr;
+}
+
+/** sumSquares(heap, offsets, sizes, outOff): out[i] = Σ x_i² (float64 accumulation) for one operand per tensor. */
+napi_value SumSquaresFn(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  Heap h;
+  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native sumSquares: heap is not an ArrayBuffer");
+  std::vector<float*> x;
+  std::vector<int64_t> sizes;
+  if (const char* err = tensor_list(env, h, argv[1], argv[2], 1, &x, &sizes)) return throw_range(env, (std::string("darl-native sumSquares: ") + err).c_str());
+  float* out = at(h, get_int(env, argv[3]), sizes.size());
+  if (!out) return throw_range(env, "darl-native sumSquares: output out of the heap's bounds");
+  std::vector<const float*> xc(x.begin(), x.end());
+  darl::sum_squares(static_cast<int64_t>(sizes.size()), xc.data(), sizes.data(), out);
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -247,6 +446,13 @@ napi_value Init(napi_env env, napi_value exports) {
       {"binary", nullptr, BinaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"slice", nullptr, SliceFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sum", nullptr, SumFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNorm", nullptr, LayerNormFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormGrad", nullptr, LayerNormGradFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gelu", nullptr, GeluFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluGrad", nullptr, GeluGradFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamw", nullptr, AdamWFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"emaUpdate", nullptr, EmaUpdateFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumSquares", nullptr, SumSquaresFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

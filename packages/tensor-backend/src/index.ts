@@ -49,3 +49,7 @@ export {
   float32ArrayToBfloat16Bits,
   bfloat16BitsToFloat32Array,
 } from './safetensors/half-precision.js';
+export { hasKernel } from './ops/has-kernel.js';
+export { layerNorm } from './ops/layer-norm.js';
+export { gelu, biasGelu } from './ops/gelu.js';
+export { linear } from './ops/linear.js';

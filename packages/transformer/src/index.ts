@@ -42,7 +42,8 @@ export {
 export { initMlp, applyMlp, type MlpParams } from './mlp.js';
 export { initLinear, applyLinear, type LinearParams, type LinearInit } from './linear.js';
 export { initLayerNorm, applyLayerNorm, type LayerNormParams } from './layer-norm.js';
-export { gelu } from './gelu.js';
+// GELU is tensor-backend's op (fused on the native backend), re-exported as part of this package's API.
+export { gelu } from '@darl/tensor-backend';
 export { ropeTables, applyRope, type RopeTables } from './rope.js';
 export { sincos2dTable } from './sincos-position.js';
 export { causalMask, MASKED_SCORE } from './causal-mask.js';

@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, toVariable } from '@darl/tensor-backend';
+import { assertShape, layerNorm as layerNormOp, toVariable } from '@darl/tensor-backend';
 
 /** LayerNorm parameters: `gamma float32 [D]` (init 1), `beta float32 [D]` (init 0). */
 export type LayerNormParams<T extends tf.Tensor = tf.Variable> = {
@@ -17,13 +17,11 @@ export function initLayerNorm(width: number): LayerNormParams {
   return { gamma: toVariable(tf.ones([width])), beta: toVariable(tf.zeros([width])) };
 }
 
-/** Internal LayerNorm without shape checks. */
-export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  const axis = x.rank - 1;
-  const centred = tf.sub(x, tf.mean(x, axis, true));
-  const variance = tf.mean(tf.square(centred), axis, true);
-  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
-}
+/**
+ * Internal LayerNorm without shape checks: `@darl/tensor-backend`'s op (one fused kernel each way on the native
+ * backend, the composite tfjs code elsewhere).
+ */
+export const layerNorm: (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number) => tf.Tensor = layerNormOp;
 
 /**
  * Normalises the last axis of `x`.

@@ -8,7 +8,7 @@ import { applyTransformer, initTransformer } from './transformer.js';
 import { applyBlock } from './block.js';
 import { applyLinear, initLinear } from './linear.js';
 import { applyLayerNorm } from './layer-norm.js';
-import { gelu } from './gelu.js';
+import { gelu } from '@darl/tensor-backend';
 import { applyRope, ropeTables } from './rope.js';
 import { sincos2dTable } from './sincos-position.js';
 import { causalMask, MASKED_SCORE } from './causal-mask.js';

@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, Rng, toVariable } from '@darl/tensor-backend';
+import { assertShape, linear, Rng, toVariable } from '@darl/tensor-backend';
 import type { TransformerInit } from './config.js';
 import { initWeight } from './init.js';
 
@@ -43,9 +43,12 @@ export function initLinear(
   return { w: toVariable(w), b: toVariable(tf.zeros([outDim])) };
 }
 
-/** `x [N, in] · w [in, out] + b [out]` for a 2-D `x`; internal, no shape checks. */
+/**
+ * `x [N, in] · w [in, out] + b [out]` for a 2-D `x`; internal, no shape checks. `@darl/tensor-backend`'s op: one
+ * fused kernel on the native backend, `matMul` + `add` elsewhere.
+ */
 export function linear2d(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
+  return linear(x, w, b);
 }
 
 /**

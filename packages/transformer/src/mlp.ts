@@ -1,12 +1,12 @@
 /**
- * The Transformer MLP: Linear `D → F`, exact GELU, Linear `F → D`, both as 2-D matmuls on `[B·L, ·]`.
+ * The Transformer MLP: Linear `D → F`, exact GELU, Linear `F → D`, both as 2-D matmuls on `[B·L, ·]` (the first
+ * bias add and the GELU are one op, fused on the native backend).
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertShape, Rng, toVariable } from '@darl/tensor-backend';
+import { assertShape, biasGelu, Rng, toVariable } from '@darl/tensor-backend';
 import { mlpWidth, type TransformerConfig } from './config.js';
-import { gelu } from './gelu.js';
 import { initWeight } from './init.js';
 import { linear2d } from './linear.js';
 
@@ -31,9 +31,9 @@ export function initMlp(config: TransformerConfig, opts: { seed: number | Rng })
   };
 }
 
-/** Internal MLP on `[N, D]` rows; no shape checks. */
+/** Internal MLP on `[N, D]` rows; no shape checks. The first bias is added inside the (fused) GELU. */
 export function mlp2d(params: MlpParams<tf.Tensor>, x: tf.Tensor2D): tf.Tensor2D {
-  return linear2d(gelu(linear2d(x, params.w1, params.b1)), params.w2, params.b2);
+  return linear2d(biasGelu(tf.matMul(x, params.w1 as tf.Tensor2D), params.b1), params.w2, params.b2);
 }
 
 /**

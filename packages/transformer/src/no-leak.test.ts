@@ -12,7 +12,7 @@ import { applyAttention, initAttention } from './attention.js';
 import { applyMlp, initMlp } from './mlp.js';
 import { applyLinear, initLinear } from './linear.js';
 import { applyLayerNorm, initLayerNorm } from './layer-norm.js';
-import { gelu } from './gelu.js';
+import { gelu } from '@darl/tensor-backend';
 import { applyRope, ropeTables } from './rope.js';
 import { sincos2dTable } from './sincos-position.js';
 import { causalMask } from './causal-mask.js';

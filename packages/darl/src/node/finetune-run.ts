@@ -1,6 +1,8 @@
 /**
  * Fine-tuning a pretrained run on labelled data (full attention, classification head, layer-wise LR decay, label
- * smoothing, warm-up + cosine, optional mixup), written to `<run>/finetune.json`.
+ * smoothing, warm-up + cosine, optional mixup), written to `<run>/finetune.json`. Optionally a comparison: several
+ * label fractions, each fine-tuned from the pretrained weights and — the control — from the weights pretraining
+ * started from, with identical data, settings and budget.
  *
  * @module
  */
@@ -8,7 +10,10 @@ import { join } from 'node:path';
 import { fineTune, type FineTuneConfig, type FineTuneEpoch, type FineTuneResult } from '@darl/eval';
 import { openDataset } from '@darl/patch-data/node';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
+import { RUN_FILES } from './run-dir/layout.js';
+import { disposeTree } from '@darl/tensor-backend';
 import { darlFineTuneModel } from '../model/fine-tune-model.js';
+import { initDarlParams, paramTree } from '../model/darl-model.js';
 import { loadRun } from './load-run.js';
 import type { BuildDarlOptions } from '../model/darl-model.js';
 import { RunError } from './pretrain.js';
@@ -29,58 +34,156 @@ export interface FinetuneRunOptions {
   /** Start from the EMA weights when the run has them (default true). */
   readonly ema?: boolean;
   readonly backend?: string;
-  readonly onEpoch?: (e: FineTuneEpoch) => void;
+  /**
+   * Also fine-tune the same architecture from the weights pretraining started from (its seed's initialisation), with
+   * identical data, settings and budget: the control that pretraining has to beat.
+   */
+  readonly fromScratch?: boolean;
+  /**
+   * The settings to fine-tune, in order (default one: all labels, `config`). Each uses a seeded subset of
+   * `labelFraction` of the training images (after `maxTrain`), with its `config` over `config`.
+   */
+  readonly settings?: readonly FinetuneSetting[];
+  /** Called after each epoch; `setting` indexes `settings`, `init` says which weights it started from. */
+  readonly onEpoch?: (e: FineTuneEpoch, where: { setting: number; init: FinetuneInit }) => void;
 }
 
-/** The contents of `finetune.json`. */
+/** One setting of a fine-tuning comparison. */
+export interface FinetuneSetting {
+  /** Share of the labelled training images, in (0, 1]. */
+  readonly labelFraction: number;
+  /** Settings over the run-wide `config` (e.g. more epochs for fewer labels). */
+  readonly config?: Partial<FineTuneConfig>;
+}
+
+/** Which weights a fine-tune started from. */
+export type FinetuneInit = 'pretrained' | 'fromScratch';
+
+/** One fine-tune as recorded in `finetune.json`. */
+export interface FinetuneOutcome {
+  readonly epochs: { epoch: number; trainLoss: number; testAccuracy?: number; seconds: number }[];
+  readonly testAccuracy: number;
+  readonly top5: number | null;
+  readonly seconds: number;
+}
+
+/** One setting's result: the pretrained fine-tune and, when asked for, the from-scratch control. */
+export interface FinetuneComparison {
+  readonly labelFraction: number;
+  readonly trainSize: number;
+  readonly config: Partial<FineTuneConfig>;
+  readonly pretrained: FinetuneOutcome;
+  readonly fromScratch?: FinetuneOutcome;
+}
+
+/**
+ * The contents of `finetune.json`. The top-level `trainSize`, `config`, `epochs` and `final` describe the pretrained
+ * fine-tune of the setting with the most labels (the first of those); `comparisons` holds every setting in order.
+ */
 export interface FinetuneJson {
   readonly dataset: string;
   readonly trainSize: number;
   readonly testSize: number;
   readonly config: Partial<FineTuneConfig>;
-  readonly epochs: { epoch: number; trainLoss: number; testAccuracy: number; seconds: number }[];
+  readonly epochs: FinetuneOutcome['epochs'];
   readonly final: { testAccuracy: number; top5: number | null };
+  readonly comparisons: FinetuneComparison[];
   readonly backend?: string;
+}
+
+function finetuneJson(dataset: string, testSize: number, comparisons: FinetuneComparison[], head: FinetuneComparison, backend: string | undefined): FinetuneJson {
+  return {
+    dataset,
+    trainSize: head.trainSize,
+    testSize,
+    config: head.config,
+    epochs: head.pretrained.epochs,
+    final: { testAccuracy: head.pretrained.testAccuracy, top5: head.pretrained.top5 },
+    comparisons: [...comparisons],
+    ...(backend ? { backend } : {}),
+  };
 }
 
 /** Fine-tunes a copy of the run's weights (the run directory's checkpoint is not modified). */
 export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: FineTuneResult; json: FinetuneJson; report: string }> {
-  const loaded = await loadRun(opts.run, { ema: opts.ema === false ? false : 'auto', ...(opts.parts ? { parts: opts.parts } : {}) });
+  const settings = opts.settings ?? [{ labelFraction: 1 }];
+  if (settings.length === 0) throw new RunError('finetuneRun: settings is empty; give at least one { labelFraction } or leave it out (all labels).');
+  for (const st of settings) {
+    if (!(st.labelFraction > 0 && st.labelFraction <= 1)) {
+      throw new RunError(`A fine-tuning label fraction is ${st.labelFraction}; it must be in (0, 1] (e.g. 0.01 for 1 % of the labels).`);
+    }
+  }
+  const loadOpts = { ema: opts.ema === false ? (false as const) : ('auto' as const), ...(opts.parts ? { parts: opts.parts } : {}) };
+  const loaded = await loadRun(opts.run, loadOpts);
   try {
     const dataSpec = opts.data ?? loaded.state.data;
     const seed = opts.config?.seed ?? 0;
-    const train = subsetDataset(await openDataset(dataSpec, { split: 'train' }), opts.maxTrain, seed);
+    const allTrain = subsetDataset(await openDataset(dataSpec, { split: 'train' }), opts.maxTrain, seed);
     const test = subsetDataset(await openDataset(dataSpec, { split: 'test' }), opts.maxTest, seed + 1);
     const { height, width, channels } = loaded.model.config.image;
-    if (train.height !== height || train.width !== width || train.channels !== channels) {
-      throw new RunError(`The model takes ${height}×${width}×${channels} images but "${dataSpec}" has ${train.height}×${train.width}×${train.channels}.`);
+    if (allTrain.height !== height || allTrain.width !== width || allTrain.channels !== channels) {
+      throw new RunError(`The model takes ${height}×${width}×${channels} images but "${dataSpec}" has ${allTrain.height}×${allTrain.width}×${allTrain.channels}.`);
     }
-    if (!train.numClasses) throw new RunError(`"${dataSpec}" has no labels; fine-tuning needs a labelled dataset.`);
-    const batchSize = opts.config?.batchSize;
-    if (batchSize !== undefined && batchSize > train.size) {
-      throw new RunError(
-        `The fine-tuning batch size ${batchSize} is larger than the ${train.size} training images of "${dataSpec}"${opts.maxTrain !== undefined ? ` (--max-train ${opts.maxTrain})` : ''}. ` +
-          `Lower --batch-size to at most ${train.size}, or use more images.`,
-      );
+    if (!allTrain.numClasses) throw new RunError(`"${dataSpec}" has no labels; fine-tuning needs a labelled dataset.`);
+    const numClasses = allTrain.numClasses;
+    const comparisons: FinetuneComparison[] = [];
+    let first: FineTuneResult | undefined;
+    let firstIndex = 0;
+    let json: FinetuneJson | undefined;
+    for (const [index, st] of settings.entries()) {
+      const config = { ...opts.config, ...st.config };
+      const train = subsetDataset(allTrain, Math.max(1, Math.round(st.labelFraction * allTrain.size)), seed + 2 + index);
+      const batchSize = config.batchSize;
+      if (batchSize !== undefined && batchSize > train.size) {
+        throw new RunError(
+          `The fine-tuning batch size ${batchSize} is larger than the ${train.size} training images of "${dataSpec}"${opts.maxTrain !== undefined ? ` (--max-train ${opts.maxTrain})` : ''}${st.labelFraction < 1 ? ` at label fraction ${st.labelFraction}` : ''}. ` +
+            `Lower --batch-size to at most ${train.size}, or use more images.`,
+        );
+      }
+      const tune = async (params: typeof loaded.params, init: FinetuneInit): Promise<{ result: FineTuneResult; outcome: FinetuneOutcome }> => {
+        const t0 = performance.now();
+        const result = await fineTune(
+          darlFineTuneModel(loaded.model, params),
+          { train, test, numClasses },
+          { scale: loaded.model.config.pixelScale, ...config },
+          opts.onEpoch ? (e) => opts.onEpoch!(e, { setting: index, init }) : undefined,
+        );
+        const outcome: FinetuneOutcome = {
+          epochs: result.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, ...(e.top1 === undefined ? {} : { testAccuracy: e.top1 }), seconds: e.seconds })),
+          testAccuracy: result.test.top1,
+          top5: result.test.top5,
+          seconds: (performance.now() - t0) / 1000,
+        };
+        return { result, outcome };
+      };
+      // fineTune updates the variables it is given in place, so every setting loads the run's weights afresh.
+      const weights = index === 0 ? loaded : await loadRun(opts.run, loadOpts);
+      let pretrained: Awaited<ReturnType<typeof tune>>;
+      try {
+        pretrained = await tune(weights.params, 'pretrained');
+      } finally {
+        if (weights !== loaded) weights.dispose();
+      }
+      let fromScratch: FinetuneOutcome | undefined;
+      if (opts.fromScratch) {
+        const initial = initDarlParams(loaded.model, { seed: loaded.run.train.seed });
+        try {
+          fromScratch = (await tune(initial, 'fromScratch')).outcome;
+        } finally {
+          disposeTree(paramTree(initial));
+        }
+      }
+      if (!first || st.labelFraction > settings[firstIndex]!.labelFraction) {
+        first = pretrained.result;
+        firstIndex = index;
+      }
+      comparisons.push({ labelFraction: st.labelFraction, trainSize: train.size, config, pretrained: pretrained.outcome, ...(fromScratch ? { fromScratch } : {}) });
+      // Written after every setting, so a long comparison that is stopped keeps the settings it finished.
+      json = finetuneJson(dataSpec, test.size, comparisons, comparisons[firstIndex]!, opts.backend);
+      await writeFileAtomic(join(opts.run, RUN_FILES.finetune), `${JSON.stringify(json, null, 2)}\n`);
     }
-    const result = await fineTune(
-      darlFineTuneModel(loaded.model, loaded.params),
-      { train, test, numClasses: train.numClasses },
-      { scale: loaded.model.config.pixelScale, ...opts.config },
-      opts.onEpoch,
-    );
-    const json: FinetuneJson = {
-      dataset: dataSpec,
-      trainSize: train.size,
-      testSize: test.size,
-      config: opts.config ?? {},
-      epochs: result.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, testAccuracy: e.top1, seconds: e.seconds })),
-      final: { testAccuracy: result.test.top1, top5: result.test.top5 },
-      ...(opts.backend ? { backend: opts.backend } : {}),
-    };
-    await writeFileAtomic(join(opts.run, 'finetune.json'), `${JSON.stringify(json, null, 2)}\n`);
     const report = await writeReport(opts.run);
-    return { result, json, report };
+    return { result: first!, json: json!, report };
   } finally {
     loaded.dispose();
   }

@@ -38,5 +38,6 @@ export { runtimeVersions } from './versions.js';
 export { runCli, type CliIO } from './cli/program.js';
 export { composeRunConfig, type ConfigSources } from './cli/compose-config.js';
 export { probeRun, probeJson, type ProbeRunOptions, type ProbeJson, type ProbeCellJson } from './probe-run.js';
-export { finetuneRun, type FinetuneRunOptions, type FinetuneJson } from './finetune-run.js';
+export { finetuneRun, type FinetuneRunOptions, type FinetuneJson, type FinetuneSetting, type FinetuneComparison, type FinetuneOutcome, type FinetuneInit } from './finetune-run.js';
+export { generationQualityRun, type GenerationQualityRunOptions, type GenerationJson } from './generation-quality-run.js';
 export { writeReport, renderReport, readRunData, parseReferenceRun, type RunData, type ReferenceRun } from './report/index.js';

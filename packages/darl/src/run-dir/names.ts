@@ -15,7 +15,7 @@
  *       model.safetensors       parameters, and EMA weights under "ema/…"
  *       optimizer.safetensors   AdamW moments "m/…", "v/…"
  *     .tmp-step-00000500-…/     a checkpoint being written (removed when found stale)
- *   step-000200.png, …          sample grids; probe.json, finetune.json from later commands
+ *   step-000200.png, …          sample grids; probe.json, finetune.json, generation.json from later commands
  * ```
  *
  * @module
@@ -36,6 +36,7 @@ export const RUN_FILES = {
   optimizer: 'optimizer.safetensors',
   probe: 'probe.json',
   finetune: 'finetune.json',
+  generation: 'generation.json',
   reference: 'reference.json',
 } as const;
 

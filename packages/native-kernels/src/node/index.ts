@@ -45,6 +45,35 @@ export interface NativeKernels {
   slice(heap: ArrayBufferLike, xOff: number, shape: Int32Array, begin: Int32Array, size: Int32Array, outOff: number): void;
   /** Sums a `[rows, cols]` float32 array over its columns (`inner`: one value per row) or its rows (one per column). */
   sum(heap: ArrayBufferLike, xOff: number, rows: number, cols: number, outOff: number, inner: boolean): void;
+  /**
+   * LayerNorm over the last axis of a `[rows, cols]` float32 array: `y = (x − mean) · rstd · gamma + beta` per row,
+   * `rstd = 1/√(biased variance + eps)`; writes `y [rows, cols]`, `mean [rows]` and `rstd [rows]`. `gammaOff` and
+   * `betaOff` (`[cols]`) may be −1 (no gain / no shift).
+   */
+  layerNorm(heap: ArrayBufferLike, xOff: number, gammaOff: number, betaOff: number, eps: number, rows: number, cols: number, yOff: number, meanOff: number, rstdOff: number): void;
+  /**
+   * Backward of {@link NativeKernels.layerNorm} from `dy [rows, cols]` and the saved `mean`/`rstd`: `dx [rows, cols]`,
+   * `dgamma [cols] = Σ_rows dy·x̂`, `dbeta [cols] = Σ_rows dy`. `gammaOff`, `dgammaOff` and `dbetaOff` may be −1.
+   */
+  layerNormGrad(heap: ArrayBufferLike, dyOff: number, xOff: number, gammaOff: number, meanOff: number, rstdOff: number, rows: number, cols: number, dxOff: number, dgammaOff: number, dbetaOff: number): void;
+  /** Exact GELU `y = z · Φ(z)` of `z = x + bias` for `x [rows, cols]`, `bias [cols]` (`biasOff` −1: `z = x`). */
+  gelu(heap: ArrayBufferLike, xOff: number, biasOff: number, rows: number, cols: number, yOff: number): void;
+  /** Backward of {@link NativeKernels.gelu}: `dx = dy · (Φ(z) + z·φ(z))` and `dbias [cols] = Σ_rows dx` (−1: none). */
+  geluGrad(heap: ArrayBufferLike, dyOff: number, xOff: number, biasOff: number, rows: number, cols: number, dxOff: number, dbiasOff: number): void;
+  /**
+   * One AdamW step over `count` tensors in place: `offsets` holds the byte offsets `[p, g, m, v]` of each tensor
+   * (`4·count`), `sizes` their element counts, `decay[i] = 1 − lr'·λ` (1: no decay), `stepScale[i] = lr'/(1 − β₁ᵗ)`,
+   * `constants = [β₁, 1 − β₁, β₂, 1 − β₂, √(1 − β₂ᵗ), ε]`. Per element: `m ← β₁m + (1 − β₁)g`,
+   * `v ← β₂v + (1 − β₂)g²`, `p ← p·decay − m / (√v / √(1 − β₂ᵗ) + ε) · stepScale`.
+   */
+  adamw(heap: ArrayBufferLike, offsets: Float64Array, sizes: Float64Array, decay: Float32Array, stepScale: Float32Array, constants: Float32Array): void;
+  /**
+   * Exponential moving average over `count` tensors in place: `offsets` holds the byte offsets `[shadow, param]` of
+   * each (`2·count`), `sizes` their element counts; per element `shadow ← shadow·decay + param·oneMinusDecay`.
+   */
+  emaUpdate(heap: ArrayBufferLike, offsets: Float64Array, sizes: Float64Array, decay: number, oneMinusDecay: number): void;
+  /** `out[i] = Σ x_i²` (accumulated in float64) for `count` tensors at byte `offsets` with `sizes` elements; `out [count]`. */
+  sumSquares(heap: ArrayBufferLike, offsets: Float64Array, sizes: Float64Array, outOff: number): void;
   /** Sets the thread count of every kernel (≥ 1). */
   setThreads(n: number): void;
   /** Threads in use, CPUs the process may run on, and the compiled GEMM microkernel. */

@@ -14,6 +14,12 @@ import { wasmIdentityOverride } from './wasm-identity.js';
 import { wasmUnsortedSegmentSumOverride } from './wasm-unsorted-segment-sum.js';
 import { nativeBatchMatMulOverride } from './native-batch-mat-mul.js';
 import { nativeElementwiseOverride } from './native-elementwise.js';
+import { nativeLayerNormOverride } from './native-layer-norm.js';
+import { nativeGeluOverride } from './native-gelu.js';
+import { nativeAdamWOverride } from './native-adamw.js';
+import { nativeLinearOverride } from './native-linear.js';
+import { nativeEmaOverride } from './native-ema.js';
+import { nativeSumSquaresOverride } from './native-sum-squares.js';
 
 export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
@@ -29,6 +35,12 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
   native: [
     nativeBatchMatMulOverride,
     nativeElementwiseOverride,
+    nativeLayerNormOverride,
+    nativeGeluOverride,
+    nativeLinearOverride,
+    nativeAdamWOverride,
+    nativeEmaOverride,
+    nativeSumSquaresOverride,
     wasmTransposeOverride,
     wasmTanhOverride,
     wasmIdentityOverride,
@@ -45,10 +57,27 @@ export function tfjsBackendOf(backend: BackendName): string {
 /** Kernel configs darl has registered, by `tfjsBackend/kernelName`. */
 const installed = new Map<string, Omit<tf.KernelConfig, 'backendName'>>();
 
-/** Puts the backend's own kernel back in place of darl's; false if it had none (the override then stays). */
+/** Names of darl's own (fused) kernels, which no tfjs op calls. */
+const OWN_KERNELS = new Set(
+  Object.values(OVERRIDES)
+    .flat()
+    .filter((o) => o.own === true)
+    .flatMap((o) => o.kernels.map((k) => k.kernelName)),
+);
+
+/**
+ * Puts the backend's own kernel back in place of darl's, or removes one of darl's own kernels; false if the backend
+ * had none (the override then stays).
+ */
 function restore(key: string): boolean {
   const original = originals.get(key);
-  if (original === undefined) return false;
+  if (original === undefined) {
+    const kernelName = key.slice(key.indexOf('/') + 1);
+    if (!OWN_KERNELS.has(kernelName)) return false;
+    tf.unregisterKernel(kernelName, key.slice(0, key.indexOf('/')));
+    installed.delete(key);
+    return true;
+  }
   tf.unregisterKernel(original.kernelName, original.backendName);
   tf.registerKernel(original);
   originals.delete(key);
@@ -78,6 +107,7 @@ export function installKernelOverrides(backend: BackendName): string[] {
     tf.registerKernel({ ...k, backendName: tfjsName } as tf.KernelConfig);
     installed.set(key, k);
   }
+  for (const g of overrides.flatMap((o) => o.gradients ?? [])) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
   return overrides.map((o) => o.name);
 }
 

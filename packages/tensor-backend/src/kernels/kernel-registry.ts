@@ -12,6 +12,13 @@ export interface KernelOverride {
   readonly name: string;
   /** The tfjs kernel configs to register (their `backendName` is filled in). */
   readonly kernels: readonly Omit<tf.KernelConfig, 'backendName'>[];
+  /**
+   * True for darl's own fused kernels, which no tfjs op calls (only darl's ops in `ops/`, which check for them):
+   * they are unregistered whenever the override is not in effect, so the ops fall back to their composite code.
+   */
+  readonly own?: boolean;
+  /** Gradients of the override's own kernels, registered when it is installed. */
+  readonly gradients?: readonly tf.GradConfig[];
 }
 
 /** `backendName/kernelName` → the kernel registered before darl's override replaced it. */

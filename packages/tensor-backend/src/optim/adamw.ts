@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { flattenTree, type TensorTree } from '../memory.js';
 import { assertShape } from '../shapes.js';
+import { adamwUpdate, type AdamWItem } from '../ops/adamw-update.js';
 
 /** Options of {@link AdamW}. Defaults are PyTorch's, except `weightDecay` (0.05, the MAE/AIM value). */
 export interface AdamWOptions {
@@ -156,21 +157,15 @@ export class AdamW {
     const t = this.steps + 1;
     const bias1 = 1 - this.beta1 ** t;
     const sqrtBias2 = Math.sqrt(1 - this.beta2 ** t);
+    const items: AdamWItem[] = [];
     for (const slot of this.slots) {
-      const g = grads[slot.path];
-      if (g === undefined) continue;
+      const grad = grads[slot.path];
+      if (grad === undefined) continue;
       const lrHere = lr * slot.lrScale;
-      tf.tidy(() => {
-        const m = tf.add(tf.mul(slot.m, this.beta1), tf.mul(g, 1 - this.beta1));
-        const v = tf.add(tf.mul(slot.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-        const decayed = slot.decay && this.weightDecay > 0 ? tf.mul(slot.param, 1 - lrHere * this.weightDecay) : slot.param;
-        const denom = tf.add(tf.div(tf.sqrt(v), sqrtBias2), this.eps);
-        const p = tf.sub(decayed, tf.mul(tf.div(m, denom), lrHere / bias1));
-        slot.m.assign(m);
-        slot.v.assign(v);
-        slot.param.assign(p);
-      });
+      const decay = slot.decay && this.weightDecay > 0 ? 1 - lrHere * this.weightDecay : 1;
+      items.push({ param: slot.param, grad, m: slot.m, v: slot.v, decay, stepScale: lrHere / bias1 });
     }
+    adamwUpdate(items, { beta1: this.beta1, beta2: this.beta2, eps: this.eps, sqrtBias2 });
     this.steps = t;
   }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { sumSquares } from '../ops/sum-squares.js';
 
 /**
  * Scales all gradients by one factor so that their global L2 norm (the norm of all their elements together) is at
@@ -31,7 +32,7 @@ export function clipByGlobalNorm(
     }
   }
   if (entries.length === 0) return { grads: {}, norm: 0 };
-  const squaredSums = tf.tidy(() => tf.stack(entries.map(([, g]) => tf.sum(tf.square(g)))));
+  const squaredSums = sumSquares(entries.map(([, g]) => g));
   const partial = squaredSums.dataSync();
   squaredSums.dispose();
   let total = 0;

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { flattenTree, type TensorTree } from '../memory.js';
 import { assertShape } from '../shapes.js';
+import { emaUpdate } from '../ops/ema-update.js';
 
 /**
  * Keeps `shadow[path] ← decay · shadow[path] + (1 − decay) · param[path]` for every parameter of a tree. The
@@ -53,10 +54,7 @@ export class Ema {
       );
     }
     for (const [path, p] of leaves) assertShape('Ema.update', path, p.shape, this.vars[path]!.shape);
-    for (const [path, p] of leaves) {
-      const s = this.vars[path]!;
-      tf.tidy(() => s.assign(tf.add(tf.mul(s, this.decay), tf.mul(p, 1 - this.decay))));
-    }
+    emaUpdate(leaves.map(([path, p]) => ({ shadow: this.vars[path]!, param: p })), this.decay);
   }
 
   /** The averaged weights keyed by path (float32, each parameter's shape). The variables stay owned by the Ema. */

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyIdx } from '../../test-support/tiny-data.js';
 import { runCli } from './program.js';
+import { finetuneRun } from '../finetune-run.js';
+import { generationQualityRun } from '../generation-quality-run.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -230,6 +232,43 @@ describe('darl CLI: a tiny run end to end', () => {
     const bad = await cli('finetune', '--backend', 'cpu', '--run', run, '--layer-decay', '1.5');
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('--layer-decay must be in (0, 1], got 1.5');
+  });
+
+  it('measures generation quality of completions with a classifier trained on the data and shows it in the report', async () => {
+    const { json, report } = await generationQualityRun({ run, count: 8, classifier: { epochs: 3 } });
+    const c = json.completions;
+    expect(c.count).toBe(8);
+    expect(json.classifier.trainImages).toBe(64);
+    expect(c.prefixPatches).toBeGreaterThan(0);
+    expect(c.labelAgreement).toBeGreaterThanOrEqual(0);
+    expect(c.labelAgreement).toBeLessThanOrEqual(1);
+    expect(c.classShares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(c.frechet).toBeGreaterThanOrEqual(0);
+    expect(c.heldOut.frechetRealVsReal).toBeGreaterThanOrEqual(0);
+    expect(json.unconditional).toBeUndefined(); // an MSE head has exactly one unconditional sample
+    expect(JSON.parse(readFileSync(join(run, 'generation.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(json)));
+    expect(readFileSync(report, 'utf8')).toContain('Generation quality');
+    // The tiny test split has 32 images: 3 × 11 do not fit.
+    await expect(generationQualityRun({ run, count: 11 })).rejects.toThrow(/needs 33 .*Lower the count to at most 10/);
+  });
+
+  it('compares pretrained with from-scratch fine-tuning over label fractions, each setting from fresh weights', async () => {
+    const config = { epochs: 1, batchSize: 8, seed: 3, testEvery: 1 };
+    const both = await finetuneRun({ run, config, fromScratch: true, settings: [{ labelFraction: 0.5 }, { labelFraction: 1, config: { epochs: 2 } }] });
+    const [half, all] = both.json.comparisons;
+    expect(half!.trainSize).toBe(Math.round(0.5 * all!.trainSize));
+    expect(all!.config.epochs).toBe(2);
+    expect(all!.pretrained.epochs).toHaveLength(2);
+    expect(half!.fromScratch!.epochs).toHaveLength(1);
+    // The second setting starts from the run's weights, not from the first setting's fine-tuned ones: alone, as the
+    // first (and only) setting, it gives the same numbers.
+    const alone = await finetuneRun({ run, config, settings: [{ labelFraction: 1, config: { epochs: 2 } }] });
+    expect(alone.json.comparisons[0]!.pretrained.epochs.map((e) => e.trainLoss)).toEqual(all!.pretrained.epochs.map((e) => e.trainLoss));
+    expect(alone.json.comparisons[0]!.fromScratch).toBeUndefined();
+    // The control starts elsewhere: its first-epoch loss differs from the pretrained one.
+    expect(all!.fromScratch!.epochs[0]!.trainLoss).not.toBe(all!.pretrained.epochs[0]!.trainLoss);
+    expect(JSON.parse(readFileSync(join(run, 'finetune.json'), 'utf8')).comparisons).toHaveLength(1);
+    await expect(finetuneRun({ run, settings: [{ labelFraction: 0 }] })).rejects.toThrow(/label fraction is 0; it must be in \(0, 1\]/);
   });
 });
 

@@ -22,6 +22,7 @@ export interface FinetuneCommandOptions {
   readonly maxTrain?: number;
   readonly maxTest?: number;
   readonly ema: boolean;
+  readonly fromScratch?: boolean;
   readonly seed: number;
   readonly json?: boolean;
 }
@@ -39,6 +40,7 @@ export async function runFinetuneCommand(opts: FinetuneCommandOptions, io: CliIO
     ...(opts.maxTrain ? { maxTrain: opts.maxTrain } : {}),
     ...(opts.maxTest ? { maxTest: opts.maxTest } : {}),
     ema: opts.ema,
+    ...(opts.fromScratch ? { fromScratch: true } : {}),
     backend: backend.name,
     config: {
       epochs: opts.epochs,
@@ -50,8 +52,16 @@ export async function runFinetuneCommand(opts: FinetuneCommandOptions, io: CliIO
       mixup: opts.mixup,
       seed: opts.seed,
     },
-    onEpoch: (e) => io.stderr(`darl: epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, test top-1 ${(e.top1 * 100).toFixed(2)} % (${e.seconds.toFixed(1)} s)\n`),
+    onEpoch: (e, { init }) =>
+      io.stderr(
+        `darl: ${init === 'fromScratch' ? 'from scratch, ' : ''}epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}${e.top1 === undefined ? '' : `, test top-1 ${(e.top1 * 100).toFixed(2)} %`} (${e.seconds.toFixed(1)} s)\n`,
+      ),
   });
+  const scratch = json.comparisons[0]?.fromScratch;
   if (opts.json) io.stdout(`${JSON.stringify({ command: 'finetune', ...json, report })}\n`);
-  else io.stderr(`darl: fine-tuned top-1 ${(json.final.testAccuracy * 100).toFixed(2)} %; wrote finetune.json and ${report}\n`);
+  else {
+    io.stderr(
+      `darl: fine-tuned top-1 ${(json.final.testAccuracy * 100).toFixed(2)} %${scratch ? ` (from scratch: ${(scratch.testAccuracy * 100).toFixed(2)} %)` : ''}; wrote finetune.json and ${report}\n`,
+    );
+  }
 }

@@ -124,6 +124,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--max-train <n>', 'use at most n training images', intOption('--max-train', 10))
     .option('--max-test <n>', 'use at most n test images', intOption('--max-test', 10))
     .option('--no-ema', 'start from the raw weights even when the run kept an EMA')
+    .option('--from-scratch', 'also fine-tune the same architecture from its initial weights with identical settings (the control)')
     .option('--seed <n>', 'random seed', intOption('--seed'), 0)
     .option('--json', 'print the result as one JSON object on stdout')
     .action(wrap((opts) => runFinetuneCommand(opts, io)));

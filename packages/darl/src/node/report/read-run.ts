@@ -61,10 +61,36 @@ export interface FinetuneEpoch {
   readonly testAccuracy?: number;
 }
 
-/** `finetune.json`: per-epoch numbers and the final result (any JSON object). */
+/** One setting of a fine-tuning comparison in `finetune.json`: test accuracies from pretrained and initial weights. */
+export interface FinetuneComparisonRow {
+  readonly labelFraction: number;
+  readonly trainSize?: number;
+  readonly epochs?: number;
+  readonly pretrained: number;
+  readonly fromScratch?: number;
+  readonly seconds?: number;
+}
+
+/** `finetune.json`: per-epoch numbers and the final result (any JSON object), and the comparison rows if any. */
 export interface FinetuneReport {
   readonly epochs: readonly FinetuneEpoch[];
   readonly final?: Readonly<Record<string, unknown>>;
+  readonly comparisons?: readonly FinetuneComparisonRow[];
+}
+
+/** One measurement of `generation.json`: the quality classifier's view of generated images beside real ones. */
+export interface GenerationQualityRow {
+  readonly kind: 'completions' | 'unconditional';
+  readonly count: number;
+  readonly prefixPatches?: number;
+  readonly meanConfidence?: number;
+  readonly classSpread?: number;
+  readonly labelAgreement?: number;
+  readonly frechet?: number;
+  readonly realConfidence?: number;
+  readonly realAccuracy?: number;
+  readonly frechetRealVsReal?: number;
+  readonly seconds?: number;
 }
 
 /** A reference run to compare against (`reference.json`, shipped by each recipe). */
@@ -100,6 +126,8 @@ export interface RunData {
   readonly events: readonly RunEvent[];
   readonly probe?: ProbeReport;
   readonly finetune?: FinetuneReport;
+  /** Rows of `generation.json` (completions first). */
+  readonly generation?: readonly GenerationQualityRow[];
   readonly reference?: ReferenceRun;
   /** Sample grids and completions in step order. */
   readonly images: readonly RunImage[];
@@ -264,7 +292,49 @@ function parseFinetune(o: Json): FinetuneReport {
       });
     }
   }
-  return { epochs, ...(isObject(o.final) ? { final: o.final } : {}) };
+  const comparisons: FinetuneComparisonRow[] = [];
+  if (Array.isArray(o.comparisons)) {
+    for (const c of o.comparisons) {
+      if (!isObject(c) || num(c.labelFraction) === undefined || !isObject(c.pretrained) || num(c.pretrained.testAccuracy) === undefined) continue;
+      const scratch = isObject(c.fromScratch) ? num(c.fromScratch.testAccuracy) : undefined;
+      const seconds = (num(c.pretrained.seconds) ?? 0) + (isObject(c.fromScratch) ? (num(c.fromScratch.seconds) ?? 0) : 0);
+      const epochs = isObject(c.config) ? num(c.config.epochs) : undefined;
+      const trainSize = num(c.trainSize);
+      comparisons.push({
+        labelFraction: c.labelFraction as number,
+        pretrained: c.pretrained.testAccuracy as number,
+        ...(trainSize === undefined ? {} : { trainSize }),
+        ...(epochs === undefined ? {} : { epochs }),
+        ...(scratch === undefined ? {} : { fromScratch: scratch }),
+        ...(seconds > 0 ? { seconds } : {}),
+      });
+    }
+  }
+  return { epochs, ...(isObject(o.final) ? { final: o.final } : {}), ...(comparisons.length ? { comparisons } : {}) };
+}
+
+function parseGeneration(o: Json): GenerationQualityRow[] {
+  const rows: GenerationQualityRow[] = [];
+  for (const kind of ['completions', 'unconditional'] as const) {
+    const g = o[kind];
+    if (!isObject(g)) continue;
+    const count = num(g.count);
+    if (count === undefined) continue;
+    const held = isObject(g.heldOut) ? g.heldOut : {};
+    const fields = {
+      prefixPatches: num(g.prefixPatches),
+      meanConfidence: num(g.meanConfidence),
+      classSpread: num(g.classSpread),
+      labelAgreement: num(g.labelAgreement),
+      frechet: num(g.frechet),
+      realConfidence: num(held.meanConfidence),
+      realAccuracy: num(held.accuracy),
+      frechetRealVsReal: num(held.frechetRealVsReal),
+      seconds: num(g.seconds),
+    };
+    rows.push({ kind, count, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) });
+  }
+  return rows;
 }
 
 /**
@@ -388,6 +458,7 @@ export async function readRunData(runDir: string): Promise<RunData> {
   const { metrics, events } = metricsText === undefined ? { metrics: [], events: [] } : parseMetrics(metricsText, warnings);
   const probeJson = await readJsonObject(runDir, RUN_FILES.probe, warnings);
   const finetuneJson = await readJsonObject(runDir, RUN_FILES.finetune, warnings);
+  const generationJson = await readJsonObject(runDir, RUN_FILES.generation, warnings);
   const referenceJson = await readJsonObject(runDir, RUN_FILES.reference, warnings);
   let reference: ReferenceRun | undefined;
   if (referenceJson !== undefined) {
@@ -413,6 +484,7 @@ export async function readRunData(runDir: string): Promise<RunData> {
     ...(state === undefined ? {} : { state }),
     ...(probeJson === undefined ? {} : { probe: parseProbe(probeJson, warnings) }),
     ...(finetuneJson === undefined ? {} : { finetune: parseFinetune(finetuneJson) }),
+    ...(generationJson === undefined ? {} : { generation: parseGeneration(generationJson) }),
     ...(reference === undefined ? {} : { reference }),
   };
 }

@@ -4,7 +4,7 @@ import { buildCharts, type ReportChart, type ReportCharts } from './charts.js';
 import { loadChartLibrary } from './chart-library.js';
 import { escapeHtml as h, jsonForScript, scriptSafe } from './escape.js';
 import { formatDuration, formatNumber, formatPercent } from './format.js';
-import type { MetricRow, ReferenceRun, RunData, RunImage } from './read-run.js';
+import type { FinetuneComparisonRow, GenerationQualityRow, MetricRow, ReferenceRun, RunData, RunImage } from './read-run.js';
 
 /** Options of `renderReport`. */
 export interface RenderReportOptions {
@@ -113,7 +113,7 @@ function header(run: RunData, charts: ReportCharts): string {
     ['training', charts.loss || charts.lr || charts.gradNorm || charts.throughput],
     ['struggles', charts.lossByNoise || charts.lossByRow],
     ['representation', run.probe || run.finetune],
-    ['samples', run.images.length > 0],
+    ['samples', run.images.length > 0 || (run.generation?.length ?? 0) > 0],
     ['evaluations', run.events.some((e) => e.event === 'eval')],
     ['setup', run.config || run.state],
   ]
@@ -224,7 +224,31 @@ function finetuneBlock(run: RunData, charts: ReportCharts): string {
         .map(([k, v]) => stat(`fine-tune ${words(k)}`, /accuracy/i.test(k) ? formatPercent(v as number) : formatNumber(v as number)))
         .join('')}</div>`
     : '';
-  return `<div>${final}${chartFigure(charts.finetune)}</div>`;
+  return `<div>${final}${finetuneComparisonTable(ft.comparisons)}${chartFigure(charts.finetune)}</div>`;
+}
+
+function finetuneComparisonTable(rows: readonly FinetuneComparisonRow[] | undefined): string {
+  if (!rows?.length) return '';
+  const body = rows
+    .map((r) => {
+      const gain = r.fromScratch === undefined ? '—' : `${r.pretrained >= r.fromScratch ? '+' : ''}${(100 * (r.pretrained - r.fromScratch)).toFixed(1)}`;
+      return `<tr><td>${formatPercent(r.labelFraction)}</td><td>${r.trainSize ?? '—'}</td><td>${r.epochs ?? '—'}</td><td>${formatPercent(r.pretrained)}</td><td>${r.fromScratch === undefined ? '—' : formatPercent(r.fromScratch)}</td><td>${gain}</td><td>${r.seconds === undefined ? '—' : `${r.seconds.toFixed(0)} s`}</td></tr>`;
+    })
+    .join('\n');
+  return `<h3>Fine-tuning: pretrained vs from scratch (test accuracy)</h3><table class="probe"><thead><tr><th>labels</th><th>images</th><th>epochs</th><th>pretrained</th><th>from scratch</th><th>gain (points)</th><th>wall time</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function generationTable(rows: readonly GenerationQualityRow[] | undefined): string {
+  if (!rows?.length) return '';
+  const pct = (x: number | undefined): string => (x === undefined ? '\u2014' : formatPercent(x));
+  const num = (x: number | undefined, d = 2): string => (x === undefined ? '\u2014' : x.toFixed(d));
+  const body = rows
+    .map(
+      (r) =>
+        `<tr><td>${r.kind === 'completions' ? `completions (${r.prefixPatches ?? '?'} patches given)` : 'unconditional samples'}</td><td>${r.count}</td><td>${pct(r.labelAgreement)}</td><td>${pct(r.meanConfidence)} <span class="muted">(real ${pct(r.realConfidence)})</span></td><td>${num(r.classSpread, 3)}</td><td>${num(r.frechet)} <span class="muted">(real vs real ${num(r.frechetRealVsReal)})</span></td><td>${r.seconds === undefined ? '\u2014' : `${r.seconds.toFixed(0)} s`}</td></tr>`,
+    )
+    .join('\n');
+  return `<h3>Generation quality (a pixel classifier trained on this data)</h3><table class="probe"><thead><tr><th>images</th><th>count</th><th>keeps source class</th><th>confidence</th><th>class spread</th><th>Fréchet distance</th><th>wall time</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
 function evalTable(run: RunData): string {
@@ -348,7 +372,7 @@ export function renderReport(run: RunData, options: RenderReportOptions = {}): s
     'Representation quality',
     `${charts.probe ? `<div class="grid">${chartFigure(charts.probe, 'wide')}</div>` : ''}<div class="grid two">${probeTable(run)}${finetuneBlock(run, charts)}</div>`.replace('<div class="grid two"></div>', ''),
   );
-  const samples = section('samples', 'Samples', `${imageStrip(run.images, 'grid')}${imageStrip(run.images, 'completion')}`);
+  const samples = section('samples', 'Samples', `${imageStrip(run.images, 'grid')}${imageStrip(run.images, 'completion')}${generationTable(run.generation)}`);
   const evaluations = section('evaluations', 'Evaluations during training', evalTable(run));
   const env = environmentTable(run);
   const setup = section(
