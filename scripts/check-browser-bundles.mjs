@@ -12,15 +12,15 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { build } from 'esbuild';
+import { haveChromium, launchOptions, NO_CHROMIUM } from './chromium.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const darlDir = join(root, 'packages/darl');
 const backendDir = join(root, 'packages/tensor-backend');
 const requireFromDarl = createRequire(join(darlDir, 'package.json'));
 const requireFromBackend = createRequire(join(backendDir, 'package.json'));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.error(`browser bundles: no Chromium at ${CHROMIUM}; install Debian's "chromium" package or set CHROMIUM_PATH.`);
+if (!haveChromium) {
+  console.error(`browser bundles: ${NO_CHROMIUM}`);
   process.exit(1);
 }
 const { chromium } = requireFromDarl('playwright-core');
@@ -112,11 +112,7 @@ try {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await chromium.launch(launchOptions());
   try {
     const open = async (path, waitFor) => {
       const page = await browser.newPage();

@@ -52,5 +52,7 @@ export {
   type FetchPretrainedOptions,
 } from './model/from-pretrained.js';
 export { assignParams, WeightsMismatchError } from './model/assign-params.js';
+export { encodeRunDirectory, type RunDirectoryInput } from './run-dir/encode-run-directory.js';
+export { decodeRunDirectory, type DecodedRunDirectory } from './run-dir/decode-run-directory.js';
 export { DarlTrainer, NonFiniteLossError, type StepResult } from './train/trainer.js';
 export { lossByNoiseLevel, lossByPatchRow, type NoiseBin } from './train/step-metrics.js';

@@ -7,9 +7,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { flattenTree, isUserError, toTfTensor, type TensorTree } from '@darl/tensor-backend';
+import { isUserError, toTfTensor, type TensorTree } from '@darl/tensor-backend';
 import { loadSafetensors, saveSafetensors, writeFileAtomic, fileSystemError } from '@darl/tensor-backend/node';
-import { resolveRunConfig } from '../config/resolve.js';
+import { checkpointMetadata, checkpointModelTensors, configFileText, jsonFileText } from '../run-dir/file-contents.js';
 import { runConfigSchema, trainConfigSchema, type RunConfig } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import {
@@ -49,7 +49,7 @@ export interface LoadedCheckpoint {
 
 /** Writes `config.json` (atomically). */
 export async function writeRunConfig(dir: string, run: RunConfig): Promise<void> {
-  await writeFileAtomic(runPaths(dir).config, `${JSON.stringify(resolveRunConfig(run), null, 2)}\n`);
+  await writeFileAtomic(runPaths(dir).config, configFileText(run));
 }
 
 /** Reads and validates `config.json` of a run directory. */
@@ -82,14 +82,13 @@ export async function saveCheckpoint(
   },
   opts: { keep?: number } = {},
 ): Promise<string> {
-  const meta = { format: RUN_FORMAT, step: String(parts.state.step) };
-  const model: Record<string, tf.Tensor> = Object.fromEntries(flattenTree(parts.params));
-  for (const [path, t] of Object.entries(parts.ema ?? {})) model[`ema/${path}`] = t;
+  const meta = checkpointMetadata(parts.state.step);
+  const model = checkpointModelTensors(parts.params, parts.ema);
   return commitCheckpoint(dir, parts.state.step, opts.keep ?? DEFAULT_KEEP_CHECKPOINTS, async (temp) => {
     const p = checkpointPaths(temp);
     await saveSafetensors(p.model, model, meta);
     await saveSafetensors(p.optimizer, parts.optimizer, meta);
-    await writeFileAtomic(p.state, `${JSON.stringify(runStateSchema.parse(parts.state), null, 2)}\n`);
+    await writeFileAtomic(p.state, jsonFileText(runStateSchema.parse(parts.state)));
   });
 }
 

@@ -1,7 +1,6 @@
 // Opens generated reports in headless Chromium (Debian's /usr/bin/chromium via playwright-core, which never
 // downloads a browser) and fails on any console error, page error, failed or outside request, broken image, or
 // chart that did not draw.
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,12 +9,9 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFullRun, writeMinimalRun } from './fixtures/make-run-dir.js';
 import { writeReport } from './write-report.js';
+import { haveChromium, launchOptions, NO_CHROMIUM } from '../../../../../scripts/chromium.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !process.env.CI) {
-  console.warn(`report-browser.test.ts: skipped — no Chromium at ${CHROMIUM} (install Debian's "chromium" package or set CHROMIUM_PATH).`);
-}
+if (!haveChromium && !process.env.CI) console.warn(`report-browser.test.ts: skipped — ${NO_CHROMIUM}`);
 
 interface PageProblems {
   console: string[];
@@ -61,14 +57,9 @@ describe.runIf(haveChromium || process.env.CI)('report in headless Chromium', ()
   let context: BrowserContext;
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`No Chromium at ${CHROMIUM}, and CI is set: install Debian's "chromium" package (or set CHROMIUM_PATH) so the report test can run.`);
+    if (!haveChromium) throw new Error(`${NO_CHROMIUM} CI is set, so the report test must run.`);
     root = await mkdtemp(join(tmpdir(), 'darl-report-browser-'));
-    context = await chromium.launchPersistentContext(join(root, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    context = await chromium.launchPersistentContext(join(root, 'profile'), launchOptions({ viewport: { width: 1280, height: 900 } }));
   });
 
   afterAll(async () => {

@@ -12,8 +12,9 @@ import { isUserError } from '@darl/tensor-backend';
 import { fileSystemError, writeFileAtomic } from '@darl/tensor-backend/node';
 import { CheckpointError } from './checkpoint-error.js';
 import { checkpointDirName, parseCheckpointDirName, RUN_FILES, RUN_FORMAT, runPaths, TEMP_PREFIX } from './layout.js';
-import { latestSchema, type Latest } from './latest-file.js';
+import { latestSchema, type Latest } from '../../run-dir/latest-file.js';
 import { readJsonFile } from './read-json-file.js';
+import { jsonFileText } from '../../run-dir/file-contents.js';
 
 /** One checkpoint directory on disk. */
 export interface CheckpointEntry {
@@ -129,7 +130,7 @@ export async function commitCheckpoint(dir: string, step: number, keep: number, 
     await rename(temp, final);
     await syncDirectory(paths.checkpoints);
     const latest: Latest = { format: RUN_FORMAT, step, dir: `${RUN_FILES.checkpoints}/${name}`, committedAt: new Date().toISOString() };
-    await writeFileAtomic(paths.latest, `${JSON.stringify(latest, null, 2)}\n`);
+    await writeFileAtomic(paths.latest, jsonFileText(latest));
   } catch (err) {
     await rm(temp, { recursive: true, force: true }).catch(() => undefined);
     const user = fileSystemError(err, temp, `write the checkpoint of step ${step}`, keptNote);

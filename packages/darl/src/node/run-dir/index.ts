@@ -7,8 +7,8 @@
 export { RUN_FORMAT, RUN_FILES, runPaths, checkpointPaths, checkpointDirName, parseCheckpointDirName } from './layout.js';
 export { CheckpointError } from './checkpoint-error.js';
 export { RunLockedError } from './run-locked-error.js';
-export { runStateSchema, type RunState } from './state-file.js';
-export { latestSchema, type Latest } from './latest-file.js';
+export { runStateSchema, type RunState } from '../../run-dir/state-file.js';
+export { latestSchema, type Latest } from '../../run-dir/latest-file.js';
 export { lockSchema, acquireRunLock, type LockInfo, type RunLock } from './lock-file.js';
 export { readJsonFile, parseJsonText } from './read-json-file.js';
 export { readLatest, listCheckpoints, cleanStale, commitCheckpoint, type CheckpointEntry, type CheckpointListing } from './checkpoint-store.js';

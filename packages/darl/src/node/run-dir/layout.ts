@@ -1,60 +1,13 @@
 /**
- * The run directory's file names and layout (format `darl-run/2`). Every reader and writer of a run directory takes
- * its names from here; the README's "Run directory" section documents the same layout.
- *
- * ```
- * RUN/
- *   config.json                 the resolved run config (written once at the start)
- *   metrics.jsonl               one JSON object per line: logged steps and events
- *   latest.json                 pointer to the committed checkpoint: { format, step, dir }
- *   run.lock                    { pid, host, startedAt } while a process writes the run
- *   checkpoints/
- *     step-00000400/            one committed checkpoint (the last `keepCheckpoints` are kept)
- *       state.json              step, data cursor, random state, …
- *       model.safetensors       parameters, and EMA weights under "ema/…"
- *       optimizer.safetensors   AdamW moments "m/…", "v/…"
- *     .tmp-step-00000500-…/     a checkpoint being written (removed when found stale)
- *   step-000200.png, …          sample grids; probe.json, finetune.json, generation.json from later commands
- * ```
+ * Paths of a run directory's files on disk. The names and the layout (format `darl-run/2`) are owned by the
+ * browser-safe `run-dir/names.ts`, re-exported here for Node's readers and writers.
  *
  * @module
  */
 import { join } from 'node:path';
+import { RUN_FILES } from '../../run-dir/names.js';
 
-/** Format tag of `latest.json` and `state.json`. */
-export const RUN_FORMAT = 'darl-run/2';
-
-/** File names in a run directory. */
-export const RUN_FILES = {
-  config: 'config.json',
-  metrics: 'metrics.jsonl',
-  latest: 'latest.json',
-  lock: 'run.lock',
-  checkpoints: 'checkpoints',
-  state: 'state.json',
-  model: 'model.safetensors',
-  optimizer: 'optimizer.safetensors',
-  probe: 'probe.json',
-  finetune: 'finetune.json',
-  generation: 'generation.json',
-  reference: 'reference.json',
-} as const;
-
-/** Prefix of a checkpoint directory being written. */
-export const TEMP_PREFIX = '.tmp-';
-
-/** `checkpoints/step-00000400` or, for a second commit of the same step, `checkpoints/step-00000400-2`. */
-export function checkpointDirName(step: number, revision = 1): string {
-  return `step-${String(step).padStart(8, '0')}${revision > 1 ? `-${revision}` : ''}`;
-}
-
-const CHECKPOINT_DIR = /^step-(\d{8,})(?:-(\d+))?$/;
-
-/** Parses a checkpoint directory name into its step and revision; null for anything else. */
-export function parseCheckpointDirName(name: string): { step: number; revision: number } | null {
-  const m = CHECKPOINT_DIR.exec(name);
-  return m ? { step: Number(m[1]), revision: m[2] ? Number(m[2]) : 1 } : null;
-}
+export { RUN_FORMAT, RUN_FILES, TEMP_PREFIX, checkpointDirName, parseCheckpointDirName } from '../../run-dir/names.js';
 
 /** Absolute-or-relative paths of one run directory's files. */
 export function runPaths(dir: string) {

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from 'zod';
-import { parseCheckpointDirName, RUN_FILES, RUN_FORMAT } from './layout.js';
+import { parseCheckpointDirName, RUN_FILES, RUN_FORMAT } from './names.js';
 
 /** Schema of `latest.json`. */
 export const latestSchema = z.strictObject({

@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from 'zod';
-import { RUN_FORMAT } from './layout.js';
+import { RUN_FORMAT } from './names.js';
 
 const uint32 = z.number().int().min(0).max(0xffffffff);
 

@@ -1,0 +1,68 @@
+/**
+ * The inverse of {@link encodeRunDirectory}: a run directory's files given as bytes (unpacked from a zip, dropped
+ * into a page, fetched one by one) → what {@link fromPretrained} needs, from the committed checkpoint that
+ * `latest.json` names. Browser-safe; Node reads run directories from disk with `loadRun`.
+ *
+ * @module
+ */
+import type { z } from 'zod';
+import { PretrainedError } from '../model/from-pretrained.js';
+import { latestSchema } from './latest-file.js';
+import { RUN_FILES } from './names.js';
+import { runStateSchema, type RunState } from './state-file.js';
+
+/** The committed checkpoint of a run directory, ready for `fromPretrained({ config, weights })`. */
+export interface DecodedRunDirectory {
+  /** `config.json`'s bytes. */
+  readonly config: Uint8Array;
+  /** The committed checkpoint's `model.safetensors` bytes. */
+  readonly weights: Uint8Array;
+  /** Its validated `state.json`. */
+  readonly state: RunState;
+  /** Path of the checkpoint inside the run directory, e.g. `checkpoints/step-00000100`. */
+  readonly checkpoint: string;
+}
+
+/**
+ * Finds the committed checkpoint among a run directory's files. Paths are relative to the run directory, with
+ * forward slashes; a common leading folder (`my-run/config.json`, as a zip of the folder holds) is accepted.
+ * Throws a {@link PretrainedError} naming the missing or invalid file.
+ */
+export function decodeRunDirectory(files: Readonly<Record<string, Uint8Array>>, opts: { source?: string } = {}): DecodedRunDirectory {
+  const source = opts.source ?? 'the run directory';
+  const prefix = commonFolder(Object.keys(files));
+  const file = (name: string): Uint8Array => {
+    const bytes = files[prefix + name];
+    if (!bytes) {
+      throw new PretrainedError(
+        `${source} has no ${prefix + name}. Give a whole darl run directory (config.json, latest.json and the checkpoint it names), e.g. a zip of a darl pretrain --out folder.`,
+      );
+    }
+    return bytes;
+  };
+  const latest = parseJson(file(RUN_FILES.latest), latestSchema, `${source}: ${prefix}${RUN_FILES.latest}`);
+  const state = parseJson(file(`${latest.dir}/${RUN_FILES.state}`), runStateSchema, `${source}: ${prefix}${latest.dir}/${RUN_FILES.state}`);
+  return { config: file(RUN_FILES.config), weights: file(`${latest.dir}/${RUN_FILES.model}`), state, checkpoint: latest.dir };
+}
+
+/** `name/` when every path starts with that folder and none of them is `config.json` at the top, else ''. */
+function commonFolder(paths: readonly string[]): string {
+  if (paths.includes(RUN_FILES.config)) return '';
+  const first = paths[0]?.split('/')[0];
+  return first !== undefined && paths.every((p) => p.startsWith(`${first}/`)) ? `${first}/` : '';
+}
+
+function parseJson<S extends z.ZodType>(bytes: Uint8Array, schema: S, where: string): z.output<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new PretrainedError(`${where} is not valid JSON (${(err as Error).message}). The run directory is damaged; save or copy it again.`);
+  }
+  const r = schema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new PretrainedError(`${where}: ${issue.path.join('.') || 'the file'} ${issue.message}. The run directory is damaged; save or copy it again.`);
+  }
+  return r.data;
+}
