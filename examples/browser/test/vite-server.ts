@@ -26,13 +26,15 @@ export const vite = join(app, 'node_modules/vite/bin/vite.js');
  */
 export async function startServer(args: readonly string[] = []): Promise<{ origin: string; server: ChildProcess }> {
   const port = await freePort();
-  const server = spawn(process.execPath, [vite, ...args, '--port', String(port), '--strictPort', '--bypass-lock'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+  // turbo forces colours on its tasks (FORCE_COLOR), and Vite then prints the URL with escape codes inside it.
+  const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+  const server = spawn(process.execPath, [vite, ...args, '--port', String(port), '--strictPort', '--bypass-lock'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vite did not start within 60 s:\n${log}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`vite did not start within 180 s:\n${log}`)), 180_000);
     const onData = (d: Buffer) => {
       log += d.toString();
-      if (log.includes(`127.0.0.1:${port}`)) {
+      if (log.replace(/\x1b\[[0-9;]*m/g, '').includes(`127.0.0.1:${port}`)) {
         clearTimeout(timer);
         resolve();
       }
