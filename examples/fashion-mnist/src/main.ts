@@ -29,7 +29,7 @@
  *   generation — 500 completions from 24 of 49 patches: the classifier finds the source's class in 78.8 % of them
  *           (it is right on 87.8 % of real held-out images), class spread 0.99 (1 = all classes equally often), Fréchet
  *           distance 10.1 against 5.9 between two real samples of the same size.
- *   small — 25 s on native (during a CI run): 15 steps of 16; probe 44–56 % vs 77 % for raw pixels (200/100 images), with
+ *   small — 16–25 s on native (CI: 16 s): 15 steps of 16; probe 44–56 % vs 77 % for raw pixels (200/100 images), with
  *           the random-init control per cell; fine-tuned vs from scratch on 256 images; 10 completions scored.
  */
 import { existsSync } from 'node:fs';
