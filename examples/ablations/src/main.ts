@@ -18,7 +18,7 @@
  *   options: --backend NAME   --out DIR   --only name1,name2   --seeds N   --budget SECONDS
  *
  * Backend: `useBackend('auto')` → native where its addon built, else wasm.
- * Small mode measured 2026-12-02 (native, load ≈ 8 from other work): 161 s wall (43 s CPU), 4 settings × 2 seeds,
+ * Small mode measured 2026-12-02 on native: 11 s in CI (161 s at load ≈ 8 before the fused kernels), 4 settings × 2 seeds,
  * probes 20–26 % against 68 % for raw pixels; every verdict "not resolved", as it must be at 10 steps.
  * Expected on 2 cores: full ≈ 10 × 3 × (120–240 s + ~25 s probe) ≈ 85 min. The full table has NOT been measured yet
  * (see the fashion-mnist recipe and the issue notes for why); the previous 6-setting, 60-step version gave every
