@@ -126,20 +126,25 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: F
     }
     if (!allTrain.numClasses) throw new RunError(`"${dataSpec}" has no labels; fine-tuning needs a labelled dataset.`);
     const numClasses = allTrain.numClasses;
-    const comparisons: FinetuneComparison[] = [];
-    let first: FineTuneResult | undefined;
-    let firstIndex = 0;
-    let json: FinetuneJson | undefined;
-    for (const [index, st] of settings.entries()) {
+    // Every setting's subset and batch size are checked before the first fine-tune, so a bad setting late in a long
+    // comparison fails at once instead of after the settings before it.
+    const plans = settings.map((st, index) => {
       const config = { ...opts.config, ...st.config };
       const train = subsetDataset(allTrain, Math.max(1, Math.round(st.labelFraction * allTrain.size)), seed + 2 + index);
-      const batchSize = config.batchSize;
-      if (batchSize !== undefined && batchSize > train.size) {
+      if (config.batchSize !== undefined && config.batchSize > train.size) {
         throw new RunError(
-          `The fine-tuning batch size ${batchSize} is larger than the ${train.size} training images of "${dataSpec}"${opts.maxTrain !== undefined ? ` (--max-train ${opts.maxTrain})` : ''}${st.labelFraction < 1 ? ` at label fraction ${st.labelFraction}` : ''}. ` +
+          `The fine-tuning batch size ${config.batchSize} is larger than the ${train.size} training images of "${dataSpec}"${opts.maxTrain !== undefined ? ` (--max-train ${opts.maxTrain})` : ''}${st.labelFraction < 1 ? ` at label fraction ${st.labelFraction}` : ''}. ` +
             `Lower --batch-size to at most ${train.size}, or use more images.`,
         );
       }
+      return { config, train };
+    });
+    const comparisons: FinetuneComparison[] = [];
+    const results: FineTuneResult[] = [];
+    let head = 0; // the setting with the most labels (the first of those)
+    let json: FinetuneJson | undefined;
+    for (const [index, st] of settings.entries()) {
+      const { config, train } = plans[index]!;
       const tune = async (params: typeof loaded.params, init: FinetuneInit): Promise<{ result: FineTuneResult; outcome: FinetuneOutcome }> => {
         const t0 = performance.now();
         const result = await fineTune(
@@ -173,17 +178,15 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: F
           disposeTree(paramTree(initial));
         }
       }
-      if (!first || st.labelFraction > settings[firstIndex]!.labelFraction) {
-        first = pretrained.result;
-        firstIndex = index;
-      }
+      if (st.labelFraction > settings[head]!.labelFraction) head = index;
+      results.push(pretrained.result);
       comparisons.push({ labelFraction: st.labelFraction, trainSize: train.size, config, pretrained: pretrained.outcome, ...(fromScratch ? { fromScratch } : {}) });
       // Written after every setting, so a long comparison that is stopped keeps the settings it finished.
-      json = finetuneJson(dataSpec, test.size, comparisons, comparisons[firstIndex]!, opts.backend);
+      json = finetuneJson(dataSpec, test.size, comparisons, comparisons[head]!, opts.backend);
       await writeFileAtomic(join(opts.run, RUN_FILES.finetune), `${JSON.stringify(json, null, 2)}\n`);
     }
     const report = await writeReport(opts.run);
-    return { result: first!, json: json!, report };
+    return { result: results[head]!, json: json!, report };
   } finally {
     loaded.dispose();
   }

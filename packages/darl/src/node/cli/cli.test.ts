@@ -269,6 +269,10 @@ describe('darl CLI: a tiny run end to end', () => {
     expect(all!.fromScratch!.epochs[0]!.trainLoss).not.toBe(all!.pretrained.epochs[0]!.trainLoss);
     expect(JSON.parse(readFileSync(join(run, 'finetune.json'), 'utf8')).comparisons).toHaveLength(1);
     await expect(finetuneRun({ run, settings: [{ labelFraction: 0 }] })).rejects.toThrow(/label fraction is 0; it must be in \(0, 1\]/);
+    // A batch size too large for a later setting fails before the first setting fine-tunes (finetune.json untouched).
+    const before = readFileSync(join(run, 'finetune.json'), 'utf8');
+    await expect(finetuneRun({ run, config: { batchSize: 16, epochs: 1 }, settings: [{ labelFraction: 1 }, { labelFraction: 0.1 }] })).rejects.toThrow(/batch size 16 is larger than the 6 training images .* at label fraction 0.1/);
+    expect(readFileSync(join(run, 'finetune.json'), 'utf8')).toBe(before);
   });
 });
 
