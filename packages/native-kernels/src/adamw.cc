@@ -1,10 +1,5 @@
-// No fused multiply-adds here: every operation rounds to float32 exactly as the composite tfjs update does, so a
-// parameter updated by this kernel and one updated by the composite code (the op's fallback) agree bit for bit.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+// AdamW over all parameters: no fused multiply-adds (bit-identical to the composite update).
+#include "no-fp-contract.h"
 #include "adamw.h"
 
 #include <cmath>

@@ -1,9 +1,5 @@
-// No fused multiply-adds: each product and the sum round to float32 as in the composite tfjs update (bit for bit).
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+// EMA over all parameters: no fused multiply-adds (bit-identical to the composite update).
+#include "no-fp-contract.h"
 #include "ema.h"
 
 #include "reduce.h"
