@@ -4,12 +4,14 @@ import { buildCharts, type ReportChart, type ReportCharts } from './charts.js';
 import { loadChartLibrary } from './chart-library.js';
 import { escapeHtml as h, jsonForScript, scriptSafe } from './escape.js';
 import { formatDuration, formatNumber, formatPercent } from './format.js';
-import type { FinetuneComparisonRow, GenerationQualityRow, MetricRow, ReferenceRun, RunData, RunImage } from './read-run.js';
+import type { FinetuneComparisonRow, GenerationQualityRow, MetricRow, ProbeReport, ReferenceRun, RunData, RunImage } from './read-run.js';
 
 /** Options of `renderReport`. */
 export interface RenderReportOptions {
   /** Source of Chart.js's browser bundle to inline; read from the installed `chart.js` package by default. */
   readonly chartLibrary?: string;
+  /** One paragraph shown under the headline numbers, e.g. a recipe's advice on what to run when this run is too short. */
+  readonly note?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -81,7 +83,27 @@ function datasetName(run: RunData): string | undefined {
   return describe(data);
 }
 
-function header(run: RunData, charts: ReportCharts): string {
+/**
+ * One sentence when the best learned probe cell does not beat a baseline measured under the same protocol (raw
+ * pixels, the same network at random init), so that a report never leaves a losing result unremarked; undefined
+ * when it beats both or the probe has neither baseline.
+ */
+export function probeVerdict(probe: ProbeReport | undefined): string | undefined {
+  const best = probe?.best?.testAccuracy;
+  if (best === undefined) return undefined;
+  const baselines: [string, number | undefined][] = [
+    ['raw pixels', probe?.rawPixels?.testAccuracy],
+    ['the same network at random init', probe?.randomInit?.testAccuracy],
+  ];
+  const lost = baselines.filter((b): b is [string, number] => b[1] !== undefined && best <= b[1]);
+  if (lost.length === 0) return undefined;
+  return (
+    `Pretraining has not paid off under this probe protocol: the best learned cell (${formatPercent(best)}) does not beat ` +
+    `${lost.map(([name, acc]) => `${name} (${formatPercent(acc)})`).join(' or ')}.`
+  );
+}
+
+function header(run: RunData, charts: ReportCharts, note: string | undefined): string {
   const objective = field(run.config, 'model', 'objective');
   const subtitle = [datasetName(run), typeof objective === 'string' ? `${objective} objective` : undefined, modelSummary(run.config)].filter(Boolean) as string[];
   const stats: string[] = [];
@@ -120,11 +142,13 @@ function header(run: RunData, charts: ReportCharts): string {
     .filter(([, present]) => present)
     .map(([id]) => `<a href="#${id}">${id}</a>`)
     .join('');
+  const verdict = [probeVerdict(run.probe), note].filter((line): line is string => Boolean(line));
   return `<header>
 <div class="header-text">
 <h1>${h(run.name)}</h1>
 ${subtitle.length ? `<p class="subtitle">${h(subtitle.join(' \u00b7 '))}</p>` : ''}
 <div class="stats">${stats.join('')}</div>
+${verdict.length ? `<p class="verdict">${h(verdict.join(' '))}</p>` : ''}
 ${run.reference?.notes ? `<p class="note">Reference run <b>${h(run.reference.name)}</b>: ${h(run.reference.notes)}</p>` : ''}
 <nav>${nav}</nav>
 </div>
@@ -287,6 +311,7 @@ h2 { font-size: 17px; margin: 0 0 10px; padding-bottom: 4px; border-bottom: 1px 
 h3 { font-size: 13px; margin: 0; font-weight: 600; }
 .subtitle { margin: 2px 0 10px; color: var(--muted); }
 .note { color: var(--muted); margin: 8px 0 0; font-size: 13px; }
+.verdict { margin: 8px 0 0; padding: 6px 10px; border-left: 3px solid #c4661f; background: #fbf3ec; font-size: 13px; }
 nav { margin-top: 10px; display: flex; gap: 14px; font-size: 13px; }
 nav a { color: var(--accent); text-decoration: none; }
 .stats { display: flex; flex-wrap: wrap; gap: 8px; margin: 6px 0 10px; }
@@ -395,7 +420,7 @@ export function renderReport(run: RunData, options: RenderReportOptions = {}): s
 </head>
 <body>
 <main>
-${header(run, charts)}
+${header(run, charts, options.note)}
 ${warnings}
 ${training}
 ${struggles}

@@ -181,6 +181,22 @@ describe('writeReport / renderReport', () => {
     expect(out).toContain('<th>seed</th><td>3</td>');
   });
 
+  it('says when the best probe cell loses to raw pixels or random init, and shows a recipe note escaped', async () => {
+    const run = await readRunData(minimalDir);
+    const verdictOf = (probe: Record<string, unknown>, note?: string) => {
+      const page = renderReport({ ...run, probe: { sweep: [], ...probe } }, { chartLibrary: '/* stub */', ...(note === undefined ? {} : { note }) });
+      return /<p class="verdict">([^<]*)<\/p>/.exec(page)?.[1];
+    };
+    const cell = (testAccuracy: number) => ({ layer: 3, pooling: 'mean', attention: 'causal', testAccuracy });
+    const losing = verdictOf({ best: cell(0.788), rawPixels: { testAccuracy: 0.811 }, randomInit: cell(0.641) });
+    expect(losing).toContain('does not beat raw pixels (81.1%)');
+    expect(losing).not.toContain('random init');
+    expect(verdictOf({ best: cell(0.6), rawPixels: { testAccuracy: 0.811 }, randomInit: cell(0.6) })).toContain('raw pixels (81.1%) or the same network at random init (60.0%)');
+    expect(verdictOf({ best: cell(0.9), rawPixels: { testAccuracy: 0.811 }, randomInit: cell(0.641) })).toBeUndefined();
+    expect(verdictOf({ best: cell(0.9) })).toBeUndefined(); // no baseline, nothing to say
+    expect(verdictOf({ best: cell(0.9), rawPixels: { testAccuracy: 0.811 } }, 'run <b>this</b> instead')).toBe('run &lt;b&gt;this&lt;/b&gt; instead');
+  });
+
   it('rejects a malformed reference passed from code', async () => {
     await expect(writeReport(minimalDir, { reference: { name: 'x', loss: [[1]] } as unknown as ReferenceRun })).rejects.toThrow(
       /writeReport: options\.reference: "loss"\[0\] is not a pair/,

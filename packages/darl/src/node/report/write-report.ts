@@ -10,6 +10,8 @@ export interface WriteReportOptions {
   readonly title?: string;
   /** A reference run to draw against this one; replaces the run directory's `reference.json` when given. */
   readonly reference?: ReferenceRun;
+  /** One paragraph under the headline numbers (see `RenderReportOptions.note`). */
+  readonly note?: string;
 }
 
 /**
@@ -24,7 +26,7 @@ export async function writeReport(runDir: string, opts: WriteReportOptions = {})
     ...run,
     ...(opts.title === undefined ? {} : { name: opts.title }),
     ...(reference === undefined ? {} : { reference }),
-  });
+  }, opts.note === undefined ? {} : { note: opts.note });
   const path = join(runDir, 'report.html');
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, html, 'utf8');
