@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, gradientsByPath, Rng, toVariable, warmupCosine, type TensorTree } from '@darl/tensor-backend';
+import { AdamW, gradientsByPath, Rng, tidyData, toVariable, warmupCosine, type TensorTree } from '@darl/tensor-backend';
 import { checkLabels, featureMatrix, type FeatureMatrix } from './feature-matrix.js';
 import { featureStatistics, standardizeFeatures, STANDARDIZE_EPS, type FeatureStatistics } from './standardize.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
@@ -213,7 +213,7 @@ export function attentiveProbe(
     for (let start = 0; start < m; start += cfg.batchSize) {
       const end = Math.min(m, start + cfg.batchSize);
       const idx = Int32Array.from({ length: end - start }, (_, j) => start + j);
-      const s = tf.tidy(() => applyAttentiveProbe(params, gatherRows(xTest, idx), cfg.heads, cfg.layerNormEps).dataSync() as Float32Array);
+      const s = tidyData(() => applyAttentiveProbe(params, gatherRows(xTest, idx), cfg.heads, cfg.layerNormEps)) as Float32Array;
       scores.set(s, start * numClasses);
     }
     return { test: classificationMetrics(scores, test.labels, numClasses), trainLoss };

@@ -13,7 +13,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, gradientsByPath, Rng, toVariable, warmupCosine, type TensorTree } from '@darl/tensor-backend';
+import { AdamW, gradientsByPath, Rng, tidyData, toVariable, warmupCosine, type TensorTree } from '@darl/tensor-backend';
 import { DEFAULT_PIXEL_SCALE, type ImageDataset, type PixelScale } from '@darl/patch-data';
 import { classLabels, imageBatch } from './dataset-reads.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
@@ -255,7 +255,7 @@ function evaluateFineTuned(
   for (let start = 0; start < m; start += cfg.evalBatchSize) {
     const end = Math.min(m, start + cfg.evalBatchSize);
     const idx = Int32Array.from({ length: end - start }, (_, j) => start + j);
-    const s = tf.tidy(() => applyClassificationHead(head, model.forward(imageBatch(source, idx, cfg.scale), { training: false })).dataSync() as Float32Array);
+    const s = tidyData(() => applyClassificationHead(head, model.forward(imageBatch(source, idx, cfg.scale), { training: false }))) as Float32Array;
     scores.set(s, start * k);
   }
   return classificationMetrics(scores, labels, k);

@@ -11,7 +11,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, gradientsByPath, Rng, type TensorTree } from '@darl/tensor-backend';
+import { AdamW, gradientsByPath, Rng, tidyData, type TensorTree } from '@darl/tensor-backend';
 import { featureMatrix } from './feature-matrix.js';
 import { frechetDistance, gaussianStatistics } from './frechet-distance.js';
 import { DEFAULT_PIXEL_SCALE, type ImageDataset, type PixelScale } from '@darl/patch-data';
@@ -110,10 +110,11 @@ export function trainQualityClassifier(train: ImageDataset, numClasses: number, 
     config: cfg,
     seconds: (performance.now() - t0) / 1000,
     evaluate(images) {
-      return tf.tidy(() => {
+      const [features, probs] = tidyData(() => {
         const { hidden, logits } = forward(params, images);
-        return { features: hidden.dataSync() as Float32Array, probs: tf.softmax(logits).dataSync() as Float32Array };
-      });
+        return [hidden, tf.softmax(logits)];
+      }) as [Float32Array, Float32Array];
+      return { features, probs };
     },
     dispose() {
       for (const v of Object.values(params)) v.dispose();

@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { tidyData } from '@darl/tensor-backend';
 import { checkLabels, type FeatureMatrix } from './feature-matrix.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
 import type { LabelledFeatures } from './linear-probe.js';
@@ -64,11 +65,11 @@ export function knnScores(train: LabelledFeatures, queries: FeatureMatrix, numCl
   try {
     for (let start = 0; start < queries.rows; start += cfg.batchSize) {
       const end = Math.min(queries.rows, start + cfg.batchSize);
-      const [values, indices] = tf.tidy(() => {
+      const [values, indices] = tidyData(() => {
         const sims = tf.matMul(tf.tensor2d(q.subarray(start * c, end * c), [end - start, c]), bank);
         const top = tf.topk(sims, k, true);
-        return [top.values.dataSync() as Float32Array, top.indices.dataSync() as Int32Array];
-      });
+        return [top.values, top.indices];
+      }) as [Float32Array, Int32Array];
       for (let r = 0; r < end - start; r++) {
         const o = (start + r) * numClasses;
         for (let j = 0; j < k; j++) {

@@ -15,6 +15,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { tidyData } from '@darl/tensor-backend';
 import { checkLabels, type FeatureMatrix } from './feature-matrix.js';
 import type { LinearClassifier } from './linear-classifier.js';
 
@@ -74,10 +75,10 @@ export function trainLbfgsSoftmaxClassifiers(
 
   /** Loss and gradient (written to `g`) at θ = [W (C×K row-major), b (K)]. */
   const evaluate = (theta: Float64Array, l2: number, g: Float64Array): number => {
-    const logits = tf.tidy(() => {
+    const logits = tidyData(() => {
       const w = tf.tensor2d(Float32Array.from(theta.subarray(0, nw)), [c, k]);
-      return tf.add(tf.matMul(x, w), tf.tensor1d(Float32Array.from(theta.subarray(nw)))).dataSync() as Float32Array;
-    });
+      return tf.add(tf.matMul(x, w), tf.tensor1d(Float32Array.from(theta.subarray(nw))));
+    }) as Float32Array;
     let loss = 0;
     const residual = new Float32Array(n * k); // (P − Y) / N
     g.fill(0, nw);
@@ -95,7 +96,7 @@ export function trainLbfgsSoftmaxClassifiers(
         g[nw + j]! += r;
       }
     }
-    const gw = tf.tidy(() => tf.matMul(xT, tf.tensor2d(residual, [n, k])).dataSync() as Float32Array);
+    const gw = tidyData(() => tf.matMul(xT, tf.tensor2d(residual, [n, k]))) as Float32Array;
     let penalty = 0;
     for (let i = 0; i < nw; i++) {
       g[i] = gw[i]! + l2 * theta[i]!;

@@ -4,6 +4,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { tidyData } from '@darl/tensor-backend';
 import type { FeatureMatrix } from './feature-matrix.js';
 
 /** A trained linear classifier: scores = x · weight + bias. */
@@ -27,9 +28,9 @@ export function classifierScores(features: FeatureMatrix, classifier: LinearClas
     throw new Error(`classifierScores: the classifier takes ${classifier.dim} features per row, got ${features.dim}.`);
   }
   if (features.rows === 0) return new Float32Array(0);
-  return tf.tidy(() => {
+  return tidyData(() => {
     const x = tf.tensor2d(features.data, [features.rows, features.dim]);
     const w = tf.tensor2d(classifier.weight, [classifier.dim, classifier.numClasses]);
-    return tf.add(tf.matMul(x, w), tf.tensor1d(classifier.bias)).dataSync() as Float32Array;
-  });
+    return tf.add(tf.matMul(x, w), tf.tensor1d(classifier.bias));
+  }) as Float32Array;
 }

@@ -21,6 +21,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { tidyData } from '@darl/tensor-backend';
 import { checkLabels, type FeatureMatrix } from './feature-matrix.js';
 import type { LinearClassifier } from './linear-classifier.js';
 
@@ -55,7 +56,7 @@ function transposeRows(m: FeatureMatrix, r0: number, r1: number): Float32Array {
 
 /** `a · b` of row-major float32 matrices `[m, k]·[k, n]` on the backend, as float64. */
 function matMul64(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float64Array {
-  const r = tf.tidy(() => tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n])).dataSync() as Float32Array);
+  const r = tidyData(() => tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n]))) as Float32Array;
   return Float64Array.from(r);
 }
 

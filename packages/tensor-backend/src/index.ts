@@ -26,7 +26,7 @@ export { kvCacheAttentionLayer, type AttentionLayerWeights } from './ops/attenti
 export { SettingError, type SettingErrorClass, checkOneOf, checkKnownKeys, closestName, didYouMean, editDistance } from './setting-error.js';
 export { Rng, type RngState } from './random.js';
 export { assertShape, assertRank, sizeFromShape, ShapeError, type Dim, type DimBindings } from './shapes.js';
-export { flattenTree, mapTree, disposeTree, countParameters, liveTensors, toVariable, type TensorTree } from './memory.js';
+export { flattenTree, mapTree, disposeTree, countParameters, liveTensors, tidyData, toVariable, type TensorTree } from './memory.js';
 export { AdamW, defaultDecay, type AdamWOptions } from './optim/adamw.js';
 export { gradientsByPath } from './optim/gradients-by-path.js';
 export { clipByGlobalNorm } from './optim/clip-by-global-norm.js';
