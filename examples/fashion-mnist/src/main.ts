@@ -16,20 +16,22 @@
  * every cell, kNN and the attentive probe with the same controls; fine-tuning of the pretrained model against the
  * same architecture from its initial weights, identical settings, with 1 %, 10 % and all labels; and the generation
  * quality of 500 completions.
- * Measured 2026-12-02 on native (2 cores, seed 0), while other work kept the load average at 6–20, so pretraining ran
- * at ~55 images/s instead of ~200 idle; the steps of the full mode were run one by one on the same run directory
- * (the probe with causal readout only):
- *   pretraining — 1 560 steps × 64 in 1 814 s (1.66 epochs): loss 2.78 → 0.068.
- *   linear probe (ridge, 60 000 / 10 000, causal) — best cell layer 3 mean: 78.8 % vs 64.1 % for the same cell at
- *           random init; random init's own best cell 64.7 %; raw pixels 81.1 % (ridge; 84.3 % with logistic
- *           regression). Learned beats random init on every layer ≥ 1 by 13–25 points, and stays below pixels.
- *           Feature extraction 585 s (both models, train + test), 2 s per cell.
- *   fine-tuning — 1 % labels (600 images, 20 epochs): 72.95 % pretrained vs 72.64 % from scratch (≈ 240 s each);
- *           10 % labels (6 000 images, 5 epochs): 82.85 % vs 80.84 % (≈ 575 s each);
- *           all labels (60 000 images, 1 epoch, run afterwards on a quiet machine): 86.20 % vs 84.24 % (≈ 160 s each).
- *   generation — 500 completions from 24 of 49 patches: the classifier finds the source's class in 78.8 % of them
- *           (it is right on 87.8 % of real held-out images), class spread 0.99 (1 = all classes equally often), Fréchet
- *           distance 10.1 against 5.9 between two real samples of the same size.
+ * Measured 2026-12-02 on native (2 cores, AMD EPYC, seed 0; see reference.json). Pretraining had the machine to itself
+ * (load ≈ 2); the evaluation was then run with --from-run pinned to one core, because the ablations recipe had the other:
+ *   pretraining — 12 433 steps × 64 in 1 825 s (13.3 epochs, ~440 images/s): loss 2.78 → 0.045 (held-out 0.044).
+ *   linear probe (ridge, 60 000 / 10 000, every layer × mean/last × causal/full) — best cell layer 3, mean, causal:
+ *           82.0 % vs 64.1 % for the same cell at random init (random init's own best cell 64.7 %) and 81.1 % for raw
+ *           pixels (ridge; 84.3 % with logistic regression). Feature extraction 343 s per attention mode (both
+ *           models, train + test, one core); about 1 s per cell.
+ *   kNN (k = 20, cosine, the best cell) — 84.8 % vs 62.1 % random init and 85.1 % pixels.
+ *   attentive probe (layer 3, causal, all tokens, 20 epochs) — 89.4 % vs 76.9 % for the same probe at random init.
+ *   fine-tuning, pretrained vs from scratch (identical settings and budget):
+ *           1 % labels (600 images, 20 epochs) 77.2 % vs 73.0 %; 10 % (6 000, 5 epochs) 86.6 % vs 81.2 %;
+ *           all labels (60 000, 1 epoch) 89.3 % vs 84.2 %; 804 s for all six on one core.
+ *   generation — 500 completions from 24 of 49 patches: the classifier finds the source's class in 79.8 % of them
+ *           (it is right on 87.8 % of real held-out images); Fréchet distance 7.54 against 5.90 between two real
+ *           samples of the same size; under 10 s with the classifier's training.
+ *   total — 1 825 s pretraining + 2 226 s evaluation (one core) = 68 min.
  *   small — 16–25 s on native (CI: 16 s): 15 steps of 16; probe 44–56 % vs 77 % for raw pixels (200/100 images), with
  *           the random-init control per cell; fine-tuned vs from scratch on 256 images; 10 completions scored.
  */

@@ -20,7 +20,10 @@ export interface GenerateOptions {
   readonly steps?: number;
   /** The head's sampler (diffusion: `ddim` or `ddpm`); default from the head's config. */
   readonly sampler?: string;
-  /** Scales the injected noise (diffusion); 1 = the model's distribution. Ignored by MSE models. */
+  /**
+   * Scales the noise a stochastic sampler injects (diffusion `ddpm`, or `ddim` with η > 0); 1 = the model's
+   * distribution. DDIM with η = 0 (the default) injects none, so there it changes nothing. Ignored by MSE models.
+   */
   readonly temperature?: number;
   readonly seed?: number;
 }

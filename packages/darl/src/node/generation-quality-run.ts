@@ -34,8 +34,9 @@ export interface GenerationQualityRunOptions {
   readonly count?: number;
   /** Patches given to each completion (default half the sequence, rounded down). */
   readonly prefixPatches?: number;
-  /** Denoising steps per patch and noise temperature (diffusion heads; defaults from the head). */
+  /** Denoising steps per patch, sampler and noise temperature (diffusion heads; defaults from the head; see `generate`). */
   readonly steps?: number;
+  readonly sampler?: string;
   readonly temperature?: number;
   /** The quality classifier's settings (see @darl/eval). */
   readonly classifier?: Partial<QualityClassifierConfig>;
@@ -112,7 +113,11 @@ export async function generationQualityRun(opts: GenerationQualityRunOptions): P
     try {
       const heldOut = rangeView(test, 0, 2 * count);
       const sources = rangeView(test, 2 * count, count);
-      const sample = { ...(opts.steps !== undefined ? { steps: opts.steps } : {}), ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}) };
+      const sample = {
+        ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+        ...(opts.sampler !== undefined ? { sampler: opts.sampler } : {}),
+        ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
+      };
       const { height, width, channels } = model.config.image;
       const c0 = performance.now();
       const completed = generateInChunks(model, params, count, (start, n) =>

@@ -98,7 +98,7 @@ export function probeVerdict(probe: ProbeReport | undefined): string | undefined
   const lost = baselines.filter((b): b is [string, number] => b[1] !== undefined && best <= b[1]);
   if (lost.length === 0) return undefined;
   return (
-    `Pretraining has not paid off under this probe protocol: the best learned cell (${formatPercent(best)}) does not beat ` +
+    `Under this probe protocol the best learned cell (${formatPercent(best)}) does not beat ` +
     `${lost.map(([name, acc]) => `${name} (${formatPercent(acc)})`).join(' or ')}.`
   );
 }
