@@ -12,17 +12,19 @@
  * Backend: `useBackend('auto')` → native where its addon built, else wasm.
  * Full mode is the experiment of issue 13: pretraining on all 60 000 images for a 30-minute wall-clock budget
  * (train.budgetSeconds = 1800: the cosine follows elapsed time), then the full 60 000 / 10 000 evaluation — the probe
- * sweep (every layer × mean/last × causal/full, ridge solver) with the raw-pixel baseline and the random-init control on
+ * sweep (every layer × mean/last × causal/full, L-BFGS logistic regression) with the raw-pixel baseline and the random-init control on
  * every cell, kNN and the attentive probe with the same controls; fine-tuning of the pretrained model against the
  * same architecture from its initial weights, identical settings, with 1 %, 10 % and all labels; and the generation
  * quality of 500 completions.
  * Measured 2026-12-02 on native (2 cores, AMD EPYC, seed 0; see reference.json). Pretraining had the machine to itself
  * (load ≈ 2); the evaluation was then run with --from-run pinned to one core, because the ablations recipe had the other:
  *   pretraining — 12 433 steps × 64 in 1 825 s (13.3 epochs, ~440 images/s): loss 2.78 → 0.045 (held-out 0.044).
- *   linear probe (ridge, 60 000 / 10 000, every layer × mean/last × causal/full) — best cell layer 3, mean, causal:
- *           82.0 % vs 64.1 % for the same cell at random init (random init's own best cell 64.7 %) and 81.1 % for raw
- *           pixels (ridge; 84.3 % with logistic regression). Feature extraction 343 s per attention mode (both
- *           models, train + test, one core); about 1 s per cell.
+ *   linear probe (L-BFGS logistic regression, 60 000 / 10 000; layers 1–4 × mean/last × causal/full, run with
+ *           `darl probe --solver lbfgs` on this run after the recipe's own sweep, which then used ridge) — best cell
+ *           layer 3, mean, causal: 85.3 % vs 64.4 % for the same cell at random init (random init's own best cell
+ *           65.1 %) and 84.6 % for raw pixels (scikit-learn's solver on pixels: 84.3 %). 1 378 s on one core for
+ *           the 16 cells, their controls and pixels, of which 498 s feature extraction; 20–50 s per cell.
+ *           With the ridge solver (the recipe's sweep, about 1 s per cell): 82.0 % vs 64.1 % and 81.1 % for pixels.
  *   kNN (k = 20, cosine, the best cell) — 84.8 % vs 62.1 % random init and 85.1 % pixels.
  *   attentive probe (layer 3, causal, all tokens, 20 epochs) — 89.4 % vs 76.9 % for the same probe at random init.
  *   fine-tuning, pretrained vs from scratch (identical settings and budget):
@@ -31,7 +33,8 @@
  *   generation — 500 completions from 24 of 49 patches: the classifier finds the source's class in 79.8 % of them
  *           (it is right on 87.8 % of real held-out images); Fréchet distance 7.54 against 5.90 between two real
  *           samples of the same size; under 10 s with the classifier's training.
- *   total — 1 825 s pretraining + 2 226 s evaluation (one core) = 68 min.
+ *   total — 1 825 s pretraining + 2 226 s evaluation (one core, ridge sweep) = 68 min; with the L-BFGS sweep about
+ *           80 min.
  *   small — 16–25 s on native (CI: 16 s): 15 steps of 16; probe 44–56 % vs 77 % for raw pixels (200/100 images), with
  *           the random-init control per cell; fine-tuned vs from scratch on 256 images; 10 completions scored.
  */
@@ -110,14 +113,15 @@ if (existsSync(reference)) await cp(reference, join(out, 'reference.json'));
 
 // 2. Linear probe on frozen features beside raw pixels and the random-init control (every cell). Small: a few
 //    cells on 200/100 images; full: every layer × mean/last × causal/full on the full 60 000 / 10 000 split with the
-//    closed-form ridge solver (about 2 s a cell at 60 000 × 128; the L-BFGS solver did not finish 20 such cells in
-//    38 minutes on this machine), plus kNN and the attentive probe (on the best cell's layer, from all its tokens).
+//    default L-BFGS logistic regression (scikit-learn's protocol; 20–50 s a cell at 60 000 × 128 on one core — ridge,
+//    `solver: 'ridge'`, takes about 1 s but scores ~3 points lower), plus kNN and the attentive probe (on the best
+//    cell's layer, from all its tokens).
 //    Concat cells are left out at full size: 60 000 × 6 400 features do not fit the 4 GiB wasm heap twice over.
 const probe = await probeRun({
   run: out,
   ...(small
     ? { maxTrain: 200, maxTest: 100, poolings: ['mean', 'last'] as const, layers: [0, 2, 4], attentions: ['causal'] as const }
-    : { poolings: ['mean', 'last'] as const, solver: 'ridge' as const, knn: true, attentive: true }),
+    : { poolings: ['mean', 'last'] as const, knn: true, attentive: true }),
   backend: backend.name,
   onProgress: (m) => console.log(`  ${m}`),
 });
