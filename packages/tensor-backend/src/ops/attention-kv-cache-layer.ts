@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertShape } from '../shapes.js';
 import { projectionHeadDim } from './attention-heads.js';
 import { KV_CACHE_ATTENTION_LAYER, type QkvAttentionAttrs } from './attention-kernels.js';
-import { kvCacheAttention, recordingGradients, type KvCacheAttentionOptions, type KvCacheAttentionResult } from './attention-kv-cache.js';
+import { checkCacheInputs, kvCacheAttention, recordingGradients, type KvCacheAttentionOptions, type KvCacheAttentionResult } from './attention-kv-cache.js';
 
 /** The layer's weights: `wqkv [D, 3D]` (output channels `[q | k | v]`, each `[H, dh]`), `bqkv [3D]`, `wo [D, D]`, `bo [D]`. */
 export interface AttentionLayerWeights {
@@ -41,14 +41,7 @@ export function kvCacheAttentionLayer(x: tf.Tensor3D, weights: AttentionLayerWei
   const { past, rope } = opts;
   const float32 = [x, weights.wqkv, weights.bqkv, weights.wo, weights.bo].every((t) => t.dtype === 'float32');
   if (float32 && B * L > 0 && !recordingGradients() && tf.getKernel(KV_CACHE_ATTENTION_LAYER, tf.getBackend()) !== undefined) {
-    if (past) {
-      const pd = assertShape(where, 'past.keys', past.keys.shape, [B * H, 'T', dh]);
-      assertShape(where, 'past.values', past.values.shape, [B * H, 'T', dh], pd);
-    }
-    if (rope) {
-      assertShape(where, 'rope.cos', rope.cos.shape, [L, dh]);
-      assertShape(where, 'rope.sin', rope.sin.shape, [L, dh]);
-    }
+    checkCacheInputs(where, opts, B * H, L, dh);
     const attrs: QkvAttentionAttrs = { scale: opts.scale ?? 1 / Math.sqrt(dh), causal: true, heads: H, sections: rope ? rope.sections : 0 };
     const inputs: tf.NamedTensorMap = {
       x,

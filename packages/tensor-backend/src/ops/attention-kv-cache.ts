@@ -45,6 +45,22 @@ export function recordingGradients(): boolean {
 }
 
 /**
+ * Checks the cache and rotary tables of a KV-cache step of `L` new tokens: `past.keys`/`past.values` `[B·H, T, dh]`
+ * (one T), `rope.cos`/`rope.sin` `[L, dh]`.
+ */
+export function checkCacheInputs(where: string, opts: Pick<KvCacheAttentionOptions, 'past' | 'rope'>, BH: number, L: number, dh: number): void {
+  const { past, rope } = opts;
+  if (past) {
+    const pd = assertShape(where, 'past.keys', past.keys.shape, [BH, 'T', dh]);
+    assertShape(where, 'past.values', past.values.shape, [BH, 'T', dh], pd);
+  }
+  if (rope) {
+    assertShape(where, 'rope.cos', rope.cos.shape, [L, dh]);
+    assertShape(where, 'rope.sin', rope.sin.shape, [L, dh]);
+  }
+}
+
+/**
  * Attention of `L` new tokens over `T` cached ones and themselves.
  *
  * @param qkv float32 `[B, L, 3·H·dh]`: per new token `[q | k | v]`, each `[H, dh]` head-major
@@ -56,14 +72,7 @@ export function kvCacheAttention(qkv: tf.Tensor3D, opts: KvCacheAttentionOptions
   const [B, L, D3] = [dims.B!, dims.L!, dims.D3!];
   const dh = projectionHeadDim(where, D3, H);
   const { past, rope } = opts;
-  if (past) {
-    const pd = assertShape(where, 'past.keys', past.keys.shape, [B * H, 'T', dh]);
-    assertShape(where, 'past.values', past.values.shape, [B * H, 'T', dh], pd);
-  }
-  if (rope) {
-    assertShape(where, 'rope.cos', rope.cos.shape, [L, dh]);
-    assertShape(where, 'rope.sin', rope.sin.shape, [L, dh]);
-  }
+  checkCacheInputs(where, opts, B * H, L, dh);
   const scale = opts.scale ?? 1 / Math.sqrt(dh);
   const useKernel = qkv.dtype === 'float32' && B * L > 0 && !recordingGradients() && tf.getKernel(KV_CACHE_ATTENTION, tf.getBackend()) !== undefined;
   if (useKernel) {
