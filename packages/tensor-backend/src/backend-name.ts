@@ -10,7 +10,10 @@
  * wasm backend's tensors with darl's multi-threaded native kernels (`@darl/native-kernels`, compiled at install time)
  * in place of the hot wasm kernels.
  */
-export type BackendName = 'cpu' | 'wasm' | 'native' | 'node' | 'node-gpu';
+export type BackendName = 'cpu' | 'wasm' | 'native' | 'node' | 'node-gpu' | 'webgpu';
 
-/** All concrete backend names, fastest first (the order `auto` tries them in). */
-export const BACKENDS_FASTEST_FIRST: readonly BackendName[] = ['node-gpu', 'node', 'native', 'wasm', 'cpu'];
+/**
+ * All concrete backend names, fastest first (the order `auto` tries them in). `auto` takes `webgpu` only for a real
+ * GPU adapter, never for a software (fallback) one such as SwiftShader.
+ */
+export const BACKENDS_FASTEST_FIRST: readonly BackendName[] = ['webgpu', 'node-gpu', 'node', 'native', 'wasm', 'cpu'];

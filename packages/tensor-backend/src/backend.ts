@@ -11,6 +11,7 @@ import { installKernelOverrides, uninstallKernelOverrides } from './kernels/inst
 import { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
 import { setNativeKernels } from './kernels/native-kernels.js';
 import type { NativeLoad } from '@darl/native-kernels';
+import { findWebGpuAdapter, WEBGPU_SETUP_HINT, type WebGpuAdapterInfo } from './webgpu-adapter.js';
 
 export { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
 
@@ -24,6 +25,35 @@ async function loadNative(): Promise<void> {
   if (!loaded.ok) throw new Error(loaded.reason);
   setNativeKernels(loaded.kernels);
   nativeLoaded = loaded;
+}
+
+/** The WebGPU adapter found by the `webgpu` backend's spec (the last successful load). */
+let webgpuAdapter: WebGpuAdapterInfo | undefined;
+
+async function loadWebGpu(): Promise<unknown> {
+  webgpuAdapter = await findWebGpuAdapter();
+  const mod = (await importOptional('@tensorflow/tfjs-backend-webgpu')) as { WebGPUBackend?: WebGpuBackendClass };
+  // The package registers its backend only if navigator.gpu existed when it was first evaluated; if something
+  // imported it earlier, register the same factory here.
+  if (tf.findBackendFactory('webgpu') == null && mod.WebGPUBackend) tf.registerBackend('webgpu', () => createWebGpuBackend(mod.WebGPUBackend!), 3);
+  return mod;
+}
+
+type WebGpuBackendClass = new (device: unknown, adapterInfo?: unknown) => tf.KernelBackend;
+
+/** The factory `@tensorflow/tfjs-backend-webgpu` registers: the adapter's own limits, timestamps where offered. */
+async function createWebGpuBackend(Backend: WebGpuBackendClass): Promise<tf.KernelBackend> {
+  type Adapter = { features: Set<string>; limits: Record<string, number>; info?: unknown; requestDevice(d: unknown): Promise<unknown> };
+  const gpu = (globalThis as unknown as { navigator: { gpu: { requestAdapter(o: unknown): Promise<Adapter | null> } } }).navigator.gpu;
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (adapter == null) throw new Error('WebGPU found no adapter');
+  const limits = adapter.limits;
+  const keep = ['maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup'];
+  const device = await adapter.requestDevice({
+    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+    requiredLimits: Object.fromEntries(keep.map((k) => [k, limits[k]])),
+  });
+  return new Backend(device, adapter.info);
 }
 
 /** `import()` of an optional peer by a non-literal name, so type checkers and bundlers do not require it. */
@@ -89,6 +119,12 @@ const SPECS: Record<BackendName, BackendSpec> = {
     hint: tfjsNodeHint('@tensorflow/tfjs-node-gpu', 'the GPU build of libtensorflow (TensorFlow 2.9.1), which also needs CUDA 11.2 and cuDNN 8.1 on Linux x86-64'),
     load: () => importOptional('@tensorflow/tfjs-node-gpu'),
   },
+  webgpu: {
+    packageName: '@tensorflow/tfjs-backend-webgpu',
+    tfjsName: 'webgpu',
+    hint: `It is an optional peer dependency (\`npm install @tensorflow/tfjs-backend-webgpu@4.22.0\`). ${WEBGPU_SETUP_HINT}`,
+    load: loadWebGpu,
+  },
 };
 
 /** What {@link useBackend} chose. */
@@ -109,6 +145,8 @@ export interface BackendInfo {
   readonly threads?: boolean;
   /** For `native`: threads of its kernels, where that count came from, and the compiled GEMM microkernel. */
   readonly native?: { readonly threads: number; readonly threadsFrom: string; readonly gemmKernel: string };
+  /** For `webgpu`: the adapter it runs on (vendor, architecture, software fallback or not). */
+  readonly webgpu?: WebGpuAdapterInfo;
   /** Names of darl's kernel overrides installed for this backend. */
   readonly kernelOverrides: readonly string[];
   /** For `auto`: each backend tried before this one and why it was skipped. */
@@ -158,7 +196,7 @@ function firstLine(err: unknown): string {
   return msg.split('\n').find((l) => l.trim().length > 0)?.trim() ?? msg;
 }
 
-async function initialise(name: BackendName, opts: UseBackendOptions): Promise<BackendInfo> {
+async function initialise(name: BackendName, opts: UseBackendOptions, auto = false): Promise<BackendInfo> {
   const spec = SPECS[name];
   if (opts.wasmPaths !== undefined && name !== 'wasm') {
     throw new BackendUnavailableError(name, `useBackend("${name}"): wasmPaths applies to the wasm backend only; drop it or choose "wasm".`);
@@ -167,12 +205,21 @@ async function initialise(name: BackendName, opts: UseBackendOptions): Promise<B
   try {
     mod = await (opts.load ?? spec.load)();
   } catch (err) {
+    if (err instanceof UserError) throw new BackendUnavailableError(name, err.message);
     if (isModuleNotFound(err, spec.packageName)) {
       throw new BackendUnavailableError(name, `Backend "${name}" needs the package ${spec.packageName}, which is not installed. ${spec.hint}`);
     }
     throw new BackendUnavailableError(
       name,
       `Backend "${name}": ${spec.packageName} is installed but failed to load (${firstLine(err)}). ${spec.hint}`,
+    );
+  }
+  if (name === 'webgpu' && auto && webgpuAdapter?.fallback) {
+    const a = webgpuAdapter;
+    throw new BackendUnavailableError(
+      name,
+      `Backend "webgpu": the only adapter is a software one (${[a.vendor, a.architecture].filter(Boolean).join(' / ') || 'fallback'}), ` +
+        'slower than the CPU backends; auto does not choose it. Ask for it by name (--backend webgpu) to run on it anyway.',
     );
   }
   if (tf.findBackendFactory(spec.tfjsName) == null) {
@@ -211,6 +258,7 @@ async function initialise(name: BackendName, opts: UseBackendOptions): Promise<B
     epsilon: floatPrecision === 32 ? 2 ** -23 : 2 ** -10,
     ...(simd === undefined ? {} : { simd }),
     ...(threads === undefined ? {} : { threads }),
+    ...(name === 'webgpu' && webgpuAdapter ? { webgpu: webgpuAdapter } : {}),
     ...(name === 'native' && nativeLoaded
       ? { native: { threads: nativeLoaded.threads, threadsFrom: nativeLoaded.threadsFrom, gemmKernel: nativeLoaded.gemmKernel } }
       : {}),
@@ -265,7 +313,7 @@ export async function useBackend(name: BackendName | 'auto', opts: UseBackendOpt
   const skipped: { name: BackendName; reason: string }[] = [];
   for (const candidate of BACKENDS_FASTEST_FIRST) {
     try {
-      const info = await initialise(candidate, opts);
+      const info = await initialise(candidate, opts, true);
       return { ...info, skipped };
     } catch (err) {
       skipped.push({ name: candidate, reason: err instanceof Error ? err.message : String(err) });

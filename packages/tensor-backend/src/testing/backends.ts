@@ -1,5 +1,6 @@
 import { beforeAll, describe } from 'vitest';
-import { useBackend, type BackendInfo, type BackendName } from '../backend.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { BACKENDS_FASTEST_FIRST, useBackend, type BackendInfo, type BackendName } from '../backend.js';
 
 /** What a backend suite's body receives. `info` and `tol` are valid inside tests and hooks (after `beforeAll`). */
 export interface BackendSuiteContext {
@@ -16,13 +17,13 @@ export interface BackendSuiteContext {
 
 /**
  * The backends a suite runs on: `DARL_TEST_BACKENDS` (comma-separated) if set, else `cpu,wasm,native` (native is
- * the default backend where its addon built, which the install does wherever g++ exists). The node backends
- * join when named there and installed.
+ * the default backend where its addon built, which the install does wherever g++ exists). The node and webgpu
+ * backends join when named there and installed.
  */
 export function testBackends(): BackendName[] {
   const raw = typeof process !== 'undefined' ? process.env.DARL_TEST_BACKENDS : undefined;
   const names = (raw ?? 'cpu,wasm,native').split(',').map((s) => s.trim()).filter(Boolean);
-  const valid: BackendName[] = ['cpu', 'wasm', 'native', 'node', 'node-gpu'];
+  const valid = BACKENDS_FASTEST_FIRST;
   for (const n of names) {
     if (!valid.includes(n as BackendName)) throw new Error(`DARL_TEST_BACKENDS: unknown backend "${n}"; use ${valid.join(', ')}.`);
   }
@@ -58,6 +59,8 @@ export function describeBackends(
       };
       beforeAll(async () => {
         info = await useBackend(backend);
+        // tfjs-webgpu otherwise runs ops on small CPU-resident inputs on the CPU, and the shaders would go untested.
+        if (backend === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
       });
       body(ctx);
     });
