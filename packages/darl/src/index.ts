@@ -33,6 +33,14 @@ export {
   type BuildDarlOptions,
 } from './model/darl-model.js';
 export { transformerBackbone, type DarlBackbone, type BackboneApplyOptions } from './model/backbone.js';
+export type {
+  DarlBackboneSizes,
+  DarlHeadSizes,
+  DarlBackboneFactory,
+  DarlHeadFactory,
+  DarlBackbonePart,
+  DarlHeadPart,
+} from './model/parts.js';
 export type { DarlHead, HeadLoss, HeadSampleOptions } from './model/head.js';
 export { mseHead, mseObjective, type MseHeadParams } from './model/mse-head.js';
 export { diffusionHead, diffusionHeadConfigFor, diffusionObjective, diffusionSettingsSchema, type DiffusionSettings } from './model/diffusion-head.js';
