@@ -31,7 +31,7 @@ import { pixelsToTensor, readImages, unorderPatches, unpatchify } from '@darl/pa
 import { openDataset } from '@darl/patch-data/node';
 import { disposeTree, Rng, useBackend, type BackendName } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
-import { applyLinear, applyTransformer, createKVCache, disposeKVCache, type TokenPositions, type TransformerParams } from '@darl/transformer';
+import { applyLinear, applyTransformer, createKVCache, disposeKVCache, slicePositions, type TokenPositions, type TransformerParams } from '@darl/transformer';
 import {
   backboneConfigFor,
   diffusionHeadConfigFor,
@@ -122,7 +122,7 @@ const L = model.length;
 
 /** (row, col) of input tokens start … end−1 (token t carries the position of the patch it predicts, t+1). */
 function positions(start: number, end: number): TokenPositions {
-  return { rows: model.positions.rows.slice(start, end), cols: model.positions.cols.slice(start, end) };
+  return slicePositions(model.positions, start, end);
 }
 
 /** The head: the next patch [N, D] from the backbone output at the current position [N, C]. */

@@ -22,7 +22,7 @@ import {
   rasterOrder,
   type PatchOrder,
 } from '@darl/patch-data';
-import { applyLinear, initLinear, transformerConfig, type LinearParams, type TokenPositions } from '@darl/transformer';
+import { autoregressiveInputs, initLinear, transformerConfig, type LinearParams, type TokenPositions } from '@darl/transformer';
 import { assertShape, Rng, type TensorTree } from '@darl/tensor-backend';
 
 /** A DARL parameter tree viewed as a generic tensor tree (for optimisers, checkpoints). */
@@ -186,20 +186,13 @@ export function toPatchSequence(model: DarlModel, images: tf.Tensor4D): tf.Tenso
 }
 
 /**
- * The backbone's input tokens for a patch sequence: `[SOS, embed(p1) … embed(p(L−1))]`.
+ * The backbone's input tokens for a patch sequence: `[SOS, embed(p1) … embed(p(L−1))]` (`@darl/transformer`'s
+ * `autoregressiveInputs` with the model's SOS token and patch embedding).
  * @param patches float32 [B, L, D] (or [B, k, D] for a prefix: then k+1 tokens are returned, the last predicting p(k+1))
  * @returns float32 [B, L, C] (or [B, k+1, C])
  */
-export function inputTokens(model: DarlModel, params: DarlParams, patches: tf.Tensor3D, opts: { dropLast: boolean }): tf.Tensor3D {
-  return tf.tidy(() => {
-    const [b, k] = patches.shape;
-    const used = opts.dropLast ? k - 1 : k;
-    const sos = tf.tile(params.sos, [b, 1, 1]) as tf.Tensor3D;
-    if (used === 0) return sos;
-    const body = opts.dropLast ? tf.slice(patches, [0, 0, 0], [b, used, model.patchDim]) : patches;
-    const embedded = applyLinear(params.embed, body) as tf.Tensor3D; // [B, used, C]
-    return tf.concat([sos, embedded], 1) as tf.Tensor3D;
-  });
+export function inputTokens(_model: DarlModel, params: DarlParams, patches: tf.Tensor3D, opts: { dropLast: boolean }): tf.Tensor3D {
+  return autoregressiveInputs(patches, params.sos, { embed: params.embed, dropLast: opts.dropLast });
 }
 
 /** What {@link darlLoss} returns. */
