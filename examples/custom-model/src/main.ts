@@ -25,8 +25,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { probeSweep } from '@darl/eval';
-import { BatchStream, pixelsToTensor, type ImageDataset } from '@darl/patch-data';
-import { openDataset } from '@darl/patch-data/node';
+import { BatchStream, pixelsToTensor, subsetDataset, type ImageDataset } from '@darl/patch-data';
+import { encodeImageGrid, openDataset } from '@darl/patch-data/node';
 import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import {
@@ -41,7 +41,7 @@ import {
   type DarlModel,
   type DarlParams,
 } from '@darl/darl';
-import { encodeImageGrid, pretrain, probeJson, readRunData, subsetDataset, writeReport } from '@darl/darl/node';
+import { pretrain, probeJson, readRunData, writeReport } from '@darl/darl/node';
 import { causalMixBackbone } from './causal-mix-backbone.js';
 import { gaussianHead } from './gaussian-head.js';
 

@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { ddimStep, ddpmStep, predictX0, samplingGammas, samplingSchedule, type DiffusionHeadParams } from '@darl/diffusion';
 import { pixelsToTensor, readImages, unorderPatches, unpatchify } from '@darl/patch-data';
-import { openDataset } from '@darl/patch-data/node';
+import { encodeImageGrid, openDataset } from '@darl/patch-data/node';
 import { disposeTree, Rng, useBackend, type BackendName } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { applyLinear, applyTransformer, createKVCache, disposeKVCache, slicePositions, type TokenPositions, type TransformerParams } from '@darl/transformer';
@@ -43,7 +43,7 @@ import {
   type DarlParams,
   type MseHeadParams,
 } from '@darl/darl';
-import { encodeImageGrid, loadRun, pretrain, writeReport } from '@darl/darl/node';
+import { loadRun, pretrain, writeReport } from '@darl/darl/node';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
 // from its own minified file), and exit non-zero.

@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { fineTune, type FineTuneConfig, type FineTuneEpoch, type FineTuneResult } from '@darl/eval';
 import { openDataset } from '@darl/patch-data/node';
+import { subsetDataset } from '@darl/patch-data';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { RUN_FILES } from './run-dir/layout.js';
 import { disposeTree } from '@darl/tensor-backend';
@@ -18,7 +19,6 @@ import { loadRun } from './load-run.js';
 import type { BuildDarlOptions } from '../model/darl-model.js';
 import { RunError } from './pretrain.js';
 import { writeReport } from './report/index.js';
-import { subsetDataset } from './subset.js';
 
 /** Options of {@link finetuneRun}. */
 export interface FinetuneRunOptions {

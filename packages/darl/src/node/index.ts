@@ -32,8 +32,6 @@ export {
 } from './run-dir/index.js';
 export { loadRun, type LoadedRun } from './load-run.js';
 export { writeSampleGrids } from './samples.js';
-export { encodeImageGrid, type ImageGridOptions } from './image-grid.js';
-export { subsetDataset } from './subset.js';
 export { runtimeVersions } from './versions.js';
 export { runCli, type CliIO } from './cli/program.js';
 export { composeRunConfig, type ConfigSources } from './cli/compose-config.js';

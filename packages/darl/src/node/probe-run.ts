@@ -27,13 +27,13 @@ import {
 import { disposeTree } from '@darl/tensor-backend';
 import { initDarlParams, paramTree } from '../model/darl-model.js';
 import { openDataset } from '@darl/patch-data/node';
+import { subsetDataset } from '@darl/patch-data';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { darlFeatureExtractor } from '../model/feature-extractor.js';
 import { loadRun } from './load-run.js';
 import type { BuildDarlOptions } from '../model/darl-model.js';
 import { RunError } from './pretrain.js';
 import { writeReport } from './report/index.js';
-import { subsetDataset } from './subset.js';
 
 /** The contents of `probe.json`. */
 export interface ProbeJson {
