@@ -8,8 +8,8 @@
  */
 import { join } from 'node:path';
 import { fineTune, type FineTuneConfig, type FineTuneEpoch, type FineTuneResult } from '@darl/eval';
-import { openDataset } from '@darl/patch-data/node';
 import { subsetDataset } from '@darl/patch-data';
+import { openJobData, type JobDatasets } from './job-data.js';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { RUN_FILES } from './run-dir/layout.js';
 import { disposeTree } from '@darl/tensor-backend';
@@ -25,8 +25,10 @@ export interface FinetuneRunOptions {
   readonly run: string;
   /** The custom backbone/head the run was trained with (`pretrain({ parts })`), if any. */
   readonly parts?: BuildDarlOptions<unknown, unknown>;
-  /** Labelled data (default: the data the run trained on). */
+  /** Labelled data as a spec (default: the data the run trained on); with `datasets`, only the name recorded. */
   readonly data?: string;
+  /** Labelled data given directly, as `pretrain({ datasets })` takes it (e.g. a run trained on in-memory data). */
+  readonly datasets?: JobDatasets;
   readonly maxTrain?: number;
   readonly maxTest?: number;
   /** Fine-tuning settings (see @darl/eval's FineTuneConfig). */
@@ -116,10 +118,11 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: F
   const loadOpts = { ema: opts.ema === false ? (false as const) : ('auto' as const), ...(opts.parts ? { parts: opts.parts } : {}) };
   const loaded = await loadRun(opts.run, loadOpts);
   try {
-    const dataSpec = opts.data ?? loaded.state.data;
+    const data = await openJobData('finetuneRun', opts, loaded.state.data, opts.run);
+    const dataSpec = data.name;
     const seed = opts.config?.seed ?? 0;
-    const allTrain = subsetDataset(await openDataset(dataSpec, { split: 'train' }), opts.maxTrain, seed);
-    const test = subsetDataset(await openDataset(dataSpec, { split: 'test' }), opts.maxTest, seed + 1);
+    const allTrain = subsetDataset(data.train, opts.maxTrain, seed);
+    const test = subsetDataset(data.test, opts.maxTest, seed + 1);
     const { height, width, channels } = loaded.model.config.image;
     if (allTrain.height !== height || allTrain.width !== width || allTrain.channels !== channels) {
       throw new RunError(`The model takes ${height}×${width}×${channels} images but "${dataSpec}" has ${allTrain.height}×${allTrain.width}×${allTrain.channels}.`);
