@@ -61,6 +61,7 @@ export {
 } from './model/from-pretrained.js';
 export { assignParams, WeightsMismatchError } from './model/assign-params.js';
 export { encodeRunDirectory, type RunDirectoryInput } from './run-dir/encode-run-directory.js';
+export { encodeTrainerRun, type TrainerRunOptions } from './run-dir/trainer-run-directory.js';
 export { decodeRunDirectory, type DecodedRunDirectory } from './run-dir/decode-run-directory.js';
 export { DarlTrainer, NonFiniteLossError, type StepResult } from './train/trainer.js';
 export { lossByNoiseLevel, lossByPatchRow, type NoiseBin } from './train/step-metrics.js';

@@ -31,6 +31,7 @@ export {
   type CheckpointListing,
 } from './run-dir/index.js';
 export { loadRun, type LoadedRun } from './load-run.js';
+export { saveRunDirectory } from './save-run-directory.js';
 export type { JobDatasets } from './job-data.js';
 export { writeSampleGrids } from './samples.js';
 export { runtimeVersions } from './versions.js';
