@@ -19,28 +19,28 @@ it('slices and joins token positions', () => {
 describeBackends('autoregressiveInputs', (ctx) => {
   const [B, L, D, C] = [2, 4, 3, 5];
 
-  it('is [SOS, embed(x1) … embed(x(L−1))]: element by element against a plain-JS reference', () => {
+  it('is [SOS, embed(x1) … embed(x(L−1))]: element by element against a plain-JS reference', async () => {
     const x = new Rng(1).normal([B, L, D]) as tf.Tensor3D;
     const sos = new Rng(2).normal([1, 1, C]);
     const embed = initLinear(D, C, { seed: 3 });
-    const [xs, s, w, b] = [x.arraySync(), sos.dataSync(), embed.w.arraySync() as number[][], embed.b.dataSync()];
+    const [xs, s, w, b] = [await x.array(), await sos.data(), (await embed.w.array()) as number[][], await embed.b.data()];
     const ref = (keep: number) =>
       xs.map((seq) => [Array.from(s), ...seq.slice(0, keep).map((v) => Array.from({ length: C }, (_, c) => b[c]! + v.reduce((acc, vi, i) => acc + vi * w[i]![c]!, 0)))]);
     const train = autoregressiveInputs(x, sos, { embed });
     expect(train.shape).toEqual([B, L, C]);
-    expectAllClose(train, ref(L - 1).flat(2), ctx.tol());
+    expectAllClose(await train.data(), ref(L - 1).flat(2), ctx.tol());
     const prompt = autoregressiveInputs(x, sos, { embed, dropLast: false });
     expect(prompt.shape).toEqual([B, L + 1, C]);
-    expectAllClose(prompt, ref(L).flat(2), ctx.tol());
+    expectAllClose(await prompt.data(), ref(L).flat(2), ctx.tol());
     tf.dispose([x, sos, train, prompt]);
     disposeTree(embed);
   });
 
-  it('shifts already-embedded tokens, gives SOS alone for an empty prompt, and checks shapes', () => {
+  it('shifts already-embedded tokens, gives SOS alone for an empty prompt, and checks shapes', async () => {
     const x = tf.reshape(tf.range(1, 1 + B * L * C), [B, L, C]) as tf.Tensor3D;
     const sos = tf.zeros([1, 1, C]);
     const shifted = autoregressiveInputs(x, sos);
-    expect((shifted.arraySync() as number[][][])[1]!.map((t) => t[0])).toEqual([0, 21, 26, 31]);
+    expect((await shifted.array())[1]!.map((t) => t[0])).toEqual([0, 21, 26, 31]);
     const alone = autoregressiveInputs(tf.zeros([B, 0, C]) as tf.Tensor3D, sos, { dropLast: false });
     expect(alone.shape).toEqual([B, 1, C]);
     expect(() => autoregressiveInputs(x, tf.zeros([1, 1, 4]))).toThrow(ShapeError);

@@ -28,29 +28,31 @@ describeBackends('patch masks', (ctx) => {
   const [B, L, C] = [2, 5, 3];
   const mask = randomPatchMask(B, L, { ratio: 0.4, rng: new Rng(2) }); // M = round(0.4·5) = 2 masked, K = 3 visible
 
-  it('gathers the visible tokens and inserts mask tokens exactly where patches are masked', () => {
+  it('gathers the visible tokens and inserts mask tokens exactly where patches are masked', async () => {
     const x = new Rng(1).normal([B, L, C]) as tf.Tensor3D;
     const token = tf.tensor3d([[[7, 8, 9]]]);
-    const xs = x.arraySync();
+    const xs = await x.array();
     const visible = gatherVisible(x, mask);
     const refVisible = xs.map((seq, b) => Array.from(mask.visible.subarray(b * 3, b * 3 + 3), (i) => seq[i]!));
-    expectAllClose(visible, refVisible.flat(2), 0);
+    expectAllClose(await visible.data(), refVisible.flat(2), 0);
     const restored = insertMaskTokens(visible, token, mask);
-    const weights = patchMaskWeights(mask).arraySync();
+    const weightTensor = patchMaskWeights(mask);
+    const weights = await weightTensor.array();
+    weightTensor.dispose();
     const refRestored = xs.map((seq, b) => seq.map((v, l) => (weights[b]![l] === 1 ? [7, 8, 9] : v)));
-    expectAllClose(restored, refRestored.flat(2), ctx.tol(0.01));
+    expectAllClose(await restored.data(), refRestored.flat(2), ctx.tol(0.01));
     expect(weights.flat().reduce((s, w) => s + w, 0)).toBe(B * 2);
     expect(() => gatherVisible(tf.zeros([B, L + 1, C]) as tf.Tensor3D, mask)).toThrow(ShapeError);
     expect(() => insertMaskTokens(visible, tf.zeros([1, 1, C + 1]), mask)).toThrow(/"maskToken" must have shape \[1, 1, C=3\]/);
     tf.dispose([x, token, visible, restored]);
   });
 
-  it('passes gradients to the visible tokens and to the mask token (one per masked position)', () => {
+  it('passes gradients to the visible tokens and to the mask token (one per masked position)', async () => {
     const visible = new Rng(3).normal([B, 3, C]) as tf.Tensor3D;
     const token = tf.zeros([1, 1, C]);
     const [gv, gt] = tf.grads((v: tf.Tensor, t: tf.Tensor) => tf.sum(insertMaskTokens(v as tf.Tensor3D, t, mask)))([visible, token]);
-    expectAllClose(gv!, new Array<number>(B * 3 * C).fill(1), ctx.tol(0.01));
-    expectAllClose(gt!, [B * 2, B * 2, B * 2], ctx.tol(0.01));
+    expectAllClose(await gv!.data(), new Array<number>(B * 3 * C).fill(1), ctx.tol(0.01));
+    expectAllClose(await gt!.data(), [B * 2, B * 2, B * 2], ctx.tol(0.01));
     tf.dispose([visible, token, gv!, gt!]);
   });
 
