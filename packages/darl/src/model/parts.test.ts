@@ -37,7 +37,7 @@ describeBackends('custom parts of buildDarl', () => {
     expect(() => buildDarl(rgb, { head })).toThrow(/custom head "my-head"'s predict returned \[2, 16\].*\[N, D\] = \[2, 48\]/);
   });
 
-  it('calls a head factory with the model sizes, and the model trains', () => {
+  it('calls a head factory with the model sizes, and the model trains', async () => {
     const seen: DarlHeadSizes[] = [];
     const model = buildDarl({ ...rgb, objective: 'diffusion', diffusion: { decoder: { width: 8, depth: 1 } } }, {
       head: (sizes) => {
@@ -55,7 +55,7 @@ describeBackends('custom parts of buildDarl', () => {
     const images = new Rng(1).uniform([2, 16, 16, 3], -1, 1) as tf.Tensor4D;
     const r = darlLoss(model, params, images, { rng: new Rng(2) });
     expect(r.perTarget.shape).toEqual([2 * 16]);
-    expect(Number.isFinite(r.loss.dataSync()[0])).toBe(true);
+    expect(Number.isFinite((await r.loss.data())[0])).toBe(true);
     tf.dispose([images, r.loss, r.perTarget]);
     disposeTree(paramTree(params));
   });
