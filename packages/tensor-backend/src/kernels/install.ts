@@ -22,6 +22,7 @@ import { nativeEmaOverride } from './native-ema.js';
 import { nativeSumSquaresOverride } from './native-sum-squares.js';
 import { nativeAttentionOverride } from './native-attention.js';
 import { webgpuLayerNormOverride } from './webgpu-layer-norm.js';
+import { webgpuGeluOverride } from './webgpu-gelu.js';
 
 export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
@@ -49,7 +50,7 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
     wasmIdentityOverride,
     wasmUnsortedSegmentSumOverride,
   ],
-  webgpu: [webgpuLayerNormOverride],
+  webgpu: [webgpuLayerNormOverride, webgpuGeluOverride],
 };
 
 /** The tfjs backend whose kernels darl's `backend` overrides. */

@@ -50,15 +50,20 @@ describe.runIf(WEBGPU_ENABLED)('webgpu fused LayerNorm (DarlLayerNorm, DarlLayer
     });
   }
 
-  it('handles 0 rows like the composite op (zero dgamma, dbeta)', async () => {
+  it('handles 0 rows (zero dgamma, dbeta) and width 0 like the composite op', async () => {
     await selectBackend('webgpu');
     const [dx, dgamma, dbeta] = tf.tidy(() =>
       tf.grads((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => layerNorm(x, gamma, beta, 1e-6))([tf.zeros([0, 5]), tf.ones([5]), tf.zeros([5])]),
     );
     expect(dx!.shape).toEqual([0, 5]);
+    expect((await dx!.data()).length).toBe(0);
     expect(Array.from(await dgamma!.data())).toEqual([0, 0, 0, 0, 0]);
     expect(Array.from(await dbeta!.data())).toEqual([0, 0, 0, 0, 0]);
     tf.dispose([dx!, dgamma!, dbeta!]);
+    const empty = layerNorm(tf.zeros([3, 0]), tf.zeros([0]), tf.zeros([0]), 1e-6);
+    expect(empty.shape).toEqual([3, 0]);
+    expect((await empty.data()).length).toBe(0);
+    empty.dispose();
   });
 
   it('leaks no tensors, forward and backward', async () => {

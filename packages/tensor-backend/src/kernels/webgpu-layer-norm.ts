@@ -13,6 +13,7 @@ import {
   COLUMN_BLOCK,
   dispatchProgram,
   gridWorkgroups,
+  makeOutput,
   ROW_LANES,
   wgslWorkgroupSum,
   type DarlProgram,
@@ -160,9 +161,9 @@ function layerNormKernel(args: KernelArgs): tf.TensorInfo[] {
   const { x, gamma, beta } = args.inputs as Record<string, tf.TensorInfo>;
   const { eps } = args.attrs as unknown as LayerNormAttrs;
   const [rows, cols] = rowsCols(x!.shape);
-  const y = backend.makeTensorInfo([...x!.shape], 'float32');
-  const mean = backend.makeTensorInfo([rows], 'float32');
-  const rstd = backend.makeTensorInfo([rows], 'float32');
+  const y = makeOutput(backend, x!.shape);
+  const mean = makeOutput(backend, [rows]);
+  const rstd = makeOutput(backend, [rows]);
   if (rows * cols > 0) {
     dispatchProgram(backend, forwardProgram, [y, mean, rstd, x!, gamma!, beta!], [rows, cols, 1 / cols, eps], gridWorkgroups(rows, 1));
   }
@@ -174,13 +175,13 @@ function layerNormGradKernel(args: KernelArgs): tf.TensorInfo[] {
   const backend = args.backend as WebGpuBackend;
   const { dy, x, gamma, mean, rstd } = args.inputs as Record<string, tf.TensorInfo>;
   const [rows, cols] = rowsCols(x!.shape);
-  const dx = backend.makeTensorInfo([...x!.shape], 'float32');
+  const dx = makeOutput(backend, x!.shape);
   if (rows === 0) {
     // No rows: dx is empty and the column sums are zeros.
     return [dx, backend.makeTensorInfo([cols], 'float32', new Float32Array(cols)), backend.makeTensorInfo([cols], 'float32', new Float32Array(cols))];
   }
-  const dgamma = backend.makeTensorInfo([cols], 'float32');
-  const dbeta = backend.makeTensorInfo([cols], 'float32');
+  const dgamma = makeOutput(backend, [cols]);
+  const dbeta = makeOutput(backend, [cols]);
   if (cols > 0) {
     dispatchProgram(backend, dxProgram, [dx, dy!, x!, gamma!, mean!, rstd!], [rows, cols, 1 / cols], gridWorkgroups(rows, 1));
     dispatchProgram(backend, paramGradProgram, [dgamma, dbeta, dy!, x!, mean!, rstd!], [rows, cols], gridWorkgroups(cols, COLUMN_BLOCK));

@@ -148,3 +148,9 @@ fn workgroupSum(v: f32, lid: u32) -> f32 {
 export const COLUMN_BLOCK = 32;
 /** Row lanes per column in a column-sum workgroup. */
 export const ROW_LANES = 8;
+
+/** A float32 output tensor of `shape` for a kernel to fill (an empty one gets its empty values now, as tfjs does). */
+export function makeOutput(backend: WebGpuBackend, shape: readonly number[]): tf.TensorInfo {
+  const size = tf.util.sizeFromShape([...shape]);
+  return backend.makeTensorInfo([...shape], 'float32', size === 0 ? new Float32Array(0) : undefined);
+}
