@@ -23,6 +23,7 @@ import { nativeSumSquaresOverride } from './native-sum-squares.js';
 import { nativeAttentionOverride } from './native-attention.js';
 import { webgpuLayerNormOverride } from './webgpu-layer-norm.js';
 import { webgpuGeluOverride } from './webgpu-gelu.js';
+import { webgpuAdamWOverride } from './webgpu-adamw.js';
 
 export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
@@ -50,7 +51,7 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
     wasmIdentityOverride,
     wasmUnsortedSegmentSumOverride,
   ],
-  webgpu: [webgpuLayerNormOverride, webgpuGeluOverride],
+  webgpu: [webgpuLayerNormOverride, webgpuGeluOverride, webgpuAdamWOverride],
 };
 
 /** The tfjs backend whose kernels darl's `backend` overrides. */
