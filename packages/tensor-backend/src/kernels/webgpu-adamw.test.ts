@@ -84,6 +84,23 @@ describe.runIf(WEBGPU_ENABLED)('webgpu fused AdamW (DarlAdamW, in place)', () =>
     opt.dispose();
   });
 
+  it("only compiles under tfjs's compile-only pass (WEBGPU_ENGINE_COMPILE_ONLY), leaving the variables as they are", async () => {
+    await selectBackend('webgpu');
+    const params = { w: toVariable(tf.fill([4, 3], 0.5)), b: toVariable(tf.fill([3], -1)) };
+    const opt = new AdamW(params);
+    const grads = { w: tf.fill([4, 3], 0.25), b: tf.fill([3], 2) };
+    const before = [Array.from(await params.w.data()), Array.from(await params.b.data())];
+    tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', true);
+    try {
+      expect((await countKernelCalls(ADAMW_KERNEL, () => opt.step(grads, 0.1))).calls).toBe(1);
+    } finally {
+      tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', false);
+    }
+    expect([Array.from(await params.w.data()), Array.from(await params.b.data())]).toEqual(before);
+    tf.dispose([grads.w, grads.b, params.w, params.b]);
+    opt.dispose();
+  });
+
   it('leaks no tensors', async () => {
     await selectBackend('webgpu');
     const params = { w: toVariable(tf.ones([5, 2])) };

@@ -91,7 +91,8 @@ function flat(t: tf.TensorInfo): tf.TensorInfo {
 /**
  * Records one dispatch of `program` over `workgroups` workgroups, binding `tensors` (float32, in the program's
  * buffer order; the written ones are updated in place) and the uniform `values` (in the program's uniform order).
- * No tensor may be bound twice when one of the bindings writes it.
+ * No tensor may be bound twice when one of the bindings writes it. Under `WEBGPU_ENGINE_COMPILE_ONLY` it only
+ * compiles the pipeline, as tfjs's programs do.
  */
 export function dispatchProgram(
   backend: WebGpuBackend,
@@ -103,12 +104,16 @@ export function dispatchProgram(
   if (tensors.length !== program.buffers.length || values.length !== program.uniforms.length) {
     throw new Error(`darl webgpu program ${program.key}: ${tensors.length} buffers and ${values.length} uniforms passed`);
   }
+  const pipeline = pipelineOf(backend, program);
+  // tfjs's compile-only pass (WEBGPU_ENGINE_COMPILE_ONLY) builds pipelines without running them; so do we (AdamW
+  // would otherwise update the variables).
+  if (tf.env().getBool('WEBGPU_ENGINE_COMPILE_ONLY')) return;
   for (const t of tensors) backend.uploadToGPU(t.dataId);
   const uniforms: ProgramUniform[] = program.uniforms.map((f, i) => ({
     type: f.type === 'f32' ? 'float32' : 'uint32',
     data: [values[i] as number],
   }));
-  const run = { pipeline: pipelineOf(backend, program), dispatch: workgroups, shaderKey: program.key, constructor: { name: program.key } };
+  const run = { pipeline, dispatch: workgroups, shaderKey: program.key, constructor: { name: program.key } };
   const [output, ...rest] = tensors.map(flat);
   backend.recordAndSubmit(run, output!, rest, uniforms);
 }
