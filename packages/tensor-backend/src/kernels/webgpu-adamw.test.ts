@@ -69,8 +69,12 @@ describe.runIf(WEBGPU_ENABLED)('webgpu fused AdamW (DarlAdamW, in place)', () =>
     const opt = new AdamW(params);
     const grads = { w: tf.fill([4, 3], 0.25), b: tf.fill([3], 2) };
     const ids = [params.w.dataId, params.b.dataId];
+    // Reading caches the values on the CPU; the in-place update must not leave that copy behind.
+    const b0 = Array.from(await params.b.data());
     opt.step(grads, 0.1);
     expect([params.w.dataId, params.b.dataId]).toEqual(ids);
+    const b1 = Array.from(await params.b.data());
+    expect(b1).not.toEqual(b0);
     // A clone shares w's buffer: writing w in place would change it too, so w takes the composite path.
     const held = tf.clone(params.w);
     const before = Array.from(await held.data());
@@ -80,6 +84,7 @@ describe.runIf(WEBGPU_ENABLED)('webgpu fused AdamW (DarlAdamW, in place)', () =>
     expect(Array.from(await params.w.data())).not.toEqual(before);
     expect(params.w.dataId).not.toBe(ids[0]);
     expect(params.b.dataId).toBe(ids[1]);
+    expect(Array.from(await params.b.data())).not.toEqual(b1);
     tf.dispose([held, grads.w, grads.b, params.w, params.b]);
     opt.dispose();
   });

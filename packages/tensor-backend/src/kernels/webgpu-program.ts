@@ -25,7 +25,7 @@ interface Device {
 /** The parts of tfjs-backend-webgpu's `WebGPUBackend` that darl's kernels use (not in its public types). */
 export interface WebGpuBackend {
   readonly device: Device;
-  readonly tensorMap: { get(dataId: tf.DataId): { resource?: unknown; shape: number[] } };
+  readonly tensorMap: { get(dataId: tf.DataId): { resource?: unknown; values: unknown; shape: number[] } };
   readonly pipelineCache: Record<string, ComputePipeline | Promise<ComputePipeline>>;
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
   uploadToGPU(dataId: tf.DataId): void;
@@ -109,6 +109,11 @@ export function dispatchProgram(
   // would otherwise update the variables).
   if (tf.env().getBool('WEBGPU_ENGINE_COMPILE_ONLY')) return;
   for (const t of tensors) backend.uploadToGPU(t.dataId);
+  // A read caches a tensor's values on the CPU next to its buffer, and later reads return that copy: drop it for
+  // every tensor this dispatch writes, or a read after an in-place update would return the old values.
+  program.buffers.forEach((b, i) => {
+    if (b.write) backend.tensorMap.get(tensors[i]!.dataId).values = null;
+  });
   const uniforms: ProgramUniform[] = program.uniforms.map((f, i) => ({
     type: f.type === 'f32' ? 'float32' : 'uint32',
     data: [values[i] as number],
