@@ -39,13 +39,18 @@ describe.runIf(WEBGPU_ENABLED)('countDispatches [webgpu]', () => {
     a.dispose();
   });
 
-  it('counts the fused kernels: LayerNorm 1 + 2, bias + GELU 1 + 1, AdamW 1 per two parameters', async () => {
+  it('counts the fused kernels: LayerNorm 1 + 2, bias + GELU 1 + 1 (+ 1 with many rows), AdamW 1 per two parameters', async () => {
     await selectBackend('webgpu');
     const [x, g, b, dy] = [tf.ones([4, 6]), tf.ones([6]), tf.zeros([6]), tf.ones([4, 6])];
     const ln = await countDispatches(() => tf.tidy(() => tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => layerNorm(p, q, r, 1e-5))([x, g, b], dy).length));
     expect(ln.dispatches).toBe(3);
     const gelu = await countDispatches(() => tf.tidy(() => tf.grads((p: tf.Tensor, q: tf.Tensor) => biasGelu(p, q))([x, b], dy).length));
     expect(gelu.dispatches).toBe(2);
+    // With many rows the bias gradient sums chunks of rows, then adds the chunks: one dispatch more.
+    const [xs, dys] = [tf.ones([300, 6]), tf.ones([300, 6])];
+    const many = await countDispatches(() => tf.tidy(() => tf.grads((p: tf.Tensor, q: tf.Tensor) => biasGelu(p, q))([xs, b], dys).length));
+    expect(many.dispatches).toBe(3);
+    tf.dispose([xs, dys]);
     const params = { w: toVariable(tf.ones([4, 6])), g: toVariable(tf.ones([6])), b: toVariable(tf.zeros([6])) };
     const opt = new AdamW(params);
     const step = await countDispatches(() => opt.step({ w: dy, g, b }, 0.1));

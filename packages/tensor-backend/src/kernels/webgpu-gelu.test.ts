@@ -58,6 +58,9 @@ describe.runIf(WEBGPU_ENABLED)('webgpu fused GELU and bias + GELU', () => {
     [[1, 128], [128]],
     [[50, 128], [128]],
     [[0, 4], [4]],
+    // Enough rows for the bias gradient to be summed in chunks of rows.
+    [[4, 50, 33], [33]],
+    [[300, 3], [3]],
     [[4, 6], [4, 1]],
   ];
   for (const [x, b] of CASES) {
@@ -80,12 +83,15 @@ describe.runIf(WEBGPU_ENABLED)('webgpu fused GELU and bias + GELU', () => {
 
   it('leaks no tensors, forward and backward', async () => {
     await selectBackend('webgpu');
-    const [x, b] = [tf.tensor(new Rng(5).normalArray(24), [4, 6]), tf.ones([6])];
+    // 300 rows: the bias gradient's partial sums are backend buffers of their own, freed by the kernel.
+    const [x, b] = [tf.tensor(new Rng(5).normalArray(300 * 6), [300, 6]), tf.ones([6])];
     const before = tf.memory().numTensors;
+    const buffersBefore = tf.backend().numDataIds();
     const out = tf.tidy(() => [gelu(x), biasGelu(x, b), ...tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.add(biasGelu(p, q), gelu(p)))([x, b])]);
     await Promise.all(out.map((t) => t.data()));
     tf.dispose(out);
     expect(tf.memory().numTensors).toBe(before);
+    expect(tf.backend().numDataIds()).toBe(buffersBefore);
     tf.dispose([x, b]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The webgpu backend's fused GELU kernels (`DarlGelu`, `DarlBiasGelu` and their gradients, see `ops/gelu.ts`), in
  * WGSL: one elementwise dispatch each way, except bias + GELU's gradient, one dispatch that writes `dx` and sums
- * `dbias` over the rows (a workgroup per block of columns). erf is tfjs's Abramowitz–Stegun 7.1.26 formula, the
+ * `dbias` over the rows (a workgroup per block of columns and chunk of rows; with many rows a second dispatch adds
+ * the chunks' partial sums). erf is tfjs's Abramowitz–Stegun 7.1.26 formula, the
  * one the composite code runs on every backend.
  *
  * @module
@@ -9,7 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BIAS_GELU_GRAD_KERNEL, BIAS_GELU_KERNEL, GELU_GRAD_KERNEL, GELU_KERNEL, geluGradConfigs } from '../ops/gelu.js';
 import type { KernelOverride } from './kernel-registry.js';
-import { COLUMN_BLOCK, dispatchProgram, gridWorkgroups, makeOutput, ROW_LANES, type DarlProgram, type WebGpuBackend } from './webgpu-program.js';
+import { dispatchProgram, gridWorkgroups, makeOutput, type DarlProgram, type WebGpuBackend } from './webgpu-program.js';
+import { COLUMN_LOOP_BEGIN, COLUMN_LOOP_END, columnWorkgroups, finishColumnSums, laneArrays, laneSums, partialTargets, ROW_LANES, rowChunks } from './webgpu-column-sums.js';
 
 interface KernelArgs {
   inputs: tf.NamedTensorInfoMap;
@@ -56,43 +58,28 @@ const geluProgram = elementwise('gelu', [out, x], 'out[i] = gelu(x[i]);');
 const biasGeluProgram = elementwise('bias-gelu', [out, x, bias], 'out[i] = gelu(x[i] + bias[i % u.cols]);');
 const geluGradProgram = elementwise('gelu-grad', [out, dy, x], 'out[i] = dy[i] * geluGrad(x[i]);');
 
-const COL_WG = COLUMN_BLOCK * ROW_LANES;
-
-/** dx = dy · gelu'(x + bias) [rows, cols], dbias = Σ_rows dx [cols]. */
+/** dx = dy · gelu'(x + bias) [rows, cols], dbias = Σ_rows dx [cols] (or a partial row per chunk of rows). */
 const biasGeluGradProgram: DarlProgram = {
   key: 'bias-gelu-grad',
   buffers: [{ name: 'dx', write: true }, { name: 'dbias', write: true }, dy, x, bias],
   uniforms: [
     { name: 'rows', type: 'u32' },
     { name: 'cols', type: 'u32' },
+    { name: 'chunkRows', type: 'u32' },
   ],
   main: `${GELU_WGSL}
-var<workgroup> sums: array<f32, ${COL_WG}>;
-@compute @workgroup_size(${COL_WG})
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let lane = lid / ${COLUMN_BLOCK}u;
-  for (var block = wg.x; block * ${COLUMN_BLOCK}u < u.cols; block = block + nwg.x) {
-    let col = block * ${COLUMN_BLOCK}u + lid % ${COLUMN_BLOCK}u;
+${laneArrays(['sums'])}
+${COLUMN_LOOP_BEGIN}
     var acc = 0.0;
     if (col < u.cols) {
       let bc = bias[col];
-      for (var r = lane; r < u.rows; r = r + ${ROW_LANES}u) {
+      for (var r = r0 + lane; r < r1; r = r + ${ROW_LANES}u) {
         let i = r * u.cols + col;
         let d = dy[i] * geluGrad(x[i] + bc);
         dx[i] = d;
         acc = acc + d;
       }
-    }
-    sums[lid] = acc;
-    workgroupBarrier();
-    if (lane == 0u && col < u.cols) {
-      var total = 0.0;
-      for (var l = 0u; l < ${ROW_LANES}u; l = l + 1u) { total = total + sums[l * ${COLUMN_BLOCK}u + lid]; }
-      dbias[col] = total;
-    }
-    workgroupBarrier();
-  }
-}`,
+    }${laneSums(['sums'], ['acc'], ['dbias'])}${COLUMN_LOOP_END}`,
 };
 
 /** GELU: input `x` (any shape); with a bias, `x [..., F]`, `bias [F]`. Output `gelu(x [+ bias])`, x's shape. */
@@ -126,7 +113,10 @@ function backward(withBias: boolean) {
     // With 0 rows the bias gradient is zeros.
     if (n === 0) return [dx, backend.makeTensorInfo([cols], 'float32', new Float32Array(cols))];
     const dbias = makeOutput(backend, [cols]);
-    dispatchProgram(backend, biasGeluGradProgram, [dx, dbias, dyi!, xi!, bi!], [n / cols, cols], gridWorkgroups(cols, COLUMN_BLOCK));
+    const chunks = rowChunks(n / cols, cols);
+    const [partial] = partialTargets(backend, [dbias], chunks, cols);
+    dispatchProgram(backend, biasGeluGradProgram, [dx, partial!, dyi!, xi!, bi!], [n / cols, cols, chunks.chunkRows], columnWorkgroups(cols, chunks));
+    finishColumnSums(backend, [dbias], [partial!], chunks, cols);
     return [dx, dbias];
   }) as unknown as tf.KernelFunc;
 }

@@ -20,7 +20,8 @@ describe.runIf(WEBGPU_ENABLED)('webgpu fused LayerNorm (DarlLayerNorm, DarlLayer
     expect(hasKernel(LAYER_NORM_GRAD_KERNEL)).toBe(true);
   });
 
-  const SHAPES: number[][] = [[1, 1], [50, 1], [1, 3], [50, 3], [2, 25, 33], [1, 128], [5, 10, 128], [50, 33]];
+  // The last two have enough rows for the column sums to split them into chunks (a second dispatch adds the chunks).
+  const SHAPES: number[][] = [[1, 1], [50, 1], [1, 3], [50, 3], [2, 25, 33], [1, 128], [5, 10, 128], [50, 33], [4, 50, 33], [300, 3]];
   let seed = 1;
   for (const shape of SHAPES) {
     const eps = shape.length === 3 ? 1e-2 : 1e-6;
@@ -68,14 +69,17 @@ describe.runIf(WEBGPU_ENABLED)('webgpu fused LayerNorm (DarlLayerNorm, DarlLayer
 
   it('leaks no tensors, forward and backward', async () => {
     await selectBackend('webgpu');
-    const x = tf.tensor(new Rng(3).normalArray(4 * 6), [4, 6]);
+    // 300 rows: dgamma and dbeta are summed in chunks, whose partial sums are backend buffers freed by the kernel.
+    const x = tf.tensor(new Rng(3).normalArray(300 * 6), [300, 6]);
     const gamma = tf.ones([6]);
     const beta = tf.zeros([6]);
     const before = tf.memory().numTensors;
+    const buffersBefore = tf.backend().numDataIds();
     const [y, ...grads] = tf.tidy(() => [layerNorm(x, gamma, beta, 1e-5), ...tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(a, g, b, 1e-5))([x, gamma, beta])]);
     await Promise.all([y!, ...grads].map((t) => t.data()));
     tf.dispose([y!, ...grads]);
     expect(tf.memory().numTensors).toBe(before);
+    expect(tf.backend().numDataIds()).toBe(buffersBefore);
     tf.dispose([x, gamma, beta]);
   });
 });

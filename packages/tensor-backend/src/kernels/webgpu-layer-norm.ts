@@ -2,23 +2,26 @@
  * The webgpu backend's fused LayerNorm kernels (`DarlLayerNorm` and its gradient `DarlLayerNormGrad`, see
  * `ops/layer-norm.ts`), in WGSL. Forward: one dispatch, one workgroup per row (mean, then the centred variance,
  * then `y`). Backward: one dispatch for `dx` (a workgroup per row), one for `dgamma` and `dbeta` (column sums over
- * the rows), with the same formulas as the native kernel.
+ * the rows; a second one adds the partial sums of row chunks when there are many rows), with the same formulas as
+ * the native kernel.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormGradConfig, type LayerNormAttrs } from '../ops/layer-norm.js';
 import type { KernelOverride } from './kernel-registry.js';
+import { dispatchProgram, gridWorkgroups, makeOutput, wgslWorkgroupSum, type DarlProgram, type WebGpuBackend } from './webgpu-program.js';
 import {
-  COLUMN_BLOCK,
-  dispatchProgram,
-  gridWorkgroups,
-  makeOutput,
+  COLUMN_LOOP_BEGIN,
+  COLUMN_LOOP_END,
+  columnWorkgroups,
+  finishColumnSums,
+  laneArrays,
+  laneSums,
+  partialTargets,
   ROW_LANES,
-  wgslWorkgroupSum,
-  type DarlProgram,
-  type WebGpuBackend,
-} from './webgpu-program.js';
+  rowChunks,
+} from './webgpu-column-sums.js';
 
 interface KernelArgs {
   inputs: tf.NamedTensorInfoMap;
@@ -101,9 +104,7 @@ ${ROW_ENTRY}
 }`,
 };
 
-const COL_WG = COLUMN_BLOCK * ROW_LANES;
-
-/** dgamma = Σ_rows dy · x̂, dbeta = Σ_rows dy, each [cols]. */
+/** dgamma = Σ_rows dy · x̂, dbeta = Σ_rows dy, each [cols] (or a partial row per chunk of rows). */
 const paramGradProgram: DarlProgram = {
   key: 'layer-norm-dparams',
   buffers: [
@@ -117,36 +118,19 @@ const paramGradProgram: DarlProgram = {
   uniforms: [
     { name: 'rows', type: 'u32' },
     { name: 'cols', type: 'u32' },
+    { name: 'chunkRows', type: 'u32' },
   ],
-  main: `var<workgroup> sg: array<f32, ${COL_WG}>;
-var<workgroup> sb: array<f32, ${COL_WG}>;
-@compute @workgroup_size(${COL_WG})
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let lane = lid / ${COLUMN_BLOCK}u;
-  for (var block = wg.x; block * ${COLUMN_BLOCK}u < u.cols; block = block + nwg.x) {
-    let col = block * ${COLUMN_BLOCK}u + lid % ${COLUMN_BLOCK}u;
+  main: `${laneArrays(['sg', 'sb'])}
+${COLUMN_LOOP_BEGIN}
     var ag = 0.0;
     var ab = 0.0;
     if (col < u.cols) {
-      for (var r = lane; r < u.rows; r = r + ${ROW_LANES}u) {
+      for (var r = r0 + lane; r < r1; r = r + ${ROW_LANES}u) {
         let d = dy[r * u.cols + col];
         ag = ag + d * ((x[r * u.cols + col] - mean[r]) * rstd[r]);
         ab = ab + d;
       }
-    }
-    sg[lid] = ag;
-    sb[lid] = ab;
-    workgroupBarrier();
-    if (lane == 0u && col < u.cols) {
-      var tg = 0.0;
-      var tb = 0.0;
-      for (var l = 0u; l < ${ROW_LANES}u; l = l + 1u) { tg = tg + sg[l * ${COLUMN_BLOCK}u + lid]; tb = tb + sb[l * ${COLUMN_BLOCK}u + lid]; }
-      dgamma[col] = tg;
-      dbeta[col] = tb;
-    }
-    workgroupBarrier();
-  }
-}`,
+    }${laneSums(['sg', 'sb'], ['ag', 'ab'], ['dgamma', 'dbeta'])}${COLUMN_LOOP_END}`,
 };
 
 /** `[rows, cols]` of a `[..., D]` tensor. */
@@ -184,7 +168,10 @@ function layerNormGradKernel(args: KernelArgs): tf.TensorInfo[] {
   const dbeta = makeOutput(backend, [cols]);
   if (cols > 0) {
     dispatchProgram(backend, dxProgram, [dx, dy!, x!, gamma!, mean!, rstd!], [rows, cols, 1 / cols], gridWorkgroups(rows, 1));
-    dispatchProgram(backend, paramGradProgram, [dgamma, dbeta, dy!, x!, mean!, rstd!], [rows, cols], gridWorkgroups(cols, COLUMN_BLOCK));
+    const chunks = rowChunks(rows, cols);
+    const [pg, pb] = partialTargets(backend, [dgamma, dbeta], chunks, cols);
+    dispatchProgram(backend, paramGradProgram, [pg!, pb!, dy!, x!, mean!, rstd!], [rows, cols, chunks.chunkRows], columnWorkgroups(cols, chunks));
+    finishColumnSums(backend, [dgamma, dbeta], [pg!, pb!], chunks, cols);
   }
   return [dx, dgamma, dbeta];
 }

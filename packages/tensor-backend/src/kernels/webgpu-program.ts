@@ -29,6 +29,7 @@ export interface WebGpuBackend {
   readonly pipelineCache: Record<string, ComputePipeline | Promise<ComputePipeline>>;
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
   uploadToGPU(dataId: tf.DataId): void;
+  disposeData(dataId: tf.DataId): boolean;
   recordAndSubmit(program: unknown, output: tf.TensorInfo, inputs: tf.TensorInfo[], uniforms?: ProgramUniform[]): void;
 }
 
@@ -150,14 +151,6 @@ fn workgroupSum(v: f32, lid: u32) -> f32 {
   return total;
 }`;
 }
-
-/**
- * Column sums over rows: a workgroup covers {@link COLUMN_BLOCK} columns with {@link ROW_LANES} lanes of rows each
- * (adjacent invocations read adjacent columns); lane sums meet in workgroup memory.
- */
-export const COLUMN_BLOCK = 32;
-/** Row lanes per column in a column-sum workgroup. */
-export const ROW_LANES = 8;
 
 /** A float32 output tensor of `shape` for a kernel to fill (an empty one gets its empty values now, as tfjs does). */
 export function makeOutput(backend: WebGpuBackend, shape: readonly number[]): tf.TensorInfo {
