@@ -7,6 +7,7 @@ import { fusedAttention } from '../ops/attention.js';
 import { qkvAttention } from '../ops/attention-qkv.js';
 import { maxRelDiff, randomArgs, rotaryTables, type ArgSpec } from './test-helpers.js';
 import { ATTENTION_SHADER_PREFIX, type WebGpuProgram } from './webgpu-attention-program.js';
+import { webgpuAttentionOverride } from './webgpu-attention.js';
 
 const enabled = (process.env.DARL_TEST_BACKENDS ?? '').split(',').includes('webgpu');
 
@@ -17,8 +18,14 @@ interface Evaluation {
 }
 
 /** Forward output and gradients of `sum(out · dy)` on `backend`, read asynchronously (webgpu has no dataSync). */
-async function evaluate(backend: BackendName, fn: (...xs: tf.Tensor[]) => tf.Tensor, args: readonly ArgSpec[], dySeed: number): Promise<Evaluation> {
-  await useBackend(backend);
+async function evaluate(
+  backend: BackendName,
+  fn: (...xs: tf.Tensor[]) => tf.Tensor,
+  args: readonly ArgSpec[],
+  dySeed: number,
+  opts: { kernelOverrides?: boolean } = {},
+): Promise<Evaluation> {
+  await useBackend(backend, opts);
   if (backend === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
   const xs = args.map((a) => tf.tensor(a.data, a.shape, 'float32'));
   const { out, grads } = tf.tidy(() => {
@@ -32,8 +39,8 @@ async function evaluate(backend: BackendName, fn: (...xs: tf.Tensor[]) => tf.Ten
 }
 
 /** Counts the attention programs the webgpu backend dispatches while `fn` runs. */
-async function countDispatches<T>(fn: () => Promise<T>): Promise<{ result: T; dispatches: number }> {
-  await useBackend('webgpu');
+async function countDispatches<T>(fn: () => Promise<T>, opts: { kernelOverrides?: boolean } = {}): Promise<{ result: T; dispatches: number }> {
+  await useBackend('webgpu', opts);
   const backend = tf.backend() as unknown as { runWebGPUProgram(p: WebGpuProgram): unknown };
   const spy = vi.spyOn(backend, 'runWebGPUProgram');
   try {
@@ -88,6 +95,24 @@ describe.runIf(enabled)('DarlQkvAttention(+Grad) on webgpu', () => {
       expect(dispatches).toBe(6);
     });
   }
+
+  it('is listed in kernelOverrides, and without the overrides the composite path runs (no attention dispatch) with the same numbers', async () => {
+    const info = await useBackend('webgpu');
+    expect(info.kernelOverrides).toContain(webgpuAttentionOverride.name);
+    const args = randomArgs(new Rng(7), [[2, 5, 2 * 3 * 4]]);
+    const fn = (qkv: tf.Tensor): tf.Tensor => qkvAttention(qkv as tf.Tensor3D, { heads: 2, causal: true });
+    const fused = await evaluate('webgpu', fn, args, 8);
+    try {
+      const plain = await useBackend('webgpu', { kernelOverrides: false });
+      expect(plain.kernelOverrides).not.toContain(webgpuAttentionOverride.name);
+      const { result: composite, dispatches } = await countDispatches(() => evaluate('webgpu', fn, args, 8, { kernelOverrides: false }), { kernelOverrides: false });
+      expect(dispatches).toBe(0);
+      expect(maxRelDiff(fused.out, composite.out)).toBeLessThan(tolerance(5));
+      expect(maxRelDiff(fused.grads[0]!, composite.grads[0]!)).toBeLessThan(tolerance(5));
+    } finally {
+      await useBackend('webgpu');
+    }
+  });
 
   it('leaks no tensors forward or backward', async () => {
     await useBackend('webgpu');
