@@ -342,7 +342,7 @@ export function attentionProgram(
   const rows = kind === 'dkdv' ? g.S : g.L;
   const other = kind === 'dkdv' ? g.L : g.S;
   const rowTiles = Math.ceil(rows / ROWS);
-  const code = { stats: statsCode, values: valuesCode, dq: dqCode, dkdv: (x: AttentionGeometry) => dkdvCode(x, writes) }[kind](g);
+  const code = { stats: statsCode, values: valuesCode, dq: dqCode, dkdv: (x: AttentionGeometry) => dkdvCode(x, writes) }[kind];
   const program: WebGpuProgram = {
     variableNames: inputNames(g, kind),
     outputShape,
@@ -351,7 +351,7 @@ export function attentionProgram(
     dispatch: [g.BH * rowTiles, 1, 1],
     workgroupSize: [ROWS, 1, 1],
     uniforms: 'L : i32, S : i32, BH : i32, rowTiles : i32, tiles : i32, scale : f32,',
-    getUserCode: () => code,
+    getUserCode: () => code(g), // called only when the backend compiles a shader key it has not seen
   };
   const ints = [g.L, g.S, g.BH, rowTiles, Math.ceil(other / tileRows(g.dh))];
   return { program, uniforms: [...ints.map((x) => ({ type: 'int32' as const, data: [x] })), { type: 'float32', data: [g.scale] }] };

@@ -114,6 +114,15 @@ describe.runIf(enabled)('DarlQkvAttention(+Grad) on webgpu', () => {
     }
   });
 
+  it('handles an empty batch', async () => {
+    await useBackend('webgpu');
+    const x = tf.zeros([0, 4, 12]);
+    const y = qkvAttention(x as tf.Tensor3D, { heads: 2, causal: true });
+    const g = tf.grad((t: tf.Tensor) => qkvAttention(t as tf.Tensor3D, { heads: 2 }))(x);
+    expect([y.shape, g.shape, (await y.data()).length, (await g.data()).length]).toEqual([[0, 4, 4], [0, 4, 12], 0, 0]);
+    tf.dispose([x, y, g]);
+  });
+
   it('leaks no tensors forward or backward', async () => {
     await useBackend('webgpu');
     tf.env().set('WEBGPU_CPU_FORWARD', false);
