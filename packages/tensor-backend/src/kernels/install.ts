@@ -21,6 +21,7 @@ import { nativeLinearOverride } from './native-linear.js';
 import { nativeEmaOverride } from './native-ema.js';
 import { nativeSumSquaresOverride } from './native-sum-squares.js';
 import { nativeAttentionOverride } from './native-attention.js';
+import { webgpuAttentionOverride } from './webgpu-attention.js';
 
 export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
@@ -48,6 +49,7 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
     wasmIdentityOverride,
     wasmUnsortedSegmentSumOverride,
   ],
+  webgpu: [webgpuAttentionOverride],
 };
 
 /** The tfjs backend whose kernels darl's `backend` overrides. */
