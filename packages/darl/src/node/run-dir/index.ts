@@ -12,3 +12,4 @@ export { latestSchema, type Latest } from '../../run-dir/latest-file.js';
 export { lockSchema, acquireRunLock, type LockInfo, type RunLock } from './lock-file.js';
 export { readJsonFile, parseJsonText } from './read-json-file.js';
 export { readLatest, listCheckpoints, cleanStale, commitCheckpoint, type CheckpointEntry, type CheckpointListing } from './checkpoint-store.js';
+export { openMetricsLog, settleMetrics, linesUpTo, type MetricsLog, type MetricsStart } from './metrics-log.js';
