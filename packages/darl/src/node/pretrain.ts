@@ -186,6 +186,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     throw fileSystemError(err, out, 'create the run directory', 'Choose another --out directory.');
   }
   const lock = await acquireRunLock(out, opts.resume ? 'darl pretrain --resume' : 'darl pretrain');
+  if (lock.tookOver) (opts.write ?? ((s: string) => process.stderr.write(s)))(`darl: ${lock.tookOver}\n`);
   let params: DarlParams | null = null;
   let trainer: DarlTrainer | null = null;
   try {
