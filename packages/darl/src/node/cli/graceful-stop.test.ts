@@ -114,10 +114,13 @@ describe.concurrent('darl stops gracefully whatever launched it', () => {
 
   it('a second Ctrl-C during a step quits at once, leaving the committed checkpoint intact', async () => {
     const out = tmp();
-    // Steps of 128 images take long enough that both signals, 20 ms apart, land inside step 4 (step 2 is committed).
+    // Steps of 128 images take long enough that both signals, 20 ms apart, land inside step 4 (step 2 is committed):
+    // the first one half a step after step 3 was logged (no checkpoint follows step 3).
     const run = start(process.execPath, [...CLI, ...TRAIN, '--set', 'train.batchSize=128', '--set', 'train.checkpointEvery=2', '--out', out]);
+    await run.until(/step 2\//);
+    const t2 = performance.now();
     await run.until(/step 3\//);
-    await sleep(150);
+    await sleep((performance.now() - t2) / 2);
     run.child.kill('SIGINT');
     await sleep(20);
     run.child.kill('SIGINT');
