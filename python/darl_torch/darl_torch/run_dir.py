@@ -6,8 +6,9 @@ them.
 RUN/
   config.json          the run config
   metrics.jsonl        one JSON object per line
+  metrics.rewind.jsonl while a darl --from-step rewind has not committed: its new lines (settled by the next writer)
   latest.json          { format, step, dir: "checkpoints/step-NNNNNNNN", committedAt }: the committed checkpoint
-  run.lock             { pid, host, startedAt, command } while a process writes the run
+  run.lock             { pid, host, startedAt, command, bootId?, startTicks? } while a process writes the run
   checkpoints/step-NNNNNNNN/{state.json, model.safetensors, optimizer.safetensors}
 ```
 
@@ -33,6 +34,7 @@ from .safetensors_io import read_safetensors, write_safetensors
 RUN_FORMAT = 'darl-run/2'
 CONFIG = 'config.json'
 METRICS = 'metrics.jsonl'
+METRICS_REWIND = 'metrics.rewind.jsonl'
 LATEST = 'latest.json'
 LOCK = 'run.lock'
 CHECKPOINTS = 'checkpoints'
@@ -174,12 +176,39 @@ def _pid_running(pid: int) -> bool:
         return False
 
 
+def _process_identity(pid: int) -> Optional[Dict[str, Any]]:
+    """Boot id and start time (clock ticks after boot, /proc/PID/stat field 22) of process `pid`; None without /proc."""
+    try:
+        with open('/proc/sys/kernel/random/boot_id', encoding='utf-8') as f:
+            boot_id = f.read().strip()
+        with open(f'/proc/{pid}/stat', encoding='utf-8') as f:
+            stat = f.read()
+        return {'bootId': boot_id, 'startTicks': int(stat[stat.rindex(')') + 2:].split(' ')[22 - 3])}
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _lock_holder_gone(held: Mapping[str, Any]) -> bool:
+    """Whether the process of a `run.lock` is provably gone, judged as darl judges it (lock-file.ts)."""
+    if held.get('host') != socket.gethostname():
+        return False
+    pid = int(held.get('pid', 0))
+    mine = _process_identity(os.getpid())
+    if mine and held.get('bootId') is not None and held['bootId'] != mine['bootId']:
+        return True
+    if pid == os.getpid() or not _pid_running(pid):
+        return True
+    now = _process_identity(pid)
+    return now is not None and held.get('startTicks') is not None and held['startTicks'] != now['startTicks']
+
+
 class RunLock:
-    """`run.lock`, darl's one-writer lock: created exclusively, taken over when its process is gone (same host)."""
+    """`run.lock`, darl's one-writer lock: created exclusively, taken over when its process is provably gone (same
+    host: another boot, no such pid, our own pid, or a pid started at another time than recorded)."""
 
     def __init__(self, run_dir: str, command: str):
         self.path = os.path.join(run_dir, LOCK)
-        info = {'pid': os.getpid(), 'host': socket.gethostname(), 'startedAt': _now(), 'command': command}
+        info = {'pid': os.getpid(), 'host': socket.gethostname(), 'startedAt': _now(), 'command': command, **(_process_identity(os.getpid()) or {})}
         mine = f'{self.path}.{os.getpid()}.new'
         with open(mine, 'w', encoding='utf-8') as f:
             f.write(json.dumps(info) + '\n')
@@ -197,7 +226,7 @@ class RunLock:
                     continue
                 except (OSError, json.JSONDecodeError):
                     held = None
-                if held and (held.get('host') != info['host'] or _pid_running(int(held.get('pid', 0)))) and held.get('pid') != os.getpid():
+                if held and not _lock_holder_gone(held):
                     raise RunDirError(f'{run_dir} is in use by another process (pid {held.get("pid")} on {held.get("host")}, '
                                       f'started {held.get("startedAt")}, {held.get("command", "darl")}). Only one process may write a run '
                                       f'directory: wait for it to finish, or delete {self.path} if it no longer runs.')
@@ -209,6 +238,7 @@ class RunLock:
             os.unlink(mine)
         self.info = info
         self._clean_stale(run_dir)
+        settle_metrics(run_dir)
 
     @staticmethod
     def _clean_stale(run_dir: str) -> None:
@@ -229,6 +259,44 @@ class RunLock:
                     os.unlink(self.path)
         except (OSError, json.JSONDecodeError):
             pass
+
+
+def _lines_up_to(text: str, step: int) -> List[str]:
+    kept = []
+    for line in text.split('\n'):
+        try:
+            s = json.loads(line).get('step') if line.strip() else None
+        except (json.JSONDecodeError, AttributeError):
+            s = None
+        if isinstance(s, (int, float)) and s <= step:
+            kept.append(line)
+    return kept
+
+
+def settle_metrics(run_dir: str) -> None:
+    """Settles the `metrics.rewind.jsonl` a killed darl rewind (`--from-step`) left, as darl does (metrics-log.ts): its
+    first line `{"event": "rewind", "step", "from"}` names latest.json's `dir` when the rewind began. If the pointer
+    moved since, the rewind committed: metrics.jsonl keeps its lines up to `step`, then the side file's. Otherwise the
+    side file is dropped. Left alone without a pointer."""
+    side_path, latest_path = os.path.join(run_dir, METRICS_REWIND), os.path.join(run_dir, LATEST)
+    if not os.path.exists(side_path) or not os.path.exists(latest_path):
+        return
+    with open(side_path, encoding='utf-8') as f:
+        lines = [line for line in f.read().split('\n') if line.strip()]
+    try:
+        header = json.loads(lines[0]) if lines else None
+    except json.JSONDecodeError:
+        header = None
+    ok = isinstance(header, dict) and header.get('event') == 'rewind' and isinstance(header.get('step'), int) and isinstance(header.get('from'), str)
+    if ok and header['from'] != _read_json(latest_path, 'pointer').get('dir'):
+        path = os.path.join(run_dir, METRICS)
+        text = ''
+        if os.path.exists(path):
+            with open(path, encoding='utf-8') as f:
+                text = f.read()
+        kept = _lines_up_to(text, header['step']) + lines[1:]
+        _write_json_text(path, ''.join(k + '\n' for k in kept))
+    os.unlink(side_path)
 
 
 def append_metrics(run_dir: str, line: Mapping[str, Any]) -> None:

@@ -78,6 +78,51 @@ class TestRunDir(unittest.TestCase):
             lock.release()
             self.assertFalse(os.path.exists(path))
 
+    def test_lock_takes_over_our_own_pid_and_a_reused_pid_as_darl_does(self):
+        import json
+        import socket
+        import subprocess
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'run.lock')
+            with open(path, 'w') as f:  # an earlier process with our pid (after a container restart)
+                json.dump({'pid': os.getpid(), 'host': socket.gethostname(), 'startedAt': 'x'}, f)
+            run_dir.RunLock(d, 'test').release()
+            other = subprocess.Popen(['sleep', '30'])
+            try:
+                real = run_dir._process_identity(other.pid)
+                if real is None:
+                    self.skipTest('no /proc')
+                with open(path, 'w') as f:  # the live writer: refused
+                    json.dump({'pid': other.pid, 'host': socket.gethostname(), 'startedAt': 'x', **real}, f)
+                with self.assertRaises(run_dir.RunDirError):
+                    run_dir.RunLock(d, 'test')
+                with open(path, 'w') as f:  # the pid now belongs to a process started later: taken over
+                    json.dump({'pid': other.pid, 'host': socket.gethostname(), 'startedAt': 'x', 'bootId': real['bootId'], 'startTicks': real['startTicks'] - 1}, f)
+                lock = run_dir.RunLock(d, 'test')
+                self.assertEqual(lock.info['startTicks'], run_dir._process_identity(os.getpid())['startTicks'])
+                lock.release()
+            finally:
+                other.kill()
+                other.wait()
+
+    def test_settles_a_rewind_side_file_as_darl_does(self):
+        import json
+        line = lambda step, loss: json.dumps({'step': step, 'loss': loss})
+        with tempfile.TemporaryDirectory() as d:
+            main = ''.join(line(s, 1) + '\n' for s in (1, 2, 3, 4))
+            side = json.dumps({'event': 'rewind', 'step': 2, 'from': 'checkpoints/step-00000004'}) + '\n' + line(3, 2) + '\n'
+            for pointer, expected in (('checkpoints/step-00000004', main), ('checkpoints/step-00000003', line(1, 1) + '\n' + line(2, 1) + '\n' + line(3, 2) + '\n')):
+                with open(os.path.join(d, 'metrics.jsonl'), 'w') as f:
+                    f.write(main)
+                with open(os.path.join(d, 'metrics.rewind.jsonl'), 'w') as f:
+                    f.write(side)
+                with open(os.path.join(d, 'latest.json'), 'w') as f:
+                    json.dump({'format': 'darl-run/2', 'step': 3, 'dir': pointer, 'committedAt': 'x'}, f)
+                run_dir.settle_metrics(d)
+                with open(os.path.join(d, 'metrics.jsonl')) as f:
+                    self.assertEqual(f.read(), expected)
+                self.assertFalse(os.path.exists(os.path.join(d, 'metrics.rewind.jsonl')))
+
 
 class TestRng(unittest.TestCase):
     def test_matches_darl_golden_values(self):

@@ -24,9 +24,11 @@ export {
   listCheckpoints,
   readLatest,
   acquireRunLock,
+  judgeLock,
   RunLockedError,
   type Latest,
   type LockInfo,
+  type LockJudgement,
   type CheckpointEntry,
   type CheckpointListing,
 } from './run-dir/index.js';

@@ -7,6 +7,7 @@
  * RUN/
  *   config.json                 the resolved run config (written once at the start)
  *   metrics.jsonl               one JSON object per line: logged steps and events
+ *   metrics.rewind.jsonl        while a --from-step rewind has not committed: its new lines (merged at the commit)
  *   latest.json                 pointer to the committed checkpoint: { format, step, dir }
  *   run.lock                    { pid, host, startedAt } while a process writes the run
  *   checkpoints/
@@ -28,6 +29,7 @@ export const RUN_FORMAT = 'darl-run/2';
 export const RUN_FILES = {
   config: 'config.json',
   metrics: 'metrics.jsonl',
+  metricsRewind: 'metrics.rewind.jsonl',
   latest: 'latest.json',
   lock: 'run.lock',
   checkpoints: 'checkpoints',

@@ -22,8 +22,12 @@ interface Device {
   createComputePipeline(d: { layout: 'auto'; compute: { module: unknown; entryPoint: string }; label?: string }): ComputePipeline;
 }
 
-/** The parts of tfjs-backend-webgpu's `WebGPUBackend` that darl's kernels use (not in its public types). */
+/**
+ * The parts of tfjs-backend-webgpu's `WebGPUBackend` that darl's webgpu kernels use (the package does not export its
+ * class's types for Node).
+ */
 export interface WebGpuBackend {
+  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms?: readonly ProgramUniform[], output?: tf.TensorInfo): tf.TensorInfo;
   readonly device: Device;
   readonly tensorMap: { get(dataId: tf.DataId): { resource?: unknown; values: unknown; shape: number[] } };
   readonly pipelineCache: Record<string, ComputePipeline | Promise<ComputePipeline>>;
@@ -33,8 +37,8 @@ export interface WebGpuBackend {
   recordAndSubmit(program: unknown, output: tf.TensorInfo, inputs: tf.TensorInfo[], uniforms?: ProgramUniform[]): void;
 }
 
-/** One scalar uniform as `recordAndSubmit` takes it. */
-interface ProgramUniform {
+/** One uniform value as `runWebGPUProgram` and `recordAndSubmit` take it. */
+export interface ProgramUniform {
   type: 'float32' | 'int32' | 'uint32';
   data: number[];
 }

@@ -9,6 +9,7 @@ export { CheckpointError } from './checkpoint-error.js';
 export { RunLockedError } from './run-locked-error.js';
 export { runStateSchema, type RunState } from '../../run-dir/state-file.js';
 export { latestSchema, type Latest } from '../../run-dir/latest-file.js';
-export { lockSchema, acquireRunLock, type LockInfo, type RunLock } from './lock-file.js';
+export { lockSchema, acquireRunLock, judgeLock, processIdentity, type LockInfo, type LockJudgement, type RunLock } from './lock-file.js';
 export { readJsonFile, parseJsonText } from './read-json-file.js';
 export { readLatest, listCheckpoints, cleanStale, commitCheckpoint, type CheckpointEntry, type CheckpointListing } from './checkpoint-store.js';
+export { openMetricsLog, settleMetrics, linesUpTo, type MetricsLog, type MetricsStart } from './metrics-log.js';

@@ -48,11 +48,11 @@ describe('run directory', () => {
     const a = await acquireRunLock(dir);
     await expect(acquireRunLock(dir)).rejects.toThrow(RunLockedError); // not twice, not even by the same process
     await a.release();
-    // A live other process (pid 1 always exists) holds it:
+    // A running pid (pid 1 always exists) in a lock without a start time cannot be judged: refused with the way out.
     writeFileSync(join(dir, 'run.lock'), JSON.stringify({ pid: 1, host: hostname(), startedAt: 'then' }));
     const refused = await acquireRunLock(dir).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(RunLockedError);
-    expect((refused as Error).message).toMatch(/in use by another darl process \(pid 1, started then\)/);
+    expect((refused as Error).message).toMatch(/is locked \(pid 1 on host .*, started then\).*delete .*run\.lock and run again/);
     // A dead one (no such pid) is taken over:
     writeFileSync(join(dir, 'run.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), startedAt: 'then' }));
     const c = await acquireRunLock(dir);
@@ -61,6 +61,6 @@ describe('run directory', () => {
     expect(existsSync(join(dir, 'run.lock'))).toBe(false);
     // Another host: refused with the way out.
     writeFileSync(join(dir, 'run.lock'), JSON.stringify({ pid: 5, host: 'elsewhere', startedAt: 'then' }));
-    await expect(acquireRunLock(dir)).rejects.toThrow(/locked by a darl process on host elsewhere.*delete .*run.lock/);
+    await expect(acquireRunLock(dir)).rejects.toThrow(/written on host elsewhere.*delete .*run\.lock and run again/);
   });
 });
