@@ -41,6 +41,14 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/**
+ * Whether the process a lock names still runs, as far as this machine can tell: null for a lock of another host
+ * (its process cannot be checked from here).
+ */
+export function lockHolderRunning(held: LockInfo): boolean | null {
+  return held.host === hostname() ? isRunning(held.pid) : null;
+}
+
 async function readLock(path: string): Promise<LockInfo | null> {
   try {
     const r = lockSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
