@@ -64,3 +64,14 @@ it('names the missing file and the damaged one, as user errors', () => {
   expect(isUserError(err)).toBe(true);
   expect((err as Error).message).toMatch(/^run\.zip: my-run\/latest\.json: dir must be "checkpoints\/step-NNNNNNNN"/);
 });
+
+it('refuses a flipped byte in the weights against the digest recorded at commit; a checkpoint without digests still loads', () => {
+  const name = 'my-run/checkpoints/step-00000003/model.safetensors';
+  const flipped = Uint8Array.from(files[name]!);
+  flipped[flipped.length - 3]! ^= 0x01;
+  expect(() => decodeRunDirectory({ ...files, [name]: flipped }, { source: 'run.zip' })).toThrow(
+    /^run\.zip: my-run\/checkpoints\/step-00000003\/model\.safetensors is damaged: its SHA-256 digest .* recorded in digests\.json/,
+  );
+  const unchecked = Object.fromEntries(Object.entries(files).filter(([p]) => !p.endsWith('digests.json')));
+  expect(decodeRunDirectory({ ...unchecked, [name]: flipped }).state.step).toBe(3);
+});

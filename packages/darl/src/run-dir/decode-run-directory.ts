@@ -1,12 +1,14 @@
 /**
  * The inverse of {@link encodeRunDirectory}: a run directory's files given as bytes (unpacked from a zip, dropped
  * into a page, fetched one by one) → what {@link fromPretrained} needs, from the committed checkpoint that
- * `latest.json` names. Browser-safe; Node reads run directories from disk with `loadRun`.
+ * `latest.json` names, its files checked against the digests recorded in its `digests.json` (when it has one; synchronous
+ * SHA-256, see `digests-file.ts`). Browser-safe; Node reads run directories from disk with `loadRun`.
  *
  * @module
  */
 import type { z } from 'zod';
 import { PretrainedError } from '../model/from-pretrained.js';
+import { digestMismatch, digestsSchema, sha256Hex } from './digests-file.js';
 import { latestSchema } from './latest-file.js';
 import { RUN_FILES } from './names.js';
 import { runStateSchema, type RunState } from './state-file.js';
@@ -41,8 +43,17 @@ export function decodeRunDirectory(files: Readonly<Record<string, Uint8Array>>, 
     return bytes;
   };
   const latest = parseJson(file(RUN_FILES.latest), latestSchema, `${source}: ${prefix}${RUN_FILES.latest}`);
-  const state = parseJson(file(`${latest.dir}/${RUN_FILES.state}`), runStateSchema, `${source}: ${prefix}${latest.dir}/${RUN_FILES.state}`);
-  return { config: file(RUN_FILES.config), weights: file(`${latest.dir}/${RUN_FILES.model}`), state, checkpoint: latest.dir };
+  const digestsBytes = files[`${prefix}${latest.dir}/${RUN_FILES.digests}`];
+  const digests = digestsBytes ? parseJson(digestsBytes, digestsSchema, `${source}: ${prefix}${latest.dir}/${RUN_FILES.digests}`) : null;
+  const checked = (name: string): Uint8Array => {
+    const path = `${latest.dir}/${name}`;
+    const bytes = file(path);
+    const mismatch = digests && digestMismatch(digests, name, sha256Hex(bytes), `${source}: ${prefix}${path}`);
+    if (mismatch) throw new PretrainedError(`${mismatch} Save or copy the run directory again.`);
+    return bytes;
+  };
+  const state = parseJson(checked(RUN_FILES.state), runStateSchema, `${source}: ${prefix}${latest.dir}/${RUN_FILES.state}`);
+  return { config: file(RUN_FILES.config), weights: checked(RUN_FILES.model), state, checkpoint: latest.dir };
 }
 
 /** `name/` when every path starts with that folder and none of them is `config.json` at the top, else ''. */

@@ -176,12 +176,16 @@ export async function writeLatest(dir: string, latest: Latest): Promise<void> {
 
 /**
  * Removes what interrupted writes left behind: temp checkpoint directories, checkpoint directories never committed
- * (only when `latest.json` names an existing checkpoint), and temp files of atomic writes in the run directory. Only
+ * (only when `latest.json` names an existing checkpoint that is verified intact), and temp files of atomic writes in the run directory. Only
  * the lock holder calls it.
  */
 export async function cleanStale(dir: string): Promise<string[]> {
-  const { stale } = await listCheckpoints(dir);
-  const removed = [...stale];
+  const listing = await listCheckpoints(dir);
+  const temps = listing.stale.filter((p) => basename(p).startsWith(TEMP_PREFIX));
+  const committed = listing.checkpoints.find((c) => c.latest);
+  // Newer directories go only when the checkpoint the pointer names is verified intact.
+  const newer = listing.stale.length > temps.length && committed && (await checkpointProblem(committed.path)) === null ? listing.stale : temps;
+  const removed = [...newer];
   for (const name of await listDir(dir)) if (name.startsWith('.') && name.endsWith('.tmp')) removed.push(join(dir, name));
   for (const path of removed) await rm(path, { recursive: true, force: true });
   return removed;
@@ -223,10 +227,10 @@ export async function commitCheckpoint(dir: string, step: number, keep: number, 
     await write(temp);
     await writeDigests(temp);
     await syncDirectory(temp);
-    const revisions = before.checkpoints.filter((c) => c.step === step).map((c) => c.revision);
+    // A fresh name: a directory of this step already there (damaged, or never committed) is kept, not replaced.
+    const revisions = (await scanCheckpoints(dir)).entries.filter((c) => c.step === step).map((c) => c.revision);
     const name = checkpointDirName(step, revisions.length ? Math.max(...revisions) + 1 : 1);
     final = join(paths.checkpoints, name);
-    await rm(final, { recursive: true, force: true }); // an uncommitted leftover of the same name
     await rename(temp, final);
     await syncDirectory(paths.checkpoints);
     await writeLatest(dir, { format: RUN_FORMAT, step, dir: `${RUN_FILES.checkpoints}/${name}`, committedAt: new Date().toISOString() });
