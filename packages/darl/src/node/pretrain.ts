@@ -346,7 +346,7 @@ function restore(from: Awaited<ReturnType<typeof loadCheckpoint>>, params: DarlP
   if (from.state.cursor.position > dataSize) {
     throw new CheckpointError(
       `${join(source, 'state.json')} holds data cursor position ${from.state.cursor.position}, beyond the ${dataSize} images of "${from.state.data}": the data changed since the run started, or the file is damaged. ` +
-        'Resume with the original data, or from an older checkpoint (--from-step).',
+        'Resume with the original data files (the run keeps the --data it started with).',
     );
   }
   assignParams(paramTree(params), from.model, join(source, 'model.safetensors'));
