@@ -331,15 +331,20 @@ class RunLock:
     @staticmethod
     def _clean_stale(run_dir: str) -> None:
         """Removes interrupted writes: temp checkpoint directories and, only when latest.json names an existing
-        checkpoint, checkpoints newer than it. A missing or damaged pointer removes nothing but temp directories."""
+        checkpoint that is verified intact, checkpoints newer than it. A missing or damaged pointer removes nothing
+        but temp directories."""
         root = os.path.join(run_dir, CHECKPOINTS)
+        names = os.listdir(root) if os.path.isdir(root) else []
+        remove = [n for n in names if n.startswith(TEMP_PREFIX)]
         committed, _ = _pointer(run_dir)
-        key = (int(_STEP_DIR.match(committed).group(1)), int(_STEP_DIR.match(committed).group(2) or 1)) if committed else None
-        for name in os.listdir(root) if os.path.isdir(root) else []:
-            m = _STEP_DIR.match(name)
-            newer = key is not None and m is not None and (int(m.group(1)), int(m.group(2) or 1)) > key
-            if name.startswith(TEMP_PREFIX) or newer:
-                shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+        if committed:
+            m = _STEP_DIR.match(committed)
+            key = (int(m.group(1)), int(m.group(2) or 1))
+            newer = [n for s, r, n in _checkpoint_dirs(run_dir) if (s, r) > key]
+            if newer and _checkpoint_problem(os.path.join(root, committed)) is None:
+                remove += newer
+        for name in remove:
+            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
 
     def release(self) -> None:
         try:
