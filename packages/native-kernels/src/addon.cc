@@ -159,17 +159,17 @@ namespace entry {
  * ([K, M] when transposed), B items [K, N] ([N, K] when transposed), all row-major float32 at the given byte offsets.
  */
 napi_value BatchMatMul(napi_env env, napi_callback_info info) {
-  using K_ = arg::BatchMatMul;
-  Call<K_> c;
+  using Args = arg::BatchMatMul;
+  Call<Args> c;
   if (!c.read(env, info)) return nullptr;
   const size_t heapLen = c.heap.len;
   uint8_t* heap = c.heap.p;
-  const int64_t aOff = c.i64(K_::aOff), bOff = c.i64(K_::bOff), cOff = c.i64(K_::cOff);
-  const int64_t batch = c.i64(K_::batch), M = c.i64(K_::M), N = c.i64(K_::N), K = c.i64(K_::K);
-  const bool ta = c.flag(K_::transposeA), tb = c.flag(K_::transposeB);
+  const int64_t aOff = c.i64(Args::aOff), bOff = c.i64(Args::bOff), cOff = c.i64(Args::cOff);
+  const int64_t batch = c.i64(Args::batch), M = c.i64(Args::M), N = c.i64(Args::N), K = c.i64(Args::K);
+  const bool ta = c.flag(Args::transposeA), tb = c.flag(Args::transposeB);
   uint8_t *ai, *bi;
   size_t aiLen, biLen;
-  if (!buffer_data(env, c.argv[K_::aIdx], &ai, &aiLen) || !buffer_data(env, c.argv[K_::bIdx], &bi, &biLen) ||
+  if (!buffer_data(env, c.argv[Args::aIdx], &ai, &aiLen) || !buffer_data(env, c.argv[Args::bIdx], &bi, &biLen) ||
       aiLen < static_cast<size_t>(batch) * 4 || biLen < static_cast<size_t>(batch) * 4)
     return c.fail("aIdx/bIdx must be Int32Arrays of length batch");
   if (batch < 0 || M < 0 || N < 0 || K < 0 || aOff < 0 || bOff < 0 || cOff < 0 || (aOff | bOff | cOff) % 4 != 0)
