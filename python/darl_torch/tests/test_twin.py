@@ -61,6 +61,51 @@ class TestRunDir(unittest.TestCase):
             self.assertEqual(ck.state['format'], run_dir.RUN_FORMAT)
             self.assertTrue(torch.equal(ck.model['w'], torch.full((2,), 3.0)))
 
+    def _run_with_three(self, d):
+        with open(os.path.join(d, 'config.json'), 'w') as f:
+            f.write('{}')
+        for step in (1, 2, 3):
+            run_dir.commit_checkpoint(d, {'w': torch.full((2,), float(step))}, {'m/w': torch.zeros(2)}, {'step': step}, keep=3, writer='test')
+
+    def test_records_a_sha256_of_each_file_and_refuses_a_flipped_byte(self):
+        import hashlib
+        import json
+        with tempfile.TemporaryDirectory() as d:
+            self._run_with_three(d)
+            ck = os.path.join(d, 'checkpoints', 'step-00000003')
+            with open(os.path.join(ck, 'digests.json')) as f:
+                digests = json.load(f)
+            self.assertEqual(digests['algorithm'], 'sha256')
+            self.assertEqual(sorted(digests['files']), ['model.safetensors', 'optimizer.safetensors', 'state.json'])
+            with open(os.path.join(ck, 'model.safetensors'), 'rb') as f:
+                data = bytearray(f.read())
+            self.assertEqual(digests['files']['model.safetensors'], hashlib.sha256(data).hexdigest())
+            data[-3] ^= 0x01  # a bit of the last float
+            with open(os.path.join(ck, 'model.safetensors'), 'wb') as f:
+                f.write(data)
+            with self.assertRaisesRegex(run_dir.RunDirError, r'step-00000003/model\.safetensors is damaged.*SHA-256.*step=2'):
+                run_dir.read_checkpoint(d)
+            self.assertEqual(run_dir.read_checkpoint(d, step=2).state['step'], 2)
+            os.remove(os.path.join(ck, 'digests.json'))  # as written before digests: read unchecked
+            self.assertEqual(run_dir.read_checkpoint(d).state['step'], 3)
+
+    def test_a_lost_or_inconsistent_pointer_costs_nothing(self):
+        import json
+        with tempfile.TemporaryDirectory() as d:
+            self._run_with_three(d)
+            os.remove(os.path.join(d, 'latest.json'))
+            self.assertEqual(run_dir.read_checkpoint(d).state['step'], 3)
+            run_dir.RunLock(d, 'test').release()  # cleans interrupted writes: must remove no checkpoint
+            self.assertEqual(sorted(os.listdir(os.path.join(d, 'checkpoints'))), ['step-00000001', 'step-00000002', 'step-00000003'])
+            with open(os.path.join(d, 'latest.json'), 'w') as f:
+                json.dump({'format': run_dir.RUN_FORMAT, 'step': 3, 'dir': 'checkpoints/step-00000001', 'committedAt': 'x'}, f)
+            self.assertEqual(run_dir.read_checkpoint(d).state['step'], 3)
+            run_dir.RunLock(d, 'test').release()
+            self.assertEqual(len(os.listdir(os.path.join(d, 'checkpoints'))), 3)
+            with open(os.path.join(d, 'latest.json'), 'w') as f:
+                f.write('{"format": "darl')
+            self.assertEqual(run_dir.read_checkpoint(d).state['step'], 3)
+
     def test_lock_refuses_a_live_holder_and_takes_over_a_dead_one(self):
         import json
         import socket

@@ -5,7 +5,7 @@
  * @module
  */
 import { UserError } from '@darl/tensor-backend';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -19,7 +19,23 @@ import { backboneConfigFor, buildDarl, darlLoss, initDarlParams, paramTree, type
 import { DarlTrainer, NonFiniteLossError, trainingProgress, type StepResult } from '../train/trainer.js';
 import { CheckpointError, loadCheckpoint, readRunConfig, RUN_FORMAT, saveCheckpoint, writeRunConfig, type RunState } from './checkpoint.js';
 import { assignParams } from '../model/assign-params.js';
-import { acquireRunLock, cleanStale, openMetricsLog, readJsonFile, readLatest, runPaths, runStateSchema, settleMetrics, checkpointPaths, type Latest, type RunLock } from './run-dir/index.js';
+import {
+  acquireRunLock,
+  checkpointPaths,
+  cleanStale,
+  listCheckpoints,
+  openMetricsLog,
+  parseCheckpointDirName,
+  pointerNote,
+  readJsonFile,
+  RUN_FILES,
+  runPaths,
+  runStateSchema,
+  settleMetrics,
+  writeLatest,
+  type Latest,
+  type RunLock,
+} from './run-dir/index.js';
 import { createProgress } from './progress.js';
 import { writeSampleGrids } from './samples.js';
 import { runtimeVersions } from './versions.js';
@@ -160,7 +176,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   // Everything the run needs is checked before the directory is touched.
   checkFromStep(Boolean(opts.resume), opts.fromStep);
   if (opts.resume) {
-    const preview = await previewResume(out, opts.fromStep);
+    const preview = await previewResume(out, opts.fromStep, (m) => (opts.write ?? ((text: string) => process.stderr.write(text)))(`darl: ${m}\n`));
     run = preview.run;
     dataSpec = preview.state.data;
     savedParts = preview.state.parts;
@@ -191,11 +207,13 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   let trainer: DarlTrainer | null = null;
   try {
     await cleanStale(out);
-    const pointer = await readLatest(out);
+    const listing = await listCheckpoints(out);
+    if (!opts.resume && (listing.latest || listing.checkpoints.length || listing.damaged.length)) throw alreadyHoldsRun(out); // committed by another process meanwhile
+    if (listing.recovered && listing.latest) await writeLatest(out, listing.latest); // the pointer is a cache: restore it
+    const pointer = listing.latest;
     await settleMetrics(out, pointer);
     let resumeFrom: Awaited<ReturnType<typeof loadCheckpoint>> | null = null;
-    if (opts.resume) resumeFrom = await loadCheckpoint(out, opts.fromStep !== undefined ? { step: opts.fromStep } : {});
-    else if (pointer) throw alreadyHoldsRun(out); // committed by another process meanwhile
+    if (opts.resume) resumeFrom = await loadCheckpoint(out, { ...(opts.fromStep !== undefined ? { step: opts.fromStep } : {}), onNote: () => undefined });
     const rewindFrom = resumeFrom && pointer && resumeFrom.state.step < pointer.step ? pointer : null;
     try {
       params = initDarlParams(model, { seed: t.seed });
@@ -268,20 +286,37 @@ export function checkNewRunDirectory(out: string): void {
   if (!st.isDirectory()) throw new RunError(`--out ${out} is an existing file, not a directory. Choose another --out directory (it is created).`);
   if (existsSync(runPaths(out).latest)) throw alreadyHoldsRun(out);
   if (existsSync(join(out, 'state.json'))) throw alreadyHoldsRun(out);
+  // Checkpoints without a pointer are a run too (its latest.json was lost): never start over them.
+  const checkpoints = existsSync(runPaths(out).checkpoints) ? readdirSync(runPaths(out).checkpoints) : [];
+  if (checkpoints.some((name) => parseCheckpointDirName(name) !== null)) throw alreadyHoldsRun(out);
 }
 
-/** The resume target's config and state, read and validated without changing anything. */
-async function previewResume(out: string, fromStep?: number): Promise<{ run: RunConfig; state: RunState }> {
+/**
+ * The resume target's config and state, read and validated without changing anything. When `latest.json` is missing
+ * or damaged, the newest intact checkpoint is the committed one (`note` says so; the lock holder rewrites the pointer).
+ */
+async function previewResume(out: string, fromStep: number | undefined, note: (message: string) => void): Promise<{ run: RunConfig; state: RunState }> {
   const run = await readRunConfig(out);
-  const latest = await readLatest(out);
+  const listing = await listCheckpoints(out);
+  const latest = listing.latest;
   if (latest === null) {
+    if (listing.pointerProblem !== null) {
+      throw new CheckpointError(`${pointerNote(listing)} Restore the run directory from a copy, or start the run again with a new --out directory.`);
+    }
     throw new CheckpointError(
       `${out} has no committed checkpoint yet: its run stopped before the first one. Start it again (same directory): ` +
         `darl pretrain --config ${runPaths(out).config} --data DATA --out ${out}.`,
     );
   }
+  if (listing.recovered && fromStep === undefined && listing.damaged.length) {
+    // Continuing would replace the damaged newer checkpoints: only on the user's explicit word.
+    throw new CheckpointError(`${pointerNote(listing)} Resume from the intact one explicitly with --resume ${out} --from-step ${latest.step}, or restore the damaged files from a copy.`);
+  }
+  if (listing.recovered) note(`${pointerNote(listing)} darl rewrites ${RUN_FILES.latest} to name it.`);
   if (fromStep === undefined || fromStep === latest.step) {
-    const state = await readJsonFile(checkpointPaths(join(out, latest.dir)).state, runStateSchema, `Resume from an older checkpoint with --from-step, or start the run again with a new --out directory.`);
+    const older = listing.checkpoints.filter((c) => c.step < latest.step).at(-1);
+    const remedy = older ? `Resume from the older checkpoint with --resume ${out} --from-step ${older.step}.` : 'Start the run again with a new --out directory.';
+    const state = await readJsonFile(checkpointPaths(join(out, latest.dir)).state, runStateSchema, remedy);
     if (state.finished) {
       throw new RunError(
         `The run in ${out} already finished (step ${state.step} of ${run.train.steps}); there is nothing to resume. ` +
@@ -291,7 +326,7 @@ async function previewResume(out: string, fromStep?: number): Promise<{ run: Run
     return { run, state };
   }
   // An older kept checkpoint: loadCheckpoint validates it fully; only its state is needed here.
-  const ckpt = await loadCheckpoint(out, { step: fromStep, optimizer: false });
+  const ckpt = await loadCheckpoint(out, { step: fromStep, optimizer: false, onNote: () => undefined });
   ckpt.dispose();
   return { run, state: ckpt.state };
 }
@@ -314,7 +349,7 @@ function restore(from: Awaited<ReturnType<typeof loadCheckpoint>>, params: DarlP
   if (from.state.cursor.position > dataSize) {
     throw new CheckpointError(
       `${join(source, 'state.json')} holds data cursor position ${from.state.cursor.position}, beyond the ${dataSize} images of "${from.state.data}": the data changed since the run started, or the file is damaged. ` +
-        'Resume with the original data, or from an older checkpoint (--from-step).',
+        'Resume with the original data files (the run keeps the --data it started with).',
     );
   }
   assignParams(paramTree(params), from.model, join(source, 'model.safetensors'));

@@ -19,6 +19,8 @@ import type { CliIO } from './cli-io.js';
 
 export interface SampleCommandOptions {
   readonly run: string;
+  /** An older kept checkpoint instead of the committed one. */
+  readonly step?: number;
   readonly backend: string;
   readonly n: number;
   readonly steps?: number;
@@ -35,7 +37,11 @@ export interface SampleCommandOptions {
 export async function runSampleCommand(opts: SampleCommandOptions, io: CliIO): Promise<void> {
   if (!(opts.temperature >= 0)) throw new RunError(`--temperature must be ≥ 0, got ${opts.temperature}.`);
   const backend = await selectBackend(opts.backend);
-  const loaded = await loadRun(opts.run, { ema: opts.ema ? 'auto' : false });
+  const loaded = await loadRun(opts.run, {
+    ema: opts.ema ? 'auto' : false,
+    ...(opts.step !== undefined ? { step: opts.step } : {}),
+    onNote: (m) => io.stderr(`darl: ${m}\n`),
+  });
   try {
     const { model, params } = loaded;
     const { height, width, channels } = model.config.image;

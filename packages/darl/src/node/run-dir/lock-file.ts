@@ -114,6 +114,15 @@ function lockedError(dir: string, path: string, held: LockInfo, judged: LockJudg
 /** Lock files this process holds (resolved paths): a second writer in the same process is refused, not taken over. */
 const heldHere = new Set<string>();
 
+/**
+ * Whether the process a lock names still runs, as far as this machine can tell ({@link judgeLock}'s verdict): null
+ * where it cannot be judged (another host, or no recorded start time for a running pid).
+ */
+export function lockHolderRunning(held: LockInfo): boolean | null {
+  const { holder } = judgeLock(held);
+  return holder === 'unknown' ? null : holder === 'live';
+}
+
 async function readLock(path: string): Promise<LockInfo | null> {
   try {
     const r = lockSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
