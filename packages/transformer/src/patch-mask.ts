@@ -6,6 +6,11 @@
  * (the wasm backend has no gradient for `gather`) and move values exactly (each output is one input times 1 plus
  * zeros).
  *
+ * Each sequence has its own mask, so its visible tokens sit at other grid positions than its neighbours' — while
+ * `applyTransformer`'s `positions` are shared by the whole batch. Add absolute position embeddings to the tokens
+ * before gathering (e.g. `sincos2dTable` or a learned table) and run the encoder with `position: 'none'`, as MAE does;
+ * add them again after `insertMaskTokens` for the decoder.
+ *
  * Glossary: B batch, L patches per image, K visible patches, M = L − K masked patches, C token width.
  *
  * @module
