@@ -60,7 +60,10 @@ export interface PretrainOptions {
   readonly stopAt?: number;
   /** Swap the backbone or the head (pass the same parts again when resuming). */
   readonly parts?: BuildDarlOptions<unknown, unknown>;
-  /** Datasets given directly (programmatic use); `data` then only names them in state.json. */
+  /**
+   * Datasets given directly (programmatic use); `data` then only names them in state.json (default: the train
+   * dataset's name). The run jobs (`probeRun`, …) take the same datasets again.
+   */
   readonly datasets?: { readonly train: ImageDataset; readonly test?: ImageDataset };
   /** Hands each step's result to the caller (tests, notebooks). */
   readonly onStep?: (r: StepResult) => void;
@@ -184,7 +187,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
       throw new RunError(`The run in ${out} trains on "${dataSpec}"; --data "${opts.data}" would change it. Drop --data when resuming (nothing in ${out} was changed).`);
     }
   } else {
-    dataSpec = opts.data ?? DEFAULT_DATA;
+    dataSpec = opts.data ?? opts.datasets?.train.name ?? DEFAULT_DATA;
     checkNewRunDirectory(out);
   }
   const train = opts.datasets?.train ?? (await openDataset(dataSpec, { split: 'train', labels: 'optional' }));
