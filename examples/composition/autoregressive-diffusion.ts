@@ -83,13 +83,11 @@ for (let step = 0; step < STEPS; step++) {
   losses.push((await loss.data())[0]!);
   tf.dispose([images, loss]), disposeTree(grads);
 }
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const [first, last] = [mean(losses.slice(0, 10)), mean(losses.slice(-10))];
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length, [first, last] = [mean(losses.slice(0, 10)), mean(losses.slice(-10))];
 console.log(`${backend.name}: ${STEPS} steps × ${BATCH}; diffusion loss ${first.toFixed(3)} → ${last.toFixed(3)}`);
 
 // KV-cache sampling: SOS alone as the prompt; each patch is a 20-step DDIM sample from the head, fed back embedded.
-const cache = createKVCache(config, 8);
-const prompt = autoregressiveInputs(tf.zeros([8, 0, D]) as tf.Tensor3D, model.sos, { embed: model.embed, dropLast: false }); // [8, 1, C]
+const cache = createKVCache(config, 8), prompt = autoregressiveInputs(tf.zeros([8, 0, D]) as tf.Tensor3D, model.sos, { embed: model.embed, dropLast: false }); // [8, 1, C]
 const patches = decodeLoop({
   prompt, positions, steps: L,
   forward: (tokens, p) => applyTransformer(model.backbone, config, tokens, { positions: p, cache }).output,
@@ -114,7 +112,7 @@ const control = initModel(0); // the weights training started from
 const probe = await probeSweep(extractor(model), { train: shapes(600, 2), test: shapes(300, 3), control: extractor(control), layers: [1, 2], poolings: ['mean'] });
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 console.log(`probe ${pct(probe.best.testTop1)} (layer ${probe.best.layer}) vs random init ${pct(probe.bestControl!.testTop1)} (pixels ${pct(probe.pixels!.testTop1)})`);
-disposeTree([model, control]);
+disposeTree([model, control]), optimizer.dispose();
 
 if (!(last < 0.8 * first)) throw new Error(`the diffusion loss did not fall: ${first} → ${last}`);
 if (!samples.every(Number.isFinite) || inRange < 0.95) throw new Error('the samples are not finite or not in the data range');
