@@ -6,7 +6,7 @@
  *
  *   node autoregressive-diffusion.js   (compiled with tsc; in this repository: pnpm --filter @darl/example-composition autoregressive-diffusion)
  *
- * Expected (native backend, ~35 s on 2 cores): "diffusion loss 0.438 → 0.073", "8 samples: 99.7 % of values within
+ * Expected (native backend, 35–55 s on 2 cores): "diffusion loss 0.438 → 0.073", "8 samples: 99.7 % of values within
  * the data range", "probe 50.0 % (layer 2) vs random init 48.3 % (pixels 54.0 %)", then "ok" (at 150 steps the
  * features only start to separate the classes). Exits 1 otherwise.
  */
