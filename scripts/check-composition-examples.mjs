@@ -80,7 +80,9 @@ try {
   for (const name of examples) {
     t = performance.now();
     console.log(`\n$ node out/${name}.js`);
-    const r = spawnSync(process.execPath, [join('out', `${name}.js`)], { cwd: project, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+    // TMPDIR inside the work folder: what an example writes to os.tmpdir() (custom-head's run directory) goes with it.
+    const env = { ...process.env, TMPDIR: work };
+    const r = spawnSync(process.execPath, [join('out', `${name}.js`)], { cwd: project, env, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
     // useBackend('auto') probes WebGPU first; Dawn's adapter notes on stderr are noise unless the example failed.
     if (r.status !== 0) {
       process.stderr.write(r.stderr ?? '');
