@@ -1,14 +1,12 @@
 /**
- * darl's side of the GPU benchmark: measures the figures of a {@link GpuBenchSpec} on the webgpu backend and prints
- * one line `BENCH_RESULT {json}`. Run by `gpu-run.ts` in its own process; runnable alone:
- *
- *   node --conditions=@darl/source --import tsx src/gpu/gpu-system.ts [--smoke]
+ * darl's side of the GPU benchmark: measures the figures of a {@link GpuBenchSpec} on the webgpu backend. `gpu-run.ts`
+ * runs it in a process of its own (`--measure-darl`), so Dawn has released the GPU before PyTorch starts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, disposeTree, useBackend, type BackendInfo } from '@darl/tensor-backend';
 import { benchFeatures, benchPositions, initBenchModel, numPatches, patchDim, trainingFlops, type BenchModelConfig } from '../reference-model.js';
 import { generateImage, initDenoiser } from '../generation.js';
-import { gpuBenchSpec, type GpuBenchSpec } from './gpu-configs.js';
+import type { GpuBenchSpec } from './gpu-configs.js';
 import { installDispatchCounter, type DispatchCounter } from './dispatch-counter.js';
 import { timeAsync, type Timing } from './gpu-timing.js';
 import { benchTrainer } from './train-step.js';
@@ -83,8 +81,8 @@ async function webgpuBackend(): Promise<BackendInfo> {
   return useBackend('webgpu', { load: () => import('@tensorflow/tfjs-backend-webgpu') });
 }
 
-async function main(): Promise<void> {
-  const spec = gpuBenchSpec(process.argv.includes('--smoke'));
+/** Measures every figure of `spec` on webgpu (the caller's process must not have chosen another backend). */
+export async function measureDarlWebgpu(spec: GpuBenchSpec): Promise<Record<string, unknown>> {
   const info = await webgpuBackend();
   const counter = installDispatchCounter();
   const log = (s: string): void => void process.stderr.write(`darl webgpu: ${s}\n`);
@@ -98,7 +96,7 @@ async function main(): Promise<void> {
   const gen = await generationFigures(spec, counter);
   log(`generation ${gen.mse.ms.toFixed(0)} ms (MSE), ${gen.diffusion.ms.toFixed(0)} ms (diffusion)`);
   counter.uninstall();
-  const result = {
+  return {
     system: 'darl webgpu',
     tfjsVersion: info.tfjsVersion,
     adapter: info.webgpu ?? null,
@@ -106,10 +104,4 @@ async function main(): Promise<void> {
     node: process.version,
     figures: { train_reference: trainReference, train_vit_s: trainVitS, features, gen_mse: gen.mse, gen_diffusion: gen.diffusion },
   };
-  console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
 }
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
