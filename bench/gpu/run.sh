@@ -32,7 +32,7 @@ if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]; then
     if [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd" VK_ICD_FILENAMES="$icd"; break; fi
   done
 fi
-echo "Vulkan driver: ${VK_DRIVER_FILES:-${VK_ICD_FILENAMES:-the loader's default search}}" >&2
+echo "Vulkan driver: ${VK_DRIVER_FILES:-${VK_ICD_FILENAMES:-default search of the loader}}" >&2
 export DARL_MNIST_DIR="$WORK/data/digits"
 
 "$WORK/node" "$WORK/app/bench.mjs" \

@@ -46,8 +46,8 @@ def _error_summary(stderr):
     return "\n".join(lines[-3:] or stderr.strip().splitlines()[-8:])
 
 
-def run_strategy(run_dir, strategy, device, steps):
-    """Copies the run, trains `steps` more steps with `strategy`, returns what happened."""
+def run_strategy(run_dir, strategy, device, steps, timeout=TIMEOUT_SECONDS):
+    """Copies the run, trains `steps` more steps with `strategy` (killed after `timeout` s), returns what happened."""
     work = tempfile.mkdtemp(prefix=f"darl-twin-{strategy}-")
     run = os.path.join(work, "run")
     shutil.copytree(run_dir, run)
@@ -57,10 +57,10 @@ def run_strategy(run_dir, strategy, device, steps):
            "--device", device.type, "--quiet"]
     t0 = time.perf_counter()
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         code, err = p.returncode, p.stderr
     except subprocess.TimeoutExpired as e:
-        code, err = None, f"timed out after {TIMEOUT_SECONDS} s\n{e.stderr or ''}"
+        code, err = None, f"timed out after {timeout:.0f} s\n{e.stderr or ''}"
     seconds = time.perf_counter() - t0
     out = dict(strategy=strategy, world_size=1, backend="nccl" if device.type == "cuda" else "gloo", seconds=seconds)
     if code != 0:
@@ -73,10 +73,18 @@ def run_strategy(run_dir, strategy, device, steps):
                 images_per_sec=lines[-1].get("imagesPerSec") if lines else None)
 
 
-def distributed_steps(run_dir, device, smoke, log):
+def distributed_steps(run_dir, device, smoke, log, seconds_left=2 * TIMEOUT_SECONDS):
+    """DDP then FSDP, sharing `seconds_left` (a strategy with under 20 s left is skipped)."""
     results = {}
-    for strategy in ("ddp", "fsdp"):
-        r = run_strategy(run_dir, strategy, device, SMOKE_STEPS if smoke else STEPS)
+    deadline = time.perf_counter() + seconds_left
+    strategies = ("ddp", "fsdp")
+    for i, strategy in enumerate(strategies):
+        left = deadline - time.perf_counter()
+        if left < 20:
+            results[strategy] = dict(strategy=strategy, ok=False, error=f"skipped: {left:.0f} s left before the run's deadline")
+            continue
+        timeout = min(TIMEOUT_SECONDS, left / (len(strategies) - i))
+        r = run_strategy(run_dir, strategy, device, SMOKE_STEPS if smoke else STEPS, timeout)
         log(f"twin {strategy}: " + (f"{r['steps']} steps, losses {r['losses']}" if r["ok"] else f"failed: {r.get('error', '')[-300:]}"))
         results[strategy] = r
     return results

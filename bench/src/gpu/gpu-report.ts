@@ -126,7 +126,7 @@ export function summaryLines(darl: DarlResult, torch: TorchResult, r: Ratios): s
   }
   if (torch.distributed === undefined) out.push('twin DDP/FSDP: not run (no --run-dir)');
   const check = (name: string, v: number | undefined, target: number, better: 'below' | 'above'): string =>
-    `${name}: ${fmt(v, 2)}× (target ${better === 'below' ? '≤' : '≥'} ${target}×) ${v === undefined ? 'not measured' : (better === 'below' ? v <= target : v >= target) ? 'met' : 'NOT met'}`;
+    `${name}: ${times(v)} (target ${better === 'below' ? '≤' : '≥'} ${target}×) ${v === undefined ? 'not measured' : (better === 'below' ? v <= target : v >= target) ? 'met' : 'NOT met'}`;
   out.push(check('target ViT-S step, darl ÷ PyTorch eager', r.overEager.train_vit_s, TARGETS.vitSRatio, 'below'));
   out.push(check('target reference step, darl ÷ PyTorch eager', r.overEager.train_reference, TARGETS.referenceRatio, 'below'));
   out.push(check('target ViT-S step, darl webgpu speed-up over darl native (2 cores)', r.vitSSpeedupOverNative, TARGETS.speedupOverNative, 'above'));

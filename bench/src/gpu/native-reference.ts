@@ -1,0 +1,41 @@
+/**
+ * darl native's ViT-S training step on this machine's CPU cores, the baseline of the GPU speed-up target (issue:
+ * darl on the GPU ≥ 20× darl native on 2 cores). Run once, a few steps, on the 2-core reference machine; writes
+ * `bench/gpu/reference-cpu.json` with the load average around the run (a shared machine inflates the time).
+ *
+ *   node --conditions=@darl/source --import tsx src/gpu/native-reference.ts [--steps 2]
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { useBackend } from '@darl/tensor-backend';
+import { trainingFlops } from '../reference-model.js';
+import { loadAverageNow, machineInfo } from '../machine.js';
+import { VIT_S_CONFIG } from './gpu-configs.js';
+import { timeAsync } from './gpu-timing.js';
+import { benchTrainer } from './train-step.js';
+
+async function main(): Promise<void> {
+  const i = process.argv.indexOf('--steps');
+  const steps = i >= 0 ? Number(process.argv[i + 1]) : 2;
+  const info = await useBackend('native');
+  const machine = machineInfo();
+  const trainer = benchTrainer(VIT_S_CONFIG, 0);
+  const t = await timeAsync(async () => void (await trainer.step()), { reps: steps, warmup: 1, budgetSeconds: 3600 });
+  trainer.dispose();
+  const record = {
+    date: new Date().toISOString(),
+    what: 'darl native, ViT-S training step (bench/src/gpu/train-step.ts), median of the timed steps after 1 warm-up',
+    backend: { name: info.name, native: info.native ?? null },
+    model: VIT_S_CONFIG,
+    train_vit_s: { ms: t.ms, reps: t.reps, gflop: trainingFlops(VIT_S_CONFIG) / 1e9 },
+    machine: { ...machine, loadAverage: { start: machine.loadAverage.start, end: loadAverageNow() } },
+  };
+  const file = fileURLToPath(new URL('../../gpu/reference-cpu.json', import.meta.url));
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+  console.log(`${(t.ms / 1000).toFixed(1)} s per ViT-S step on ${info.name} (${t.reps} timed); wrote ${file}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
