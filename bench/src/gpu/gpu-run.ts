@@ -13,8 +13,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gpuBenchSpec, type GpuBenchSpec } from './gpu-configs.js';
-import { measureDarlWebgpu } from './gpu-system.js';
-import { figureTable, ratios, summaryLines, type DarlResult, type TorchResult } from './gpu-report.js';
+import { FIGURE_PREFIX, measureDarlWebgpu } from './gpu-system.js';
+import { figureTable, ratios, summaryLines, type DarlResult, type FigureResult, type NativeVitS, type TorchResult } from './gpu-report.js';
 
 /** The whole run must end within 8 minutes on the GPU machine; unpacking Node and Vulkan comes before this clock. */
 const TOTAL_SECONDS = 450;
@@ -42,9 +42,14 @@ function runDarl(smoke: boolean): DarlResult {
     maxBuffer: 64 * 1024 * 1024,
     timeout: Math.round((TOTAL_SECONDS / 2) * 1000),
   });
-  const line = r.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-  if (r.status !== 0 || !line) return { figures: {}, error: `exit ${r.status ?? r.signal}: ${tail(r.stdout || String(r.error ?? ''))}` };
-  return JSON.parse(line.slice(RESULT_PREFIX.length)) as DarlResult;
+  const lines = r.stdout.split('\n');
+  const line = lines.find((l) => l.startsWith(RESULT_PREFIX));
+  if (r.status === 0 && line) return JSON.parse(line.slice(RESULT_PREFIX.length)) as DarlResult;
+  // Stopped early (deadline, crash): keep the figures it finished.
+  const figures = Object.fromEntries(
+    lines.filter((l) => l.startsWith(FIGURE_PREFIX)).map((l) => JSON.parse(l.slice(FIGURE_PREFIX.length)) as { name: string; figure: FigureResult }).map((f) => [f.name, f.figure]),
+  );
+  return { figures, error: `exit ${r.status ?? r.signal}: ${String(r.error ?? '')} ${tail(lines.filter((l) => !l.startsWith(FIGURE_PREFIX)).join('\n'))}`.trim() };
 }
 
 /** PyTorch on `--torch-device`, eager and compiled, then the twin's DDP/FSDP steps, until the run's deadline. */
@@ -69,11 +74,14 @@ function runTorch(spec: GpuBenchSpec): TorchResult {
 }
 
 /** darl native's ViT-S step on the 2-core machine (`bench/gpu/reference-cpu.json`), for the speed-up target. */
-function nativeReference(): { vitSMs?: number; file: string; record?: unknown } {
+function nativeReference(): { file: string; vitS: NativeVitS; record?: unknown } {
   const file = arg('--native-reference', here('../../gpu/reference-cpu.json'));
-  if (!existsSync(file)) return { file };
-  const record = JSON.parse(readFileSync(file, 'utf8')) as { train_vit_s?: { ms?: number } };
-  return { file, record, ...(record.train_vit_s?.ms !== undefined ? { vitSMs: record.train_vit_s.ms } : {}) };
+  if (!existsSync(file)) return { file, vitS: {} };
+  type Record = { train_vit_s?: { ms?: number }; train_vit_s_idle_estimate?: { ms?: number } };
+  const record = JSON.parse(readFileSync(file, 'utf8')) as Record;
+  const wallMs = record.train_vit_s?.ms;
+  const idleMs = record.train_vit_s_idle_estimate?.ms;
+  return { file, record, vitS: { ...(wallMs !== undefined ? { wallMs } : {}), ...(idleMs !== undefined ? { idleMs } : {}) } };
 }
 
 async function main(): Promise<void> {
@@ -86,7 +94,7 @@ async function main(): Promise<void> {
   const darl = runDarl(smoke);
   const torch = argv.includes('--no-torch') ? { error: 'skipped: --no-torch' } : runTorch(spec);
   const native = nativeReference();
-  const r = ratios(darl, torch, smoke ? undefined : native.vitSMs);
+  const r = ratios(darl, torch, smoke ? {} : native.vitS);
   const lines = [...figureTable(darl, torch, r), '', ...summaryLines(darl, torch, r)];
   lines.push('', `PyTorch ${torch.version ?? '?'} on ${torch.gpu ?? arg('--torch-device', 'cuda')}; darl adapter ${JSON.stringify(darl.adapter ?? null)}`);
   lines.push(`${smoke ? 'SMOKE run (tiny shapes: proves the chain, not speed); ' : ''}total ${elapsed().toFixed(0)} s`);

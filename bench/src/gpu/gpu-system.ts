@@ -34,19 +34,18 @@ async function trainFigure(c: BenchModelConfig, spec: GpuBenchSpec, counter: Dis
   }
 }
 
-async function generationFigures(spec: GpuBenchSpec, counter: DispatchCounter): Promise<{ mse: Figure; diffusion: Figure }> {
+/** One generated image: MSE (`ddimSteps` 0) or diffusion with `spec.ddimSteps` DDIM steps per patch. */
+async function generationFigure(spec: GpuBenchSpec, counter: DispatchCounter, diffusion: boolean): Promise<Figure> {
   const c = spec.reference;
   const params = initBenchModel(c, 0);
   const den = initDenoiser(c, 1);
-  const once = (denoise: boolean) => async (): Promise<void> => {
-    const img = generateImage(params, c, denoise ? { denoiser: den, ddimSteps: spec.ddimSteps } : {});
+  const once = async (): Promise<void> => {
+    const img = generateImage(params, c, diffusion ? { denoiser: den, ddimSteps: spec.ddimSteps } : {});
     await img.data();
     img.dispose();
   };
   try {
-    const mse = await figure(once(false), spec, counter);
-    const diffusion = await figure(once(true), { ...spec, reps: Math.min(spec.reps, 3) }, counter);
-    return { mse, diffusion };
+    return await figure(once, diffusion ? { ...spec, reps: Math.min(spec.reps, 3) } : spec, counter);
   } finally {
     disposeTree(params as never);
     disposeTree(den as never);
@@ -81,20 +80,40 @@ async function webgpuBackend(): Promise<BackendInfo> {
   return useBackend('webgpu', { load: () => import('@tensorflow/tfjs-backend-webgpu') });
 }
 
+/** Prefix of the stdout line that reports one finished figure. */
+export const FIGURE_PREFIX = 'BENCH_FIGURE ';
+
+/** A figure, or why it failed (the other figures still run). */
+async function guarded(name: string, fn: () => Promise<Figure>): Promise<Figure | { error: string }> {
+  try {
+    const f = await fn();
+    process.stderr.write(`darl webgpu: ${name} ${f.ms.toFixed(1)} ms (${f.dispatches} dispatches)\n`);
+    return f;
+  } catch (err) {
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    process.stderr.write(`darl webgpu: ${name} failed: ${message}\n`);
+    return { error: message.split('\n')[0]!.slice(0, 500) };
+  }
+}
+
 /** Measures every figure of `spec` on webgpu (the caller's process must not have chosen another backend). */
 export async function measureDarlWebgpu(spec: GpuBenchSpec): Promise<Record<string, unknown>> {
   const info = await webgpuBackend();
   const counter = installDispatchCounter();
-  const log = (s: string): void => void process.stderr.write(`darl webgpu: ${s}\n`);
-  log(`adapter ${JSON.stringify(info.webgpu)}`);
-  const trainReference = await trainFigure(spec.reference, spec, counter);
-  log(`reference step ${trainReference.ms.toFixed(1)} ms`);
-  const trainVitS = await trainFigure(spec.vitS, spec, counter);
-  log(`ViT-S step ${trainVitS.ms.toFixed(1)} ms`);
-  const features = await featureFigure(spec, counter);
-  log(`features ${features.ms.toFixed(1)} ms per ${spec.featureBatch}`);
-  const gen = await generationFigures(spec, counter);
-  log(`generation ${gen.mse.ms.toFixed(0)} ms (MSE), ${gen.diffusion.ms.toFixed(0)} ms (diffusion)`);
+  process.stderr.write(`darl webgpu: adapter ${JSON.stringify(info.webgpu)}\n`);
+  const measurements: [string, () => Promise<Figure>][] = [
+    ['train_reference', () => trainFigure(spec.reference, spec, counter)],
+    ['train_vit_s', () => trainFigure(spec.vitS, spec, counter)],
+    ['features', () => featureFigure(spec, counter)],
+    ['gen_mse', () => generationFigure(spec, counter, false)],
+    ['gen_diffusion', () => generationFigure(spec, counter, true)],
+  ];
+  const figures: Record<string, Figure | { error: string }> = {};
+  for (const [name, fn] of measurements) {
+    figures[name] = await guarded(name, fn);
+    // Each figure as soon as it is known, so a run stopped at its deadline still reports the finished ones.
+    console.log(`${FIGURE_PREFIX}${JSON.stringify({ name, figure: figures[name] })}`);
+  }
   counter.uninstall();
   return {
     system: 'darl webgpu',
@@ -102,6 +121,6 @@ export async function measureDarlWebgpu(spec: GpuBenchSpec): Promise<Record<stri
     adapter: info.webgpu ?? null,
     webgpuCpuForward: tf.env().getBool('WEBGPU_CPU_FORWARD'),
     node: process.version,
-    figures: { train_reference: trainReference, train_vit_s: trainVitS, features, gen_mse: gen.mse, gen_diffusion: gen.diffusion },
+    figures,
   };
 }
