@@ -73,10 +73,17 @@ def model_inputs(c, device, batch):
     return p, mask, tables, patches
 
 
+def compile_fresh(fn):
+    """torch.compile of `fn` with dynamo's caches cleared: each figure compiles for its own static shapes (a second
+    shape for the same function would otherwise recompile it with dynamic shapes)."""
+    torch._dynamo.reset()
+    return torch.compile(fn)
+
+
 def train_figure(c, spec, device, compiled, budget=None):
     p, mask, tables, patches = model_inputs(c, device, c["batch"])
     opt = torch.optim.AdamW(ref.variables(p), lr=1e-4, weight_decay=0.05)
-    loss_fn = torch.compile(ref.loss_fn) if compiled else ref.loss_fn
+    loss_fn = compile_fresh(ref.loss_fn) if compiled else ref.loss_fn
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -90,7 +97,7 @@ def train_figure(c, spec, device, compiled, budget=None):
 def features_figure(spec, device, compiled, budget=None):
     c = model_config(spec["reference"])
     p, mask, tables, patches = model_inputs(c, device, spec["featureBatch"])
-    fn = torch.compile(ref.features) if compiled else ref.features
+    fn = compile_fresh(ref.features) if compiled else ref.features
     gflop = training_flops(dict(c, batch=spec["featureBatch"])) / 3 / 1e9
     return dict(time_figure(lambda: fn(p, c, patches, mask, tables), spec, device, budget), gflop=gflop)
 
