@@ -103,7 +103,7 @@ async function main() {
   if (existsSync(reference)) cpSync(reference, join(dist, 'reference-cpu.json'));
   else log('no bench/gpu/reference-cpu.json: the speed-up over darl native will read "not measured"');
   cpSync(join(here, 'run.sh'), join(dist, 'run.sh'));
-  log(`compressing Node (${process.execPath}, ${process.version}; xz, about a minute)`);
+  log(`compressing Node (${process.execPath}, ${process.version}; xz: a minute on an idle machine, several on a busy one)`);
   xz(process.execPath, join(dist, 'node.xz'));
   const bytes = sizeOf(dist);
   const sizes = readdirSync(dist).map((f) => `${f} ${(sizeOf(join(dist, f)) / 2 ** 20).toFixed(1)} MiB`);
