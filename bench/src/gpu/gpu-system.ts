@@ -3,11 +3,10 @@
  * runs it in a process of its own (`--measure-darl`), so Dawn has released the GPU before PyTorch starts.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, disposeTree, useBackend, type BackendInfo } from '@darl/tensor-backend';
+import { Rng, countDispatches, disposeTree, useBackend, type BackendInfo } from '@darl/tensor-backend';
 import { benchFeatures, benchPositions, initBenchModel, numPatches, patchDim, trainingFlops, type BenchModelConfig } from '../reference-model.js';
 import { generateImage, initDenoiser } from '../generation.js';
 import type { GpuBenchSpec } from './gpu-configs.js';
-import { installDispatchCounter, type DispatchCounter } from './dispatch-counter.js';
 import { timeAsync, type Timing } from './gpu-timing.js';
 import { benchTrainer } from './train-step.js';
 
@@ -17,25 +16,24 @@ export interface Figure extends Timing {
   readonly gflop?: number;
 }
 
-/** Times `fn` and counts the dispatches of one extra call of it. */
-async function figure(fn: () => Promise<void>, spec: GpuBenchSpec, counter: DispatchCounter, gflop?: number): Promise<Figure> {
+/** Times `fn` and counts the WebGPU compute dispatches of one extra call of it (`countDispatches`). */
+async function figure(fn: () => Promise<void>, spec: GpuBenchSpec, gflop?: number): Promise<Figure> {
   const t = await timeAsync(fn, spec);
-  counter.take();
-  await fn();
-  return { ...t, dispatches: counter.take(), ...(gflop === undefined ? {} : { gflop }) };
+  const { dispatches } = await countDispatches(fn);
+  return { ...t, dispatches, ...(gflop === undefined ? {} : { gflop }) };
 }
 
-async function trainFigure(c: BenchModelConfig, spec: GpuBenchSpec, counter: DispatchCounter): Promise<Figure> {
+async function trainFigure(c: BenchModelConfig, spec: GpuBenchSpec): Promise<Figure> {
   const trainer = benchTrainer(c, 0);
   try {
-    return await figure(async () => void (await trainer.step()), spec, counter, trainingFlops(c) / 1e9);
+    return await figure(async () => void (await trainer.step()), spec, trainingFlops(c) / 1e9);
   } finally {
     trainer.dispose();
   }
 }
 
 /** One generated image: MSE (`ddimSteps` 0) or diffusion with `spec.ddimSteps` DDIM steps per patch. */
-async function generationFigure(spec: GpuBenchSpec, counter: DispatchCounter, diffusion: boolean): Promise<Figure> {
+async function generationFigure(spec: GpuBenchSpec, diffusion: boolean): Promise<Figure> {
   const c = spec.reference;
   const params = initBenchModel(c, 0);
   const den = initDenoiser(c, 1);
@@ -45,14 +43,14 @@ async function generationFigure(spec: GpuBenchSpec, counter: DispatchCounter, di
     img.dispose();
   };
   try {
-    return await figure(once, diffusion ? { ...spec, reps: Math.min(spec.reps, 3) } : spec, counter);
+    return await figure(once, diffusion ? { ...spec, reps: Math.min(spec.reps, 3) } : spec);
   } finally {
     disposeTree(params as never);
     disposeTree(den as never);
   }
 }
 
-async function featureFigure(spec: GpuBenchSpec, counter: DispatchCounter): Promise<Figure> {
+async function featureFigure(spec: GpuBenchSpec): Promise<Figure> {
   const c = spec.reference;
   const params = initBenchModel(c, 0);
   const positions = benchPositions(c);
@@ -66,7 +64,6 @@ async function featureFigure(spec: GpuBenchSpec, counter: DispatchCounter): Prom
         f.dispose();
       },
       spec,
-      counter,
       gflop,
     );
   } finally {
@@ -99,14 +96,13 @@ async function guarded(name: string, fn: () => Promise<Figure>): Promise<Figure 
 /** Measures every figure of `spec` on webgpu (the caller's process must not have chosen another backend). */
 export async function measureDarlWebgpu(spec: GpuBenchSpec): Promise<Record<string, unknown>> {
   const info = await webgpuBackend();
-  const counter = installDispatchCounter();
   process.stderr.write(`darl webgpu: adapter ${JSON.stringify(info.webgpu)}\n`);
   const measurements: [string, () => Promise<Figure>][] = [
-    ['train_reference', () => trainFigure(spec.reference, spec, counter)],
-    ['train_vit_s', () => trainFigure(spec.vitS, spec, counter)],
-    ['features', () => featureFigure(spec, counter)],
-    ['gen_mse', () => generationFigure(spec, counter, false)],
-    ['gen_diffusion', () => generationFigure(spec, counter, true)],
+    ['train_reference', () => trainFigure(spec.reference, spec)],
+    ['train_vit_s', () => trainFigure(spec.vitS, spec)],
+    ['features', () => featureFigure(spec)],
+    ['gen_mse', () => generationFigure(spec, false)],
+    ['gen_diffusion', () => generationFigure(spec, true)],
   ];
   const figures: Record<string, Figure | { error: string }> = {};
   for (const [name, fn] of measurements) {
@@ -114,7 +110,6 @@ export async function measureDarlWebgpu(spec: GpuBenchSpec): Promise<Record<stri
     // Each figure as soon as it is known, so a run stopped at its deadline still reports the finished ones.
     console.log(`${FIGURE_PREFIX}${JSON.stringify({ name, figure: figures[name] })}`);
   }
-  counter.uninstall();
   return {
     system: 'darl webgpu',
     tfjsVersion: info.tfjsVersion,
