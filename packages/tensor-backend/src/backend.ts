@@ -30,9 +30,15 @@ async function loadNative(): Promise<void> {
 /** The WebGPU adapter found by the `webgpu` backend's spec (the last successful load). */
 let webgpuAdapter: WebGpuAdapterInfo | undefined;
 
-async function loadWebGpu(): Promise<unknown> {
+/**
+ * Finds the adapter (installing Dawn as `navigator.gpu` under Node), then loads the tfjs package: by name, or with the
+ * caller's `load` (a bundled app), which must still run after `navigator.gpu` exists.
+ */
+async function loadWebGpu(load: () => Promise<unknown> = () => importOptional('@tensorflow/tfjs-backend-webgpu')): Promise<unknown> {
   webgpuAdapter = await findWebGpuAdapter();
-  const mod = (await importOptional('@tensorflow/tfjs-backend-webgpu')) as { WebGPUBackend?: WebGpuBackendClass };
+  type WebGpuModule = { WebGPUBackend?: WebGpuBackendClass };
+  const loaded = (await load()) as WebGpuModule & { default?: WebGpuModule };
+  const mod: WebGpuModule = loaded.WebGPUBackend ? loaded : (loaded.default ?? loaded);
   // The package registers its backend only if navigator.gpu existed when it was first evaluated; if something
   // imported it earlier, register the same factory here.
   if (tf.findBackendFactory('webgpu') == null && mod.WebGPUBackend) tf.registerBackend('webgpu', () => createWebGpuBackend(mod.WebGPUBackend!), 3);
@@ -157,7 +163,9 @@ export interface BackendInfo {
 export interface UseBackendOptions {
   /**
    * Loads the backend package instead of `import()`ing it by name, e.g. `() => import('@tensorflow/tfjs-node')`
-   * from a bundled app, or a module object already imported by the caller.
+   * from a bundled app, or a module object already imported by the caller. For `webgpu` it replaces only the import of
+   * `@tensorflow/tfjs-backend-webgpu`: the adapter is found (and Dawn installed as `navigator.gpu` under Node) before
+   * `load` runs, so the package registers its backend when it is evaluated.
    */
   readonly load?: () => Promise<unknown>;
   /** Install darl's fast kernel overrides for this backend (default true). */
@@ -203,7 +211,9 @@ async function initialise(name: BackendName, opts: UseBackendOptions, auto = fal
   }
   let mod: unknown;
   try {
-    mod = await (opts.load ?? spec.load)();
+    // webgpu: a caller's `load` replaces only the package import; Dawn and the adapter come first either way.
+    const load = name === 'webgpu' && opts.load ? () => loadWebGpu(opts.load) : (opts.load ?? spec.load);
+    mod = await load();
   } catch (err) {
     if (err instanceof UserError) throw new BackendUnavailableError(name, err.message);
     if (isModuleNotFound(err, spec.packageName)) {

@@ -14,4 +14,12 @@ describe.runIf(enabled)('useBackend("webgpu")', () => {
     const y = tf.matMul(tf.ones([3, 4]), tf.ones([4, 2]));
     expect(Array.from(await y.data())).toEqual([4, 4, 4, 4, 4, 4]);
   });
+
+  it('with a caller\'s load (a bundled app), still installs Dawn first and reports the adapter', async () => {
+    const info = await useBackend('webgpu', { load: () => import('@tensorflow/tfjs-backend-webgpu') });
+    expect(info.name).toBe('webgpu');
+    expect(info.webgpu?.provider).toBe('dawn');
+    const y = tf.add(tf.ones([2, 3]), tf.ones([2, 3]));
+    expect(Array.from(await y.data())).toEqual([2, 2, 2, 2, 2, 2]);
+  });
 });
