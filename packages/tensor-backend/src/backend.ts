@@ -12,8 +12,11 @@ import { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
 import { setNativeKernels } from './kernels/native-kernels.js';
 import type { NativeLoad } from '@darl/native-kernels';
 import { findWebGpuAdapter, WEBGPU_SETUP_HINT, type WebGpuAdapterInfo } from './webgpu-adapter.js';
+import { BackendUnavailableError } from './backend-unavailable-error.js';
+import { watchWebGpuDevice, webgpuDeviceLoss } from './webgpu-device-loss.js';
 
 export { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
+export { BackendUnavailableError } from './backend-unavailable-error.js';
 
 /** The native addon as loaded by the `native` backend's spec (the last successful load). */
 let nativeLoaded: Extract<NativeLoad, { ok: true }> | undefined;
@@ -31,6 +34,8 @@ async function loadNative(): Promise<void> {
 let webgpuAdapter: WebGpuAdapterInfo | undefined;
 
 async function loadWebGpu(): Promise<unknown> {
+  // A backend whose device was lost is dead for good: drop it (and its factory), so that a new device is made below.
+  if (webgpuDeviceLoss() && tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
   webgpuAdapter = await findWebGpuAdapter();
   const mod = (await importOptional('@tensorflow/tfjs-backend-webgpu')) as { WebGPUBackend?: WebGpuBackendClass };
   // The package registers its backend only if navigator.gpu existed when it was first evaluated; if something
@@ -171,17 +176,6 @@ export interface UseBackendOptions {
   readonly wasmPaths?: string | Readonly<Record<string, string>>;
 }
 
-/** Raised when a backend is missing or fails to initialise; the message names the package and the fix. */
-export class BackendUnavailableError extends UserError {
-  override readonly name = 'BackendUnavailableError';
-  constructor(
-    readonly backend: BackendName,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 function isModuleNotFound(err: unknown, packageName: string): boolean {
   const e = err as { code?: string; message?: string } | null;
   const msg = String(e?.message ?? '');
@@ -239,6 +233,7 @@ async function initialise(name: BackendName, opts: UseBackendOptions, auto = fal
     throw new BackendUnavailableError(name, `Backend "${name}" failed to initialise: ${firstLine(err)}. ${spec.hint}`);
   }
   if (!ok) throw new BackendUnavailableError(name, `Backend "${name}" failed to initialise (tfjs refused it). ${spec.hint}`);
+  if (name === 'webgpu') watchWebGpuDevice(tf.backend());
   await ensureGradients();
   warnIfDuplicateTfjs();
   quietFirstUseNotice();
