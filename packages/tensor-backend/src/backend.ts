@@ -8,14 +8,14 @@ import { UserError } from './user-error.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients, warnIfDuplicateTfjs } from './tfjs-runtime.js';
 import { installKernelOverrides, uninstallKernelOverrides } from './kernels/install.js';
-import { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
+import { BACKENDS_FASTEST_FIRST, BACKEND_CHOICES, type BackendName } from './backend-name.js';
 import { setNativeKernels } from './kernels/native-kernels.js';
 import type { NativeLoad } from '@darl/native-kernels';
 import { findWebGpuAdapter, WEBGPU_SETUP_HINT, type WebGpuAdapterInfo } from './webgpu-adapter.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
 import { watchWebGpuDevice, webgpuDeviceLoss } from './webgpu-device-loss.js';
 
-export { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
+export { BACKENDS_FASTEST_FIRST, BACKEND_CHOICES, type BackendName } from './backend-name.js';
 export { BackendUnavailableError } from './backend-unavailable-error.js';
 
 /** The native addon as loaded by the `native` backend's spec (the last successful load). */
@@ -299,7 +299,7 @@ export async function useBackend(name: BackendName | 'auto', opts: UseBackendOpt
     if (!(name in SPECS)) {
       throw new BackendUnavailableError(
         name,
-        `Unknown backend "${String(name)}". Choose one of: auto, ${BACKENDS_FASTEST_FIRST.join(', ')}.`,
+        `Unknown backend "${String(name)}". Choose one of: ${BACKEND_CHOICES.join(', ')}.`,
       );
     }
     return initialise(name, opts);

@@ -9,10 +9,12 @@ export {
   backendPackage,
   BackendUnavailableError,
   BACKENDS_FASTEST_FIRST,
+  BACKEND_CHOICES,
   type BackendName,
   type BackendInfo,
   type UseBackendOptions,
 } from './backend.js';
+export type { WebGpuAdapterInfo } from './webgpu-adapter.js';
 export { ensureGradients, hasDuplicateTfjs, warnIfDuplicateTfjs } from './tfjs-runtime.js';
 export { installKernelOverrides, uninstallKernelOverrides, type KernelOverride } from './kernels/install.js';
 export { UserError, isUserError } from './user-error.js';

@@ -45,6 +45,7 @@ describe.runIf(enabled)('useBackend("webgpu")', () => {
 
     const again = await useBackend('webgpu');
     expect(again.name).toBe('webgpu');
+    expect(again.webgpu?.provider).toBe('dawn');
     tf.env().set('WEBGPU_CPU_FORWARD', false);
     const y = tf.add(tf.tensor1d([1, 2, 3]), 1);
     expect(Array.from(await y.data())).toEqual([2, 3, 4]);
