@@ -33,11 +33,16 @@ async function loadNative(): Promise<void> {
 /** The WebGPU adapter found by the `webgpu` backend's spec (the last successful load). */
 let webgpuAdapter: WebGpuAdapterInfo | undefined;
 
-async function loadWebGpu(): Promise<unknown> {
+/**
+ * Finds the adapter, then loads the package (`importPackage` is the caller's `load` where given, e.g. a bundler's
+ * chunk): the adapter is looked up and reported whichever way the package arrives.
+ */
+async function loadWebGpu(importPackage: () => Promise<unknown> = () => importOptional('@tensorflow/tfjs-backend-webgpu')): Promise<unknown> {
   // A backend whose device was lost is dead for good: drop it (and its factory), so that a new device is made below.
   if (webgpuDeviceLoss() && tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
   webgpuAdapter = await findWebGpuAdapter();
-  const mod = (await importOptional('@tensorflow/tfjs-backend-webgpu')) as { WebGPUBackend?: WebGpuBackendClass };
+  const loaded = (await importPackage()) as { WebGPUBackend?: WebGpuBackendClass; default?: { WebGPUBackend?: WebGpuBackendClass } };
+  const mod = loaded.WebGPUBackend ? loaded : (loaded.default ?? loaded);
   // The package registers its backend only if navigator.gpu existed when it was first evaluated; if something
   // imported it earlier, register the same factory here.
   if (tf.findBackendFactory('webgpu') == null && mod.WebGPUBackend) tf.registerBackend('webgpu', () => createWebGpuBackend(mod.WebGPUBackend!), 3);
@@ -128,7 +133,7 @@ const SPECS: Record<BackendName, BackendSpec> = {
     packageName: '@tensorflow/tfjs-backend-webgpu',
     tfjsName: 'webgpu',
     hint: `It is an optional peer dependency (\`npm install @tensorflow/tfjs-backend-webgpu@4.22.0\`). ${WEBGPU_SETUP_HINT}`,
-    load: loadWebGpu,
+    load: () => loadWebGpu(),
   },
 };
 
@@ -162,7 +167,8 @@ export interface BackendInfo {
 export interface UseBackendOptions {
   /**
    * Loads the backend package instead of `import()`ing it by name, e.g. `() => import('@tensorflow/tfjs-node')`
-   * from a bundled app, or a module object already imported by the caller.
+   * from a bundled app, or a module object already imported by the caller. For `webgpu`, darl still finds (and
+   * reports) the adapter first, then calls `load` for `@tensorflow/tfjs-backend-webgpu`.
    */
   readonly load?: () => Promise<unknown>;
   /** Install darl's fast kernel overrides for this backend (default true). */
@@ -197,7 +203,7 @@ async function initialise(name: BackendName, opts: UseBackendOptions, auto = fal
   }
   let mod: unknown;
   try {
-    mod = await (opts.load ?? spec.load)();
+    mod = await (name === 'webgpu' ? loadWebGpu(opts.load) : (opts.load ?? spec.load)());
   } catch (err) {
     if (err instanceof UserError) throw new BackendUnavailableError(name, err.message);
     if (isModuleNotFound(err, spec.packageName)) {
