@@ -14,6 +14,7 @@ import type { NativeLoad } from '@darl/native-kernels';
 import { findWebGpuAdapter, WEBGPU_SETUP_HINT, type WebGpuAdapterInfo } from './webgpu-adapter.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
 import { watchWebGpuDevice, webgpuDeviceLoss } from './webgpu-device-loss.js';
+import { withoutAddedCrashHandlers } from './process-handlers.js';
 
 export { BACKENDS_FASTEST_FIRST, BACKEND_CHOICES, type BackendName } from './backend-name.js';
 export { BackendUnavailableError } from './backend-unavailable-error.js';
@@ -294,13 +295,21 @@ function quietFirstUseNotice(): void {
 /**
  * Selects and initialises a tfjs backend, registers gradients if the loaded tfjs-core lacks them, and installs darl's
  * kernel overrides for it. Resolves to what was chosen; rejects with a {@link BackendUnavailableError} whose message
- * names the package to install and why it may be missing.
+ * names the package to install and why it may be missing. Under Node it removes the `uncaughtException` /
+ * `unhandledRejection` listeners that the wasm backend's Emscripten glue adds while starting (they rethrow, and Node
+ * then printed its minified source before every uncaught error); listeners the program added itself stay.
  *
  * @example
  * const info = await useBackend('wasm');
  * console.log(info.name, info.simd);
  */
 export async function useBackend(name: BackendName | 'auto', opts: UseBackendOptions = {}): Promise<BackendInfo> {
+  // The wasm backend's Emscripten glue adds rethrowing crash handlers under Node; they would print its minified
+  // source before every uncaught error of the program.
+  return withoutAddedCrashHandlers(() => selectBackend(name, opts));
+}
+
+async function selectBackend(name: BackendName | 'auto', opts: UseBackendOptions): Promise<BackendInfo> {
   if (name !== 'auto') {
     if (!(name in SPECS)) {
       throw new BackendUnavailableError(
