@@ -2,15 +2,11 @@
 // Vulkan driver list (VK_ICD_FILENAMES) once per process, and the missing-package case needs module resolution to fail.
 // The SwiftShader cases need Debian's chromium (its software Vulkan driver) and the libvulkan1 loader: skipped with a
 // message where they are absent, required in CI.
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { haveSwiftShader, NO_SWIFTSHADER, SWIFTSHADER_ICD } from '../../../scripts/swiftshader.mjs';
 import { hidePackage, runNode } from '../test/run-node.js';
 
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const haveSwiftShader = existsSync(SWIFTSHADER_ICD);
-if (!haveSwiftShader && !process.env.CI) {
-  console.warn(`webgpu-adapter.test.ts: SwiftShader cases skipped — no ${SWIFTSHADER_ICD} (install Debian's chromium and libvulkan1).`);
-}
+if (!haveSwiftShader && !process.env.CI) console.warn(`webgpu-adapter.test.ts: SwiftShader cases skipped — ${NO_SWIFTSHADER}`);
 
 /** Runs useBackend(name) in a child and prints its result or its error as one JSON line. */
 const USE_BACKEND = `

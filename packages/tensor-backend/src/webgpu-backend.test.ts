@@ -7,7 +7,7 @@ import { testBackends } from './testing/backends.js';
 
 const enabled = testBackends().includes('webgpu');
 
-describe.runIf(enabled)('useBackend("webgpu")', () => {
+describe.runIf(enabled)('useBackend("webgpu") [webgpu]', () => {
   it('runs on the adapter Dawn finds and reports it', async () => {
     const info = await useBackend('webgpu');
     expect(info.name).toBe('webgpu');

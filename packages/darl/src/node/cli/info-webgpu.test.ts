@@ -2,16 +2,14 @@
 // VK_ICD_FILENAMES once per process). Needs Debian's chromium (SwiftShader) and libvulkan1: skipped with a message where
 // they are absent, required in CI.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { haveSwiftShader, NO_SWIFTSHADER, SWIFTSHADER_ICD } from '../../../../../scripts/swiftshader.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../../../..');
 const CLI = ['--conditions=@darl/source', '--import', 'tsx', join(root, 'packages/darl/src/cli.ts')];
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const haveSwiftShader = existsSync(SWIFTSHADER_ICD);
-if (!haveSwiftShader && !process.env.CI) console.warn(`info-webgpu.test.ts: skipped — no ${SWIFTSHADER_ICD} (install Debian's chromium and libvulkan1).`);
+if (!haveSwiftShader && !process.env.CI) console.warn(`info-webgpu.test.ts: skipped — ${NO_SWIFTSHADER}`);
 
 function darl(...args: string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [...CLI, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER_ICD }, timeout: 120_000 });
