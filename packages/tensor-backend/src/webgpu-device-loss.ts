@@ -36,9 +36,13 @@ function deviceLostError(lost: DeviceLostInfo): BackendUnavailableError {
 /** Backend methods that dispatch, upload or read: each throws once the device is lost. */
 const GUARDED_SYNC = ['runWebGPUProgram', 'readSync', 'readToGPU', 'write', 'uploadToGPU'] as const;
 
-/** The backend instance darl last set up, and how its device was lost (undefined while it is alive). */
-let current: { backend: object; lost?: DeviceLostInfo } | undefined;
-const watched = new WeakSet<object>();
+/** A watched backend instance and how its device was lost (undefined while it is alive). */
+interface DeviceState {
+  lost?: DeviceLostInfo;
+}
+const watched = new WeakMap<object, DeviceState>();
+/** The state of the backend instance darl set up last. */
+let current: DeviceState | undefined;
 
 /**
  * Starts watching the device of a tfjs-backend-webgpu backend instance (once per instance): from the moment its
@@ -47,14 +51,15 @@ const watched = new WeakSet<object>();
  */
 export function watchWebGpuDevice(backend: object): void {
   const b = backend as WebGpuBackendLike;
-  if (watched.has(b)) {
-    if (current?.backend !== b) current = { backend: b };
+  const known = watched.get(b);
+  if (known) {
+    current = known;
     return;
   }
   const lostPromise = b.device?.lost;
   if (lostPromise === undefined) return;
-  watched.add(b);
-  const state: { backend: object; lost?: DeviceLostInfo } = { backend: b };
+  const state: DeviceState = {};
+  watched.set(b, state);
   current = state;
   const lostError = lostPromise.then((info) => {
     state.lost = { reason: String(info?.reason ?? 'unknown'), message: String(info?.message ?? '') };
