@@ -139,7 +139,8 @@ async function loadFiles(source: string, files: Readonly<Record<string, Uint8Arr
   const names = Object.keys(all);
   const config = names.find((n) => n.split('/').pop() === 'config.json');
   const weights = names.filter((n) => n.endsWith('.safetensors') && !n.endsWith('optimizer.safetensors'));
-  if (names.some((n) => n.endsWith('latest.json'))) {
+  // A run directory (its latest.json is a cache: without it, decodeRunDirectory takes the newest intact checkpoint).
+  if (names.some((n) => n.endsWith('latest.json') || /(^|\/)checkpoints\/step-\d+/.test(n))) {
     const run = decodeRunDirectory(all, { source });
     return fromPretrained({ config: run.config, weights: run.weights }, { source });
   }

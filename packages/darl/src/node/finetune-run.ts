@@ -23,6 +23,8 @@ import { subsetDataset } from './subset.js';
 /** Options of {@link finetuneRun}. */
 export interface FinetuneRunOptions {
   readonly run: string;
+  /** Fine-tune from the kept checkpoint of this step instead of the committed one. */
+  readonly step?: number;
   /** The custom backbone/head the run was trained with (`pretrain({ parts })`), if any. */
   readonly parts?: BuildDarlOptions<unknown, unknown>;
   /** Labelled data (default: the data the run trained on). */
@@ -113,7 +115,11 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: F
       throw new RunError(`A fine-tuning label fraction is ${st.labelFraction}; it must be in (0, 1] (e.g. 0.01 for 1 % of the labels).`);
     }
   }
-  const loadOpts = { ema: opts.ema === false ? (false as const) : ('auto' as const), ...(opts.parts ? { parts: opts.parts } : {}) };
+  const loadOpts = {
+    ema: opts.ema === false ? (false as const) : ('auto' as const),
+    ...(opts.parts ? { parts: opts.parts } : {}),
+    ...(opts.step !== undefined ? { step: opts.step } : {}),
+  };
   const loaded = await loadRun(opts.run, loadOpts);
   try {
     const dataSpec = opts.data ?? loaded.state.data;

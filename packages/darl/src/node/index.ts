@@ -14,7 +14,10 @@ export {
   RUN_FORMAT,
   DEFAULT_KEEP_CHECKPOINTS,
   type RunState,
+  type InferenceState,
   type LoadedCheckpoint,
+  type LoadCheckpointOptions,
+  type LoadPurpose,
 } from './checkpoint.js';
 export {
   RUN_FILES,
@@ -23,11 +26,15 @@ export {
   lockSchema,
   listCheckpoints,
   readLatest,
+  digestsSchema,
   acquireRunLock,
+  judgeLock,
   RunLockedError,
   type Latest,
   type LockInfo,
+  type LockJudgement,
   type CheckpointEntry,
+  type Digests,
   type CheckpointListing,
 } from './run-dir/index.js';
 export { loadRun, type LoadedRun } from './load-run.js';

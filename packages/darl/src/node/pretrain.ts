@@ -5,21 +5,37 @@
  * @module
  */
 import { UserError } from '@darl/tensor-backend';
-import { existsSync, statSync } from 'node:fs';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchStream, pixelsToTensor, readImages, type ImageDataset } from '@darl/patch-data';
 import { openDataset } from '@darl/patch-data/node';
 import { disposeTree, Rng, type BackendInfo } from '@darl/tensor-backend';
-import { fileSystemError, writeFileAtomic } from '@darl/tensor-backend/node';
+import { fileSystemError } from '@darl/tensor-backend/node';
 import { runConfigSchema, type RunConfig, type RunConfigInput } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import { backboneConfigFor, buildDarl, darlLoss, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
 import { DarlTrainer, NonFiniteLossError, trainingProgress, type StepResult } from '../train/trainer.js';
 import { CheckpointError, loadCheckpoint, readRunConfig, RUN_FORMAT, saveCheckpoint, writeRunConfig, type RunState } from './checkpoint.js';
 import { assignParams } from '../model/assign-params.js';
-import { acquireRunLock, cleanStale, readJsonFile, readLatest, runPaths, runStateSchema, checkpointPaths, type RunLock } from './run-dir/index.js';
+import {
+  acquireRunLock,
+  checkpointPaths,
+  cleanStale,
+  listCheckpoints,
+  openMetricsLog,
+  parseCheckpointDirName,
+  pointerNote,
+  readJsonFile,
+  RUN_FILES,
+  runPaths,
+  runStateSchema,
+  settleMetrics,
+  writeLatest,
+  type Latest,
+  type RunLock,
+} from './run-dir/index.js';
 import { createProgress } from './progress.js';
 import { writeSampleGrids } from './samples.js';
 import { runtimeVersions } from './versions.js';
@@ -54,7 +70,7 @@ export interface PretrainOptions {
   readonly fromStep?: number;
   /**
    * Graceful stop: once aborted, the current step finishes, a checkpoint is committed and `pretrain` returns with
-   * `interrupted: true` (the CLI aborts it on the first SIGINT/SIGTERM).
+   * `interrupted: true` (the CLI aborts it on the first SIGINT, SIGTERM or SIGHUP, or when its launcher exits).
    */
   readonly signal?: AbortSignal;
 }
@@ -83,6 +99,16 @@ export const DEFAULT_DATA = 'mnist';
 /** Raised for an expected, user-fixable problem (the CLI prints the message without a stack trace). */
 export class RunError extends UserError {
   override readonly name = 'RunError';
+}
+
+/** Refuses `fromStep` without `resume`: it picks a checkpoint of an existing run, and a new run starts at step 0. */
+export function checkFromStep(resume: boolean, fromStep: number | undefined): void {
+  if (fromStep !== undefined && !resume) {
+    throw new RunError(
+      `--from-step ${fromStep} continues an existing run from its kept checkpoint of step ${fromStep}, so it needs --resume: ` +
+        `darl pretrain --resume RUN_DIR --from-step ${fromStep}. A new run starts at step 0: drop --from-step.`,
+    );
+  }
 }
 
 /** Refuses a batch that accumulation cannot split evenly, or that the data cannot fill once. */
@@ -136,21 +162,6 @@ export function evaluateLoss(model: DarlModel, params: DarlParams, data: ImageDa
   return n > 0 ? sum / n : Number.NaN;
 }
 
-async function truncateMetrics(path: string, step: number): Promise<void> {
-  if (!existsSync(path)) return;
-  const kept = (await readFile(path, 'utf8'))
-    .split('\n')
-    .filter((line) => {
-      if (!line.trim()) return false;
-      try {
-        return (JSON.parse(line) as { step?: number }).step! <= step;
-      } catch {
-        return false;
-      }
-    });
-  await writeFileAtomic(path, kept.length ? `${kept.join('\n')}\n` : '');
-}
-
 /**
  * Pretrains a DARL model (or resumes one) and returns where it ended.
  *
@@ -163,8 +174,9 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   let dataSpec: string;
   let savedParts: RunState['parts'];
   // Everything the run needs is checked before the directory is touched.
+  checkFromStep(Boolean(opts.resume), opts.fromStep);
   if (opts.resume) {
-    const preview = await previewResume(out, opts.fromStep);
+    const preview = await previewResume(out, opts.fromStep, (m) => (opts.write ?? ((text: string) => process.stderr.write(text)))(`darl: ${m}\n`));
     run = preview.run;
     dataSpec = preview.state.data;
     savedParts = preview.state.parts;
@@ -190,13 +202,19 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     throw fileSystemError(err, out, 'create the run directory', 'Choose another --out directory.');
   }
   const lock = await acquireRunLock(out, opts.resume ? 'darl pretrain --resume' : 'darl pretrain');
+  if (lock.tookOver) (opts.write ?? ((s: string) => process.stderr.write(s)))(`darl: ${lock.tookOver}\n`);
   let params: DarlParams | null = null;
   let trainer: DarlTrainer | null = null;
   try {
     await cleanStale(out);
+    const listing = await listCheckpoints(out);
+    if (!opts.resume && (listing.latest || listing.checkpoints.length || listing.damaged.length)) throw alreadyHoldsRun(out); // committed by another process meanwhile
+    if (listing.recovered && listing.latest) await writeLatest(out, listing.latest); // the pointer is a cache: restore it
+    const pointer = listing.latest;
+    await settleMetrics(out, pointer);
     let resumeFrom: Awaited<ReturnType<typeof loadCheckpoint>> | null = null;
-    if (opts.resume) resumeFrom = await loadCheckpoint(out, opts.fromStep !== undefined ? { step: opts.fromStep } : {});
-    else if (await readLatest(out)) throw alreadyHoldsRun(out); // committed by another process meanwhile
+    if (opts.resume) resumeFrom = await loadCheckpoint(out, { ...(opts.fromStep !== undefined ? { step: opts.fromStep } : {}), onNote: () => undefined });
+    const rewindFrom = resumeFrom && pointer && resumeFrom.state.step < pointer.step ? pointer : null;
     try {
       params = initDarlParams(model, { seed: t.seed });
       trainer = new DarlTrainer(model, params, t, resumeFrom ? { rngState: resumeFrom.state.rng } : {});
@@ -204,7 +222,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     } finally {
       resumeFrom?.dispose();
     }
-    return await trainLoop(opts, { out, run, dataSpec, train, model, params, trainer, resumed: resumeFrom?.state ?? null, lock });
+    return await trainLoop(opts, { out, run, dataSpec, train, model, params, trainer, resumed: resumeFrom?.state ?? null, rewindFrom, lock });
   } catch (err) {
     if (params) disposeTree(paramTree(params));
     throw outOfMemoryError(err, run) ?? err;
@@ -268,20 +286,37 @@ export function checkNewRunDirectory(out: string): void {
   if (!st.isDirectory()) throw new RunError(`--out ${out} is an existing file, not a directory. Choose another --out directory (it is created).`);
   if (existsSync(runPaths(out).latest)) throw alreadyHoldsRun(out);
   if (existsSync(join(out, 'state.json'))) throw alreadyHoldsRun(out);
+  // Checkpoints without a pointer are a run too (its latest.json was lost): never start over them.
+  const checkpoints = existsSync(runPaths(out).checkpoints) ? readdirSync(runPaths(out).checkpoints) : [];
+  if (checkpoints.some((name) => parseCheckpointDirName(name) !== null)) throw alreadyHoldsRun(out);
 }
 
-/** The resume target's config and state, read and validated without changing anything. */
-async function previewResume(out: string, fromStep?: number): Promise<{ run: RunConfig; state: RunState }> {
+/**
+ * The resume target's config and state, read and validated without changing anything. When `latest.json` is missing
+ * or damaged, the newest intact checkpoint is the committed one (`note` says so; the lock holder rewrites the pointer).
+ */
+async function previewResume(out: string, fromStep: number | undefined, note: (message: string) => void): Promise<{ run: RunConfig; state: RunState }> {
   const run = await readRunConfig(out);
-  const latest = await readLatest(out);
+  const listing = await listCheckpoints(out);
+  const latest = listing.latest;
   if (latest === null) {
+    if (listing.pointerProblem !== null) {
+      throw new CheckpointError(`${pointerNote(listing)} Restore the run directory from a copy, or start the run again with a new --out directory.`);
+    }
     throw new CheckpointError(
       `${out} has no committed checkpoint yet: its run stopped before the first one. Start it again (same directory): ` +
         `darl pretrain --config ${runPaths(out).config} --data DATA --out ${out}.`,
     );
   }
+  if (listing.recovered && fromStep === undefined && listing.damaged.length) {
+    // Continuing would replace the damaged newer checkpoints: only on the user's explicit word.
+    throw new CheckpointError(`${pointerNote(listing)} Resume from the intact one explicitly with --resume ${out} --from-step ${latest.step}, or restore the damaged files from a copy.`);
+  }
+  if (listing.recovered) note(`${pointerNote(listing)} darl rewrites ${RUN_FILES.latest} to name it.`);
   if (fromStep === undefined || fromStep === latest.step) {
-    const state = await readJsonFile(checkpointPaths(join(out, latest.dir)).state, runStateSchema, `Resume from an older checkpoint with --from-step, or start the run again with a new --out directory.`);
+    const older = listing.checkpoints.filter((c) => c.step < latest.step).at(-1);
+    const remedy = older ? `Resume from the older checkpoint with --resume ${out} --from-step ${older.step}.` : 'Start the run again with a new --out directory.';
+    const state = await readJsonFile(checkpointPaths(join(out, latest.dir)).state, runStateSchema, remedy);
     if (state.finished) {
       throw new RunError(
         `The run in ${out} already finished (step ${state.step} of ${run.train.steps}); there is nothing to resume. ` +
@@ -291,7 +326,7 @@ async function previewResume(out: string, fromStep?: number): Promise<{ run: Run
     return { run, state };
   }
   // An older kept checkpoint: loadCheckpoint validates it fully; only its state is needed here.
-  const ckpt = await loadCheckpoint(out, { step: fromStep, optimizer: false });
+  const ckpt = await loadCheckpoint(out, { step: fromStep, optimizer: false, onNote: () => undefined });
   ckpt.dispose();
   return { run, state: ckpt.state };
 }
@@ -314,7 +349,7 @@ function restore(from: Awaited<ReturnType<typeof loadCheckpoint>>, params: DarlP
   if (from.state.cursor.position > dataSize) {
     throw new CheckpointError(
       `${join(source, 'state.json')} holds data cursor position ${from.state.cursor.position}, beyond the ${dataSize} images of "${from.state.data}": the data changed since the run started, or the file is damaged. ` +
-        'Resume with the original data, or from an older checkpoint (--from-step).',
+        'Resume with the original data files (the run keeps the --data it started with).',
     );
   }
   assignParams(paramTree(params), from.model, join(source, 'model.safetensors'));
@@ -334,14 +369,6 @@ function restore(from: Awaited<ReturnType<typeof loadCheckpoint>>, params: DarlP
   }
 }
 
-async function appendLine(path: string, value: unknown): Promise<void> {
-  try {
-    await appendFile(path, `${JSON.stringify(value)}\n`);
-  } catch (err) {
-    throw fileSystemError(err, path, 'append to the metrics log', 'The last committed checkpoint is unchanged; free space and resume with --resume.');
-  }
-}
-
 interface LoopContext {
   readonly out: string;
   readonly run: RunConfig;
@@ -351,22 +378,22 @@ interface LoopContext {
   readonly params: DarlParams;
   readonly trainer: DarlTrainer;
   readonly resumed: RunState | null;
+  /** With a rewind (`fromStep` older than the committed checkpoint): the pointer committed before it. */
+  readonly rewindFrom: Latest | null;
   readonly lock: RunLock;
 }
 
 async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<PretrainResult> {
   const { out, run, dataSpec, train, model, params, trainer } = c;
   const t = run.train;
-  const metricsPath = runPaths(out).metrics;
-  try {
-    if (c.resumed) await truncateMetrics(metricsPath, c.resumed.step);
-    else {
+  if (!c.resumed) {
+    try {
       await writeRunConfig(out, run);
-      await writeFile(metricsPath, '');
+    } catch (err) {
+      throw fileSystemError(err, out, 'write the run files');
     }
-  } catch (err) {
-    throw fileSystemError(err, out, 'write the run files');
   }
+  const metrics = await openMetricsLog(out, c.resumed ? { step: c.resumed.step, ...(c.rewindFrom ? { rewindFrom: c.rewindFrom } : {}) } : null);
 
   const micro = t.batchSize / t.accumulate;
   const stream = new BatchStream(train, {
@@ -419,6 +446,7 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
     } finally {
       for (const v of Object.values(optimizer)) v.dispose();
     }
+    await metrics.committed();
     committedStep = trainer.step;
     lastCheckpointAt = performance.now();
   };
@@ -445,7 +473,7 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
         r = trainer.stepOn(batches, { trainSeconds });
       } catch (err) {
         if (err instanceof NonFiniteLossError) {
-          await appendLine(metricsPath, { event: 'diverged', step: err.step, value: String(err.value) });
+          await metrics.append({ event: 'diverged', step: err.step, value: String(err.value) });
           // No update was applied: the parameters are those of the last good step; keep them whatever the config.
           if (trainer.step > 0 && committedStep !== trainer.step) await checkpoint(false, before);
           const kept =
@@ -469,7 +497,7 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
         imagesPerSec = windowImages / ((now - windowStart) / 1000);
         windowStart = now;
         windowImages = 0;
-        await appendLine(metricsPath, {
+        await metrics.append({
           step: r.step,
           loss: r.loss,
           lr: r.lr,
@@ -484,7 +512,7 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
       }
       if (t.sampleEvery > 0 && r.step % t.sampleEvery === 0 && !done()) {
         await writeSampleGrids(out, model, params, r.step, { seed: t.seed, data: train });
-        await appendLine(metricsPath, { event: 'sample', step: r.step });
+        await metrics.append({ event: 'sample', step: r.step });
       }
       if (!last && checkpointDue(r.step)) await checkpoint(false);
       // Let signal handlers run between steps (a step itself is synchronous).
@@ -497,12 +525,12 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
         const test = opts.datasets ? (opts.datasets.test ?? null) : await openDataset(dataSpec, { split: 'test' }).catch(() => null);
         if (test) {
           evalLoss = evaluateLoss(model, params, test, t.evalImages, t.seed);
-          await appendLine(metricsPath, { event: 'eval', step: trainer.step, evalLoss });
+          await metrics.append({ event: 'eval', step: trainer.step, evalLoss });
         }
       }
       if (!model.config.normPix) {
         await writeSampleGrids(out, model, params, trainer.step, { seed: t.seed, data: train });
-        await appendLine(metricsPath, { event: 'sample', step: trainer.step });
+        await metrics.append({ event: 'sample', step: trainer.step });
       }
     }
     if (finished || (trainer.step > 0 && committedStep !== trainer.step)) await checkpoint(finished);

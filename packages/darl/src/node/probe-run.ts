@@ -120,6 +120,8 @@ export function probeJson(dataset: string, r: ProbeSweepResult, extra: Partial<P
 export interface ProbeRunOptions {
   /** Run directory of a pretrained model. */
   readonly run: string;
+  /** Probe the kept checkpoint of this step instead of the committed one. */
+  readonly step?: number;
   /** The custom backbone/head the run was trained with (`pretrain({ parts })`), if any. */
   readonly parts?: BuildDarlOptions<unknown, unknown>;
   /** Labelled data (default: the data the run trained on). */
@@ -155,7 +157,12 @@ export interface ProbeRunOptions {
 export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSweepResult; json: ProbeJson; report: string }> {
   const seed = opts.seed ?? 0;
   let controlParams: ReturnType<typeof initDarlParams> | null = null;
-  const loaded = await loadRun(opts.run, { ema: opts.ema === false ? false : 'auto', ...(opts.parts ? { parts: opts.parts } : {}) });
+  const loaded = await loadRun(opts.run, {
+    ema: opts.ema === false ? false : 'auto',
+    ...(opts.parts ? { parts: opts.parts } : {}),
+    ...(opts.step !== undefined ? { step: opts.step } : {}),
+    ...(opts.onProgress ? { onNote: opts.onProgress } : {}),
+  });
   try {
     const depth = loaded.model.backbone.depth;
     const layers = opts.layers ? [...opts.layers] : Array.from({ length: depth + 1 }, (_, i) => i);

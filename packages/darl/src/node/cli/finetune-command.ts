@@ -10,6 +10,7 @@ import type { CliIO } from './cli-io.js';
 
 export interface FinetuneCommandOptions {
   readonly run: string;
+  readonly step?: number;
   readonly data?: string;
   readonly backend: string;
   readonly epochs: number;
@@ -36,6 +37,7 @@ export async function runFinetuneCommand(opts: FinetuneCommandOptions, io: CliIO
   const backend = await selectBackend(opts.backend);
   const { json, report } = await finetuneRun({
     run: opts.run,
+    ...(opts.step !== undefined ? { step: opts.step } : {}),
     ...(opts.data ? { data: opts.data } : {}),
     ...(opts.maxTrain ? { maxTrain: opts.maxTrain } : {}),
     ...(opts.maxTest ? { maxTest: opts.maxTest } : {}),

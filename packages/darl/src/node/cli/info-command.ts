@@ -7,25 +7,40 @@ import { BACKENDS_FASTEST_FIRST, backendPackage, useBackend, type BackendInfo, t
 import { runtimeVersions } from '../versions.js';
 import type { CliIO } from './cli-io.js';
 import { readRunConfig } from '../checkpoint.js';
-import { listCheckpoints, lockSchema, readJsonFile, runPaths } from '../run-dir/index.js';
+import { listCheckpoints, lockHolderRunning, lockSchema, pointerNote, readJsonFile, runPaths, type LockInfo } from '../run-dir/index.js';
 
 /** `darl info --run D`: the checkpoints of a run directory. */
 async function runInfoOfRun(dir: string, json: boolean, io: CliIO): Promise<void> {
   await readRunConfig(dir); // a clear error when dir is not a run directory
   const listing = await listCheckpoints(dir);
   const lock = await readJsonFile(runPaths(dir).lock, lockSchema, `Delete ${runPaths(dir).lock} if no darl process writes ${dir}.`, { optional: true }).catch(() => null);
+  const running = lock ? lockHolderRunning(lock) : null;
+  const note = pointerNote(listing);
   if (json) {
-    io.stdout(`${JSON.stringify({ command: 'info', run: dir, latest: listing.latest, checkpoints: listing.checkpoints, stale: listing.stale, lock })}\n`);
+    const { latest, pointerProblem, recovered, checkpoints, stale, damaged } = listing;
+    io.stdout(`${JSON.stringify({ command: 'info', run: dir, latest, pointerProblem, recovered, checkpoints, stale, damaged, lock: lock ? { ...lock, running } : null })}\n`);
     return;
   }
+  const committed = listing.latest
+    ? `committed checkpoint step ${listing.latest.step} (${listing.latest.dir}${listing.recovered ? ', found without latest.json' : `, ${listing.latest.committedAt}`})`
+    : 'no committed checkpoint';
   const lines = [
-    `run ${dir}: ${listing.latest ? `committed checkpoint step ${listing.latest.step} (${listing.latest.dir}, ${listing.latest.committedAt})` : 'no committed checkpoint yet'}`,
+    `run ${dir}: ${committed}`,
+    ...(note ? [`  ${note} The next darl pretrain --resume rewrites latest.json; nothing is deleted.`] : []),
     'checkpoints kept:',
     ...(listing.checkpoints.length ? listing.checkpoints.map((c) => `  step ${String(c.step).padStart(8)}  ${c.name}${c.latest ? '  (latest)' : ''}`) : ['  none']),
-    ...(listing.stale.length ? ['left over by an interrupted write (removed when the run is next opened for writing):', ...listing.stale.map((p) => `  ${p}`)] : []),
-    ...(lock ? [`locked by pid ${lock.pid} on ${lock.host} since ${lock.startedAt}`] : []),
+    ...listing.damaged.map((d) => `  damaged: ${d.problem}`),
+    ...(listing.stale.length ? ['never committed (interrupted writes; the next writer of the run removes them):', ...listing.stale.map((p) => `  ${p}`)] : []),
+    ...(lock ? [lockLine(lock, running, runPaths(dir).lock)] : []),
   ];
   io.stdout(`${lines.join('\n')}\n`);
+}
+
+function lockLine(lock: LockInfo, running: boolean | null, path: string): string {
+  const held = `locked by pid ${lock.pid} on ${lock.host} since ${lock.startedAt}`;
+  if (running === false) return `${held}: stale (no such process here; the next darl pretrain --resume takes it over)`;
+  if (running === null) return `${held}: another host, cannot be checked from here (delete ${path} if no darl process runs there)`;
+  return `${held}: the process is running`;
 }
 
 export async function runInfoCommand(opts: { backend: string; json?: boolean; run?: string }, io: CliIO): Promise<void> {

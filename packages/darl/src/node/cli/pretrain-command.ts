@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { composeRunConfig } from './compose-config.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';
-import { checkBatchFitsData, checkFitsWasmHeap, checkNewRunDirectory, DEFAULT_DATA, fitImageToData, pretrain, RunError } from '../pretrain.js';
+import { SIGNAL_EXIT, stopGracefully } from './graceful-stop.js';
+import { checkBatchFitsData, checkFitsWasmHeap, checkFromStep, checkNewRunDirectory, DEFAULT_DATA, fitImageToData, pretrain, RunError } from '../pretrain.js';
 import { openDataset } from '@darl/patch-data/node';
 import { countParameters } from '@darl/tensor-backend';
 import { runConfigSchema, type RunConfigInput } from '../../config/schema.js';
@@ -43,31 +44,8 @@ function defaultOut(): string {
   return join('runs', new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z'));
 }
 
-/** Exit codes of a run stopped by a signal (128 + signal number, as shells report them). */
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
-
-/**
- * The first SIGINT/SIGTERM aborts `controller` (the run finishes its step and checkpoints); the handlers are then
- * removed, so a second signal ends the process at once (safe: checkpoints are committed whole or not at all).
- */
-function stopOnSignals(controller: AbortController, io: CliIO): { received: () => keyof typeof SIGNAL_EXIT | null; remove: () => void } {
-  let received: keyof typeof SIGNAL_EXIT | null = null;
-  const remove = () => {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  };
-  function onSignal(signal: NodeJS.Signals) {
-    received = signal as keyof typeof SIGNAL_EXIT;
-    remove();
-    io.stderr(`\ndarl: ${signal}: finishing the current step and saving a checkpoint (send it again to quit at once).\n`);
-    controller.abort();
-  }
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return { received: () => received, remove };
-}
-
 export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO): Promise<number> {
+  checkFromStep(Boolean(opts.resume), opts.fromStep);
   if (opts.resume && (opts.config || opts.preset || opts.set.length || opts.seed !== undefined || opts.out)) {
     throw new RunError('--resume continues a run with its own saved config.json; drop --config, --preset, --set, --seed and --out.');
   }
@@ -80,7 +58,7 @@ export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO
   const out = opts.resume ?? opts.out ?? defaultOut();
   io.stderr(`darl: backend ${backend.name}${backend.simd !== undefined ? ` (simd ${backend.simd ? 'on' : 'off'})` : ''}; run directory ${out}\n`);
   const controller = new AbortController();
-  const signals = stopOnSignals(controller, io);
+  const signals = stopGracefully(controller, io);
   const result = await pretrain({
     signal: controller.signal,
     ...(run ? { run } : {}),

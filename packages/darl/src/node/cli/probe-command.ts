@@ -12,6 +12,7 @@ import type { CliIO } from './cli-io.js';
 
 export interface ProbeCommandOptions {
   readonly run: string;
+  readonly step?: number;
   readonly data?: string;
   readonly backend: string;
   readonly layers?: string;
@@ -48,6 +49,7 @@ export async function runProbeCommand(opts: ProbeCommandOptions, io: CliIO): Pro
   const backend = await selectBackend(opts.backend);
   const { result, json, report } = await probeRun({
     run: opts.run,
+    ...(opts.step !== undefined ? { step: opts.step } : {}),
     ...(opts.data ? { data: opts.data } : {}),
     ...(layers ? { layers } : {}),
     poolings,

@@ -45,6 +45,11 @@ function backendOption(): Option {
   return new Option('--backend <name>', 'tensor backend').choices([...BACKEND_CHOICES]).default('auto');
 }
 
+/** `--step N` of the commands that read a run's weights: an older kept checkpoint instead of the committed one. */
+function stepOption(): Option {
+  return new Option('--step <n>', 'use the kept checkpoint of this step instead of the latest (darl info --run lists them)').argParser(intOption('--step', 0));
+}
+
 /** Builds the commander program; actions resolve to an exit code via `done`. */
 export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   const program = new Command('darl')
@@ -90,6 +95,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .command('probe')
     .description('linear-probe sweep (layers × pooling × attention) with the raw-pixel baseline and the random-init control; writes probe.json')
     .requiredOption('--run <dir>', 'run directory of a pretrained model')
+    .addOption(stepOption())
     .option('--data <spec>', 'labelled data (default: the data the run was trained on)')
     .addOption(backendOption())
     .option('--layers <list>', 'layers to probe, e.g. 2,4 (default: all)')
@@ -111,6 +117,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .command('finetune')
     .description('fine-tune the pretrained backbone with a classification head (full attention, layer-wise LR decay); writes finetune.json')
     .requiredOption('--run <dir>', 'run directory of a pretrained model')
+    .addOption(stepOption())
     .option('--data <spec>', 'labelled data (default: the data the run was trained on)')
     .addOption(backendOption())
     .option('--epochs <n>', 'epochs', intOption('--epochs', 1), 3)
@@ -132,6 +139,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .command('sample')
     .description('generate images (or complete the first patches of test images) into a PNG grid')
     .requiredOption('--run <dir>', 'run directory of a pretrained model')
+    .addOption(stepOption())
     .addOption(backendOption())
     .option('--n <count>', 'number of images', intOption('--n', 1), 16)
     .option('--steps <n>', 'denoising steps per patch (diffusion)', intOption('--steps', 1))

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Sampler } from '@darl/diffusion';
 import { pixelRange, pixelsToTensor, readImages } from '@darl/patch-data';
 import { openDataset } from '@darl/patch-data/node';
-import { writeFileAtomic } from '@darl/tensor-backend/node';
+import { fileSystemError, writeFileAtomic } from '@darl/tensor-backend/node';
 import { generate } from '../../model/generate.js';
 import { encodeImageGrid } from '../image-grid.js';
 import { loadRun } from '../load-run.js';
@@ -19,6 +19,8 @@ import type { CliIO } from './cli-io.js';
 
 export interface SampleCommandOptions {
   readonly run: string;
+  /** An older kept checkpoint instead of the committed one. */
+  readonly step?: number;
   readonly backend: string;
   readonly n: number;
   readonly steps?: number;
@@ -35,7 +37,11 @@ export interface SampleCommandOptions {
 export async function runSampleCommand(opts: SampleCommandOptions, io: CliIO): Promise<void> {
   if (!(opts.temperature >= 0)) throw new RunError(`--temperature must be ≥ 0, got ${opts.temperature}.`);
   const backend = await selectBackend(opts.backend);
-  const loaded = await loadRun(opts.run, { ema: opts.ema ? 'auto' : false });
+  const loaded = await loadRun(opts.run, {
+    ema: opts.ema ? 'auto' : false,
+    ...(opts.step !== undefined ? { step: opts.step } : {}),
+    onNote: (m) => io.stderr(`darl: ${m}\n`),
+  });
   try {
     const { model, params } = loaded;
     const { height, width, channels } = model.config.image;
@@ -66,12 +72,22 @@ export async function runSampleCommand(opts: SampleCommandOptions, io: CliIO): P
     }
     const seconds = (performance.now() - t0) / 1000;
     const file = opts.out ?? join(opts.run, 'samples', `sample-seed${opts.seed}${opts.prefix !== undefined ? `-prefix${opts.prefix}` : ''}.png`);
-    await mkdir(dirname(file), { recursive: true });
-    await writeFileAtomic(file, encodeImageGrid(grid.pixels, [grid.n, height, width, channels], { columns: grid.columns, range: pixelRange(model.config.pixelScale) }));
+    await writeGrid(file, encodeImageGrid(grid.pixels, [grid.n, height, width, channels], { columns: grid.columns, range: pixelRange(model.config.pixelScale) }), opts.out === undefined);
     const result = { command: 'sample', file, images: opts.n, prefix: opts.prefix ?? 0, seconds, secondsPerImage: seconds / opts.n, ema: loaded.ema, backend: backend.name };
     if (opts.json) io.stdout(`${JSON.stringify(result)}\n`);
     else io.stderr(`darl: wrote ${file} (${opts.n} image(s) in ${seconds.toFixed(2)} s)\n`);
   } finally {
     loaded.dispose();
+  }
+}
+
+/** Writes the PNG; a failure to write into the run directory (a read-only run, say) suggests `--out`. */
+async function writeGrid(file: string, png: Uint8Array, inRunDirectory: boolean): Promise<void> {
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFileAtomic(file, png);
+  } catch (err) {
+    const hint = inRunDirectory ? 'The run directory may be read-only: write the grid elsewhere with --out FILE.png (nothing else needs to be written).' : 'Choose another --out file.';
+    throw fileSystemError(err, file, 'write the sample grid', hint);
   }
 }

@@ -15,6 +15,7 @@ export function runPaths(dir: string) {
     dir,
     config: join(dir, RUN_FILES.config),
     metrics: join(dir, RUN_FILES.metrics),
+    metricsRewind: join(dir, RUN_FILES.metricsRewind),
     latest: join(dir, RUN_FILES.latest),
     lock: join(dir, RUN_FILES.lock),
     checkpoints: join(dir, RUN_FILES.checkpoints),
