@@ -52,14 +52,14 @@ export class TrainingSession {
     this.stream = new BatchStream(data, { batchSize: run.train.batchSize, seed: run.train.seed, dropLast: true });
   }
 
-  /** One optimiser step on the next batch. */
-  step(): TimedStep {
+  /** One optimiser step on the next batch (awaited, so that a trainer whose step reads asynchronously fits too). */
+  async step(): Promise<TimedStep> {
     const t0 = performance.now();
     const batch = this.stream.next();
     const images = pixelsToTensor(batch.pixels, batch.shape, { scale: this.run.model.pixelScale });
     let r: StepResult;
     try {
-      r = this.trainer.stepOn([images]);
+      r = await this.trainer.stepOn([images]);
     } finally {
       images.dispose();
     }
@@ -104,9 +104,9 @@ export class TrainingSession {
   }
 }
 
-/** Sum of every parameter value: a fingerprint that a loader elsewhere can recompute. */
-export function parameterSum(params: DarlParams): number {
+/** Sum of every parameter value: a fingerprint that a loader elsewhere can recompute (read asynchronously). */
+export async function parameterSum(params: DarlParams): Promise<number> {
   let sum = 0;
-  for (const [, t] of flattenTree(paramTree(params))) for (const v of t.dataSync()) sum += v;
+  for (const [, t] of flattenTree(paramTree(params))) for (const v of await t.data()) sum += v;
   return sum;
 }

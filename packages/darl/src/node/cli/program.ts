@@ -7,6 +7,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SAMPLERS } from '@darl/diffusion';
 import { LINEAR_PROBE_SOLVERS } from '@darl/eval';
+import { BACKEND_CHOICES } from '@darl/tensor-backend';
 import { RUN_PRESETS } from '../../config/presets.js';
 import { reportError } from './errors.js';
 import { runPresetsCommand } from './presets-command.js';
@@ -19,8 +20,6 @@ import { runInfoCommand } from './info-command.js';
 import { processIO, type CliIO } from './cli-io.js';
 
 export type { CliIO } from './cli-io.js';
-
-const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'native', 'node', 'node-gpu'] as const;
 
 /** Parses a non-negative integer option value or explains what was expected. */
 export function intOption(name: string, min = 0): (v: string) => number {
