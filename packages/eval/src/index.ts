@@ -65,6 +65,7 @@ export {
   initClassificationHead,
   applyClassificationHead,
   DEFAULT_FINE_TUNE,
+  checkFineTuneConfig,
   type FineTuneModel,
   type FineTuneConfig,
   type FineTuneEpoch,

@@ -75,6 +75,22 @@ describe('darl CLI: defaults come from the packages that own them', () => {
   });
 });
 
+describe('darl finetune: settings are checked by @darl/eval, with the flag names, before the run is read', () => {
+  it.each([
+    ['--lr', '0', '--lr must be > 0, got 0.'],
+    ['--layer-decay', '1.5', '--layer-decay must be in (0, 1], got 1.5.'],
+    ['--label-smoothing', '1', '--label-smoothing must be in [0, 1), got 1.'],
+    ['--weight-decay', '-1', '--weight-decay must be ≥ 0, got -1.'],
+  ])('%s %s', async (flag, value, message) => {
+    let err = '';
+    let out = '';
+    const code = await runCli(['finetune', '--backend', 'cpu', '--run', '/nonexistent/run', flag, value, '--json'], { stdout: (s) => void (out += s), stderr: (s) => void (err += s) });
+    expect(code).toBe(1);
+    expect(err).toBe(`darl: error: ${message}\n`);
+    expect((JSON.parse(out) as { error: { name: string } }).error.name).toBe('SettingError');
+  });
+});
+
 describe('darl CLI: the progress modes are defined once', () => {
   it('--progress offers PROGRESS_MODES and defaults to DEFAULT_PROGRESS_MODE', () => {
     const opt = option('pretrain', '--progress');
