@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import {
   attentiveProbe,
+  DEFAULT_KNN,
   extractFeatures,
   knnEvaluate,
   pixelFeatures,
@@ -140,7 +141,7 @@ export interface ProbeRunOptions {
   readonly solver?: LinearProbeSolver;
   /** Probe the random-init control next to every result (default true; doubles extraction and probing time). */
   readonly control?: boolean;
-  /** Also kNN (k = 20) on the best cell. */
+  /** Also kNN (k = `DEFAULT_KNN.k` of @darl/eval) on the best cell. */
   readonly knn?: boolean;
   /** Also an attentive probe (AIM) on the token features of the best cell's layer and attention. */
   readonly attentive?: boolean | Partial<AttentiveProbeConfig>;
@@ -218,7 +219,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
         const acc = caches.map((_, i) => knnOf(trainCaches[i]!.get(b.layer, b.pooling, b.attention).features, testCaches[i]!.get(b.layer, b.pooling, b.attention).features));
         const pixels = knnOf(pixelFeatures(train), pixelFeatures(test));
         extra.knn = {
-          k: 20,
+          k: DEFAULT_KNN.k,
           layer: b.layer,
           pooling: b.pooling,
           attention: b.attention,
@@ -227,7 +228,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
           pixelsTestAccuracy: pixels,
           seconds: (performance.now() - k0) / 1000,
         };
-        opts.onProgress?.(`kNN (k=20) on layer ${b.layer} ${b.pooling}/${b.attention}: ${pct(acc[0])} (random init ${pct(acc[1])}, pixels ${pct(pixels)})`);
+        opts.onProgress?.(`kNN (k=${DEFAULT_KNN.k}) on layer ${b.layer} ${b.pooling}/${b.attention}: ${pct(acc[0])} (random init ${pct(acc[1])}, pixels ${pct(pixels)})`);
       }
       if (opts.attentive) {
         const a0 = performance.now();
