@@ -4,7 +4,7 @@
  * @module
  */
 import { finetuneRun } from '../finetune-run.js';
-import { RunError } from '../pretrain.js';
+import { RunError } from '../run-error.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';
 

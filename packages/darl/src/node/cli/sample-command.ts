@@ -13,7 +13,7 @@ import { fileSystemError, writeFileAtomic } from '@darl/tensor-backend/node';
 import { generate } from '../../model/generate.js';
 import { encodeImageGrid } from '../image-grid.js';
 import { loadRun } from '../load-run.js';
-import { RunError } from '../pretrain.js';
+import { RunError } from '../run-error.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';
 
