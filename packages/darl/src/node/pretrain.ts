@@ -22,7 +22,7 @@ import { planPretrain } from './jobs/pretrain/plan.js';
 import { restore, settleRunDirectory } from './jobs/pretrain/resume.js';
 
 export { RunError } from './run-error.js';
-export { checkBatchFitsData, checkFitsWasmHeap, checkFromStep, checkNewRunDirectory, fitImageToData } from './jobs/pretrain/checks.js';
+export { checkFromStep, fitImageToData } from './jobs/pretrain/checks.js';
 export { evaluateLoss } from './jobs/pretrain/evaluate.js';
 export { DEFAULT_DATA, planPretrain, type PlanOptions, type PretrainPlan } from './jobs/pretrain/plan.js';
 export type { PretrainOptions, PretrainResult };

@@ -1,6 +1,7 @@
 /**
  * Composing a run configuration from its sources, in order: a named preset, a JSON config file, `--set key=value`
- * overrides, then dedicated flags (`--seed`). Unknown keys anywhere are rejected with the closest valid name.
+ * overrides, then dedicated flags (`--seed`). The result is parsed once, by `planPretrain`, against the data's real image;
+ * its errors name these sources (unknown keys anywhere are rejected with the closest valid name).
  *
  * @module
  */

@@ -12,7 +12,7 @@ import { parseConfig } from '../../../config/validate.js';
 import { buildDarl, type DarlModel } from '../../../model/darl-model.js';
 import type { RunState } from '../../checkpoint.js';
 import { RunError } from '../../run-error.js';
-import { checkBatchFitsData, checkFitsWasmHeap, checkFromStep, checkImageMatchesData, checkNewRunDirectory, checkParts, fitImageToData, withImage, type ImageShape } from './checks.js';
+import { checkBatchFitsData, checkFitsWasmHeap, checkFromStep, checkImageMatchesData, checkNewRunDirectory, checkParts, withImage, type ImageShape } from './checks.js';
 import { writerOf, type PretrainOptions } from './options.js';
 import { previewResume } from './resume.js';
 
@@ -70,18 +70,19 @@ async function openResume(opts: PlanOptions): Promise<Opened> {
  */
 async function openNew(opts: PlanOptions): Promise<Opened> {
   const dataSpec = opts.data ?? DEFAULT_DATA;
-  if (opts.out !== undefined) checkNewRunDirectory(opts.out);
   const input = opts.run ?? {};
   const source = opts.configSource ?? 'run config';
   const known: ImageShape | undefined = input.model?.image !== undefined ? undefined : (opts.datasets?.train ?? knownImageShape(dataSpec));
   if (input.model?.image !== undefined || known !== undefined) {
     const run = parseConfig(runConfigSchema, known ? withImage(input, known) : input, source);
+    if (opts.out !== undefined) checkNewRunDirectory(opts.out);
     const train = opts.datasets?.train ?? (await openTrainSplit(dataSpec));
     checkImageMatchesData(run.model.image, train);
     return { run, dataSpec, train, resumeState: null };
   }
+  if (opts.out !== undefined) checkNewRunDirectory(opts.out);
   const train = await openTrainSplit(dataSpec);
-  return { run: parseConfig(runConfigSchema, fitImageToData(input, train), source), dataSpec, train, resumeState: null };
+  return { run: parseConfig(runConfigSchema, withImage(input, train), source), dataSpec, train, resumeState: null };
 }
 
 function openTrainSplit(spec: string): Promise<ImageDataset> {
