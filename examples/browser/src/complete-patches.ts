@@ -10,7 +10,7 @@ import { diffusionHeadConfigFor, inputTokens, toPatchSequence, type DarlModel, t
 import { ddimStep, ddpmStep, predictX0, samplingGammas, samplingSchedule, type DiffusionHeadParams, type Sampler } from '@darl/diffusion';
 import { unorderPatches, unpatchify } from '@darl/patch-data';
 import { Rng } from '@darl/tensor-backend';
-import { applyLinear } from '@darl/transformer';
+import { applyLinear, slicePositions } from '@darl/transformer';
 
 /** Options of {@link completePatchByPatch}. */
 export interface CompletionOptions {
@@ -58,7 +58,7 @@ export function* completePatchByPatch(model: DarlModel, params: DarlParams, opts
       const given = tf.slice(seq, [0, 0, 0], [n, k, model.patchDim]);
       if (k > 0) for (const p of tf.unstack(given, 1)) known.push(tf.keep(p as tf.Tensor2D));
       const tokens = inputTokens(model, params, given, { dropLast: false }); // [N, k+1, C]
-      const { output } = model.backbone.apply(params.backbone, tokens, { positions: slicePositions(model, 0, k + 1), attention: 'causal', cache });
+      const { output } = model.backbone.apply(params.backbone, tokens, { positions: slicePositions(model.positions, 0, k + 1), attention: 'causal', cache });
       return tf.reshape(tf.slice(output, [0, k, 0], [n, 1, model.backbone.width]), [n, model.backbone.width]) as tf.Tensor2D;
     });
     for (let t = k; t < L; t++) {
@@ -92,7 +92,7 @@ export function* completePatchByPatch(model: DarlModel, params: DarlParams, opts
       if (t === L - 1) break;
       condition = tf.tidy(() => {
         const token = tf.reshape(applyLinear(params.embed, next), [n, 1, model.backbone.width]) as tf.Tensor3D;
-        const { output } = model.backbone.apply(params.backbone, token, { positions: slicePositions(model, t + 1, t + 2), attention: 'causal', cache });
+        const { output } = model.backbone.apply(params.backbone, token, { positions: slicePositions(model.positions, t + 1, t + 2), attention: 'causal', cache });
         return tf.reshape(output, [n, model.backbone.width]) as tf.Tensor2D;
       });
     }
@@ -102,10 +102,6 @@ export function* completePatchByPatch(model: DarlModel, params: DarlParams, opts
     for (const p of known) p.dispose();
     model.backbone.disposeCache(cache);
   }
-}
-
-function slicePositions(model: DarlModel, start: number, end: number) {
-  return { rows: model.positions.rows.slice(start, end), cols: model.positions.cols.slice(start, end) };
 }
 
 /** Patch sequence [N, L, D] (sequence order) → images [N, H, W, C]. */

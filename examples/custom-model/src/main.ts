@@ -25,8 +25,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { probeSweep } from '@darl/eval';
-import { BatchStream, pixelsToTensor, type ImageDataset } from '@darl/patch-data';
-import { openDataset } from '@darl/patch-data/node';
+import { BatchStream, pixelsToTensor, subsetDataset, type ImageDataset } from '@darl/patch-data';
+import { encodeImageGrid, openDataset } from '@darl/patch-data/node';
 import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import {
@@ -41,7 +41,7 @@ import {
   type DarlModel,
   type DarlParams,
 } from '@darl/darl';
-import { encodeImageGrid, pretrain, probeJson, readRunData, subsetDataset, writeReport } from '@darl/darl/node';
+import { pretrain, probeJson, readRunData, writeReport } from '@darl/darl/node';
 import { causalMixBackbone } from './causal-mix-backbone.js';
 import { gaussianHead } from './gaussian-head.js';
 
@@ -93,11 +93,11 @@ async function probe(model: DarlModel, params: DarlParams, dir: string) {
 const dirA = join(out, 'transformer-gaussian');
 const preset = RUN_PRESETS['digits-mse'];
 const runA = {
-  model: { ...preset.model }, // width 128, depth 4, patch 4 → D = 16; the objective's head is replaced below
+  model: { ...preset.model }, // width 128, depth 4, patch 4; the objective's head is replaced below, sized by buildDarl
   train: { ...preset.train, steps, batchSize, warmupSteps: small ? 3 : 10, logEvery: 5, sampleEvery: 0, evalImages: small ? 64 : 256 },
 };
 console.log('\nA. Transformer backbone + Gaussian head');
-const a = await pretrain({ run: runA, data: 'mnist', out: dirA, backend, progress: small ? 'lines' : 'auto', parts: { head: gaussianHead(128, 16) } });
+const a = await pretrain({ run: runA, data: 'mnist', out: dirA, backend, progress: small ? 'lines' : 'auto', parts: { head: (s) => gaussianHead(s.width, s.patchDim) } });
 const probeA = await probe(a.model, a.params, dirA);
 disposeTree(paramTree(a.params));
 const reference = fileURLToPath(new URL('../reference.json', import.meta.url));
@@ -110,11 +110,12 @@ console.log(`   NLL ${firstA.toFixed(3)} → ${a.finalLoss.toFixed(3)}; probe ${
 console.log('\nB. causal-mix backbone (no attention) + diffusion head');
 const modelB = buildDarl(
   {
+    image: { height: 28, width: 28, channels: 1 },
     patchSize: 4,
     objective: 'diffusion',
     diffusion: { noiseLevels: { kind: 'beta', a: 1, b: 2 }, decoder: { kind: 'mlp', depth: 2, width: 128 }, batchMultiplier: 2, sampleSteps: small ? 5 : 20 },
   },
-  { backbone: causalMixBackbone({ width: 128, depth: 4, hidden: 256, rows: 7, cols: 7 }) },
+  { backbone: (s) => causalMixBackbone({ width: 128, depth: 4, hidden: 256, rows: s.grid.rows, cols: s.grid.cols }) },
 );
 const paramsB = initDarlParams(modelB, { seed: 0 });
 const trainer = new DarlTrainer(modelB, paramsB, trainConfigSchema.parse({ steps, batchSize, lr: 1e-3, warmupSteps: small ? 3 : 10, seed: 0 }));

@@ -28,10 +28,10 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { ddimStep, ddpmStep, predictX0, samplingGammas, samplingSchedule, type DiffusionHeadParams } from '@darl/diffusion';
 import { pixelsToTensor, readImages, unorderPatches, unpatchify } from '@darl/patch-data';
-import { openDataset } from '@darl/patch-data/node';
+import { encodeImageGrid, openDataset } from '@darl/patch-data/node';
 import { disposeTree, Rng, useBackend, type BackendName } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
-import { applyLinear, applyTransformer, createKVCache, disposeKVCache, type TokenPositions, type TransformerParams } from '@darl/transformer';
+import { applyLinear, applyTransformer, createKVCache, disposeKVCache, slicePositions, type TokenPositions, type TransformerParams } from '@darl/transformer';
 import {
   backboneConfigFor,
   diffusionHeadConfigFor,
@@ -43,7 +43,7 @@ import {
   type DarlParams,
   type MseHeadParams,
 } from '@darl/darl';
-import { encodeImageGrid, loadRun, pretrain, writeReport } from '@darl/darl/node';
+import { loadRun, pretrain, writeReport } from '@darl/darl/node';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
 // from its own minified file), and exit non-zero.
@@ -122,7 +122,7 @@ const L = model.length;
 
 /** (row, col) of input tokens start … end−1 (token t carries the position of the patch it predicts, t+1). */
 function positions(start: number, end: number): TokenPositions {
-  return { rows: model.positions.rows.slice(start, end), cols: model.positions.cols.slice(start, end) };
+  return slicePositions(model.positions, start, end);
 }
 
 /** The head: the next patch [N, D] from the backbone output at the current position [N, C]. */

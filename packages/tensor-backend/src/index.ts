@@ -57,6 +57,7 @@ export {
   bfloat16BitsToFloat32Array,
 } from './safetensors/half-precision.js';
 export { hasKernel } from './ops/has-kernel.js';
+export { countDispatches } from './webgpu-dispatches.js';
 export { layerNorm } from './ops/layer-norm.js';
 export { gelu, biasGelu } from './ops/gelu.js';
 export { linear } from './ops/linear.js';

@@ -39,9 +39,9 @@ export {
   type CheckpointListing,
 } from './run-dir/index.js';
 export { loadRun, type LoadedRun } from './load-run.js';
+export { saveRunDirectory } from './save-run-directory.js';
+export type { JobDatasets } from './job-data.js';
 export { writeSampleGrids } from './samples.js';
-export { encodeImageGrid, type ImageGridOptions } from './image-grid.js';
-export { subsetDataset } from './subset.js';
 export { runtimeVersions } from './versions.js';
 export { runCli, type CliIO } from './cli/program.js';
 export { composeRunConfig, type ComposedRunConfig, type ConfigSources } from './cli/compose-config.js';

@@ -26,14 +26,14 @@ import {
 } from '@darl/eval';
 import { disposeTree } from '@darl/tensor-backend';
 import { initDarlParams, paramTree } from '../model/darl-model.js';
-import { openDataset } from '@darl/patch-data/node';
+import { subsetDataset } from '@darl/patch-data';
+import { openJobData, type JobDatasets } from './job-data.js';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { darlFeatureExtractor } from '../model/feature-extractor.js';
 import { loadRun } from './load-run.js';
 import type { BuildDarlOptions } from '../model/darl-model.js';
 import { RunError } from './run-error.js';
 import { writeReport } from './report/index.js';
-import { subsetDataset } from './subset.js';
 
 /** The contents of `probe.json`. */
 export interface ProbeJson {
@@ -124,8 +124,10 @@ export interface ProbeRunOptions {
   readonly step?: number;
   /** The custom backbone/head the run was trained with (`pretrain({ parts })`), if any. */
   readonly parts?: BuildDarlOptions<unknown, unknown>;
-  /** Labelled data (default: the data the run trained on). */
+  /** Labelled data as a spec (default: the data the run trained on); with `datasets`, only the name recorded. */
   readonly data?: string;
+  /** Labelled data given directly, as `pretrain({ datasets })` takes it (e.g. a run trained on in-memory data). */
+  readonly datasets?: JobDatasets;
   /** Layers (default all: 0 … depth). */
   readonly layers?: readonly number[];
   readonly poolings?: readonly Pooling[];
@@ -169,9 +171,10 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
     for (const n of layers) {
       if (!Number.isInteger(n) || n < 0 || n > depth) throw new RunError(`layer ${n} does not exist; layers are 0 (input tokens) to ${depth}.`);
     }
-    const dataSpec = opts.data ?? loaded.state.data;
-    const train = subsetDataset(await openDataset(dataSpec, { split: 'train' }), opts.maxTrain, seed);
-    const test = subsetDataset(await openDataset(dataSpec, { split: 'test' }), opts.maxTest, seed + 1);
+    const data = await openJobData('probeRun', opts, loaded.state.data, opts.run);
+    const dataSpec = data.name;
+    const train = subsetDataset(data.train, opts.maxTrain, seed);
+    const test = subsetDataset(data.test, opts.maxTest, seed + 1);
     const { height, width, channels } = loaded.model.config.image;
     if (train.height !== height || train.width !== width || train.channels !== channels) {
       throw new RunError(`The model takes ${height}×${width}×${channels} images but "${dataSpec}" has ${train.height}×${train.width}×${train.channels}.`);

@@ -22,6 +22,9 @@ import { nativeEmaOverride } from './native-ema.js';
 import { nativeSumSquaresOverride } from './native-sum-squares.js';
 import { nativeAttentionOverride } from './native-attention.js';
 import { webgpuAttentionOverride } from './webgpu-attention.js';
+import { webgpuLayerNormOverride } from './webgpu-layer-norm.js';
+import { webgpuGeluOverride } from './webgpu-gelu.js';
+import { webgpuAdamWOverride } from './webgpu-adamw.js';
 
 export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
@@ -49,7 +52,7 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
     wasmIdentityOverride,
     wasmUnsortedSegmentSumOverride,
   ],
-  webgpu: [webgpuAttentionOverride],
+  webgpu: [webgpuAttentionOverride, webgpuLayerNormOverride, webgpuGeluOverride, webgpuAdamWOverride],
 };
 
 /** The tfjs backend whose kernels darl's `backend` overrides. */

@@ -1,5 +1,5 @@
 /**
- * The WGSL programs of darl's fused attention on the tfjs webgpu backend, and the parts of that backend they use.
+ * The WGSL programs of darl's fused attention on the tfjs webgpu backend.
  *
  * Every program gives one workgroup of {@link ROWS} threads to one (batch·head, row tile) item, one thread per row,
  * and walks the other side's rows in tiles held in workgroup memory (FlashAttention's blocking). Four programs:
@@ -29,12 +29,6 @@ export interface WebGpuProgram {
 
 /** Program-defined uniform values, in the order of {@link WebGpuProgram.uniforms}. */
 export type ProgramUniforms = { type: 'int32' | 'float32'; data: number[] }[];
-
-/** The webgpu backend object as these kernels use it (the package does not export its class's types for Node). */
-export interface WebGpuBackend {
-  runWebGPUProgram(program: WebGpuProgram, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms?: ProgramUniforms, output?: tf.TensorInfo): tf.TensorInfo;
-  makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
 
 /** Threads (rows) per workgroup. */
 export const ROWS = 64;

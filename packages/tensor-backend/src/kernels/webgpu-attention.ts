@@ -9,13 +9,8 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { KernelOverride } from './kernel-registry.js';
-import {
-  attentionProgram,
-  type AttentionGeometry,
-  type KeyGradWrites,
-  type ProgramKind,
-  type WebGpuBackend,
-} from './webgpu-attention-program.js';
+import { attentionProgram, type AttentionGeometry, type KeyGradWrites, type ProgramKind } from './webgpu-attention-program.js';
+import type { WebGpuBackend } from './webgpu-program.js';
 import {
   FUSED_ATTENTION,
   FUSED_ATTENTION_GRAD,

@@ -31,7 +31,10 @@ export interface PretrainOptions {
   readonly stopAt?: number;
   /** Swap the backbone or the head (pass the same parts again when resuming). */
   readonly parts?: BuildDarlOptions<unknown, unknown>;
-  /** Datasets given directly (programmatic use); `data` then only names them in state.json. */
+  /**
+   * Datasets given directly (programmatic use); `data` then only names them in state.json (default: the train
+   * dataset's name). The run jobs (`probeRun`, …) take the same datasets again.
+   */
   readonly datasets?: { readonly train: ImageDataset; readonly test?: ImageDataset };
   /** Hands each step's result to the caller (tests, notebooks). */
   readonly onStep?: (r: StepResult) => void;

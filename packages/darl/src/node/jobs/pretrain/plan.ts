@@ -69,7 +69,7 @@ async function openResume(opts: PlanOptions): Promise<Opened> {
  * image filled in. Either way the config is parsed once.
  */
 async function openNew(opts: PlanOptions): Promise<Opened> {
-  const dataSpec = opts.data ?? DEFAULT_DATA;
+  const dataSpec = opts.data ?? opts.datasets?.train.name ?? DEFAULT_DATA;
   const input = opts.run ?? {};
   const source = opts.configSource ?? 'run config';
   const known: ImageShape | undefined = input.model?.image !== undefined ? undefined : (opts.datasets?.train ?? knownImageShape(dataSpec));
