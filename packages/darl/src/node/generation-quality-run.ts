@@ -19,7 +19,7 @@ import type { BuildDarlOptions, DarlModel, DarlParams } from '../model/darl-mode
 import { generate } from '../model/generate.js';
 import { openJobData, type JobDatasets } from './job-data.js';
 import { loadRun } from './load-run.js';
-import { RunError } from './pretrain.js';
+import { RunError } from './run-error.js';
 import { writeReport } from './report/index.js';
 import { RUN_FILES } from './run-dir/layout.js';
 

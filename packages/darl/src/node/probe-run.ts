@@ -33,7 +33,7 @@ import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { darlFeatureExtractor } from '../model/feature-extractor.js';
 import { loadRun } from './load-run.js';
 import type { BuildDarlOptions } from '../model/darl-model.js';
-import { RunError } from './pretrain.js';
+import { RunError } from './run-error.js';
 import { writeReport } from './report/index.js';
 
 /** The contents of `probe.json`. */

@@ -12,7 +12,8 @@ import { buildDarl, initDarlParams, paramTree } from '../model/darl-model.js';
 import { tinyDataset } from '../test-support/tiny-data.js';
 import { DarlTrainer } from '../train/trainer.js';
 import { loadRun } from './load-run.js';
-import { pretrain, RunError } from './pretrain.js';
+import { pretrain } from './pretrain.js';
+import { RunError } from './run-error.js';
 import { saveRunDirectory } from './save-run-directory.js';
 
 beforeAll(async () => {

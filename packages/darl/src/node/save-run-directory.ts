@@ -10,7 +10,7 @@ import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { RUN_FILES } from '../run-dir/names.js';
 import { encodeTrainerRun, type TrainerRunOptions } from '../run-dir/trainer-run-directory.js';
 import type { DarlTrainer } from '../train/trainer.js';
-import { checkNewRunDirectory } from './pretrain.js';
+import { checkNewRunDirectory } from './jobs/pretrain/checks.js';
 import { runtimeVersions } from './versions.js';
 
 /**

@@ -297,6 +297,16 @@ describe('darl CLI: planning a run without writing anything', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('--print-config accepts a custom patch order over data whose image shape only the data knows (idx:)', async () => {
+    // The config is resolved once, against the data's real 8×8 image: 16 patches of 2×2, so a permutation of 16 fits.
+    const permutation = Array.from({ length: 16 }, (_, i) => 15 - i);
+    const order = `model.patchOrder=${JSON.stringify({ kind: 'custom', permutation })}`;
+    const r = await cli('pretrain', '--data', data, ...tiny, '--set', order, '--out', join(tmp(), 'run'), '--print-config');
+    expect(r.code, r.err).toBe(0);
+    const config = JSON.parse(r.out) as { model: { patchOrder: { kind: string; permutation: number[] } } };
+    expect(config.model.patchOrder).toEqual({ kind: 'custom', permutation });
+  });
+
   it('--dry-run checks the model against the data, reports its size and creates nothing', async () => {
     const out = join(tmp(), 'run');
     const r = await cli('pretrain', '--data', data, ...tiny, ...fast, '--out', out, '--dry-run', '--json', '--backend', 'cpu');

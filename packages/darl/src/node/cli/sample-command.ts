@@ -12,7 +12,7 @@ import { encodeImageGrid, openDataset } from '@darl/patch-data/node';
 import { fileSystemError, writeFileAtomic } from '@darl/tensor-backend/node';
 import { generate } from '../../model/generate.js';
 import { loadRun } from '../load-run.js';
-import { RunError } from '../pretrain.js';
+import { RunError } from '../run-error.js';
 import { runPaths, sampleGridName } from '../run-dir/index.js';
 import type { DarlConfig } from '../../config/schema.js';
 import { selectBackend } from './select-backend.js';
