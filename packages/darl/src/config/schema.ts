@@ -53,8 +53,12 @@ export const backboneSchema = z.strictObject({
 });
 
 type Objectives = typeof OBJECTIVES;
-type SectionName = { [K in keyof Objectives]: Objectives[K] extends { settings: z.ZodType } ? K : never }[keyof Objectives];
-type Sections = { [K in SectionName]: z.ZodPrefault<Extract<Objectives[K], { settings: z.ZodType }>['settings']> };
+/** Homomorphic over the table (key remapping drops objectives without settings), so each key keeps its doc comment. */
+type Sections = {
+  [K in keyof Objectives as Objectives[K] extends { settings: z.ZodType } ? K : never]: z.ZodPrefault<
+    Extract<Objectives[K], { settings: z.ZodType }>['settings']
+  >;
+};
 
 /** `model.<name>` for every objective with settings, from the objective table. */
 function objectiveSections(): Sections {
@@ -195,10 +199,17 @@ export const runConfigSchema = z.strictObject({
   train: trainConfigSchema.prefault({}),
 });
 
+/** A validated model config: every default filled in (the output of {@link darlConfigSchema}). */
 export type DarlConfig = z.output<typeof darlConfigSchema>;
+/** A model config as written: every key optional (the input of {@link darlConfigSchema}). */
 export type DarlConfigInput = z.input<typeof darlConfigSchema>;
+/** Validated training settings: every default filled in (the output of {@link trainConfigSchema}). */
 export type TrainConfig = z.output<typeof trainConfigSchema>;
+/** Training settings as written: every key optional (the input of {@link trainConfigSchema}). */
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+/** A validated run config `{ model, train }` (the output of {@link runConfigSchema}). */
 export type RunConfig = z.output<typeof runConfigSchema>;
+/** A run config as written, e.g. a config.json: every key optional (the input of {@link runConfigSchema}). */
 export type RunConfigInput = z.input<typeof runConfigSchema>;
+/** A validated patch order (`model.patchOrder`). */
 export type PatchOrderConfig = z.output<typeof patchOrderSchema>;
