@@ -23,6 +23,7 @@ import { DEFAULT_SOFTMAX_TRAINING, trainSoftmaxClassifiers, type SoftmaxTraining
 
 /** Solvers of the linear probe. */
 export const LINEAR_PROBE_SOLVERS = ['lbfgs', 'ridge', 'adamw'] as const;
+/** A linear-probe solver: one of {@link LINEAR_PROBE_SOLVERS}. */
 export type LinearProbeSolver = (typeof LINEAR_PROBE_SOLVERS)[number];
 
 /** Settings of {@link linearProbe}; every field has a default. */

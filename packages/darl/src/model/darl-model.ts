@@ -204,7 +204,7 @@ export interface DarlLoss {
 /**
  * The DARL training loss for a batch of images. Differentiable in `params`; call inside a gradient closure.
  * @param images float32 [B, H, W, Ch], scaled like the training data
- * @param rng noise draws (diffusion) and drop-path
+ * @param opts.rng noise draws (diffusion) and drop-path
  */
 export function darlLoss(model: DarlModel, params: DarlParams, images: tf.Tensor4D, opts: { rng: Rng; train?: boolean }): DarlLoss {
   const patches = toPatchSequence(model, images); // [B, L, D]

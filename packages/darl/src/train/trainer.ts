@@ -61,7 +61,7 @@ export class DarlTrainer {
   readonly ema: Ema | null;
   /** Step schedule (used when `train.budgetSeconds` is 0). */
   readonly schedule: (step: number) => number;
-  /** Progress schedule (used when `train.budgetSeconds` > 0; see {@link trainingProgress}). */
+  /** Progress schedule (used when `train.budgetSeconds` > 0; see `trainingProgress` in trainer.ts). */
   readonly progressSchedule: ProgressLrSchedule;
   private rng: Rng;
 
