@@ -110,7 +110,7 @@ async function trainLoop(): Promise<void> {
   let lastSamples = performance.now();
   while (running && token === loopToken && current?.session) {
     const session = current.session;
-    const r = session.step();
+    const r = await session.step();
     current = { ...current, step: r.step };
     post({ type: 'step', step: r.step, loss: r.loss, ms: r.ms, imagesPerSec: (session.run.train.batchSize * 1000) / r.ms });
     if (performance.now() - lastSamples > SAMPLE_EVERY_MS || r.step === 1) {
@@ -202,7 +202,7 @@ async function handle(m: ToWorker): Promise<void> {
       const session = current?.session;
       if (!session) throw new UserError('Only a model trained on this page can be saved as a run directory; train one first.');
       const name = `darl-browser-${session.run.model.objective}-step-${session.trainer.step}`;
-      const files = session.runDirectory();
+      const files = await session.runDirectory();
       const zip = zipSync(Object.fromEntries(Object.entries(files).map(([p, b]) => [`${name}/${p}`, b])), { level: 1 });
       post({ type: 'saved', name: `${name}.zip`, zip, step: session.trainer.step, parameterSum: parameterSum(session.params) }, [zip.buffer]);
       return;

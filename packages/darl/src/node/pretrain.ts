@@ -118,22 +118,35 @@ export function fitImageToData(input: RunConfigInput, data: ImageDataset): RunCo
   return { ...input, model };
 }
 
-/** Mean loss over up to `count` images of `data`, in batches, without gradients. */
-export function evaluateLoss(model: DarlModel, params: DarlParams, data: ImageDataset, count: number, seed: number, batchSize = 128): number {
+/**
+ * Mean loss over up to `count` images of `data`, in batches, without gradients. The batches' losses are read once, at
+ * the end, with `await data()`.
+ */
+export async function evaluateLoss(model: DarlModel, params: DarlParams, data: ImageDataset, count: number, seed: number, batchSize = 128): Promise<number> {
   const n = Math.min(count, data.size);
   const rng = new Rng(seed).fork('eval');
   const { height, width, channels } = model.config.image;
-  let sum = 0;
-  for (let start = 0; start < n; start += batchSize) {
-    const idx = Int32Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
-    const images = pixelsToTensor(readImages(data, idx), [idx.length, height, width, channels], { scale: model.config.pixelScale });
-    const r = darlLoss(model, params, images, { rng });
-    sum += r.loss.dataSync()[0]! * idx.length;
-    r.loss.dispose();
-    r.perTarget.dispose();
-    images.dispose();
+  const losses: tf.Scalar[] = [];
+  const sizes: number[] = [];
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      const idx = Int32Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
+      const images = pixelsToTensor(readImages(data, idx), [idx.length, height, width, channels], { scale: model.config.pixelScale });
+      const r = darlLoss(model, params, images, { rng });
+      losses.push(r.loss);
+      sizes.push(idx.length);
+      r.perTarget.dispose();
+      images.dispose();
+    }
+    const values = await Promise.all(losses.map((l) => l.data()));
+    let sum = 0;
+    values.forEach((v, i) => {
+      sum += v[0]! * sizes[i]!;
+    });
+    return n > 0 ? sum / n : Number.NaN;
+  } finally {
+    tf.dispose(losses);
   }
-  return n > 0 ? sum / n : Number.NaN;
 }
 
 async function truncateMetrics(path: string, step: number): Promise<void> {
@@ -442,7 +455,7 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
       }
       let r: StepResult;
       try {
-        r = trainer.stepOn(batches, { trainSeconds });
+        r = await trainer.stepOn(batches, { trainSeconds });
       } catch (err) {
         if (err instanceof NonFiniteLossError) {
           await appendLine(metricsPath, { event: 'diverged', step: err.step, value: String(err.value) });
@@ -487,7 +500,7 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
         await appendLine(metricsPath, { event: 'sample', step: r.step });
       }
       if (!last && checkpointDue(r.step)) await checkpoint(false);
-      // Let signal handlers run between steps (a step itself is synchronous).
+      // Let signal handlers run between steps (a step awaits only its one read of the device).
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const finished = !interrupted && done();
@@ -496,7 +509,7 @@ async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<Pretrai
       if (t.evalImages > 0) {
         const test = opts.datasets ? (opts.datasets.test ?? null) : await openDataset(dataSpec, { split: 'test' }).catch(() => null);
         if (test) {
-          evalLoss = evaluateLoss(model, params, test, t.evalImages, t.seed);
+          evalLoss = await evaluateLoss(model, params, test, t.evalImages, t.seed);
           await appendLine(metricsPath, { event: 'eval', step: trainer.step, evalLoss });
         }
       }

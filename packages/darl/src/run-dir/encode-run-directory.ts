@@ -32,24 +32,28 @@ export interface RunDirectoryInput {
 }
 
 /**
- * Encodes a run directory with one committed checkpoint. Reads the tensors' values (synchronously) and disposes
+ * Encodes a run directory with one committed checkpoint. Reads the tensors' values (with `await data()`) and disposes
  * nothing: the caller keeps owning every tensor it passed.
  *
  * @returns file contents by path relative to the run directory, e.g. `config.json`,
  *   `checkpoints/step-00000100/model.safetensors` (forward slashes; directories implied)
  */
-export function encodeRunDirectory(input: RunDirectoryInput): Record<string, Uint8Array> {
+export async function encodeRunDirectory(input: RunDirectoryInput): Promise<Record<string, Uint8Array>> {
   const state = runStateSchema.parse({ ...input.state, format: RUN_FORMAT });
   const dir = `${RUN_FILES.checkpoints}/${checkpointDirName(state.step)}`;
   const latest = latestSchema.parse({ format: RUN_FORMAT, step: state.step, dir, committedAt: input.committedAt ?? new Date().toISOString() });
   const meta = checkpointMetadata(state.step);
   const text = new TextEncoder();
+  const [model, optimizer] = await Promise.all([
+    encodeSafetensors(checkpointModelTensors(input.params, input.ema), meta),
+    encodeSafetensors({ ...input.optimizer }, meta),
+  ]);
   return {
     [RUN_FILES.config]: text.encode(configFileText(input.run)),
     [RUN_FILES.metrics]: text.encode((input.metrics ?? []).map((m) => `${JSON.stringify(m)}\n`).join('')),
     [RUN_FILES.latest]: text.encode(jsonFileText(latest)),
     [`${dir}/${RUN_FILES.state}`]: text.encode(jsonFileText(state)),
-    [`${dir}/${RUN_FILES.model}`]: encodeSafetensors(checkpointModelTensors(input.params, input.ema), meta),
-    [`${dir}/${RUN_FILES.optimizer}`]: encodeSafetensors({ ...input.optimizer }, meta),
+    [`${dir}/${RUN_FILES.model}`]: model,
+    [`${dir}/${RUN_FILES.optimizer}`]: optimizer,
   };
 }
