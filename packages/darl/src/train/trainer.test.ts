@@ -4,7 +4,7 @@ import { disposeTree, flattenTree, Rng, tidyData } from '@darl/tensor-backend';
 import { describeBackends } from '@darl/tensor-backend/testing';
 import { trainConfigSchema } from '../config/schema.js';
 import { buildDarl, initDarlParams, paramTree } from '../model/darl-model.js';
-import { DarlTrainer } from './trainer.js';
+import { DarlTrainer, NonFiniteLossError } from './trainer.js';
 import { lossByNoiseLevel, lossByPatchRow } from './step-metrics.js';
 
 const model = (objective: 'mse' | 'diffusion') =>
@@ -92,6 +92,31 @@ describeBackends('DarlTrainer', () => {
     expect(gap).toBeGreaterThan(0);
     expect(gap).toBeLessThan(total);
     for (const t of [before, x]) t.dispose();
+    trainer.dispose();
+    disposeTree(paramTree(params));
+  });
+});
+
+describeBackends('DarlTrainer memory and divergence', () => {
+  it('leaks no tensors in a step (accumulation, clipping, EMA) nor when a loss is not finite, which updates nothing', async () => {
+    const m = model('diffusion');
+    const params = initDarlParams(m, { seed: 2 });
+    const trainer = new DarlTrainer(m, params, trainConfigSchema.parse({ steps: 4, lr: 1e-2, warmupSteps: 0, seed: 1, clipNorm: 1, ema: 0.9 }));
+    const x = batch(4);
+    const halves = [tf.slice(x, [0, 0, 0, 0], [2, 8, 8, 1]), tf.slice(x, [2, 0, 0, 0], [2, 8, 8, 1])] as tf.Tensor4D[];
+    const bad = tf.fill([2, 8, 8, 1], Number.NaN) as tf.Tensor4D;
+    await trainer.stepOn([x]);
+    const before = tf.memory().numTensors;
+    await trainer.stepOn(halves);
+    expect(tf.memory().numTensors).toBe(before);
+    const sos = Float32Array.from(await params.sos.data());
+    const err = await trainer.stepOn([halves[0]!, bad]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NonFiniteLossError);
+    expect((err as NonFiniteLossError).what).toBe('loss');
+    expect(tf.memory().numTensors).toBe(before);
+    expect(trainer.step).toBe(2);
+    expect(Array.from(await params.sos.data())).toEqual(Array.from(sos));
+    tf.dispose([x, ...halves, bad]);
     trainer.dispose();
     disposeTree(paramTree(params));
   });
