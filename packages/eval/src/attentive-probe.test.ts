@@ -63,8 +63,9 @@ describeBackends('attentiveProbe', (ctx) => {
     const pooled = [a0[0]! * 0 + a0[1]! * Math.log(3), (1 + 5) / 2];
     const mu = (pooled[0]! + pooled[1]!) / 2;
     const sd = Math.sqrt(((pooled[0]! - mu) ** 2 + (pooled[1]! - mu) ** 2) / 2 + 1e-6);
-    expectAllClose(applyAttentiveProbe(params, tokens, 2), pooled.map((p) => (p - mu) / sd), ctx.tol(10), 0, 'logits');
-    tokens.dispose();
+    const logits = applyAttentiveProbe(params, tokens, 2);
+    expectAllClose(await logits.data(), pooled.map((p) => (p - mu) / sd), ctx.tol(10), 0, 'logits');
+    tf.dispose([tokens, logits]);
     for (const t of [params.query, params.wk, params.wv, params.norm.gamma, params.norm.beta, params.head.w, params.head.b]) t.dispose();
   });
 
