@@ -10,7 +10,7 @@ import { diffusionHeadConfigFor, inputTokens, toPatchSequence, type DarlModel, t
 import { ddimStep, ddpmStep, predictX0, samplingGammas, samplingSchedule, type DiffusionHeadParams, type Sampler } from '@darl/diffusion';
 import { unorderPatches, unpatchify } from '@darl/patch-data';
 import { Rng } from '@darl/tensor-backend';
-import { applyLinear } from '@darl/transformer';
+import { applyLinear, slicePositions } from '@darl/transformer';
 
 /** Options of {@link completePatchByPatch}. */
 export interface CompletionOptions {
@@ -35,10 +35,11 @@ export interface CompletionEvent {
 }
 
 /**
- * Completes `images` after their first `patches` patches, yielding after each predicted patch.
+ * Completes `images` after their first `patches` patches, yielding after each predicted patch (an async generator:
+ * it reads each step's pixels with `await data()`, which every backend, WebGPU included, supports).
  * @returns (when the generator finishes) the completed images, float32 [N, H, W, C] (caller owns)
  */
-export function* completePatchByPatch(model: DarlModel, params: DarlParams, opts: CompletionOptions): Generator<CompletionEvent, tf.Tensor4D, void> {
+export async function* completePatchByPatch(model: DarlModel, params: DarlParams, opts: CompletionOptions): AsyncGenerator<CompletionEvent, tf.Tensor4D, void> {
   const n = opts.images.shape[0];
   const L = model.length;
   const k = opts.patches;
@@ -58,7 +59,7 @@ export function* completePatchByPatch(model: DarlModel, params: DarlParams, opts
       const given = tf.slice(seq, [0, 0, 0], [n, k, model.patchDim]);
       if (k > 0) for (const p of tf.unstack(given, 1)) known.push(tf.keep(p as tf.Tensor2D));
       const tokens = inputTokens(model, params, given, { dropLast: false }); // [N, k+1, C]
-      const { output } = model.backbone.apply(params.backbone, tokens, { positions: slicePositions(model, 0, k + 1), attention: 'causal', cache });
+      const { output } = model.backbone.apply(params.backbone, tokens, { positions: slicePositions(model.positions, 0, k + 1), attention: 'causal', cache });
       return tf.reshape(tf.slice(output, [0, k, 0], [n, 1, model.backbone.width]), [n, model.backbone.width]) as tf.Tensor2D;
     });
     for (let t = k; t < L; t++) {
@@ -79,7 +80,7 @@ export function* completePatchByPatch(model: DarlModel, params: DarlParams, opts
           });
           x.dispose();
           x = stepped;
-          denoising.push(x.dataSync() as Float32Array);
+          denoising.push((await x.data()) as Float32Array);
         }
         next = x;
       } else {
@@ -88,11 +89,11 @@ export function* completePatchByPatch(model: DarlModel, params: DarlParams, opts
       condition.dispose();
       condition = null;
       known.push(next);
-      yield { index: t, image: imageSoFar(model, known, n), ...(diffusion ? { denoising } : {}) };
+      yield { index: t, image: await imageSoFar(model, known, n), ...(diffusion ? { denoising } : {}) };
       if (t === L - 1) break;
       condition = tf.tidy(() => {
         const token = tf.reshape(applyLinear(params.embed, next), [n, 1, model.backbone.width]) as tf.Tensor3D;
-        const { output } = model.backbone.apply(params.backbone, token, { positions: slicePositions(model, t + 1, t + 2), attention: 'causal', cache });
+        const { output } = model.backbone.apply(params.backbone, token, { positions: slicePositions(model.positions, t + 1, t + 2), attention: 'causal', cache });
         return tf.reshape(output, [n, model.backbone.width]) as tf.Tensor2D;
       });
     }
@@ -104,25 +105,23 @@ export function* completePatchByPatch(model: DarlModel, params: DarlParams, opts
   }
 }
 
-function slicePositions(model: DarlModel, start: number, end: number) {
-  return { rows: model.positions.rows.slice(start, end), cols: model.positions.cols.slice(start, end) };
-}
-
 /** Patch sequence [N, L, D] (sequence order) → images [N, H, W, C]. */
 function toImages(model: DarlModel, seq: tf.Tensor3D): tf.Tensor4D {
   const { height, width, channels } = model.config.image;
   return unpatchify(unorderPatches(seq, model.order), { height, width, channels, patchSize: model.config.patchSize }) as tf.Tensor4D;
 }
 
-/** The known patches placed in their images, the rest at 0: float32 [N·H·W·C]. */
-function imageSoFar(model: DarlModel, known: tf.Tensor2D[], n: number): Float32Array {
+/** The known patches placed in their images, the rest at 0: float32 [N·H·W·C] (read asynchronously). */
+async function imageSoFar(model: DarlModel, known: tf.Tensor2D[], n: number): Promise<Float32Array> {
   const images = tf.tidy(() => {
     const seq = tf.stack(known, 1) as tf.Tensor3D;
     const rest = model.length - known.length;
     const full = rest > 0 ? tf.concat([seq, tf.zeros([n, rest, model.patchDim])], 1) : seq;
     return toImages(model, full as tf.Tensor3D);
   });
-  const data = images.dataSync() as Float32Array;
-  images.dispose();
-  return data;
+  try {
+    return (await images.data()) as Float32Array;
+  } finally {
+    images.dispose();
+  }
 }

@@ -104,9 +104,9 @@ export class TrainingSession {
   }
 }
 
-/** Sum of every parameter value: a fingerprint that a loader elsewhere can recompute. */
-export function parameterSum(params: DarlParams): number {
+/** Sum of every parameter value: a fingerprint that a loader elsewhere can recompute (read asynchronously). */
+export async function parameterSum(params: DarlParams): Promise<number> {
   let sum = 0;
-  for (const [, t] of flattenTree(paramTree(params))) for (const v of t.dataSync()) sum += v;
+  for (const [, t] of flattenTree(paramTree(params))) for (const v of await t.data()) sum += v;
   return sum;
 }

@@ -12,7 +12,8 @@
  *   pnpm --filter @darl/example-custom-model small    small mode (CI; fails loudly on nonsense)
  *   options: --backend NAME   --out DIR
  *
- * Backend: `useBackend('auto')` → wasm on a plain install.
+ * Backend: `useBackend('auto')` → wasm on a plain install; `--backend` takes any name in
+ *   `BACKEND_CHOICES` (`--backend webgpu` for a GPU).
  * Expected on 2 cores (AMD Zen 4, wasm, measured 2026-11-27; see reference.json):
  *   full  — ~500 s wall (326 s CPU; 100 steps × 64 for each model): A's Gaussian NLL 1.66 → −0.85, probe 70.2 %;
  *           B's diffusion loss 0.91 → 0.12, probe 65.8 %; raw pixels 87.3 % (3000 train / 1000 test). A's samples at
@@ -25,9 +26,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { probeSweep } from '@darl/eval';
-import { BatchStream, pixelsToTensor, type ImageDataset } from '@darl/patch-data';
-import { openDataset } from '@darl/patch-data/node';
-import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
+import { BatchStream, pixelsToTensor, subsetDataset, type ImageDataset } from '@darl/patch-data';
+import { encodeImageGrid, openDataset } from '@darl/patch-data/node';
+import { disposeTree, useBackend, BACKEND_CHOICES, checkOneOf } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import {
   buildDarl,
@@ -41,7 +42,7 @@ import {
   type DarlModel,
   type DarlParams,
 } from '@darl/darl';
-import { encodeImageGrid, pretrain, probeJson, readRunData, subsetDataset, writeReport } from '@darl/darl/node';
+import { pretrain, probeJson, readRunData, writeReport } from '@darl/darl/node';
 import { causalMixBackbone } from './causal-mix-backbone.js';
 import { gaussianHead } from './gaussian-head.js';
 
@@ -63,7 +64,8 @@ const { values: args } = parseArgs({
 const small = args.small;
 const mode = small ? 'small' : 'full';
 const started = performance.now();
-const backend = await useBackend(args.backend as BackendName | 'auto');
+checkOneOf('custom-model', '--backend', args.backend, BACKEND_CHOICES);
+const backend = await useBackend(args.backend);
 const out = resolve(args.out ?? join('runs', `custom-model-${mode}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
 await mkdir(out, { recursive: true });
 console.log(`custom-model (${mode}): backend ${backend.name}, output under ${out}`);
@@ -93,11 +95,11 @@ async function probe(model: DarlModel, params: DarlParams, dir: string) {
 const dirA = join(out, 'transformer-gaussian');
 const preset = RUN_PRESETS['digits-mse'];
 const runA = {
-  model: { ...preset.model }, // width 128, depth 4, patch 4 → D = 16; the objective's head is replaced below
+  model: { ...preset.model }, // width 128, depth 4, patch 4; the objective's head is replaced below, sized by buildDarl
   train: { ...preset.train, steps, batchSize, warmupSteps: small ? 3 : 10, logEvery: 5, sampleEvery: 0, evalImages: small ? 64 : 256 },
 };
 console.log('\nA. Transformer backbone + Gaussian head');
-const a = await pretrain({ run: runA, data: 'mnist', out: dirA, backend, progress: small ? 'lines' : 'auto', parts: { head: gaussianHead(128, 16) } });
+const a = await pretrain({ run: runA, data: 'mnist', out: dirA, backend, progress: small ? 'lines' : 'auto', parts: { head: (s) => gaussianHead(s.width, s.patchDim) } });
 const probeA = await probe(a.model, a.params, dirA);
 disposeTree(paramTree(a.params));
 const reference = fileURLToPath(new URL('../reference.json', import.meta.url));
@@ -110,11 +112,12 @@ console.log(`   NLL ${firstA.toFixed(3)} → ${a.finalLoss.toFixed(3)}; probe ${
 console.log('\nB. causal-mix backbone (no attention) + diffusion head');
 const modelB = buildDarl(
   {
+    image: { height: 28, width: 28, channels: 1 },
     patchSize: 4,
     objective: 'diffusion',
     diffusion: { noiseLevels: { kind: 'beta', a: 1, b: 2 }, decoder: { kind: 'mlp', depth: 2, width: 128 }, batchMultiplier: 2, sampleSteps: small ? 5 : 20 },
   },
-  { backbone: causalMixBackbone({ width: 128, depth: 4, hidden: 256, rows: 7, cols: 7 }) },
+  { backbone: (s) => causalMixBackbone({ width: 128, depth: 4, hidden: 256, rows: s.grid.rows, cols: s.grid.cols }) },
 );
 const paramsB = initDarlParams(modelB, { seed: 0 });
 const trainer = new DarlTrainer(modelB, paramsB, trainConfigSchema.parse({ steps, batchSize, lr: 1e-3, warmupSteps: small ? 3 : 10, seed: 0 }));

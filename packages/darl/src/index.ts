@@ -18,6 +18,7 @@ export {
 } from './config/schema.js';
 export { RUN_PRESETS, RUN_PRESET_DESCRIPTIONS, type RunPresetName } from './config/presets.js';
 export { ConfigError, parseConfig, applyOverrides, explainIssues } from './config/validate.js';
+export { backboneConfigFor, type BackboneSource } from './config/backbone-config.js';
 export {
   buildDarl,
   initDarlParams,
@@ -25,7 +26,6 @@ export {
   toPatchSequence,
   inputTokens,
   patchOrderFor,
-  backboneConfigFor,
   paramTree,
   type DarlModel,
   type DarlParams,
@@ -33,6 +33,14 @@ export {
   type BuildDarlOptions,
 } from './model/darl-model.js';
 export { transformerBackbone, type DarlBackbone, type BackboneApplyOptions } from './model/backbone.js';
+export type {
+  DarlBackboneSizes,
+  DarlHeadSizes,
+  DarlBackboneFactory,
+  DarlHeadFactory,
+  DarlBackbonePart,
+  DarlHeadPart,
+} from './model/parts.js';
 export type { DarlHead, HeadLoss, HeadSampleOptions } from './model/head.js';
 export { mseHead, mseObjective, type MseHeadParams } from './model/mse-head.js';
 export { diffusionHead, diffusionHeadConfigFor, diffusionObjective, diffusionSettingsSchema, type DiffusionSettings } from './model/diffusion-head.js';
@@ -53,6 +61,7 @@ export {
 } from './model/from-pretrained.js';
 export { assignParams, WeightsMismatchError } from './model/assign-params.js';
 export { encodeRunDirectory, type RunDirectoryInput } from './run-dir/encode-run-directory.js';
+export { encodeTrainerRun, type TrainerRunOptions } from './run-dir/trainer-run-directory.js';
 export { decodeRunDirectory, type DecodedRunDirectory } from './run-dir/decode-run-directory.js';
 export { DarlTrainer, NonFiniteLossError, type StepResult } from './train/trainer.js';
 export { lossByNoiseLevel, lossByPatchRow, type NoiseBin } from './train/step-metrics.js';

@@ -13,7 +13,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, gradientsByPath, Rng, tidyData, toVariable, warmupCosine, type TensorTree } from '@darl/tensor-backend';
+import { AdamW, gradientsByPath, Rng, SettingError, tidyData, toVariable, warmupCosine, type TensorTree } from '@darl/tensor-backend';
 import { DEFAULT_PIXEL_SCALE, type ImageDataset, type PixelScale } from '@darl/patch-data';
 import { classLabels, imageBatch } from './dataset-reads.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
@@ -84,6 +84,30 @@ export const DEFAULT_FINE_TUNE: FineTuneConfig = {
   evalBatchSize: 256,
   testEvery: 1,
 };
+
+const positiveInt = (x: number): boolean => Number.isInteger(x) && x >= 1;
+
+/**
+ * Checks every numeric setting of a {@link FineTuneConfig} against its range (the one owner of these ranges: the
+ * `darl finetune` flags are checked here too). Throws a {@link SettingError} naming the key as `name(key)` spells it
+ * (default `fineTune: key`; the CLI passes its flag names).
+ */
+export function checkFineTuneConfig(config: FineTuneConfig, name: (key: keyof FineTuneConfig) => string = (key) => `fineTune: ${key}`): void {
+  const c = config;
+  const rules: readonly [keyof FineTuneConfig, boolean, string][] = [
+    ['epochs', positiveInt(c.epochs), 'a positive integer'],
+    ['batchSize', positiveInt(c.batchSize), 'a positive integer'],
+    ['lr', c.lr > 0, '> 0'],
+    ['layerDecay', c.layerDecay > 0 && c.layerDecay <= 1, 'in (0, 1]'],
+    ['weightDecay', c.weightDecay >= 0, '≥ 0'],
+    ['labelSmoothing', c.labelSmoothing >= 0 && c.labelSmoothing < 1, 'in [0, 1)'],
+    ['warmupEpochs', c.warmupEpochs >= 0, '≥ 0'],
+    ['mixup', c.mixup >= 0, '≥ 0'],
+    ['evalBatchSize', positiveInt(c.evalBatchSize), 'a positive integer'],
+    ['testEvery', positiveInt(c.testEvery), 'a positive integer'],
+  ];
+  for (const [key, ok, range] of rules) if (!ok) throw new SettingError(key, `${name(key)} must be ${range}, got ${String(c[key])}.`);
+}
 
 /** The classification head: LayerNorm on the pooled features, then a linear layer. Layer `numLayers + 1`. */
 export interface ClassificationHead<T extends tf.Tensor = tf.Variable> {
@@ -168,15 +192,13 @@ export async function fineTune(
 ): Promise<FineTuneResult> {
   const where = 'fineTune';
   const cfg = { ...DEFAULT_FINE_TUNE, ...config };
+  checkFineTuneConfig(cfg);
   const k = data.numClasses;
   const trainLabels = classLabels(data.train, `${where} (train)`);
   const testLabels = classLabels(data.test, `${where} (test)`);
   for (const [name, labels] of [['train', trainLabels], ['test', testLabels]] as const) {
     for (const y of labels) if (y >= k) throw new Error(`${where}: a ${name} label is ${y}, outside [0, numClasses=${k}).`);
   }
-  if (!(cfg.labelSmoothing >= 0 && cfg.labelSmoothing < 1)) throw new Error(`${where}: labelSmoothing must be in [0, 1), got ${cfg.labelSmoothing}.`);
-  if (!(cfg.mixup >= 0)) throw new Error(`${where}: mixup (α) must be ≥ 0, got ${cfg.mixup}.`);
-  if (!(Number.isInteger(cfg.testEvery) && cfg.testEvery >= 1)) throw new Error(`${where}: testEvery must be a positive integer, got ${cfg.testEvery}.`);
   const rng = new Rng(cfg.seed);
   const head = initClassificationHead(model.featureDim, k, { seed: rng.fork('head') });
   const tree = { backbone: model.params, head } as unknown as TensorTree<tf.Variable>;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { FeatureExtractor, ReadoutAttention } from './feature-extractor.js';
+import { READOUT_ATTENTIONS, type FeatureExtractor, type ReadoutAttention } from './feature-extractor.js';
 import { extractFeatures, type FeatureCache } from './extract-features.js';
 import { featureMatrix, type FeatureMatrix } from './feature-matrix.js';
 import { DEFAULT_PIXEL_SCALE, pixelLookupTable, readImages, type ImageDataset, type PixelScale } from '@darl/patch-data';
@@ -168,7 +168,7 @@ export async function probeSweep(extractor: FeatureExtractor, opts: ProbeSweepOp
   const numClasses = opts.numClasses ?? maxLabel + 1;
   const layers = opts.layers ?? Array.from({ length: extractor.numLayers }, (_, i) => i);
   const poolings = opts.poolings ?? POOLINGS;
-  const attentions = opts.attentions ?? (['causal', 'full'] as const);
+  const attentions = opts.attentions ?? READOUT_ATTENTIONS;
   if (attentions.length === 0 || poolings.length === 0 || layers.length === 0) {
     throw new Error(`${where}: layers, poolings and attentions must each name at least one value.`);
   }

@@ -1,5 +1,7 @@
 // N-API entry points of @darl/native-kernels. Every kernel works in place on float32 data inside one ArrayBuffer (the
-// wasm backend's heap), addressed by byte offsets, so no tensor is copied between JavaScript and C++.
+// wasm backend's heap), addressed by byte offsets, so no tensor is copied between JavaScript and C++. Names, argument
+// layouts, op codes and geometry layouts come from kernel-table.mjs (through kernels.generated.h); each entry point
+// reads its arguments through Call (napi-call.h).
 #include <node_api.h>
 
 #include <algorithm>
@@ -8,16 +10,18 @@
 #include <string>
 #include <vector>
 
+#include "kernels.generated.h"
+#include "napi-call.h"
 #include "parallel.h"
 #include "attention.h"
 #include "elementwise.h"
 #include "sgemm.h"
 #include "layer-norm.h"
-#include "gelu.h"
 #include "adamw.h"
 #include "ema.h"
 #include "reduce.h"
 
+namespace darl {
 namespace {
 
 #define NAPI_OK(call)                                  \
@@ -28,295 +32,14 @@ namespace {
     }                                                  \
   } while (0)
 
-bool buffer_data(napi_env env, napi_value v, uint8_t** data, size_t* length) {
-  bool is;
-  if (napi_is_arraybuffer(env, v, &is) == napi_ok && is) {
-    void* p;
-    if (napi_get_arraybuffer_info(env, v, &p, length) != napi_ok) return false;
-    *data = static_cast<uint8_t*>(p);
-    return true;
-  }
-  if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
-    napi_typedarray_type type;
-    size_t n, offset;
-    void* p;
-    napi_value ab;
-    if (napi_get_typedarray_info(env, v, &type, &n, &p, &ab, &offset) != napi_ok) return false;
-    size_t elem = 1;
-    switch (type) {
-      case napi_int16_array: case napi_uint16_array: elem = 2; break;
-      case napi_int32_array: case napi_uint32_array: case napi_float32_array: elem = 4; break;
-      case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: elem = 8; break;
-      default: break;
-    }
-    *data = static_cast<uint8_t*>(p);
-    *length = n * elem;
-    return true;
-  }
-  return false;
-}
-
-int64_t get_int(napi_env env, napi_value v) {
-  int64_t x = 0;
-  napi_get_value_int64(env, v, &x);
-  return x;
-}
-
-bool get_bool(napi_env env, napi_value v) {
-  bool b = false;
-  napi_get_value_bool(env, v, &b);
-  return b;
-}
-
-napi_value throw_range(napi_env env, const char* what) {
-  napi_throw_range_error(env, nullptr, what);
-  return nullptr;
-}
-
-/**
- * batchMatMul(heap, aOff, bOff, cOff, batch, M, N, K, transposeA, transposeB, aIdx, bIdx): for every output batch
- * item b, C_b[M, N] = op(A_{aIdx[b]}) · op(B_{bIdx[b]}); A items are [M, K] ([K, M] when transposed), B items [K, N]
- * ([N, K] when transposed), all row-major float32 at the given byte offsets of `heap`.
- */
-napi_value BatchMatMul(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  if (argc != 12) return throw_range(env, "darl-native batchMatMul: expected 12 arguments");
-  uint8_t* heap;
-  size_t heapLen;
-  if (!buffer_data(env, argv[0], &heap, &heapLen)) return throw_range(env, "darl-native batchMatMul: heap is not an ArrayBuffer");
-  const int64_t aOff = get_int(env, argv[1]), bOff = get_int(env, argv[2]), cOff = get_int(env, argv[3]);
-  const int64_t batch = get_int(env, argv[4]), M = get_int(env, argv[5]), N = get_int(env, argv[6]), K = get_int(env, argv[7]);
-  const bool ta = get_bool(env, argv[8]), tb = get_bool(env, argv[9]);
-  uint8_t *ai, *bi;
-  size_t aiLen, biLen;
-  if (!buffer_data(env, argv[10], &ai, &aiLen) || !buffer_data(env, argv[11], &bi, &biLen) ||
-      aiLen < static_cast<size_t>(batch) * 4 || biLen < static_cast<size_t>(batch) * 4)
-    return throw_range(env, "darl-native batchMatMul: aIdx/bIdx must be Int32Arrays of length batch");
-  if (batch < 0 || M < 0 || N < 0 || K < 0 || aOff < 0 || bOff < 0 || cOff < 0 || (aOff | bOff | cOff) % 4 != 0)
-    return throw_range(env, "darl-native batchMatMul: bad sizes or offsets");
-  const int32_t* aIdx = reinterpret_cast<const int32_t*>(ai);
-  const int32_t* bIdx = reinterpret_cast<const int32_t*>(bi);
-  int64_t aItems = 0, bItems = 0;
-  for (int64_t b = 0; b < batch; b++) {
-    if (aIdx[b] < 0 || bIdx[b] < 0) return throw_range(env, "darl-native batchMatMul: negative batch index");
-    if (aIdx[b] + 1 > aItems) aItems = aIdx[b] + 1;
-    if (bIdx[b] + 1 > bItems) bItems = bIdx[b] + 1;
-  }
-  const uint64_t end = static_cast<uint64_t>(heapLen);
-  if (static_cast<uint64_t>(aOff) + 4ull * aItems * M * K > end || static_cast<uint64_t>(bOff) + 4ull * bItems * K * N > end ||
-      static_cast<uint64_t>(cOff) + 4ull * batch * M * N > end)
-    return throw_range(env, "darl-native batchMatMul: operand out of the heap's bounds");
-  const float* A = reinterpret_cast<const float*>(heap + aOff);
-  const float* B = reinterpret_cast<const float*>(heap + bOff);
-  float* C = reinterpret_cast<float*>(heap + cOff);
-  darl::Operand a = ta ? darl::Operand{A, 1, M} : darl::Operand{A, K, 1};
-  darl::Operand b = tb ? darl::Operand{B, 1, K} : darl::Operand{B, N, 1};
-  darl::sgemm_batched(batch, M, N, K, a, M * K, aIdx, b, K * N, bIdx, C);
-  return nullptr;
-}
-
-
-/** The heap and its length from argument i, or nullptr after throwing. */
-struct Heap {
-  uint8_t* p = nullptr;
-  size_t len = 0;
-};
-
-bool get_heap(napi_env env, napi_value v, Heap* h) { return buffer_data(env, v, &h->p, &h->len); }
-
-/** float32 pointer at byte offset `off` with `count` floats in bounds, else nullptr. */
-float* at(const Heap& h, int64_t off, uint64_t count) {
-  if (off < 0 || off % 4 != 0 || static_cast<uint64_t>(off) + 4 * count > h.len) return nullptr;
-  return reinterpret_cast<float*>(h.p + off);
-}
-
 /** Reads an Int32Array of at most kMaxRank dims into out; returns its length or -1. */
 int get_dims(napi_env env, napi_value v, int64_t* out) {
   uint8_t* p;
   size_t len;
-  if (!buffer_data(env, v, &p, &len) || len % 4 != 0 || len / 4 > darl::kMaxRank) return -1;
+  if (!buffer_data(env, v, &p, &len) || len % 4 != 0 || len / 4 > kMaxRank) return -1;
   const int n = static_cast<int>(len / 4);
   for (int i = 0; i < n; i++) out[i] = reinterpret_cast<const int32_t*>(p)[i];
   return n;
-}
-
-#define ARGS(n)                                                    \
-  size_t argc = n;                                                 \
-  napi_value argv[n];                                              \
-  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr)); \
-  if (argc != n) return throw_range(env, "darl-native: wrong number of arguments")
-
-/** unary(heap, op, xOff, yOff, n) */
-napi_value UnaryFn(napi_env env, napi_callback_info info) {
-  ARGS(5);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native unary: heap is not an ArrayBuffer");
-  const int64_t op = get_int(env, argv[1]), n = get_int(env, argv[4]);
-  if (op < 0 || op > 7 || n < 0) return throw_range(env, "darl-native unary: bad op or size");
-  const float* x = at(h, get_int(env, argv[2]), n);
-  float* y = at(h, get_int(env, argv[3]), n);
-  if (!x || !y) return throw_range(env, "darl-native unary: operand out of the heap's bounds");
-  darl::unary(static_cast<darl::Unary>(op), x, y, n);
-  return nullptr;
-}
-
-/** binary(heap, op, aOff, aStrides, bOff, bStrides, outOff, shape): strides and shape are Int32Arrays of one rank. */
-napi_value BinaryFn(napi_env env, napi_callback_info info) {
-  ARGS(8);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native binary: heap is not an ArrayBuffer");
-  const int64_t op = get_int(env, argv[1]);
-  int64_t as[darl::kMaxRank], bs[darl::kMaxRank], shape[darl::kMaxRank];
-  const int ra = get_dims(env, argv[3], as), rb = get_dims(env, argv[5], bs), rank = get_dims(env, argv[7], shape);
-  if (op < 0 || op > 6 || rank < 1 || ra != rank || rb != rank) return throw_range(env, "darl-native binary: bad op or ranks");
-  uint64_t n = 1, aExt = 1, bExt = 1;
-  for (int d = 0; d < rank; d++) {
-    if (shape[d] <= 0) return nullptr;
-    if (as[d] < 0 || bs[d] < 0) return throw_range(env, "darl-native binary: negative stride");
-    n *= shape[d];
-    aExt += (shape[d] - 1) * as[d];
-    bExt += (shape[d] - 1) * bs[d];
-  }
-  const float* a = at(h, get_int(env, argv[2]), aExt);
-  const float* b = at(h, get_int(env, argv[4]), bExt);
-  float* out = at(h, get_int(env, argv[6]), n);
-  if (!a || !b || !out) return throw_range(env, "darl-native binary: operand out of the heap's bounds");
-  darl::binary(static_cast<darl::Binary>(op), a, as, b, bs, out, shape, rank);
-  return nullptr;
-}
-
-/** slice(heap, xOff, shape, begin, size, outOff) */
-napi_value SliceFn(napi_env env, napi_callback_info info) {
-  ARGS(6);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native slice: heap is not an ArrayBuffer");
-  int64_t shape[darl::kMaxRank], begin[darl::kMaxRank], size[darl::kMaxRank];
-  const int rank = get_dims(env, argv[2], shape);
-  if (rank < 1 || get_dims(env, argv[3], begin) != rank || get_dims(env, argv[4], size) != rank)
-    return throw_range(env, "darl-native slice: bad ranks");
-  uint64_t n = 1, total = 1;
-  for (int d = 0; d < rank; d++) {
-    if (begin[d] < 0 || size[d] < 0 || begin[d] + size[d] > shape[d]) return throw_range(env, "darl-native slice: box outside the input");
-    n *= size[d];
-    total *= shape[d];
-  }
-  if (n == 0) return nullptr;
-  const float* x = at(h, get_int(env, argv[1]), total);
-  float* out = at(h, get_int(env, argv[5]), n);
-  if (!x || !out) return throw_range(env, "darl-native slice: operand out of the heap's bounds");
-  darl::slice(x, shape, begin, size, rank, out);
-  return nullptr;
-}
-
-/** sum(heap, xOff, rows, cols, outOff, inner): inner ? out[rows] = row sums : out[cols] = column sums. */
-napi_value SumFn(napi_env env, napi_callback_info info) {
-  ARGS(6);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native sum: heap is not an ArrayBuffer");
-  const int64_t rows = get_int(env, argv[2]), cols = get_int(env, argv[3]);
-  const bool inner = get_bool(env, argv[5]);
-  if (rows < 0 || cols < 0) return throw_range(env, "darl-native sum: bad sizes");
-  const float* x = at(h, get_int(env, argv[1]), static_cast<uint64_t>(rows) * cols);
-  float* out = at(h, get_int(env, argv[4]), inner ? rows : cols);
-  if (!x || !out) return throw_range(env, "darl-native sum: operand out of the heap's bounds");
-  if (inner) darl::sum_inner(x, rows, cols, out);
-  else darl::sum_outer(x, rows, cols, out);
-  return nullptr;
-}
-
-double get_double(napi_env env, napi_value v) {
-  double x = 0;
-  napi_get_value_double(env, v, &x);
-  return x;
-}
-
-/** Optional operand: byte offset −1 means none (nullptr, *ok stays true); else as `at`, *ok false when out of bounds. */
-float* optional_at(const Heap& h, int64_t off, uint64_t count, bool* ok) {
-  if (off == -1) return nullptr;
-  float* p = at(h, off, count);
-  if (!p) *ok = false;
-  return p;
-}
-
-/** layerNorm(heap, xOff, gammaOff, betaOff, eps, rows, cols, yOff, meanOff, rstdOff); gamma/beta −1 for none. */
-napi_value LayerNormFn(napi_env env, napi_callback_info info) {
-  ARGS(10);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native layerNorm: heap is not an ArrayBuffer");
-  const int64_t rows = get_int(env, argv[5]), cols = get_int(env, argv[6]);
-  const double eps = get_double(env, argv[4]);
-  if (rows < 0 || cols < 0 || !(eps >= 0)) return throw_range(env, "darl-native layerNorm: bad sizes or eps");
-  const uint64_t n = static_cast<uint64_t>(rows) * cols;
-  bool ok = true;
-  const float* x = at(h, get_int(env, argv[1]), n);
-  const float* gamma = optional_at(h, get_int(env, argv[2]), cols, &ok);
-  const float* beta = optional_at(h, get_int(env, argv[3]), cols, &ok);
-  float* y = at(h, get_int(env, argv[7]), n);
-  float* mean = at(h, get_int(env, argv[8]), rows);
-  float* rstd = at(h, get_int(env, argv[9]), rows);
-  if (!ok || !x || !y || !mean || !rstd) return throw_range(env, "darl-native layerNorm: operand out of the heap's bounds");
-  darl::layer_norm_forward(x, gamma, beta, static_cast<float>(eps), rows, cols, y, mean, rstd);
-  return nullptr;
-}
-
-/** layerNormGrad(heap, dyOff, xOff, gammaOff, meanOff, rstdOff, rows, cols, dxOff, dgammaOff, dbetaOff); −1 for none. */
-napi_value LayerNormGradFn(napi_env env, napi_callback_info info) {
-  ARGS(11);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native layerNormGrad: heap is not an ArrayBuffer");
-  const int64_t rows = get_int(env, argv[6]), cols = get_int(env, argv[7]);
-  if (rows < 0 || cols < 0) return throw_range(env, "darl-native layerNormGrad: bad sizes");
-  const uint64_t n = static_cast<uint64_t>(rows) * cols;
-  bool ok = true;
-  const float* dy = at(h, get_int(env, argv[1]), n);
-  const float* x = at(h, get_int(env, argv[2]), n);
-  const float* gamma = optional_at(h, get_int(env, argv[3]), cols, &ok);
-  const float* mean = at(h, get_int(env, argv[4]), rows);
-  const float* rstd = at(h, get_int(env, argv[5]), rows);
-  float* dx = at(h, get_int(env, argv[8]), n);
-  float* dgamma = optional_at(h, get_int(env, argv[9]), cols, &ok);
-  float* dbeta = optional_at(h, get_int(env, argv[10]), cols, &ok);
-  if (!ok || !dy || !x || !mean || !rstd || !dx) return throw_range(env, "darl-native layerNormGrad: operand out of the heap's bounds");
-  darl::layer_norm_backward(dy, x, gamma, mean, rstd, rows, cols, dx, dgamma, dbeta);
-  return nullptr;
-}
-
-/** gelu(heap, xOff, biasOff, rows, cols, yOff); bias −1 for none. */
-napi_value GeluFn(napi_env env, napi_callback_info info) {
-  ARGS(6);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native gelu: heap is not an ArrayBuffer");
-  const int64_t rows = get_int(env, argv[3]), cols = get_int(env, argv[4]);
-  if (rows < 0 || cols < 0) return throw_range(env, "darl-native gelu: bad sizes");
-  const uint64_t n = static_cast<uint64_t>(rows) * cols;
-  bool ok = true;
-  const float* x = at(h, get_int(env, argv[1]), n);
-  const float* bias = optional_at(h, get_int(env, argv[2]), cols, &ok);
-  float* y = at(h, get_int(env, argv[5]), n);
-  if (!ok || !x || !y) return throw_range(env, "darl-native gelu: operand out of the heap's bounds");
-  darl::gelu_forward(x, bias, rows, cols, y);
-  return nullptr;
-}
-
-/** geluGrad(heap, dyOff, xOff, biasOff, rows, cols, dxOff, dbiasOff); bias and dbias −1 for none. */
-napi_value GeluGradFn(napi_env env, napi_callback_info info) {
-  ARGS(8);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native geluGrad: heap is not an ArrayBuffer");
-  const int64_t rows = get_int(env, argv[4]), cols = get_int(env, argv[5]);
-  if (rows < 0 || cols < 0) return throw_range(env, "darl-native geluGrad: bad sizes");
-  const uint64_t n = static_cast<uint64_t>(rows) * cols;
-  bool ok = true;
-  const float* dy = at(h, get_int(env, argv[1]), n);
-  const float* x = at(h, get_int(env, argv[2]), n);
-  const float* bias = optional_at(h, get_int(env, argv[3]), cols, &ok);
-  float* dx = at(h, get_int(env, argv[6]), n);
-  float* dbias = optional_at(h, get_int(env, argv[7]), cols, &ok);
-  if (!ok || !dy || !x || !dx) return throw_range(env, "darl-native geluGrad: operand out of the heap's bounds");
-  darl::gelu_backward(dy, x, bias, rows, cols, dx, dbias);
-  return nullptr;
 }
 
 /**
@@ -355,84 +78,13 @@ const float* floats(napi_env env, napi_value v, size_t n) {
   return reinterpret_cast<const float*>(p);
 }
 
-/**
- * adamw(heap, offsets, sizes, decay, stepScale, constants): offsets [p, g, m, v] per tensor (see tensor_list),
- * decay and stepScale Float32Arrays (count), constants a Float32Array [β₁, 1 − β₁, β₂, 1 − β₂, √(1 − β₂ᵗ), ε].
- */
-napi_value AdamWFn(napi_env env, napi_callback_info info) {
-  ARGS(6);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native adamw: heap is not an ArrayBuffer");
-  std::vector<float*> q;
-  std::vector<int64_t> sizes;
-  if (const char* err = tensor_list(env, h, argv[1], argv[2], 4, &q, &sizes)) return throw_range(env, (std::string("darl-native adamw: ") + err).c_str());
-  const size_t count = sizes.size();
-  const float* decay = floats(env, argv[3], count);
-  const float* stepScale = floats(env, argv[4], count);
-  const float* c = floats(env, argv[5], 6);
-  if (!decay || !stepScale || !c) return throw_range(env, "darl-native adamw: decay, stepScale or constants have the wrong length");
-  std::vector<float*> p(count), m(count), v(count);
-  std::vector<const float*> g(count);
-  for (size_t i = 0; i < count; i++) {
-    p[i] = q[4 * i];
-    g[i] = q[4 * i + 1];
-    m[i] = q[4 * i + 2];
-    v[i] = q[4 * i + 3];
-  }
-  const darl::AdamWStep s{c[0], c[1], c[2], c[3], c[4], c[5]};
-  darl::adamw_update(static_cast<int64_t>(count), p.data(), g.data(), m.data(), v.data(), sizes.data(), decay, stepScale, s);
-  return nullptr;
+/** The float64 fields of a geometry array of exactly `fields` values, or nullptr. */
+const double* geometry_array(napi_env env, napi_value v, size_t fields) {
+  uint8_t* p;
+  size_t len;
+  if (!buffer_data(env, v, &p, &len) || len != sizeof(double) * fields) return nullptr;
+  return reinterpret_cast<const double*>(p);
 }
-
-/** emaUpdate(heap, offsets, sizes, decay, oneMinusDecay): offsets [shadow, param] per tensor (see tensor_list). */
-napi_value EmaUpdateFn(napi_env env, napi_callback_info info) {
-  ARGS(5);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native emaUpdate: heap is not an ArrayBuffer");
-  std::vector<float*> q;
-  std::vector<int64_t> sizes;
-  if (const char* err = tensor_list(env, h, argv[1], argv[2], 2, &q, &sizes)) return throw_range(env, (std::string("darl-native emaUpdate: ") + err).c_str());
-  const size_t count = sizes.size();
-  std::vector<float*> sh(count);
-  std::vector<const float*> p(count);
-  for (size_t i = 0; i < count; i++) {
-    sh[i] = q[2 * i];
-    p[i] = q[2 * i + 1];
-  }
-  darl::ema_update(static_cast<int64_t>(count), sh.data(), p.data(), sizes.data(), static_cast<float>(get_double(env, argv[3])),
-                   static_cast<float>(get_double(env, argv[4])));
-  return nullptr;
-}
-
-/** sumSquares(heap, offsets, sizes, outOff): out[i] = Σ x_i² (float64 accumulation) for one operand per tensor. */
-napi_value SumSquaresFn(napi_env env, napi_callback_info info) {
-  ARGS(4);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native sumSquares: heap is not an ArrayBuffer");
-  std::vector<float*> x;
-  std::vector<int64_t> sizes;
-  if (const char* err = tensor_list(env, h, argv[1], argv[2], 1, &x, &sizes)) return throw_range(env, (std::string("darl-native sumSquares: ") + err).c_str());
-  float* out = at(h, get_int(env, argv[3]), sizes.size());
-  if (!out) return throw_range(env, "darl-native sumSquares: output out of the heap's bounds");
-  std::vector<const float*> xc(x.begin(), x.end());
-  darl::sum_squares(static_cast<int64_t>(sizes.size()), xc.data(), sizes.data(), out);
-  return nullptr;
-}
-
-/**
- * Attention geometry from a Float64Array: [B, H, L, S, dh, scale, causal, sections, rotateKeys, cosOff, sinOff, lseOff],
- * then per tensor (q, k, v, out, and for the backward dout, dq, dk, dv) its byte offset and element strides of b, h, l
- * (each row dh contiguous float32). cosOff < 0: no RoPE. Checks that every tensor lies inside the heap.
- */
-struct AttentionCall {
-  darl::AttentionDims d;
-  darl::Rotary rope;
-  float* lse;
-  float* base[8];
-  int64_t strides[8][3];
-};
-
-constexpr int kHeader = 12;
 
 /** Checks a [B, H, rows] set of strided rows of dh floats at byte offset off and returns its first float (or null). */
 float* rows_at(const Heap& h, int64_t off, int64_t B, int64_t H, int64_t rows, int64_t dh, int64_t sb, int64_t sh, int64_t sl) {
@@ -442,152 +94,372 @@ float* rows_at(const Heap& h, int64_t off, int64_t B, int64_t H, int64_t rows, i
   return at(h, off, extent);
 }
 
-bool get_attention_call(napi_env env, napi_value v, const Heap& h, int tensors, AttentionCall* c) {
-  uint8_t* p;
-  size_t len;
-  if (!buffer_data(env, v, &p, &len) || len != sizeof(double) * (kHeader + 4 * tensors)) {
-    throw_range(env, "darl-native attention: bad geometry array");
-    return false;
-  }
-  const double* g = reinterpret_cast<const double*>(p);
+/**
+ * An attention call read from its geometry (layout geometry::Attention, then per tensor geometry::View: q, k, v, out,
+ * and for the backward dout, dq, dk, dv). cos < 0: no RoPE. Every tensor is checked to lie inside the heap.
+ */
+struct AttentionCall {
+  AttentionDims d;
+  Rotary rope;
+  float* lse;
+  float* base[8];
+  int64_t strides[8][3];
+};
+
+template <class K>
+bool get_attention_call(const Call<K>& call, int tensors, AttentionCall* c) {
+  using G = geometry::Attention;
+  using V = geometry::View;
+  const double* g = geometry_array(call.env, call.argv[K::geometry], G::kHeader + V::kFields * tensors);
+  if (!g) return call.fail("bad geometry array"), false;
   auto I = [&](int i) { return static_cast<int64_t>(g[i]); };
-  c->d = darl::AttentionDims{I(0), I(1), I(2), I(3), I(4), static_cast<float>(g[5]), g[6] != 0};
-  const darl::AttentionDims& d = c->d;
-  const int64_t sections = I(7);
+  c->d = AttentionDims{I(G::B), I(G::H), I(G::L), I(G::S), I(G::dh), static_cast<float>(g[G::scale]), g[G::causal] != 0};
+  const AttentionDims& d = c->d;
+  const int64_t sections = I(G::sections);
   if (d.B < 0 || d.H < 0 || d.L < 0 || d.S < 0 || d.dh < 0 || (d.causal && d.S < d.L) || (d.L > 0 && d.S == 0) ||
-      sections < 1 || (I(9) >= 0 && d.dh % (2 * sections) != 0)) {
-    throw_range(env, "darl-native attention: bad sizes (causal attention needs S >= L, queries need keys, RoPE needs dh divisible by 2 * sections)");
-    return false;
+      sections < 1 || (I(G::cos) >= 0 && d.dh % (2 * sections) != 0)) {
+    return call.fail("bad sizes (causal attention needs S >= L, queries need keys, RoPE needs dh divisible by 2 * sections)"), false;
   }
-  if (I(9) >= 0) {
-    c->rope.keys = g[8] != 0;
+  const Heap& h = call.heap;
+  if (I(G::cos) >= 0) {
+    c->rope.keys = g[G::rotateKeys] != 0;
     const uint64_t tableRows = c->rope.keys ? std::max(d.L, d.S) : d.L;  // query i uses row i, key j row j
-    c->rope.cos = at(h, I(9), tableRows * d.dh);
-    c->rope.sin = at(h, I(10), tableRows * d.dh);
+    c->rope.cos = at(h, I(G::cos), tableRows * d.dh);
+    c->rope.sin = at(h, I(G::sin), tableRows * d.dh);
     c->rope.sections = sections;
-    if (!c->rope.cos || !c->rope.sin) return throw_range(env, "darl-native attention: RoPE tables out of the heap's bounds"), false;
+    if (!c->rope.cos || !c->rope.sin) return call.fail("RoPE tables out of the heap's bounds"), false;
   }
-  c->lse = at(h, I(11), static_cast<uint64_t>(d.B) * d.H * d.L);
-  if (!c->lse) return throw_range(env, "darl-native attention: lse out of the heap's bounds"), false;
+  c->lse = at(h, I(G::lse), static_cast<uint64_t>(d.B) * d.H * d.L);
+  if (!c->lse) return call.fail("lse out of the heap's bounds"), false;
   for (int t = 0; t < tensors; t++) {
-    const int64_t off = I(kHeader + 4 * t), sb = I(kHeader + 1 + 4 * t), sh = I(kHeader + 2 + 4 * t), sl = I(kHeader + 3 + 4 * t);
+    const int view = G::kHeader + V::kFields * t;
+    const int64_t off = I(view + V::offset), sb = I(view + V::sb), sh = I(view + V::sh), sl = I(view + V::sl);
     // q, out, dout and dq have L rows; k, v, dk and dv S rows (tensor order q k v out dout dq dk dv).
     const int64_t rows = (t == 1 || t == 2 || t == 6 || t == 7) ? d.S : d.L;
     c->base[t] = rows_at(h, off, d.B, d.H, rows, d.dh, sb, sh, sl);
     c->strides[t][0] = sb;
     c->strides[t][1] = sh;
     c->strides[t][2] = sl;
-    if (!c->base[t]) return throw_range(env, "darl-native attention: operand out of the heap's bounds"), false;
+    if (!c->base[t]) return call.fail("operand out of the heap's bounds"), false;
   }
   return true;
 }
 
 template <class F>
-darl::Rows<F> rows_of(const AttentionCall& c, int t) {
-  return darl::Rows<F>{c.base[t], c.strides[t][0], c.strides[t][1], c.strides[t][2]};
+Rows<F> rows_of(const AttentionCall& c, int t) {
+  return Rows<F>{c.base[t], c.strides[t][0], c.strides[t][1], c.strides[t][2]};
 }
 
-/** attentionForward(heap, geometry): tensors q, k, v, out. */
-napi_value AttentionForwardFn(napi_env env, napi_callback_info info) {
-  ARGS(2);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native attention: heap is not an ArrayBuffer");
-  AttentionCall c;
-  if (!get_attention_call(env, argv[1], h, 4, &c)) return nullptr;
-  darl::attention_forward(c.d, c.rope, rows_of<const float>(c, 0), rows_of<const float>(c, 1), rows_of<const float>(c, 2),
-                          rows_of<float>(c, 3), c.lse);
-  return nullptr;
-}
+}  // namespace
 
-/** attentionBackward(heap, geometry): tensors q, k, v, out, dout, dq, dk, dv. */
-napi_value AttentionBackwardFn(napi_env env, napi_callback_info info) {
-  ARGS(2);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native attention: heap is not an ArrayBuffer");
-  AttentionCall c;
-  if (!get_attention_call(env, argv[1], h, 8, &c)) return nullptr;
-  darl::attention_backward(c.d, c.rope, rows_of<const float>(c, 0), rows_of<const float>(c, 1), rows_of<const float>(c, 2),
-                           rows_of<const float>(c, 3), c.lse, rows_of<const float>(c, 4), rows_of<float>(c, 5),
-                           rows_of<float>(c, 6), rows_of<float>(c, 7));
-  return nullptr;
-}
+namespace entry {
 
 /**
- * copyRows(heap, geometry): geometry = [B, H, L, dh, sections, cosOff, sinOff, srcOff, sb, sh, sl, dstOff, sb, sh, sl];
- * row (b, h, l) of dst = row (b, h, l) of src, rotated by RoPE table row l when cosOff >= 0.
+ * batchMatMul: for every output batch item b, C_b[M, N] = op(A_{aIdx[b]}) · op(B_{bIdx[b]}); A items are [M, K]
+ * ([K, M] when transposed), B items [K, N] ([N, K] when transposed), all row-major float32 at the given byte offsets.
  */
-napi_value CopyRowsFn(napi_env env, napi_callback_info info) {
-  ARGS(2);
-  Heap h;
-  if (!get_heap(env, argv[0], &h)) return throw_range(env, "darl-native copyRows: heap is not an ArrayBuffer");
-  uint8_t* p;
-  size_t len;
-  if (!buffer_data(env, argv[1], &p, &len) || len != sizeof(double) * 15) return throw_range(env, "darl-native copyRows: bad geometry array");
-  const double* g = reinterpret_cast<const double*>(p);
-  auto I = [&](int i) { return static_cast<int64_t>(g[i]); };
-  const int64_t B = I(0), H = I(1), L = I(2), dh = I(3), sections = I(4);
-  if (B < 0 || H < 0 || L < 0 || dh < 0 || sections < 1 || (I(5) >= 0 && dh % (2 * sections) != 0))
-    return throw_range(env, "darl-native copyRows: bad sizes");
-  darl::Rotary rope;
-  if (I(5) >= 0) {
-    rope.cos = at(h, I(5), static_cast<uint64_t>(L) * dh);
-    rope.sin = at(h, I(6), static_cast<uint64_t>(L) * dh);
-    rope.sections = sections;
-    if (!rope.cos || !rope.sin) return throw_range(env, "darl-native copyRows: RoPE tables out of the heap's bounds");
+napi_value BatchMatMul(napi_env env, napi_callback_info info) {
+  using Args = arg::BatchMatMul;
+  Call<Args> c;
+  if (!c.read(env, info)) return nullptr;
+  const size_t heapLen = c.heap.len;
+  uint8_t* heap = c.heap.p;
+  const int64_t aOff = c.i64(Args::aOff), bOff = c.i64(Args::bOff), cOff = c.i64(Args::cOff);
+  const int64_t batch = c.i64(Args::batch), M = c.i64(Args::M), N = c.i64(Args::N), K = c.i64(Args::K);
+  const bool ta = c.flag(Args::transposeA), tb = c.flag(Args::transposeB);
+  uint8_t *ai, *bi;
+  size_t aiLen, biLen;
+  if (!buffer_data(env, c.argv[Args::aIdx], &ai, &aiLen) || !buffer_data(env, c.argv[Args::bIdx], &bi, &biLen) ||
+      aiLen < static_cast<size_t>(batch) * 4 || biLen < static_cast<size_t>(batch) * 4)
+    return c.fail("aIdx/bIdx must be Int32Arrays of length batch");
+  if (batch < 0 || M < 0 || N < 0 || K < 0 || aOff < 0 || bOff < 0 || cOff < 0 || (aOff | bOff | cOff) % 4 != 0)
+    return c.fail("bad sizes or offsets");
+  const int32_t* aIdx = reinterpret_cast<const int32_t*>(ai);
+  const int32_t* bIdx = reinterpret_cast<const int32_t*>(bi);
+  int64_t aItems = 0, bItems = 0;
+  for (int64_t b = 0; b < batch; b++) {
+    if (aIdx[b] < 0 || bIdx[b] < 0) return c.fail("negative batch index");
+    if (aIdx[b] + 1 > aItems) aItems = aIdx[b] + 1;
+    if (bIdx[b] + 1 > bItems) bItems = bIdx[b] + 1;
   }
-  float* src = rows_at(h, I(7), B, H, L, dh, I(8), I(9), I(10));
-  float* dst = rows_at(h, I(11), B, H, L, dh, I(12), I(13), I(14));
-  if (!src || !dst) return throw_range(env, "darl-native copyRows: operand out of the heap's bounds");
-  darl::copy_rows(B, H, L, dh, rope, darl::Rows<const float>{src, I(8), I(9), I(10)}, darl::Rows<float>{dst, I(12), I(13), I(14)});
+  const uint64_t end = static_cast<uint64_t>(heapLen);
+  if (static_cast<uint64_t>(aOff) + 4ull * aItems * M * K > end || static_cast<uint64_t>(bOff) + 4ull * bItems * K * N > end ||
+      static_cast<uint64_t>(cOff) + 4ull * batch * M * N > end)
+    return c.fail("operand out of the heap's bounds");
+  const float* A = reinterpret_cast<const float*>(heap + aOff);
+  const float* B = reinterpret_cast<const float*>(heap + bOff);
+  float* C = reinterpret_cast<float*>(heap + cOff);
+  Operand a = ta ? Operand{A, 1, M} : Operand{A, K, 1};
+  Operand b = tb ? Operand{B, 1, K} : Operand{B, N, 1};
+  sgemm_batched(batch, M, N, K, a, M * K, aIdx, b, K * N, bIdx, C);
+  return nullptr;
+}
+
+napi_value Unary(napi_env env, napi_callback_info info) {
+  using K = arg::Unary;
+  Call<K> c;
+  if (!c.read(env, info)) return nullptr;
+  const int64_t op = c.i64(K::op), n = c.i64(K::n);
+  if (op < 0 || op >= kUnaryCount || n < 0) return c.fail("bad op or size");
+  const float* x = c.floats(K::xOff, n);
+  float* y = c.floats(K::yOff, n);
+  if (!x || !y) return c.fail("operand out of the heap's bounds");
+  unary(static_cast<darl::Unary>(op), x, y, n);
+  return nullptr;
+}
+
+/** binary: strides and shape are Int32Arrays of one rank. */
+napi_value Binary(napi_env env, napi_callback_info info) {
+  using K = arg::Binary;
+  Call<K> c;
+  if (!c.read(env, info)) return nullptr;
+  const int64_t op = c.i64(K::op);
+  int64_t as[kMaxRank], bs[kMaxRank], shape[kMaxRank];
+  const int ra = get_dims(env, c.argv[K::aStrides], as), rb = get_dims(env, c.argv[K::bStrides], bs), rank = get_dims(env, c.argv[K::shape], shape);
+  if (op < 0 || op >= kBinaryCount || rank < 1 || ra != rank || rb != rank) return c.fail("bad op or ranks");
+  uint64_t n = 1, aExt = 1, bExt = 1;
+  for (int d = 0; d < rank; d++) {
+    if (shape[d] <= 0) return nullptr;
+    if (as[d] < 0 || bs[d] < 0) return c.fail("negative stride");
+    n *= shape[d];
+    aExt += (shape[d] - 1) * as[d];
+    bExt += (shape[d] - 1) * bs[d];
+  }
+  const float* a = c.floats(K::aOff, aExt);
+  const float* b = c.floats(K::bOff, bExt);
+  float* out = c.floats(K::outOff, n);
+  if (!a || !b || !out) return c.fail("operand out of the heap's bounds");
+  binary(static_cast<darl::Binary>(op), a, as, b, bs, out, shape, rank);
+  return nullptr;
+}
+
+napi_value Slice(napi_env env, napi_callback_info info) {
+  using K = arg::Slice;
+  Call<K> c;
+  if (!c.read(env, info)) return nullptr;
+  int64_t shape[kMaxRank], begin[kMaxRank], size[kMaxRank];
+  const int rank = get_dims(env, c.argv[K::shape], shape);
+  if (rank < 1 || get_dims(env, c.argv[K::begin], begin) != rank || get_dims(env, c.argv[K::size], size) != rank)
+    return c.fail("bad ranks");
+  uint64_t n = 1, total = 1;
+  for (int d = 0; d < rank; d++) {
+    if (begin[d] < 0 || size[d] < 0 || begin[d] + size[d] > shape[d]) return c.fail("box outside the input");
+    n *= size[d];
+    total *= shape[d];
+  }
+  if (n == 0) return nullptr;
+  const float* x = c.floats(K::xOff, total);
+  float* out = c.floats(K::outOff, n);
+  if (!x || !out) return c.fail("operand out of the heap's bounds");
+  slice(x, shape, begin, size, rank, out);
+  return nullptr;
+}
+
+/** sum: inner ? out[rows] = row sums : out[cols] = column sums. */
+napi_value Sum(napi_env env, napi_callback_info info) {
+  using K = arg::Sum;
+  Call<K> c;
+  if (!c.read(env, info)) return nullptr;
+  const int64_t rows = c.i64(K::rows), cols = c.i64(K::cols);
+  const bool inner = c.flag(K::inner);
+  if (rows < 0 || cols < 0) return c.fail("bad sizes");
+  const float* x = c.floats(K::xOff, static_cast<uint64_t>(rows) * cols);
+  float* out = c.floats(K::outOff, inner ? rows : cols);
+  if (!x || !out) return c.fail("operand out of the heap's bounds");
+  if (inner) sum_inner(x, rows, cols, out);
+  else sum_outer(x, rows, cols, out);
+  return nullptr;
+}
+
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  using K = arg::LayerNorm;
+  Call<K> c;
+  if (!c.read(env, info)) return nullptr;
+  const int64_t rows = c.i64(K::rows), cols = c.i64(K::cols);
+  const double eps = c.f64(K::eps);
+  if (rows < 0 || cols < 0 || !(eps >= 0)) return c.fail("bad sizes or eps");
+  const uint64_t n = static_cast<uint64_t>(rows) * cols;
+  bool ok = true;
+  const float* x = c.floats(K::xOff, n);
+  const float* gamma = c.optional(K::gammaOff, cols, &ok);
+  const float* beta = c.optional(K::betaOff, cols, &ok);
+  float* y = c.floats(K::yOff, n);
+  float* mean = c.floats(K::meanOff, rows);
+  float* rstd = c.floats(K::rstdOff, rows);
+  if (!ok || !x || !y || !mean || !rstd) return c.fail("operand out of the heap's bounds");
+  layer_norm_forward(x, gamma, beta, static_cast<float>(eps), rows, cols, y, mean, rstd);
+  return nullptr;
+}
+
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  using K = arg::LayerNormGrad;
+  Call<K> c;
+  if (!c.read(env, info)) return nullptr;
+  const int64_t rows = c.i64(K::rows), cols = c.i64(K::cols);
+  if (rows < 0 || cols < 0) return c.fail("bad sizes");
+  const uint64_t n = static_cast<uint64_t>(rows) * cols;
+  bool ok = true;
+  const float* dy = c.floats(K::dyOff, n);
+  const float* x = c.floats(K::xOff, n);
+  const float* gamma = c.optional(K::gammaOff, cols, &ok);
+  const float* mean = c.floats(K::meanOff, rows);
+  const float* rstd = c.floats(K::rstdOff, rows);
+  float* dx = c.floats(K::dxOff, n);
+  float* dgamma = c.optional(K::dgammaOff, cols, &ok);
+  float* dbeta = c.optional(K::dbetaOff, cols, &ok);
+  if (!ok || !dy || !x || !mean || !rstd || !dx) return c.fail("operand out of the heap's bounds");
+  layer_norm_backward(dy, x, gamma, mean, rstd, rows, cols, dx, dgamma, dbeta);
+  return nullptr;
+}
+
+/** adamw: decay and stepScale Float32Arrays (count), constants [β₁, 1 − β₁, β₂, 1 − β₂, √(1 − β₂ᵗ), ε]. */
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  using K = arg::AdamW;
+  Call<K> c;
+  if (!c.read(env, info)) return nullptr;
+  std::vector<float*> q;
+  std::vector<int64_t> sizes;
+  if (const char* err = tensor_list(env, c.heap, c.argv[K::offsets], c.argv[K::sizes], 4, &q, &sizes)) return c.fail(err);
+  const size_t count = sizes.size();
+  const float* decay = floats(env, c.argv[K::decay], count);
+  const float* stepScale = floats(env, c.argv[K::stepScale], count);
+  const float* k = floats(env, c.argv[K::constants], 6);
+  if (!decay || !stepScale || !k) return c.fail("decay, stepScale or constants have the wrong length");
+  std::vector<float*> p(count), m(count), v(count);
+  std::vector<const float*> g(count);
+  for (size_t i = 0; i < count; i++) {
+    p[i] = q[4 * i];
+    g[i] = q[4 * i + 1];
+    m[i] = q[4 * i + 2];
+    v[i] = q[4 * i + 3];
+  }
+  const AdamWStep s{k[0], k[1], k[2], k[3], k[4], k[5]};
+  adamw_update(static_cast<int64_t>(count), p.data(), g.data(), m.data(), v.data(), sizes.data(), decay, stepScale, s);
+  return nullptr;
+}
+
+/** emaUpdate: offsets [shadow, param] per tensor (see tensor_list). */
+napi_value EmaUpdate(napi_env env, napi_callback_info info) {
+  using K = arg::EmaUpdate;
+  Call<K> c;
+  if (!c.read(env, info)) return nullptr;
+  std::vector<float*> q;
+  std::vector<int64_t> sizes;
+  if (const char* err = tensor_list(env, c.heap, c.argv[K::offsets], c.argv[K::sizes], 2, &q, &sizes)) return c.fail(err);
+  const size_t count = sizes.size();
+  std::vector<float*> sh(count);
+  std::vector<const float*> p(count);
+  for (size_t i = 0; i < count; i++) {
+    sh[i] = q[2 * i];
+    p[i] = q[2 * i + 1];
+  }
+  ema_update(static_cast<int64_t>(count), sh.data(), p.data(), sizes.data(), static_cast<float>(c.f64(K::decay)),
+             static_cast<float>(c.f64(K::oneMinusDecay)));
+  return nullptr;
+}
+
+/** sumSquares: out[i] = Σ x_i² (float64 accumulation) for one operand per tensor. */
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  using K = arg::SumSquares;
+  Call<K> c;
+  if (!c.read(env, info)) return nullptr;
+  std::vector<float*> x;
+  std::vector<int64_t> sizes;
+  if (const char* err = tensor_list(env, c.heap, c.argv[K::offsets], c.argv[K::sizes], 1, &x, &sizes)) return c.fail(err);
+  float* out = c.floats(K::outOff, sizes.size());
+  if (!out) return c.fail("output out of the heap's bounds");
+  std::vector<const float*> xc(x.begin(), x.end());
+  sum_squares(static_cast<int64_t>(sizes.size()), xc.data(), sizes.data(), out);
+  return nullptr;
+}
+
+/** attentionForward: tensors q, k, v, out. */
+napi_value AttentionForward(napi_env env, napi_callback_info info) {
+  Call<arg::AttentionForward> call;
+  if (!call.read(env, info)) return nullptr;
+  AttentionCall c;
+  if (!get_attention_call(call, 4, &c)) return nullptr;
+  attention_forward(c.d, c.rope, rows_of<const float>(c, 0), rows_of<const float>(c, 1), rows_of<const float>(c, 2),
+                    rows_of<float>(c, 3), c.lse);
+  return nullptr;
+}
+
+/** attentionBackward: tensors q, k, v, out, dout, dq, dk, dv. */
+napi_value AttentionBackward(napi_env env, napi_callback_info info) {
+  Call<arg::AttentionBackward> call;
+  if (!call.read(env, info)) return nullptr;
+  AttentionCall c;
+  if (!get_attention_call(call, 8, &c)) return nullptr;
+  attention_backward(c.d, c.rope, rows_of<const float>(c, 0), rows_of<const float>(c, 1), rows_of<const float>(c, 2),
+                     rows_of<const float>(c, 3), c.lse, rows_of<const float>(c, 4), rows_of<float>(c, 5),
+                     rows_of<float>(c, 6), rows_of<float>(c, 7));
+  return nullptr;
+}
+
+/** copyRows: row (b, h, l) of dst = row (b, h, l) of src, rotated by RoPE table row l when cos >= 0. */
+napi_value CopyRows(napi_env env, napi_callback_info info) {
+  using K = arg::CopyRows;
+  using G = geometry::CopyRows;
+  using V = geometry::View;
+  Call<K> c;
+  if (!c.read(env, info)) return nullptr;
+  const double* g = geometry_array(env, c.argv[K::geometry], G::kHeader + 2 * V::kFields);
+  if (!g) return c.fail("bad geometry array");
+  auto I = [&](int i) { return static_cast<int64_t>(g[i]); };
+  const int64_t B = I(G::B), H = I(G::H), L = I(G::L), dh = I(G::dh), sections = I(G::sections);
+  if (B < 0 || H < 0 || L < 0 || dh < 0 || sections < 1 || (I(G::cos) >= 0 && dh % (2 * sections) != 0))
+    return c.fail("bad sizes");
+  Rotary rope;
+  if (I(G::cos) >= 0) {
+    rope.cos = at(c.heap, I(G::cos), static_cast<uint64_t>(L) * dh);
+    rope.sin = at(c.heap, I(G::sin), static_cast<uint64_t>(L) * dh);
+    rope.sections = sections;
+    if (!rope.cos || !rope.sin) return c.fail("RoPE tables out of the heap's bounds");
+  }
+  const int src = G::kHeader, dst = G::kHeader + V::kFields;
+  const int64_t ssb = I(src + V::sb), ssh = I(src + V::sh), ssl = I(src + V::sl);
+  const int64_t dsb = I(dst + V::sb), dsh = I(dst + V::sh), dsl = I(dst + V::sl);
+  float* s = rows_at(c.heap, I(src + V::offset), B, H, L, dh, ssb, ssh, ssl);
+  float* d = rows_at(c.heap, I(dst + V::offset), B, H, L, dh, dsb, dsh, dsl);
+  if (!s || !d) return c.fail("operand out of the heap's bounds");
+  copy_rows(B, H, L, dh, rope, Rows<const float>{s, ssb, ssh, ssl}, Rows<float>{d, dsb, dsh, dsl});
   return nullptr;
 }
 
 napi_value SetThreads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  if (argc != 1) return throw_range(env, "darl-native setThreads: expected 1 argument");
-  darl::set_threads(static_cast<int>(get_int(env, argv[0])));
+  Call<arg::SetThreads> c;
+  if (!c.read(env, info, false)) return nullptr;
+  set_threads(static_cast<int>(c.i64(arg::SetThreads::n)));
   return nullptr;
 }
 
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, v;
   NAPI_OK(napi_create_object(env, &obj));
-  NAPI_OK(napi_create_int32(env, darl::num_threads(), &v));
+  NAPI_OK(napi_create_int32(env, num_threads(), &v));
   NAPI_OK(napi_set_named_property(env, obj, "threads", v));
-  NAPI_OK(napi_create_int32(env, darl::allowed_cpus(), &v));
+  NAPI_OK(napi_create_int32(env, allowed_cpus(), &v));
   NAPI_OK(napi_set_named_property(env, obj, "allowedCpus", v));
-  NAPI_OK(napi_create_string_utf8(env, darl::sgemm_kernel_name(), NAPI_AUTO_LENGTH, &v));
+  NAPI_OK(napi_create_string_utf8(env, sgemm_kernel_name(), NAPI_AUTO_LENGTH, &v));
   NAPI_OK(napi_set_named_property(env, obj, "gemmKernel", v));
   return obj;
 }
 
+}  // namespace entry
+
+namespace {
+
+/** Registers every entry point of the table (DARL_NATIVE_KERNELS, generated from kernel-table.mjs). */
 napi_value Init(napi_env env, napi_value exports) {
-  darl::set_threads(darl::allowed_cpus());
-  const napi_property_descriptor props[] = {
-      {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"unary", nullptr, UnaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"binary", nullptr, BinaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"slice", nullptr, SliceFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"sum", nullptr, SumFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"layerNorm", nullptr, LayerNormFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"layerNormGrad", nullptr, LayerNormGradFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"gelu", nullptr, GeluFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"geluGrad", nullptr, GeluGradFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"adamw", nullptr, AdamWFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"emaUpdate", nullptr, EmaUpdateFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"sumSquares", nullptr, SumSquaresFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"attentionForward", nullptr, AttentionForwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"attentionBackward", nullptr, AttentionBackwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"copyRows", nullptr, CopyRowsFn, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
-  };
+  set_threads(allowed_cpus());
+#define DARL_PROPERTY(name, entryPoint) {name, nullptr, entry::entryPoint, nullptr, nullptr, nullptr, napi_default, nullptr},
+  const napi_property_descriptor props[] = {DARL_NATIVE_KERNELS(DARL_PROPERTY)};
+#undef DARL_PROPERTY
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;
 }
 
 }  // namespace
+}  // namespace darl
 
-NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
+NAPI_MODULE(NODE_GYP_MODULE_NAME, darl::Init)

@@ -90,8 +90,8 @@ void binary(Binary op, const float* a, const int64_t* as, const float* b, const 
   switch (op) {
     case Binary::Add: return binary_impl([](float x, float y) { return x + y; }, a, as, b, bs, out, shape, rank);
     case Binary::Sub: return binary_impl([](float x, float y) { return x - y; }, a, as, b, bs, out, shape, rank);
-    case Binary::Mul: return binary_impl([](float x, float y) { return x * y; }, a, as, b, bs, out, shape, rank);
-    case Binary::Div: return binary_impl([](float x, float y) { return x / y; }, a, as, b, bs, out, shape, rank);
+    case Binary::Multiply: return binary_impl([](float x, float y) { return x * y; }, a, as, b, bs, out, shape, rank);
+    case Binary::RealDiv: return binary_impl([](float x, float y) { return x / y; }, a, as, b, bs, out, shape, rank);
     case Binary::SquaredDifference:
       return binary_impl([](float x, float y) { return (x - y) * (x - y); }, a, as, b, bs, out, shape, rank);
     case Binary::Maximum:

@@ -2,10 +2,9 @@
 #pragma once
 #include <cstdint>
 
-namespace darl {
+#include "kernels.generated.h"  // the op codes: enum class Unary and Binary, declared in kernel-table.mjs
 
-enum class Unary : int { Exp = 0, Erf = 1, Neg = 2, Square = 3, Sqrt = 4, Rsqrt = 5, Abs = 6, Log = 7 };
-enum class Binary : int { Add = 0, Sub = 1, Mul = 2, Div = 3, SquaredDifference = 4, Maximum = 5, Minimum = 6 };
+namespace darl {
 
 constexpr int kMaxRank = 8;
 

@@ -1,6 +1,10 @@
-#include "gelu.h"
+// Fused exact (erf) GELU of a [rows, cols] float32 array, optionally after adding a bias row (the MLP's
+// Linear → GELU), forward and backward in one pass each, and their N-API entry points (arguments declared in
+// kernel-table.mjs: this file is the whole C++ side of the kernel).
+#include <cstdint>
 
 #include "fast-math.h"
+#include "napi-call.h"
 #include "parallel.h"
 #include "reduce.h"
 
@@ -20,6 +24,7 @@ constexpr double kCost = 8.0;
 
 }  // namespace
 
+/** y = z · Φ(z) = z · ½ · (1 + erf(z / √2)) with z = x + bias (bias [cols], or null for z = x). */
 void gelu_forward(const float* x, const float* bias, int64_t rows, int64_t cols, float* y) {
   if (!bias) {
     // No bias: one flat array, split by elements (rows may be 1).
@@ -39,6 +44,10 @@ void gelu_forward(const float* x, const float* bias, int64_t rows, int64_t cols,
   });
 }
 
+/**
+ * dx = dy · (Φ(z) + z · φ(z)) for z = x + bias, and, when bias and dbias are not null, dbias[cols] = Σ_rows dx (the bias
+ * gradient, reduced in the same pass).
+ */
 void gelu_backward(const float* dy, const float* x, const float* bias, int64_t rows, int64_t cols, float* dx,
                    float* dbias) {
   auto row = [&](int64_t r) {
@@ -71,4 +80,41 @@ void gelu_backward(const float* dy, const float* x, const float* bias, int64_t r
   });
 }
 
+namespace entry {
+
+napi_value Gelu(napi_env env, napi_callback_info info) {
+  using K = arg::Gelu;
+  Call<K> c;
+  if (!c.read(env, info)) return nullptr;
+  const int64_t rows = c.i64(K::rows), cols = c.i64(K::cols);
+  if (rows < 0 || cols < 0) return c.fail("bad sizes");
+  const uint64_t n = static_cast<uint64_t>(rows) * cols;
+  bool ok = true;
+  const float* x = c.floats(K::xOff, n);
+  const float* bias = c.optional(K::biasOff, cols, &ok);
+  float* y = c.floats(K::yOff, n);
+  if (!ok || !x || !y) return c.fail("operand out of the heap's bounds");
+  gelu_forward(x, bias, rows, cols, y);
+  return nullptr;
+}
+
+napi_value GeluGrad(napi_env env, napi_callback_info info) {
+  using K = arg::GeluGrad;
+  Call<K> c;
+  if (!c.read(env, info)) return nullptr;
+  const int64_t rows = c.i64(K::rows), cols = c.i64(K::cols);
+  if (rows < 0 || cols < 0) return c.fail("bad sizes");
+  const uint64_t n = static_cast<uint64_t>(rows) * cols;
+  bool ok = true;
+  const float* dy = c.floats(K::dyOff, n);
+  const float* x = c.floats(K::xOff, n);
+  const float* bias = c.optional(K::biasOff, cols, &ok);
+  float* dx = c.floats(K::dxOff, n);
+  float* dbias = c.optional(K::dbiasOff, cols, &ok);
+  if (!ok || !dy || !x || !dx) return c.fail("operand out of the heap's bounds");
+  gelu_backward(dy, x, bias, rows, cols, dx, dbias);
+  return nullptr;
+}
+
+}  // namespace entry
 }  // namespace darl

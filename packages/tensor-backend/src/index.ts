@@ -9,13 +9,16 @@ export {
   backendPackage,
   BackendUnavailableError,
   BACKENDS_FASTEST_FIRST,
+  BACKEND_CHOICES,
   type BackendName,
   type BackendInfo,
   type UseBackendOptions,
 } from './backend.js';
+export type { WebGpuAdapterInfo } from './webgpu-adapter.js';
 export { ensureGradients, hasDuplicateTfjs, warnIfDuplicateTfjs } from './tfjs-runtime.js';
 export { installKernelOverrides, uninstallKernelOverrides, type KernelOverride } from './kernels/install.js';
 export { UserError, isUserError } from './user-error.js';
+export { requireBackend } from './require-backend.js';
 export { fusedAttention, type FusedAttentionOptions } from './ops/attention.js';
 export { causalMask, MASKED_SCORE } from './ops/attention-mask.js';
 export { qkvAttention, type QkvAttentionOptions } from './ops/attention-qkv.js';
@@ -57,6 +60,7 @@ export {
   bfloat16BitsToFloat32Array,
 } from './safetensors/half-precision.js';
 export { hasKernel } from './ops/has-kernel.js';
+export { countDispatches } from './webgpu-dispatches.js';
 export { layerNorm } from './ops/layer-norm.js';
 export { gelu, biasGelu } from './ops/gelu.js';
 export { linear } from './ops/linear.js';

@@ -29,7 +29,10 @@ export {
   type TransformerOutput,
 } from './transformer.js';
 export { createKVCache, disposeKVCache, type KVCache, type KVCacheLayer } from './kv-cache.js';
-export { rasterPositions, type TokenPositions } from './positions.js';
+export { rasterPositions, slicePositions, concatPositions, type TokenPositions } from './positions.js';
+export { autoregressiveInputs, type AutoregressiveInputOptions } from './autoregressive-inputs.js';
+export { randomPatchMask, patchMaskWeights, gatherVisible, insertMaskTokens, type PatchMask } from './patch-mask.js';
+export { decodeStep, decodeLoop, type CachedForward, type DecodeLoopOptions } from './decode-loop.js';
 export { initBlock, applyBlock, type BlockParams, type BlockOptions } from './block.js';
 export {
   initAttention,

@@ -5,13 +5,9 @@ import { describeBackends, maxAbsDiff } from '@darl/tensor-backend/testing';
 import { transformerConfig, type PositionEncoding } from './config.js';
 import { applyTransformer, initTransformer, type TransformerParams } from './transformer.js';
 import { createKVCache, disposeKVCache } from './kv-cache.js';
-import { rasterPositions, type TokenPositions } from './positions.js';
+import { rasterPositions, slicePositions } from './positions.js';
 
 const ENCODINGS: PositionEncoding[] = ['rope2d', 'rope1d', 'learned', 'sincos2d', 'none'];
-
-function slicePositions(p: TokenPositions, start: number, size: number): TokenPositions {
-  return { rows: p.rows.slice(start, start + size), cols: p.cols.slice(start, start + size) };
-}
 
 describeBackends('KV cache', (ctx) => {
   const B = 2;
@@ -39,7 +35,7 @@ describeBackends('KV cache', (ctx) => {
         let start = 0;
         for (const size of chunks) {
           const part = tf.slice(tokens, [0, start, 0], [B, size, config.width]) as tf.Tensor3D;
-          outs.push(applyTransformer(params, config, part, { positions: slicePositions(positions, start, size), cache }).output);
+          outs.push(applyTransformer(params, config, part, { positions: slicePositions(positions, start, start + size), cache }).output);
           part.dispose();
           start += size;
           expect(cache.length).toBe(start);

@@ -1,6 +1,6 @@
 // Layers and helpers checked against mathematical identities and hand-computed values.
 import * as tf from '@tensorflow/tfjs-core';
-import { expect, it } from 'vitest';
+import { expect, expectTypeOf, it } from 'vitest';
 import { countParameters, disposeTree, flattenTree, Rng } from '@darl/tensor-backend';
 import { describeBackends, expectAllClose, maxAbsDiff } from '@darl/tensor-backend/testing';
 import { countTransformerParameters, transformerConfig } from './config.js';
@@ -38,8 +38,10 @@ describeBackends('layers', (ctx) => {
 
   it('applyLinear on a rank-3 input equals the per-token product', () => {
     const lin = initLinear(6, 4, { seed: 3, init: 'xavier' });
-    const x = new Rng(2).normal([2, 3, 6]);
+    const x = new Rng(2).normal([2, 3, 6]) as tf.Tensor3D;
     const y = applyLinear(lin, x);
+    expectTypeOf(y).toEqualTypeOf<tf.Tensor3D>(); // the rank survives in the type
+    expectTypeOf<ReturnType<typeof applyLinear<tf.Rank.R2>>>().toEqualTypeOf<tf.Tensor2D>();
     expect(y.shape).toEqual([2, 3, 4]);
     const xs = x.arraySync() as number[][][];
     const w = lin.w.arraySync() as number[][];

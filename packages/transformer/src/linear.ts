@@ -52,12 +52,12 @@ export function linear2d(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2
 }
 
 /**
- * Applies a Linear layer to the last axis.
+ * Applies a Linear layer to the last axis. The result has the rank of `x` (a `tf.Tensor3D` in, a `tf.Tensor3D` out).
  *
  * @param x float32 `[..., in]`
  * @returns float32 `[..., out]` (owned by the caller)
  */
-export function applyLinear(params: LinearParams<tf.Tensor>, x: tf.Tensor): tf.Tensor {
+export function applyLinear<R extends tf.Rank>(params: LinearParams<tf.Tensor>, x: tf.Tensor<R>): tf.Tensor<R> {
   const dims = assertShape('applyLinear', 'params.w', params.w.shape, ['in', 'out']);
   assertShape('applyLinear', 'params.b', params.b.shape, ['out'], dims);
   if (x.rank < 1) assertShape('applyLinear', 'x', x.shape, ['in'], dims);
@@ -65,6 +65,7 @@ export function applyLinear(params: LinearParams<tf.Tensor>, x: tf.Tensor): tf.T
   return tf.tidy(() => {
     const inDim = dims.in!;
     const y = linear2d(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, params.w, params.b);
-    return tf.reshape(y, [...x.shape.slice(0, -1), dims.out!]);
+    const out: tf.Tensor = tf.reshape(y, [...x.shape.slice(0, -1), dims.out!]);
+    return out as tf.Tensor<R>;
   });
 }

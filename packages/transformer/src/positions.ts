@@ -35,6 +35,32 @@ export function rasterPositions(gridRows: number, gridCols: number): TokenPositi
   return { rows, cols };
 }
 
+/**
+ * The positions of tokens `start … end−1` of a sequence (end exclusive, like `Array.prototype.slice`): what one
+ * chunk of a KV-cache decode carries. Copies; the input is unchanged.
+ *
+ * @example
+ * applyTransformer(params, config, token, { positions: slicePositions(all, t, t + 1), attention: 'causal', cache });
+ */
+export function slicePositions(positions: TokenPositions, start: number, end: number): TokenPositions {
+  const n = positions.rows.length;
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > n) {
+    throw new ShapeError(`slicePositions: the range ${start}…${end} (end exclusive) must lie within the ${n} positions given.`);
+  }
+  return { rows: positions.rows.slice(start, end), cols: positions.cols.slice(start, end) };
+}
+
+/** The positions of `first` followed by those of `second` (e.g. a training sequence extended by one readout token). */
+export function concatPositions(first: TokenPositions, second: TokenPositions): TokenPositions {
+  const join = (a: Int32Array, b: Int32Array) => {
+    const out = new Int32Array(a.length + b.length);
+    out.set(a);
+    out.set(b, a.length);
+    return out;
+  };
+  return { rows: join(first.rows, second.rows), cols: join(first.cols, second.cols) };
+}
+
 /** Checks that `positions` holds `length` integer rows and cols; the error names the function. */
 export function assertPositions(where: string, positions: TokenPositions | undefined, length: number, why: string): TokenPositions {
   if (positions === undefined) {

@@ -61,6 +61,51 @@ class TestRunDir(unittest.TestCase):
             self.assertEqual(ck.state['format'], run_dir.RUN_FORMAT)
             self.assertTrue(torch.equal(ck.model['w'], torch.full((2,), 3.0)))
 
+    def _run_with_three(self, d):
+        with open(os.path.join(d, 'config.json'), 'w') as f:
+            f.write('{}')
+        for step in (1, 2, 3):
+            run_dir.commit_checkpoint(d, {'w': torch.full((2,), float(step))}, {'m/w': torch.zeros(2)}, {'step': step}, keep=3, writer='test')
+
+    def test_records_a_sha256_of_each_file_and_refuses_a_flipped_byte(self):
+        import hashlib
+        import json
+        with tempfile.TemporaryDirectory() as d:
+            self._run_with_three(d)
+            ck = os.path.join(d, 'checkpoints', 'step-00000003')
+            with open(os.path.join(ck, 'digests.json')) as f:
+                digests = json.load(f)
+            self.assertEqual(digests['algorithm'], 'sha256')
+            self.assertEqual(sorted(digests['files']), ['model.safetensors', 'optimizer.safetensors', 'state.json'])
+            with open(os.path.join(ck, 'model.safetensors'), 'rb') as f:
+                data = bytearray(f.read())
+            self.assertEqual(digests['files']['model.safetensors'], hashlib.sha256(data).hexdigest())
+            data[-3] ^= 0x01  # a bit of the last float
+            with open(os.path.join(ck, 'model.safetensors'), 'wb') as f:
+                f.write(data)
+            with self.assertRaisesRegex(run_dir.RunDirError, r'step-00000003/model\.safetensors is damaged.*SHA-256.*step=2'):
+                run_dir.read_checkpoint(d)
+            self.assertEqual(run_dir.read_checkpoint(d, step=2).state['step'], 2)
+            os.remove(os.path.join(ck, 'digests.json'))  # as written before digests: read unchecked
+            self.assertEqual(run_dir.read_checkpoint(d).state['step'], 3)
+
+    def test_a_lost_or_inconsistent_pointer_costs_nothing(self):
+        import json
+        with tempfile.TemporaryDirectory() as d:
+            self._run_with_three(d)
+            os.remove(os.path.join(d, 'latest.json'))
+            self.assertEqual(run_dir.read_checkpoint(d).state['step'], 3)
+            run_dir.RunLock(d, 'test').release()  # cleans interrupted writes: must remove no checkpoint
+            self.assertEqual(sorted(os.listdir(os.path.join(d, 'checkpoints'))), ['step-00000001', 'step-00000002', 'step-00000003'])
+            with open(os.path.join(d, 'latest.json'), 'w') as f:
+                json.dump({'format': run_dir.RUN_FORMAT, 'step': 3, 'dir': 'checkpoints/step-00000001', 'committedAt': 'x'}, f)
+            self.assertEqual(run_dir.read_checkpoint(d).state['step'], 3)
+            run_dir.RunLock(d, 'test').release()
+            self.assertEqual(len(os.listdir(os.path.join(d, 'checkpoints'))), 3)
+            with open(os.path.join(d, 'latest.json'), 'w') as f:
+                f.write('{"format": "darl')
+            self.assertEqual(run_dir.read_checkpoint(d).state['step'], 3)
+
     def test_lock_refuses_a_live_holder_and_takes_over_a_dead_one(self):
         import json
         import socket
@@ -77,6 +122,51 @@ class TestRunDir(unittest.TestCase):
                 self.assertEqual(json.load(f)['pid'], os.getpid())
             lock.release()
             self.assertFalse(os.path.exists(path))
+
+    def test_lock_takes_over_our_own_pid_and_a_reused_pid_as_darl_does(self):
+        import json
+        import socket
+        import subprocess
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'run.lock')
+            with open(path, 'w') as f:  # an earlier process with our pid (after a container restart)
+                json.dump({'pid': os.getpid(), 'host': socket.gethostname(), 'startedAt': 'x'}, f)
+            run_dir.RunLock(d, 'test').release()
+            other = subprocess.Popen(['sleep', '30'])
+            try:
+                real = run_dir._process_identity(other.pid)
+                if real is None:
+                    self.skipTest('no /proc')
+                with open(path, 'w') as f:  # the live writer: refused
+                    json.dump({'pid': other.pid, 'host': socket.gethostname(), 'startedAt': 'x', **real}, f)
+                with self.assertRaises(run_dir.RunDirError):
+                    run_dir.RunLock(d, 'test')
+                with open(path, 'w') as f:  # the pid now belongs to a process started later: taken over
+                    json.dump({'pid': other.pid, 'host': socket.gethostname(), 'startedAt': 'x', 'bootId': real['bootId'], 'startTicks': real['startTicks'] - 1}, f)
+                lock = run_dir.RunLock(d, 'test')
+                self.assertEqual(lock.info['startTicks'], run_dir._process_identity(os.getpid())['startTicks'])
+                lock.release()
+            finally:
+                other.kill()
+                other.wait()
+
+    def test_settles_a_rewind_side_file_as_darl_does(self):
+        import json
+        line = lambda step, loss: json.dumps({'step': step, 'loss': loss})
+        with tempfile.TemporaryDirectory() as d:
+            main = ''.join(line(s, 1) + '\n' for s in (1, 2, 3, 4))
+            side = json.dumps({'event': 'rewind', 'step': 2, 'from': 'checkpoints/step-00000004'}) + '\n' + line(3, 2) + '\n'
+            for pointer, expected in (('checkpoints/step-00000004', main), ('checkpoints/step-00000003', line(1, 1) + '\n' + line(2, 1) + '\n' + line(3, 2) + '\n')):
+                with open(os.path.join(d, 'metrics.jsonl'), 'w') as f:
+                    f.write(main)
+                with open(os.path.join(d, 'metrics.rewind.jsonl'), 'w') as f:
+                    f.write(side)
+                with open(os.path.join(d, 'latest.json'), 'w') as f:
+                    json.dump({'format': 'darl-run/2', 'step': 3, 'dir': pointer, 'committedAt': 'x'}, f)
+                run_dir.settle_metrics(d)
+                with open(os.path.join(d, 'metrics.jsonl')) as f:
+                    self.assertEqual(f.read(), expected)
+                self.assertFalse(os.path.exists(os.path.join(d, 'metrics.rewind.jsonl')))
 
 
 class TestRng(unittest.TestCase):

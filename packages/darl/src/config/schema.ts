@@ -12,8 +12,8 @@ import {
   TRANSFORMER_INITS,
   TRANSFORMER_PRESETS,
   TRANSFORMER_PRESET_NAMES,
-  transformerConfig,
 } from '@darl/transformer';
+import { backboneConfigFor } from './backbone-config.js';
 import { customOrder, DEFAULT_PIXEL_SCALE, nestedRasterOrder, PIXEL_SCALES } from '@darl/patch-data';
 import { OBJECTIVES, OBJECTIVE_NAMES } from '../model/objectives.js';
 import type { DarlObjective } from '../model/objective.js';
@@ -126,8 +126,7 @@ export const darlConfigSchema = z
     }
     let width = 0;
     try {
-      const { preset, ...overrides } = c.backbone;
-      width = transformerConfig({ preset, ...overrides, position: c.position, maxTokens: length }).width;
+      width = backboneConfigFor(c, length).width;
     } catch (err) {
       issueFrom(ctx, err, (key) => (key === 'position' ? ['position'] : ['backbone', ...key.split('.').filter(Boolean)]));
       return;

@@ -22,7 +22,7 @@ import {
   rasterOrder,
   type PatchOrder,
 } from '@darl/patch-data';
-import { applyLinear, initLinear, transformerConfig, type LinearParams, type TokenPositions } from '@darl/transformer';
+import { autoregressiveInputs, initLinear, type LinearParams, type TokenPositions } from '@darl/transformer';
 import { assertShape, Rng, type TensorTree } from '@darl/tensor-backend';
 
 /** A DARL parameter tree viewed as a generic tensor tree (for optimisers, checkpoints). */
@@ -31,8 +31,11 @@ export function paramTree(params: DarlParams): TensorTree<tf.Variable> {
 }
 import { darlConfigSchema, type DarlConfig, type DarlConfigInput } from '../config/schema.js';
 import { ConfigError, isValidated, parseConfig } from '../config/validate.js';
+import { backboneConfigFor } from '../config/backbone-config.js';
 import { transformerBackbone, type DarlBackbone } from './backbone.js';
+import { checkBackbone, checkHead } from './check-parts.js';
 import type { DarlHead } from './head.js';
+import { resolvePart, type DarlBackbonePart, type DarlBackboneSizes, type DarlHeadPart, type DarlHeadSizes } from './parts.js';
 import type { DarlObjective } from './objective.js';
 import { OBJECTIVES } from './objectives.js';
 
@@ -62,12 +65,15 @@ export interface DarlParams<BP = unknown, HP = unknown> {
   readonly head: HP;
 }
 
-/** Options to swap parts of the model. */
+/**
+ * Options to swap parts of the model. Each part is an instance or a factory called with the model's sizes
+ * ({@link DarlBackboneSizes}, {@link DarlHeadSizes}); `buildDarl` checks a given part's output shapes once.
+ */
 export interface BuildDarlOptions<BP, HP> {
-  /** Replace the default Transformer backbone (its width must match `patch embedding → C`). */
-  readonly backbone?: DarlBackbone<BP>;
-  /** Replace the head chosen by `config.objective`. */
-  readonly head?: DarlHead<HP>;
+  /** Replace the default Transformer backbone (the patch embedding maps D → its `width`). */
+  readonly backbone?: DarlBackbonePart<BP>;
+  /** Replace the head chosen by `config.objective` (it receives conditions `[N, C]` and targets `[N, D]`). */
+  readonly head?: DarlHeadPart<HP>;
 }
 
 /** The patch order a config names. */
@@ -100,24 +106,35 @@ export function patchOrderFor(config: DarlConfig, rows: number, cols: number): P
   }
 }
 
-/** Resolves the default Transformer backbone's config from a DARL config. */
-export function backboneConfigFor(config: DarlConfig, length: number) {
-  const { preset, ...overrides } = config.backbone;
-  return transformerConfig({ preset, ...overrides, position: config.position, maxTokens: Math.max(length, 1) });
-}
 
 /**
  * Validates `config` (filling defaults; a config returned by `parseConfig` is trusted as is) and composes the model.
  *
+ * `image` is required: every size of the model (L, D = P·P·channels, the head's output) follows from it, and a
+ * silently assumed image size only surfaces later as a shape mismatch. (Run configs validated by `runConfigSchema`
+ * or `parseConfig` carry the run schema's documented default, 28×28×1, written into the config object, so they pass.)
+ *
+ * Custom parts (`opts.backbone`, `opts.head`) may be factories called with the model's sizes; each given part is
+ * checked once with one tiny forward pass (batch 2, parameters from seed 0, disposed afterwards), and a part whose
+ * outputs do not fit — a head predicting the wrong patch dimension, a backbone changing the width — throws a
+ * `ShapeError` naming the part and both shapes. The built-in parts are built from the sizes and are not re-checked.
+ *
  * @example
- * const model = buildDarl({ objective: 'diffusion', backbone: { preset: 'small' } });
+ * const model = buildDarl({ image: { height: 28, width: 28, channels: 1 }, objective: 'diffusion', backbone: { preset: 'small' } });
  * const params = initDarlParams(model, { seed: 0 });
+ * @throws ConfigError for an invalid config or a missing `image`; ShapeError for a custom part that does not fit
  */
 export function buildDarl<BP = unknown, HP = unknown>(
   input: DarlConfigInput | DarlConfig,
   opts: BuildDarlOptions<BP, HP> = {},
 ): DarlModel<BP, HP> {
   const config = isValidated(input) ? (input as DarlConfig) : parseConfig(darlConfigSchema, input, 'model config');
+  if ((input as { image?: unknown }).image === undefined) {
+    throw new ConfigError('model config', [
+      '"image" is missing. buildDarl needs the image size to derive the patch grid and the patch dimension ' +
+        '(D = patchSize² × channels); pass it, e.g. { image: { height: 28, width: 28, channels: 1 }, ... }.',
+    ]);
+  }
   const { height, width, channels } = config.image;
   const p = config.patchSize;
   const rows = height / p;
@@ -125,10 +142,15 @@ export function buildDarl<BP = unknown, HP = unknown>(
   const length = rows * cols;
   const order = patchOrderFor(config, rows, cols);
   const patchDim = p * p * channels;
-  const backbone = (opts.backbone ?? transformerBackbone(backboneConfigFor(config, length))) as DarlBackbone<BP>;
-  const objective = OBJECTIVES[config.objective] as DarlObjective<unknown>;
-  const head = (opts.head ?? objective.head((config as Record<string, unknown>)[config.objective], backbone.width, patchDim)) as DarlHead<HP>;
   const positions: TokenPositions = { rows: Int32Array.from(order.positions.rows), cols: Int32Array.from(order.positions.cols) };
+  const sizes: DarlBackboneSizes = { config, image: config.image, patchSize: p, grid: { rows, cols }, length, patchDim };
+  const backbone = (opts.backbone ? resolvePart(opts.backbone, sizes) : transformerBackbone(backboneConfigFor(config, length))) as DarlBackbone<BP>;
+  if (opts.backbone) checkBackbone(backbone, length, positions);
+  const settings = (config as Record<string, unknown>)[config.objective];
+  const headSizes: DarlHeadSizes = { ...sizes, width: backbone.width, settings };
+  const objective = OBJECTIVES[config.objective] as DarlObjective<unknown>;
+  const head = (opts.head ? resolvePart(opts.head, headSizes) : objective.head(settings, backbone.width, patchDim)) as DarlHead<HP>;
+  if (opts.head) checkHead(head, backbone.width, patchDim);
   return { config, backbone, head, order, grid: { rows, cols }, length, patchDim, positions };
 }
 
@@ -160,20 +182,13 @@ export function toPatchSequence(model: DarlModel, images: tf.Tensor4D): tf.Tenso
 }
 
 /**
- * The backbone's input tokens for a patch sequence: `[SOS, embed(p1) … embed(p(L−1))]`.
+ * The backbone's input tokens for a patch sequence: `[SOS, embed(p1) … embed(p(L−1))]` (`@darl/transformer`'s
+ * `autoregressiveInputs` with the model's SOS token and patch embedding).
  * @param patches float32 [B, L, D] (or [B, k, D] for a prefix: then k+1 tokens are returned, the last predicting p(k+1))
  * @returns float32 [B, L, C] (or [B, k+1, C])
  */
-export function inputTokens(model: DarlModel, params: DarlParams, patches: tf.Tensor3D, opts: { dropLast: boolean }): tf.Tensor3D {
-  return tf.tidy(() => {
-    const [b, k] = patches.shape;
-    const used = opts.dropLast ? k - 1 : k;
-    const sos = tf.tile(params.sos, [b, 1, 1]) as tf.Tensor3D;
-    if (used === 0) return sos;
-    const body = opts.dropLast ? tf.slice(patches, [0, 0, 0], [b, used, model.patchDim]) : patches;
-    const embedded = applyLinear(params.embed, body) as tf.Tensor3D; // [B, used, C]
-    return tf.concat([sos, embedded], 1) as tf.Tensor3D;
-  });
+export function inputTokens(_model: DarlModel, params: DarlParams, patches: tf.Tensor3D, opts: { dropLast: boolean }): tf.Tensor3D {
+  return autoregressiveInputs(patches, params.sos, { embed: params.embed, dropLast: opts.dropLast });
 }
 
 /** What {@link darlLoss} returns. */

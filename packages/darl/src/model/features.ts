@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { poolTokens, type Pooling, type ReadoutAttention } from '@darl/eval';
-import type { TokenPositions } from '@darl/transformer';
+import { concatPositions, slicePositions, type TokenPositions } from '@darl/transformer';
 import type { DarlModel, DarlParams } from './darl-model.js';
 import { inputTokens, toPatchSequence } from './darl-model.js';
 
@@ -39,12 +39,8 @@ export function readoutTokens(model: DarlModel, params: DarlParams, images: tf.T
   const whole = GRID_POSITIONS.has(model.config.position);
   const tokens = tf.tidy(() => inputTokens(model, params, toPatchSequence(model, images), { dropLast: !whole }));
   if (!whole) return { tokens, positions: model.positions };
-  const { rows, cols } = model.order.positions;
-  const last = model.length - 1;
-  const positions: TokenPositions = {
-    rows: Int32Array.from([...model.positions.rows, rows[last]!]),
-    cols: Int32Array.from([...model.positions.cols, cols[last]!]),
-  };
+  // The extra token pL sits at its own patch's position, the last one of the sequence order.
+  const positions = concatPositions(model.positions, slicePositions(model.positions, model.length - 1, model.length));
   return { tokens, positions };
 }
 

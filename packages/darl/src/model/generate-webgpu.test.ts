@@ -61,7 +61,7 @@ async function probed(): Promise<{ features: Float32Array; top1: number; knnTop1
   }
 }
 
-describe.runIf(WEBGPU_REQUESTED)('generation and probes on webgpu', () => {
+describe.runIf(WEBGPU_REQUESTED)('generation and probes, webgpu against cpu [webgpu]', () => {
   let info: BackendInfo | undefined;
   const tol = (scale: number, depth: number) => precisionTol(info!, depth * Math.max(1, scale));
 

@@ -1,12 +1,13 @@
 /**
  * Autoregressive generation with a KV cache: for each next patch, one backbone step on the newest token, then the
- * head predicts the patch (a diffusion sample, or the MSE mean), which becomes the next input.
+ * head predicts the patch (a diffusion sample, or the MSE mean), which becomes the next input. The loop is
+ * `@darl/transformer`'s `decodeLoop` with the model's backbone, head and patch embedding.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { unorderPatches, unpatchify } from '@darl/patch-data';
-import { applyLinear, type TokenPositions } from '@darl/transformer';
+import { applyLinear, decodeLoop } from '@darl/transformer';
 import { assertShape, Rng } from '@darl/tensor-backend';
 import { inputTokens, toPatchSequence, type DarlModel, type DarlParams } from './darl-model.js';
 
@@ -26,10 +27,6 @@ export interface GenerateOptions {
    */
   readonly temperature?: number;
   readonly seed?: number;
-}
-
-function positionsSlice(p: TokenPositions, start: number, end: number): TokenPositions {
-  return { rows: p.rows.slice(start, end), cols: p.cols.slice(start, end) };
 }
 
 /**
@@ -61,40 +58,30 @@ export function generate(model: DarlModel, params: DarlParams, opts: GenerateOpt
   const patches: tf.Tensor2D[] = []; // each [N, D], in sequence order
   const cache = model.backbone.createCache(n);
   try {
-    // Prefix: SOS plus the k given patches in one chunk.
-    let condition = tf.tidy(() => {
-      let given: tf.Tensor3D;
-      if (k > 0) {
-        const seq = toPatchSequence(model, opts.prefix!.images);
-        given = tf.slice(seq, [0, 0, 0], [n, k, model.patchDim]);
+    if (k < L) {
+      // The prompt: SOS plus the k given patches, one chunk; then one token per generated patch.
+      const prompt = tf.tidy(() => {
+        const given = k > 0 ? tf.slice(toPatchSequence(model, opts.prefix!.images), [0, 0, 0], [n, k, model.patchDim]) : tf.zeros([n, 0, model.patchDim]);
         for (const p of tf.unstack(given, 1)) patches.push(tf.keep(p as tf.Tensor2D));
-      } else {
-        given = tf.zeros([n, 0, model.patchDim]);
-      }
-      const tokens = inputTokens(model, params, given, { dropLast: false }); // [N, k+1, C]
-      const take = Math.min(k + 1, L);
-      const chunk = take < k + 1 ? tf.slice(tokens, [0, 0, 0], [n, take, model.backbone.width]) : tokens;
-      const { output } = model.backbone.apply(params.backbone, chunk as tf.Tensor3D, {
-        positions: positionsSlice(model.positions, 0, take),
-        attention: 'causal',
-        cache,
+        return inputTokens(model, params, given as tf.Tensor3D, { dropLast: false }); // [N, k+1, C]
       });
-      return tf.reshape(tf.slice(output, [0, take - 1, 0], [n, 1, model.backbone.width]), [n, model.backbone.width]) as tf.Tensor2D;
-    });
-    if (k === L) condition.dispose(); // everything was given: nothing to predict
-    for (let t = k; t < L; t++) {
-      const next = model.head.predict(params.head, condition, sampleOpts); // patch t+1 (index t), [N, D]
-      condition.dispose();
-      patches.push(next);
-      if (t === L - 1) break;
-      condition = tf.tidy(() => {
-        const token = tf.reshape(applyLinear(params.embed, next), [n, 1, model.backbone.width]) as tf.Tensor3D;
-        const { output } = model.backbone.apply(params.backbone, token, {
-          positions: positionsSlice(model.positions, t + 1, t + 2),
-          attention: 'causal',
-          cache,
+      try {
+        const generated = decodeLoop({
+          prompt,
+          positions: model.positions,
+          steps: L - k,
+          forward: (tokens, positions) => model.backbone.apply(params.backbone, tokens, { positions, attention: 'causal', cache }).output,
+          predict: (condition) => model.head.predict(params.head, condition, sampleOpts), // patch t+1 (index t), [N, D]
+          embed: (patch) => applyLinear(params.embed, patch), // [N, D] → [N, C]
         });
-        return tf.reshape(output, [n, model.backbone.width]) as tf.Tensor2D;
+        patches.push(...generated);
+      } finally {
+        prompt.dispose();
+      }
+    } else {
+      // Everything was given: nothing to predict.
+      tf.tidy(() => {
+        for (const p of tf.unstack(toPatchSequence(model, opts.prefix!.images), 1)) patches.push(tf.keep(p as tf.Tensor2D));
       });
     }
     return tf.tidy(() => {

@@ -8,7 +8,8 @@
  */
 import { join } from 'node:path';
 import { fineTune, type FineTuneConfig, type FineTuneEpoch, type FineTuneResult } from '@darl/eval';
-import { openDataset } from '@darl/patch-data/node';
+import { subsetDataset } from '@darl/patch-data';
+import { openJobData, type JobDatasets } from './job-data.js';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { RUN_FILES } from './run-dir/layout.js';
 import { disposeTree } from '@darl/tensor-backend';
@@ -16,17 +17,20 @@ import { darlFineTuneModel } from '../model/fine-tune-model.js';
 import { initDarlParams, paramTree } from '../model/darl-model.js';
 import { loadRun } from './load-run.js';
 import type { BuildDarlOptions } from '../model/darl-model.js';
-import { RunError } from './pretrain.js';
+import { RunError } from './run-error.js';
 import { writeReport } from './report/index.js';
-import { subsetDataset } from './subset.js';
 
 /** Options of {@link finetuneRun}. */
 export interface FinetuneRunOptions {
   readonly run: string;
+  /** Fine-tune from the kept checkpoint of this step instead of the committed one. */
+  readonly step?: number;
   /** The custom backbone/head the run was trained with (`pretrain({ parts })`), if any. */
   readonly parts?: BuildDarlOptions<unknown, unknown>;
-  /** Labelled data (default: the data the run trained on). */
+  /** Labelled data as a spec (default: the data the run trained on); with `datasets`, only the name recorded. */
   readonly data?: string;
+  /** Labelled data given directly, as `pretrain({ datasets })` takes it (e.g. a run trained on in-memory data). */
+  readonly datasets?: JobDatasets;
   readonly maxTrain?: number;
   readonly maxTest?: number;
   /** Fine-tuning settings (see @darl/eval's FineTuneConfig). */
@@ -113,13 +117,18 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: F
       throw new RunError(`A fine-tuning label fraction is ${st.labelFraction}; it must be in (0, 1] (e.g. 0.01 for 1 % of the labels).`);
     }
   }
-  const loadOpts = { ema: opts.ema === false ? (false as const) : ('auto' as const), ...(opts.parts ? { parts: opts.parts } : {}) };
+  const loadOpts = {
+    ema: opts.ema === false ? (false as const) : ('auto' as const),
+    ...(opts.parts ? { parts: opts.parts } : {}),
+    ...(opts.step !== undefined ? { step: opts.step } : {}),
+  };
   const loaded = await loadRun(opts.run, loadOpts);
   try {
-    const dataSpec = opts.data ?? loaded.state.data;
+    const data = await openJobData('finetuneRun', opts, loaded.state.data, opts.run);
+    const dataSpec = data.name;
     const seed = opts.config?.seed ?? 0;
-    const allTrain = subsetDataset(await openDataset(dataSpec, { split: 'train' }), opts.maxTrain, seed);
-    const test = subsetDataset(await openDataset(dataSpec, { split: 'test' }), opts.maxTest, seed + 1);
+    const allTrain = subsetDataset(data.train, opts.maxTrain, seed);
+    const test = subsetDataset(data.test, opts.maxTest, seed + 1);
     const { height, width, channels } = loaded.model.config.image;
     if (allTrain.height !== height || allTrain.width !== width || allTrain.channels !== channels) {
       throw new RunError(`The model takes ${height}×${width}×${channels} images but "${dataSpec}" has ${allTrain.height}×${allTrain.width}×${allTrain.channels}.`);

@@ -10,7 +10,7 @@ import { openDataset } from '@darl/patch-data/node';
 import { disposeTree, isUserError, Rng, useBackend } from '@darl/tensor-backend';
 import { paramTree } from '../model/darl-model.js';
 import { tinyDataset, writeTinyIdx } from '../test-support/tiny-data.js';
-import { encodeImageGrid } from './image-grid.js';
+import { encodeImageGrid } from '@darl/patch-data/node';
 import { loadCheckpoint } from './checkpoint.js';
 import { loadRun } from './load-run.js';
 import { pretrain } from './pretrain.js';

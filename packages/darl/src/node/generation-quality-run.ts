@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { generationQuality, trainQualityClassifier, type GenerationQuality, type QualityClassifierConfig } from '@darl/eval';
 import { arrayDataset, pixelRange, pixelsToTensor, readImages, readLabels, type ImageDataset } from '@darl/patch-data';
-import { openDataset } from '@darl/patch-data/node';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import type { BuildDarlOptions, DarlModel, DarlParams } from '../model/darl-model.js';
 import { generate } from '../model/generate.js';
+import { openJobData, type JobDatasets } from './job-data.js';
 import { loadRun } from './load-run.js';
-import { RunError } from './pretrain.js';
+import { RunError } from './run-error.js';
 import { writeReport } from './report/index.js';
 import { RUN_FILES } from './run-dir/layout.js';
 
@@ -28,8 +28,10 @@ export interface GenerationQualityRunOptions {
   readonly run: string;
   /** The custom backbone/head the run was trained with (`pretrain({ parts })`), if any. */
   readonly parts?: BuildDarlOptions<unknown, unknown>;
-  /** Labelled data (default: the data the run trained on). */
+  /** Labelled data as a spec (default: the data the run trained on); with `datasets`, only the name recorded. */
   readonly data?: string;
+  /** Labelled data given directly, as `pretrain({ datasets })` takes it (e.g. a run trained on in-memory data). */
+  readonly datasets?: JobDatasets;
   /** Generated images per measurement (default 500); the test split needs 3 × count images. */
   readonly count?: number;
   /** Patches given to each completion (default half the sequence, rounded down). */
@@ -100,9 +102,7 @@ export async function generationQualityRun(opts: GenerationQualityRunOptions): P
   const loaded = await loadRun(opts.run, { ema: opts.ema === false ? false : 'auto', ...(opts.parts ? { parts: opts.parts } : {}) });
   try {
     const { model, params } = loaded;
-    const dataSpec = opts.data ?? loaded.state.data;
-    const train = await openDataset(dataSpec, { split: 'train' });
-    const test = await openDataset(dataSpec, { split: 'test' });
+    const { name: dataSpec, train, test } = await openJobData('generationQualityRun', opts, loaded.state.data, opts.run);
     if (!train.numClasses || !test.numClasses) throw new RunError(`"${dataSpec}" has no labels; measuring generation quality needs a labelled dataset to train its classifier.`);
     if (test.size < 3 * count) {
       throw new RunError(`The test split of "${dataSpec}" has ${test.size} images; measuring ${count} generated images needs ${3 * count} (two held-out samples and the completions' sources). Lower the count to at most ${Math.floor(test.size / 3)}.`);

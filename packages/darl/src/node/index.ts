@@ -4,7 +4,8 @@
  *
  * @module
  */
-export { pretrain, evaluateLoss, fitImageToData, RunError, type PretrainOptions, type PretrainResult } from './pretrain.js';
+export { pretrain, planPretrain, evaluateLoss, fitImageToData, type PlanOptions, type PretrainPlan, type PretrainOptions, type PretrainResult } from './pretrain.js';
+export { RunError } from './run-error.js';
 export {
   saveCheckpoint,
   loadCheckpoint,
@@ -14,7 +15,10 @@ export {
   RUN_FORMAT,
   DEFAULT_KEEP_CHECKPOINTS,
   type RunState,
+  type InferenceState,
   type LoadedCheckpoint,
+  type LoadCheckpointOptions,
+  type LoadPurpose,
 } from './checkpoint.js';
 export {
   RUN_FILES,
@@ -23,20 +27,24 @@ export {
   lockSchema,
   listCheckpoints,
   readLatest,
+  digestsSchema,
   acquireRunLock,
+  judgeLock,
   RunLockedError,
   type Latest,
   type LockInfo,
+  type LockJudgement,
   type CheckpointEntry,
+  type Digests,
   type CheckpointListing,
 } from './run-dir/index.js';
 export { loadRun, type LoadedRun } from './load-run.js';
+export { saveRunDirectory } from './save-run-directory.js';
+export type { JobDatasets } from './job-data.js';
 export { writeSampleGrids } from './samples.js';
-export { encodeImageGrid, type ImageGridOptions } from './image-grid.js';
-export { subsetDataset } from './subset.js';
 export { runtimeVersions } from './versions.js';
 export { runCli, type CliIO } from './cli/program.js';
-export { composeRunConfig, type ConfigSources } from './cli/compose-config.js';
+export { composeRunConfig, type ComposedRunConfig, type ConfigSources } from './cli/compose-config.js';
 export { probeRun, probeJson, type ProbeRunOptions, type ProbeJson, type ProbeCellJson } from './probe-run.js';
 export { finetuneRun, type FinetuneRunOptions, type FinetuneJson, type FinetuneSetting, type FinetuneComparison, type FinetuneOutcome, type FinetuneInit } from './finetune-run.js';
 export { generationQualityRun, type GenerationQualityRunOptions, type GenerationJson } from './generation-quality-run.js';

@@ -7,13 +7,14 @@
 import type { RunConfig } from '../config/schema.js';
 import { buildDarl, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
 import { fromPretrained } from '../model/from-pretrained.js';
-import { CheckpointError, loadCheckpoint, type RunState } from './checkpoint.js';
+import { CheckpointError, loadCheckpoint, type InferenceState } from './checkpoint.js';
 
 /** A run loaded for inference. */
 export interface LoadedRun {
   readonly dir: string;
   readonly run: RunConfig;
-  readonly state: RunState;
+  /** The checkpoint's state.json (the resume fields `cursor` and `rng` may be absent). */
+  readonly state: InferenceState;
   readonly model: DarlModel;
   readonly params: DarlParams;
   /** Whether `params` hold the EMA weights. */
@@ -22,14 +23,21 @@ export interface LoadedRun {
 }
 
 /**
- * Loads a run directory's model. With `ema: 'auto'` (default) the EMA weights are used when the run kept them. A run
- * trained with custom parts (`pretrain({ parts })`) needs the same `parts` again.
+ * Loads a run directory's model: the committed checkpoint, or the kept one of `step`. With `ema: 'auto'` (default)
+ * the EMA weights are used when the run kept them. A run trained with custom parts (`pretrain({ parts })`) needs the
+ * same `parts` again. `onNote` is told when `latest.json` was missing or damaged and the newest intact checkpoint is
+ * read instead (default: a line on stderr).
  */
 export async function loadRun(
   dir: string,
-  opts: { ema?: boolean | 'auto'; parts?: BuildDarlOptions<unknown, unknown>; step?: number } = {},
+  opts: { ema?: boolean | 'auto'; parts?: BuildDarlOptions<unknown, unknown>; step?: number; onNote?: (message: string) => void } = {},
 ): Promise<LoadedRun> {
-  const ckpt = await loadCheckpoint(dir, { optimizer: false, ...(opts.step !== undefined ? { step: opts.step } : {}) });
+  const ckpt = await loadCheckpoint(dir, {
+    optimizer: false,
+    purpose: 'inference',
+    ...(opts.step !== undefined ? { step: opts.step } : {}),
+    ...(opts.onNote ? { onNote: opts.onNote } : {}),
+  });
   try {
     const model = buildDarl(ckpt.run.model, opts.parts ?? {});
     const saved = ckpt.state.parts;

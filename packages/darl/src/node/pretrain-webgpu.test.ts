@@ -22,7 +22,7 @@ async function values(params: DarlParams): Promise<Record<string, Float32Array>>
   return Object.fromEntries(leaves.map(([path], i) => [path, data[i] as Float32Array]));
 }
 
-describe.runIf(WEBGPU_REQUESTED)('pretrain on webgpu', () => {
+describe.runIf(WEBGPU_REQUESTED)('pretrain [webgpu]', () => {
   it('20 steps of the tiny preset, interrupted at step 10 and resumed, equal a straight run exactly', { timeout: 600_000 }, async () => {
     await onBackend('webgpu', async (backend) => {
       const straight: StepResult[] = [];

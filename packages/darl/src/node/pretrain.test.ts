@@ -11,7 +11,8 @@ import type { DarlHead } from '../model/head.js';
 import { mseHead, type MseHeadParams } from '../model/mse-head.js';
 import { tinyDataset } from '../test-support/tiny-data.js';
 import { loadRun } from './load-run.js';
-import { pretrain, RunError } from './pretrain.js';
+import { pretrain } from './pretrain.js';
+import { RunError } from './run-error.js';
 
 const datasets = { train: tinyDataset(48, 1), test: tinyDataset(16, 2) };
 const base = {
@@ -163,7 +164,8 @@ describe('pretrain failures', () => {
   it('stops on a non-finite loss with a clear message and keeps the last good checkpoint, even with checkpoints off', async () => {
     const dir = tmp();
     const run = { ...base, train: { ...base.train, steps: 6, checkpointEvery: 0, checkpointMinutes: 0 } };
-    // A head whose loss overflows from the third step on (e.g. an unstable custom head).
+    // A head whose loss overflows from the third step on (e.g. an unstable custom head). Its first call is buildDarl's
+    // one-time shape check of the custom head, then one call per step.
     const inner = mseHead(16, 4);
     let calls = 0;
     const head: DarlHead<MseHeadParams> = {
@@ -171,7 +173,7 @@ describe('pretrain failures', () => {
       loss(params, targets, conditions, rng) {
         calls++;
         const r = inner.loss(params, targets, conditions, rng);
-        if (calls < 3) return r;
+        if (calls < 4) return r;
         const loss = tf.mul(r.loss, Infinity) as tf.Scalar;
         r.loss.dispose();
         return { ...r, loss };

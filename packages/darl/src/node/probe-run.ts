@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import {
   attentiveProbe,
+  DEFAULT_KNN,
   extractFeatures,
   knnEvaluate,
   pixelFeatures,
@@ -26,14 +27,14 @@ import {
 } from '@darl/eval';
 import { disposeTree } from '@darl/tensor-backend';
 import { initDarlParams, paramTree } from '../model/darl-model.js';
-import { openDataset } from '@darl/patch-data/node';
+import { subsetDataset } from '@darl/patch-data';
+import { openJobData, type JobDatasets } from './job-data.js';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { darlFeatureExtractor } from '../model/feature-extractor.js';
 import { loadRun } from './load-run.js';
 import type { BuildDarlOptions } from '../model/darl-model.js';
-import { RunError } from './pretrain.js';
+import { RunError } from './run-error.js';
 import { writeReport } from './report/index.js';
-import { subsetDataset } from './subset.js';
 
 /** The contents of `probe.json`. */
 export interface ProbeJson {
@@ -120,10 +121,14 @@ export function probeJson(dataset: string, r: ProbeSweepResult, extra: Partial<P
 export interface ProbeRunOptions {
   /** Run directory of a pretrained model. */
   readonly run: string;
+  /** Probe the kept checkpoint of this step instead of the committed one. */
+  readonly step?: number;
   /** The custom backbone/head the run was trained with (`pretrain({ parts })`), if any. */
   readonly parts?: BuildDarlOptions<unknown, unknown>;
-  /** Labelled data (default: the data the run trained on). */
+  /** Labelled data as a spec (default: the data the run trained on); with `datasets`, only the name recorded. */
   readonly data?: string;
+  /** Labelled data given directly, as `pretrain({ datasets })` takes it (e.g. a run trained on in-memory data). */
+  readonly datasets?: JobDatasets;
   /** Layers (default all: 0 … depth). */
   readonly layers?: readonly number[];
   readonly poolings?: readonly Pooling[];
@@ -136,7 +141,7 @@ export interface ProbeRunOptions {
   readonly solver?: LinearProbeSolver;
   /** Probe the random-init control next to every result (default true; doubles extraction and probing time). */
   readonly control?: boolean;
-  /** Also kNN (k = 20) on the best cell. */
+  /** Also kNN (k = `DEFAULT_KNN.k` of @darl/eval) on the best cell. */
   readonly knn?: boolean;
   /** Also an attentive probe (AIM) on the token features of the best cell's layer and attention. */
   readonly attentive?: boolean | Partial<AttentiveProbeConfig>;
@@ -155,16 +160,22 @@ export interface ProbeRunOptions {
 export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSweepResult; json: ProbeJson; report: string }> {
   const seed = opts.seed ?? 0;
   let controlParams: ReturnType<typeof initDarlParams> | null = null;
-  const loaded = await loadRun(opts.run, { ema: opts.ema === false ? false : 'auto', ...(opts.parts ? { parts: opts.parts } : {}) });
+  const loaded = await loadRun(opts.run, {
+    ema: opts.ema === false ? false : 'auto',
+    ...(opts.parts ? { parts: opts.parts } : {}),
+    ...(opts.step !== undefined ? { step: opts.step } : {}),
+    ...(opts.onProgress ? { onNote: opts.onProgress } : {}),
+  });
   try {
     const depth = loaded.model.backbone.depth;
     const layers = opts.layers ? [...opts.layers] : Array.from({ length: depth + 1 }, (_, i) => i);
     for (const n of layers) {
       if (!Number.isInteger(n) || n < 0 || n > depth) throw new RunError(`layer ${n} does not exist; layers are 0 (input tokens) to ${depth}.`);
     }
-    const dataSpec = opts.data ?? loaded.state.data;
-    const train = subsetDataset(await openDataset(dataSpec, { split: 'train' }), opts.maxTrain, seed);
-    const test = subsetDataset(await openDataset(dataSpec, { split: 'test' }), opts.maxTest, seed + 1);
+    const data = await openJobData('probeRun', opts, loaded.state.data, opts.run);
+    const dataSpec = data.name;
+    const train = subsetDataset(data.train, opts.maxTrain, seed);
+    const test = subsetDataset(data.test, opts.maxTest, seed + 1);
     const { height, width, channels } = loaded.model.config.image;
     if (train.height !== height || train.width !== width || train.channels !== channels) {
       throw new RunError(`The model takes ${height}×${width}×${channels} images but "${dataSpec}" has ${train.height}×${train.width}×${train.channels}.`);
@@ -211,7 +222,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
         }
         const pixels = await knnOf(pixelFeatures(train), pixelFeatures(test));
         extra.knn = {
-          k: 20,
+          k: DEFAULT_KNN.k,
           layer: b.layer,
           pooling: b.pooling,
           attention: b.attention,
@@ -220,7 +231,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
           pixelsTestAccuracy: pixels,
           seconds: (performance.now() - k0) / 1000,
         };
-        opts.onProgress?.(`kNN (k=20) on layer ${b.layer} ${b.pooling}/${b.attention}: ${pct(acc[0])} (random init ${pct(acc[1])}, pixels ${pct(pixels)})`);
+        opts.onProgress?.(`kNN (k=${DEFAULT_KNN.k}) on layer ${b.layer} ${b.pooling}/${b.attention}: ${pct(acc[0])} (random init ${pct(acc[1])}, pixels ${pct(pixels)})`);
       }
       if (opts.attentive) {
         const a0 = performance.now();

@@ -11,7 +11,7 @@ import { pixelsToTensor, readImages, type ImageDataset, pixelRange } from '@darl
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import type { DarlModel, DarlParams } from '../model/darl-model.js';
 import { generate } from '../model/generate.js';
-import { encodeImageGrid } from './image-grid.js';
+import { encodeImageGrid } from '@darl/patch-data/node';
 
 /** File name stem for a step: `step-000200`. */
 export function stepStem(step: number): string {

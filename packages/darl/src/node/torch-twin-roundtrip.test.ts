@@ -46,6 +46,11 @@ describe.skipIf(skipTwin)('darl → PyTorch twin → darl', () => {
     const dir = tmp();
     await pretrain({ run, data, out: dir, stopAt: N, progress: 'none' });
     runTwin(['darl_torch.train', dir, '--stop-at', String(2 * N), '--quiet']);
+    // The twin checked darl's digests when it read the checkpoint, and records its own (darl checks them on resume).
+    const latestDir = (JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as { dir: string }).dir;
+    const digests = JSON.parse(readFileSync(join(dir, latestDir, 'digests.json'), 'utf8')) as { algorithm: string; files: Record<string, string> };
+    expect(digests.algorithm).toBe('sha256');
+    expect(Object.keys(digests.files).sort()).toEqual(['model.safetensors', 'optimizer.safetensors', 'state.json']);
     const twin = losses(dir);
     expect([...twin.keys()]).toEqual(Array.from({ length: 2 * N }, (_, i) => i + 1));
     if (objective === 'mse') {

@@ -55,12 +55,43 @@ it('names the missing file and the damaged one, as user errors', () => {
   const without = Object.fromEntries(Object.entries(files).filter(([p]) => !p.endsWith('step-00000003/model.safetensors')));
   expect(() => decodeRunDirectory(without, { source: 'run.zip' })).toThrow('run.zip has no my-run/checkpoints/step-00000003/model.safetensors');
   const damaged = { ...files, 'my-run/latest.json': new TextEncoder().encode('{"format":"darl-run/2","step":3,"dir":"elsewhere","committedAt":"x"}') };
+  expect(decodeRunDirectory(damaged, { source: 'run.zip' }).pointerProblem).toMatch(/^run\.zip: my-run\/latest\.json: dir must be "checkpoints\/step-NNNNNNNN"/);
+  // With no checkpoint to fall back on, the damaged pointer is the error.
+  const noCheckpoint = Object.fromEntries(Object.entries(damaged).filter(([p]) => !p.startsWith('my-run/checkpoints/')));
   let err: unknown;
   try {
-    decodeRunDirectory(damaged, { source: 'run.zip' });
+    decodeRunDirectory(noCheckpoint, { source: 'run.zip' });
   } catch (e) {
     err = e;
   }
   expect(isUserError(err)).toBe(true);
   expect((err as Error).message).toMatch(/^run\.zip: my-run\/latest\.json: dir must be "checkpoints\/step-NNNNNNNN"/);
+});
+
+it('refuses a flipped byte in the weights against the digest recorded at commit; a checkpoint without digests still loads', () => {
+  const name = 'my-run/checkpoints/step-00000003/model.safetensors';
+  const flipped = Uint8Array.from(files[name]!);
+  flipped[flipped.length - 3]! ^= 0x01;
+  expect(() => decodeRunDirectory({ ...files, [name]: flipped }, { source: 'run.zip' })).toThrow(
+    /^run\.zip: my-run\/checkpoints\/step-00000003\/model\.safetensors is damaged: its SHA-256 digest .* recorded in digests\.json/,
+  );
+  const unchecked = Object.fromEntries(Object.entries(files).filter(([p]) => !p.endsWith('digests.json')));
+  expect(decodeRunDirectory({ ...unchecked, [name]: flipped }).state.step).toBe(3);
+});
+
+it('treats latest.json as a cache: without a usable one it takes the newest intact checkpoint and says why', () => {
+  const without = Object.fromEntries(Object.entries(files).filter(([p]) => p !== 'my-run/latest.json'));
+  const recovered = decodeRunDirectory(without, { source: 'run.zip' });
+  expect(recovered.checkpoint).toBe('checkpoints/step-00000003');
+  expect(recovered.pointerProblem).toMatch(/run\.zip has no my-run\/latest\.json/);
+  expect(decodeRunDirectory(files).pointerProblem).toBeNull();
+  const inconsistent = { ...files, 'my-run/latest.json': new TextEncoder().encode('{"format":"darl-run/2","step":3,"dir":"checkpoints/step-00000002","committedAt":"x"}') };
+  const r = decodeRunDirectory(inconsistent, { source: 'run.zip' });
+  expect(r.checkpoint).toBe('checkpoints/step-00000003');
+  expect(r.pointerProblem).toMatch(/latest\.json says step 3 but names checkpoints\/step-00000002/);
+  // A damaged newest checkpoint is passed over for the previous one.
+  const name = 'my-run/checkpoints/step-00000003/model.safetensors';
+  const flipped = Uint8Array.from(files[name]!);
+  flipped[flipped.length - 3]! ^= 0x01;
+  expect(decodeRunDirectory({ ...without, [name]: flipped }).checkpoint).toBe('checkpoints/step-00000002');
 });

@@ -74,7 +74,7 @@ async function writeFiles(dir: string, files: Record<string, Uint8Array>): Promi
   }
 }
 
-it("holds the same bytes as Node's writer for config.json, state.json and both safetensors files", async () => {
+it("holds the same bytes as Node's writer for config.json, state.json, both safetensors files and their digests", async () => {
   const { input, dispose } = await trainedRun();
   const files = await encodeRunDirectory(input);
   const dir = join(root, 'node');
@@ -82,8 +82,17 @@ it("holds the same bytes as Node's writer for config.json, state.json and both s
   await writeRunConfig(dir, input.run);
   await saveCheckpoint(dir, { params: input.params, ema: input.ema!, optimizer: input.optimizer, state: { ...input.state, format: RUN_FORMAT } });
   const ckpt = 'checkpoints/step-00000002';
-  expect(Object.keys(files).sort()).toEqual(['checkpoints/step-00000002/model.safetensors', 'checkpoints/step-00000002/optimizer.safetensors', 'checkpoints/step-00000002/state.json', 'config.json', 'latest.json', 'metrics.jsonl']);
-  for (const name of ['config.json', `${ckpt}/state.json`, `${ckpt}/model.safetensors`, `${ckpt}/optimizer.safetensors`]) {
+  expect(Object.keys(files).sort()).toEqual([
+    'checkpoints/step-00000002/digests.json',
+    'checkpoints/step-00000002/model.safetensors',
+    'checkpoints/step-00000002/optimizer.safetensors',
+    'checkpoints/step-00000002/state.json',
+    'config.json',
+    'latest.json',
+    'metrics.jsonl',
+  ]);
+  // digests.json: @noble/hashes here, node:crypto in Node's writer — the same SHA-256 digests.
+  for (const name of ['config.json', `${ckpt}/state.json`, `${ckpt}/model.safetensors`, `${ckpt}/optimizer.safetensors`, `${ckpt}/digests.json`]) {
     expect(Buffer.from(files[name]!).equals(await readFile(join(dir, name))), name).toBe(true);
   }
   const latest = JSON.parse(new TextDecoder().decode(files['latest.json']));

@@ -8,6 +8,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { encodeSafetensors, type TensorTree } from '@darl/tensor-backend';
 import type { RunConfig } from '../config/schema.js';
+import { digestsOf, sha256Hex } from './digests-file.js';
 import { checkpointMetadata, checkpointModelTensors, configFileText, jsonFileText } from './file-contents.js';
 import { latestSchema } from './latest-file.js';
 import { checkpointDirName, RUN_FILES, RUN_FORMAT } from './names.js';
@@ -32,8 +33,9 @@ export interface RunDirectoryInput {
 }
 
 /**
- * Encodes a run directory with one committed checkpoint. Reads the tensors' values (with `await data()`) and disposes
- * nothing: the caller keeps owning every tensor it passed.
+ * Encodes a run directory with one committed checkpoint, its files' SHA-256 digests in `digests.json` as Node's
+ * writer records them. Reads the tensors' values (with `await data()`) and disposes nothing: the caller keeps owning every
+ * tensor it passed.
  *
  * @returns file contents by path relative to the run directory, e.g. `config.json`,
  *   `checkpoints/step-00000100/model.safetensors` (forward slashes; directories implied)
@@ -48,12 +50,17 @@ export async function encodeRunDirectory(input: RunDirectoryInput): Promise<Reco
     encodeSafetensors(checkpointModelTensors(input.params, input.ema), meta),
     encodeSafetensors({ ...input.optimizer }, meta),
   ]);
+  const checkpoint: Record<string, Uint8Array> = {
+    [RUN_FILES.model]: model,
+    [RUN_FILES.optimizer]: optimizer,
+    [RUN_FILES.state]: text.encode(jsonFileText(state)),
+  };
+  const digests = digestsOf(Object.fromEntries(Object.entries(checkpoint).map(([name, bytes]) => [name, sha256Hex(bytes)])));
+  checkpoint[RUN_FILES.digests] = text.encode(jsonFileText(digests));
   return {
     [RUN_FILES.config]: text.encode(configFileText(input.run)),
     [RUN_FILES.metrics]: text.encode((input.metrics ?? []).map((m) => `${JSON.stringify(m)}\n`).join('')),
     [RUN_FILES.latest]: text.encode(jsonFileText(latest)),
-    [`${dir}/${RUN_FILES.state}`]: text.encode(jsonFileText(state)),
-    [`${dir}/${RUN_FILES.model}`]: model,
-    [`${dir}/${RUN_FILES.optimizer}`]: optimizer,
+    ...Object.fromEntries(Object.entries(checkpoint).map(([name, bytes]) => [`${dir}/${name}`, bytes])),
   };
 }

@@ -7,15 +7,21 @@
  * RUN/
  *   config.json                 the resolved run config (written once at the start)
  *   metrics.jsonl               one JSON object per line: logged steps and events
- *   latest.json                 pointer to the committed checkpoint: { format, step, dir }
+ *   metrics.rewind.jsonl        while a --from-step rewind has not committed: its new lines (merged at the commit)
+ *   latest.json                 pointer to the committed checkpoint: { format, step, dir } (a cache: when it
+ *                               is missing or damaged, the newest intact checkpoint directory is the committed one)
  *   run.lock                    { pid, host, startedAt } while a process writes the run
  *   checkpoints/
  *     step-00000400/            one committed checkpoint (the last `keepCheckpoints` are kept)
  *       state.json              step, data cursor, random state, …
  *       model.safetensors       parameters, and EMA weights under "ema/…"
  *       optimizer.safetensors   AdamW moments "m/…", "v/…"
+ *       digests.json            SHA-256 of each file above, checked by every load (absent in older runs)
  *     .tmp-step-00000500-…/     a checkpoint being written (removed when found stale)
- *   step-000200.png, …          sample grids; probe.json, finetune.json, generation.json from later commands
+ *   samples/                    PNG grids: step-000200.png and completions-step-000200.png from training,
+ *                               sample-seed0.png, sample-seed0-prefix7.png, … from `darl sample`
+ *   report.html                 the run's report (rewritten by each command that adds results)
+ *   probe.json, finetune.json, generation.json   results of later commands
  * ```
  *
  * @module
@@ -28,17 +34,29 @@ export const RUN_FORMAT = 'darl-run/2';
 export const RUN_FILES = {
   config: 'config.json',
   metrics: 'metrics.jsonl',
+  metricsRewind: 'metrics.rewind.jsonl',
   latest: 'latest.json',
   lock: 'run.lock',
   checkpoints: 'checkpoints',
   state: 'state.json',
   model: 'model.safetensors',
   optimizer: 'optimizer.safetensors',
+  digests: 'digests.json',
   probe: 'probe.json',
   finetune: 'finetune.json',
   generation: 'generation.json',
   reference: 'reference.json',
+  samples: 'samples',
+  report: 'report.html',
 } as const;
+
+/**
+ * Name of the grid `darl sample` writes under `samples/`: `sample-seed<seed>.png`, or
+ * `sample-seed<seed>-prefix<patches>.png` for prefix completions. Placeholders (`'<seed>'`) give the pattern for help.
+ */
+export function sampleGridName(seed: number | string, prefix?: number | string): string {
+  return `sample-seed${seed}${prefix !== undefined ? `-prefix${prefix}` : ''}.png`;
+}
 
 /** Prefix of a checkpoint directory being written. */
 export const TEMP_PREFIX = '.tmp-';

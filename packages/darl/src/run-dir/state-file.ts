@@ -39,3 +39,15 @@ export const runStateSchema = z.object({
 
 /** The contents of `state.json`. */
 export type RunState = z.output<typeof runStateSchema>;
+
+/**
+ * What inference (sampling, probing, fine-tuning from the weights) needs of `state.json`: everything but the fields
+ * only a resume uses, the data `cursor` and the trainer's `rng`, which a state.json written by another tool may lack.
+ */
+export const inferenceStateSchema = runStateSchema.extend({
+  cursor: runStateSchema.shape.cursor.optional(),
+  rng: runStateSchema.shape.rng.optional(),
+});
+
+/** The contents of `state.json` as inference reads it. */
+export type InferenceState = z.output<typeof inferenceStateSchema>;

@@ -53,7 +53,7 @@ async function trainingNumbers(objective: Objective): Promise<StepNumbers> {
   }
 }
 
-describe.runIf(WEBGPU_REQUESTED)('a DARL training step on webgpu', () => {
+describe.runIf(WEBGPU_REQUESTED)('a DARL training step, webgpu against cpu [webgpu]', () => {
   it.each(['mse', 'diffusion'] as const)('%s: equals cpu within float32 tolerance (loss, gradients, next steps)', async (objective) => {
     const cpu = await onBackend('cpu', () => trainingNumbers(objective));
     let info: BackendInfo | undefined;

@@ -21,6 +21,10 @@ import { nativeLinearOverride } from './native-linear.js';
 import { nativeEmaOverride } from './native-ema.js';
 import { nativeSumSquaresOverride } from './native-sum-squares.js';
 import { nativeAttentionOverride } from './native-attention.js';
+import { webgpuAttentionOverride } from './webgpu-attention.js';
+import { webgpuLayerNormOverride } from './webgpu-layer-norm.js';
+import { webgpuGeluOverride } from './webgpu-gelu.js';
+import { webgpuAdamWOverride } from './webgpu-adamw.js';
 
 export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
@@ -48,6 +52,7 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
     wasmIdentityOverride,
     wasmUnsortedSegmentSumOverride,
   ],
+  webgpu: [webgpuAttentionOverride, webgpuLayerNormOverride, webgpuGeluOverride, webgpuAdamWOverride],
 };
 
 /** The tfjs backend whose kernels darl's `backend` overrides. */

@@ -9,6 +9,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { KernelOverride } from './kernel-registry.js';
+import { attentionGeometry, copyRowsGeometry, type AttentionGeometry, type NativeView } from './native-abi.generated.js';
 import { nativeKernels } from './native-kernels.js';
 import { wasmData, type WasmBackend } from './wasm-internals.js';
 import {
@@ -28,31 +29,13 @@ interface KernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
-/** A tensor as the addon reads it: byte offset, then element strides of b, h and the row. */
-type View = [offset: number, sb: number, sh: number, sl: number];
-
-interface Geometry {
-  B: number;
-  H: number;
-  L: number;
-  S: number;
-  dh: number;
-  scale: number;
-  causal: boolean;
-  /** RoPE sections, and whether keys are rotated too (queries always are when `cos ≥ 0`). */
-  sections: number;
-  rotateKeys: boolean;
-  cos: number;
-  sin: number;
-  lse: number;
-  views: View[];
-}
+type View = NativeView;
 
 const NO_ROPE = { sections: 1, rotateKeys: false, cos: -1, sin: -1 };
 
-function geometryArray(g: Geometry): Float64Array {
-  const header = [g.B, g.H, g.L, g.S, g.dh, g.scale, g.causal ? 1 : 0, g.sections, g.rotateKeys ? 1 : 0, g.cos, g.sin, g.lse];
-  return Float64Array.from([...header, ...g.views.flat()]);
+/** The attention geometry array of `g` with the views of its tensors (layout declared in the native kernel table). */
+function geometryArray(g: AttentionGeometry & { views: readonly View[] }): Float64Array {
+  return attentionGeometry(g, g.views);
 }
 
 function checkFloat32(kernel: string, inputs: tf.NamedTensorInfoMap): void {
@@ -106,7 +89,7 @@ function qkvViews(base: number, L: number, H: number, dh: number): { q: View; k:
   return { q: part(0), k: part(1), v: part(2), merged: (offset) => [offset, L * D, dh, D] };
 }
 
-function qkvGeometry(backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attrs: QkvAttentionAttrs, lse: tf.TensorInfo): Omit<Geometry, 'views'> {
+function qkvGeometry(backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attrs: QkvAttentionAttrs, lse: tf.TensorInfo): AttentionGeometry {
   const off = offsetOf(backend);
   const qkv = inputs.qkv as tf.TensorInfo;
   const [B, L] = qkv.shape as [number, number, number];
@@ -182,8 +165,8 @@ function kvCacheStep(backend: WasmBackend, a: QkvAttentionAttrs, B: number, L: n
   const [, S, dh] = keys.shape as [number, number, number];
   const T = S - L;
   const rope = a.sections > 0 ? { ...NO_ROPE, sections: a.sections, cos: off(x.cos!), sin: off(x.sin!) } : NO_ROPE;
-  const copy = (rows: [number, number, number], r: typeof rope, src: View, dst: View): void =>
-    native.copyRows(heap, Float64Array.from([...rows, dh, r.sections, r.cos, r.sin, ...src, ...dst]));
+  const copy = ([items, heads, rows]: [number, number, number], r: typeof rope, src: View, dst: View): void =>
+    native.copyRows(heap, copyRowsGeometry({ B: items, H: heads, L: rows, dh, sections: r.sections, cos: r.cos, sin: r.sin }, [src, dst]));
   if (T > 0) {
     copy([B * H, 1, T], NO_ROPE, [off(x.pastKeys!), T * dh, 0, dh], headRows(off(keys), 1, S, dh));
     copy([B * H, 1, T], NO_ROPE, [off(x.pastValues!), T * dh, 0, dh], headRows(off(values), 1, S, dh));

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../random.js';
 import { useBackend } from '../backend.js';
 import { expectNoLeak } from '../testing/no-leak.js';
+import { NATIVE_BINARY_OPS, NATIVE_UNARY_OPS } from './native-abi.generated.js';
 import { evaluateOn, maxRelDiff, randomArgs } from './test-helpers.js';
 
 /** float32 machine epsilon: every kernel here is a few roundings per element, so tolerances are small multiples. */
@@ -57,6 +58,15 @@ async function compare(fn: (...xs: tf.Tensor[]) => tf.Tensor, shapes: number[][]
   expect(maxRelDiff(got.out, ref.out)).toBeLessThanOrEqual(tol);
   for (let i = 0; i < got.grads.length; i++) expect(maxRelDiff(got.grads[i] as Float32Array, ref.grads[i] as Float32Array)).toBeLessThanOrEqual(4 * tol + 16 * EPS);
 }
+
+describe('native op codes', () => {
+  it('are named after the tfjs kernels they compute (the kernel table names them, the overrides register them)', () => {
+    const names = [...Object.keys(NATIVE_UNARY_OPS), ...Object.keys(NATIVE_BINARY_OPS)];
+    expect(names.map((n) => (tf as unknown as Record<string, unknown>)[n])).toEqual(names);
+    expect(Object.values(NATIVE_UNARY_OPS)).toEqual(Object.keys(NATIVE_UNARY_OPS).map((_, i) => i));
+    expect(Object.values(NATIVE_BINARY_OPS)).toEqual(Object.keys(NATIVE_BINARY_OPS).map((_, i) => i));
+  });
+});
 
 describe('native elementwise overrides', () => {
   let seed = 1;

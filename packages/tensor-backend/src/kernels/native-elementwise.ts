@@ -3,8 +3,10 @@
  * in place on the wasm heap by the native addon's multi-threaded loops. Other dtypes and the cases a kernel does not
  * cover go to the wasm backend's own kernel, so each override computes exactly what the stock kernel computes.
  *
- * - Unary: `Exp`, `Erf` (tfjs's own Abramowitz–Stegun formula), `Neg`, `Square`, `Sqrt`, `Rsqrt`, `Abs`, `Log`.
- * - Binary with tf's broadcasting: `Add`, `Sub`, `Multiply`, `RealDiv`, `SquaredDifference`, `Maximum`, `Minimum`.
+ * - Unary: the tfjs kernels named in {@link NATIVE_UNARY_OPS} (`Exp`, `Erf` with tfjs's own Abramowitz–Stegun
+ *   formula, `Neg`, `Square`, `Sqrt`, `Rsqrt`, `Abs`, `Log`).
+ * - Binary with tf's broadcasting: the tfjs kernels named in {@link NATIVE_BINARY_OPS} (`Add`, `Sub`, `Multiply`,
+ *   `RealDiv`, `SquaredDifference`, `Maximum`, `Minimum`).
  * - `Slice` (strided box copy).
  * - `Sum` over leading or trailing axes (bias gradients, row sums); other axis sets go to the stock kernel.
  *
@@ -12,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { originalKernel, type KernelOverride } from './kernel-registry.js';
+import { NATIVE_BINARY_OPS, NATIVE_UNARY_OPS } from './native-abi.generated.js';
 import { nativeKernels } from './native-kernels.js';
 import { wasmData, type WasmBackend } from './wasm-internals.js';
 
@@ -31,17 +34,6 @@ function offset(backend: WasmBackend, t: tf.TensorInfo): number {
   return wasmData(backend, t).memoryOffset;
 }
 
-const UNARY: Record<string, number> = {
-  [tf.Exp]: 0,
-  [tf.Erf]: 1,
-  [tf.Neg]: 2,
-  [tf.Square]: 3,
-  [tf.Sqrt]: 4,
-  [tf.Rsqrt]: 5,
-  [tf.Abs]: 6,
-  [tf.Log]: 7,
-};
-
 function unaryKernel(kernelName: string, op: number): tf.KernelFunc {
   return ((args: KernelArgs) => {
     const backend = args.backend as WasmBackend;
@@ -53,16 +45,6 @@ function unaryKernel(kernelName: string, op: number): tf.KernelFunc {
     return out;
   }) as unknown as tf.KernelFunc;
 }
-
-const BINARY: Record<string, number> = {
-  [tf.Add]: 0,
-  [tf.Sub]: 1,
-  [tf.Multiply]: 2,
-  [tf.RealDiv]: 3,
-  [tf.SquaredDifference]: 4,
-  [tf.Maximum]: 5,
-  [tf.Minimum]: 6,
-};
 
 /** Element strides of `shape` read as `outShape` under broadcasting (0 on broadcast dimensions), as int32. */
 function broadcastStrides(shape: readonly number[], outShape: readonly number[]): Int32Array {
@@ -141,10 +123,10 @@ function sumKernel(args: KernelArgs): tf.TensorInfo {
 
 /** The native unary, binary, slice and sum overrides (on the wasm backend's tensors). */
 export const nativeElementwiseOverride: KernelOverride = {
-  name: 'Exp, Erf, Neg, Square, Sqrt, Rsqrt, Abs, Log, Add, Sub, Multiply, RealDiv, SquaredDifference, Maximum, Minimum, Slice, Sum (native, multi-threaded)',
+  name: `${[...Object.keys(NATIVE_UNARY_OPS), ...Object.keys(NATIVE_BINARY_OPS), tf.Slice, tf.Sum].join(', ')} (native, multi-threaded)`,
   kernels: [
-    ...Object.entries(UNARY).map(([kernelName, op]) => ({ kernelName, kernelFunc: unaryKernel(kernelName, op) })),
-    ...Object.entries(BINARY).map(([kernelName, op]) => ({ kernelName, kernelFunc: binaryKernel(kernelName, op) })),
+    ...Object.entries(NATIVE_UNARY_OPS).map(([kernelName, op]) => ({ kernelName, kernelFunc: unaryKernel(kernelName, op) })),
+    ...Object.entries(NATIVE_BINARY_OPS).map(([kernelName, op]) => ({ kernelName, kernelFunc: binaryKernel(kernelName, op) })),
     { kernelName: tf.Slice, kernelFunc: sliceKernel as unknown as tf.KernelFunc },
     { kernelName: tf.Sum, kernelFunc: sumKernel as unknown as tf.KernelFunc },
   ],

@@ -7,12 +7,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LINEAR_KERNEL, linearGradConfig } from '../ops/linear.js';
 import type { KernelOverride } from './kernel-registry.js';
+import { NATIVE_BINARY_OPS } from './native-abi.generated.js';
 import { nativeKernels } from './native-kernels.js';
 import { wasmData, type WasmBackend } from './wasm-internals.js';
 
 const ZERO = new Int32Array(1);
-/** Binary op code of `add` in the addon. */
-const ADD = 0;
 
 function linearKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
   const backend = args.backend as WasmBackend;
@@ -26,7 +25,7 @@ function linearKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown })
   const off = (t: tf.TensorInfo): number => wasmData(backend, t).memoryOffset;
   const native = nativeKernels();
   native.batchMatMul(heap, off(x!), off(w!), off(out), 1, M, N, K, false, false, ZERO, ZERO);
-  native.binary(heap, ADD, off(out), Int32Array.of(N, 1), off(b!), Int32Array.of(0, 1), off(out), Int32Array.of(M, N));
+  native.binary(heap, NATIVE_BINARY_OPS.Add, off(out), Int32Array.of(N, 1), off(b!), Int32Array.of(0, 1), off(out), Int32Array.of(M, N));
   return out;
 }
 

@@ -2,9 +2,9 @@
  * Multi-head self-attention straight from a fused qkv projection: head split, RoPE on queries and keys, scores,
  * mask, softmax, value product and head merge as one op.
  *
- * Where the current backend has darl's qkv attention kernel (the native backend), that is one kernel forward and one
- * backward: q, k and v are read as strided views of the projection, rotated as they are read, and the output is
- * written with its heads merged, so no transpose, slice or RoPE op runs. Every other backend runs the composite tfjs
+ * Where the current backend has darl's qkv attention kernels (the native backend; webgpu, as two WGSL programs each
+ * way), that is one kernel forward and one backward: q, k and v are read as strided views of the projection, rotated
+ * as they are read, and the output is written with its heads merged, so no transpose, slice or RoPE op runs. Every other backend runs the composite tfjs
  * code ({@link splitHeads}, {@link fusedAttention}, {@link mergeHeads}), whose numbers are those of the code this
  * op replaced.
  *

@@ -2,10 +2,10 @@
  * Scaled dot-product attention as one op: `softmax(scale · q kᵀ + mask) v`, on every head at once.
  *
  * Where the current backend has darl's fused kernel (registered by `useBackend('native')` when the native addon
- * loaded) the scores, mask, softmax and value product run as one kernel forward and one backward, which hold one
+ * loaded, and by `useBackend('webgpu')` as WGSL programs) the scores, mask, softmax and value product run as one kernel forward and one backward, which hold one
  * query row's scores at a time per thread (never the `[L, S]` matrix) and save only each row's log-sum-exp for the
  * gradient (the backward pass recomputes the probabilities from it). Every other backend
- * (cpu, plain wasm, the browser's) runs the composite tfjs code — scale, `matMul(q, k, false, true)`, additive causal
+ * (cpu, plain wasm, webgl) runs the composite tfjs code — scale, `matMul(q, k, false, true)`, additive causal
  * mask, `softmax`, `matMul` — with tfjs's own gradients, so its numbers are what they were before the op existed.
  *
  * @module

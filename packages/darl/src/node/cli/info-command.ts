@@ -3,38 +3,59 @@
  *
  * @module
  */
-import { BACKENDS_FASTEST_FIRST, backendPackage, useBackend, type BackendInfo } from '@darl/tensor-backend';
+import { BACKENDS_FASTEST_FIRST, backendPackage, useBackend, type BackendInfo, type WebGpuAdapterInfo } from '@darl/tensor-backend';
 import { runtimeVersions } from '../versions.js';
 import type { CliIO } from './cli-io.js';
 import { readRunConfig } from '../checkpoint.js';
-import { listCheckpoints, lockSchema, readJsonFile, runPaths } from '../run-dir/index.js';
+import { listCheckpoints, lockHolderRunning, lockSchema, pointerNote, readJsonFile, runPaths, type LockInfo } from '../run-dir/index.js';
 
 /** `darl info --run D`: the checkpoints of a run directory. */
 async function runInfoOfRun(dir: string, json: boolean, io: CliIO): Promise<void> {
   await readRunConfig(dir); // a clear error when dir is not a run directory
   const listing = await listCheckpoints(dir);
   const lock = await readJsonFile(runPaths(dir).lock, lockSchema, `Delete ${runPaths(dir).lock} if no darl process writes ${dir}.`, { optional: true }).catch(() => null);
+  const running = lock ? lockHolderRunning(lock) : null;
+  const note = pointerNote(listing);
   if (json) {
-    io.stdout(`${JSON.stringify({ command: 'info', run: dir, latest: listing.latest, checkpoints: listing.checkpoints, stale: listing.stale, lock })}\n`);
+    const { latest, pointerProblem, recovered, checkpoints, stale, damaged } = listing;
+    io.stdout(`${JSON.stringify({ command: 'info', run: dir, latest, pointerProblem, recovered, checkpoints, stale, damaged, lock: lock ? { ...lock, running } : null })}\n`);
     return;
   }
+  const committed = listing.latest
+    ? `committed checkpoint step ${listing.latest.step} (${listing.latest.dir}${listing.recovered ? ', found without latest.json' : `, ${listing.latest.committedAt}`})`
+    : 'no committed checkpoint';
   const lines = [
-    `run ${dir}: ${listing.latest ? `committed checkpoint step ${listing.latest.step} (${listing.latest.dir}, ${listing.latest.committedAt})` : 'no committed checkpoint yet'}`,
+    `run ${dir}: ${committed}`,
+    ...(note ? [`  ${note} The next darl pretrain --resume rewrites latest.json; nothing is deleted.`] : []),
     'checkpoints kept:',
     ...(listing.checkpoints.length ? listing.checkpoints.map((c) => `  step ${String(c.step).padStart(8)}  ${c.name}${c.latest ? '  (latest)' : ''}`) : ['  none']),
-    ...(listing.stale.length ? ['left over by an interrupted write (removed when the run is next opened for writing):', ...listing.stale.map((p) => `  ${p}`)] : []),
-    ...(lock ? [`locked by pid ${lock.pid} on ${lock.host} since ${lock.startedAt}`] : []),
+    ...listing.damaged.map((d) => `  damaged: ${d.problem}`),
+    ...(listing.stale.length ? ['never committed (interrupted writes; the next writer of the run removes them):', ...listing.stale.map((p) => `  ${p}`)] : []),
+    ...(lock ? [lockLine(lock, running, runPaths(dir).lock)] : []),
   ];
   io.stdout(`${lines.join('\n')}\n`);
 }
 
+function lockLine(lock: LockInfo, running: boolean | null, path: string): string {
+  const held = `locked by pid ${lock.pid} on ${lock.host} since ${lock.startedAt}`;
+  if (running === false) return `${held}: stale (no such process here; the next darl pretrain --resume takes it over)`;
+  if (running === null) return `${held}: another host, cannot be checked from here (delete ${path} if no darl process runs there)`;
+  return `${held}: the process is running`;
+}
+
 export async function runInfoCommand(opts: { backend: string; json?: boolean; run?: string }, io: CliIO): Promise<void> {
   if (opts.run !== undefined) return runInfoOfRun(opts.run, Boolean(opts.json), io);
-  const backends: { name: string; package: string; available: boolean; reason?: string; simd?: boolean }[] = [];
+  const backends: { name: string; package: string; available: boolean; reason?: string; simd?: boolean; webgpu?: WebGpuAdapterInfo }[] = [];
   for (const name of BACKENDS_FASTEST_FIRST) {
     try {
       const info = await useBackend(name);
-      backends.push({ name, package: backendPackage(name), available: true, ...(info.simd !== undefined ? { simd: info.simd } : {}) });
+      backends.push({
+        name,
+        package: backendPackage(name),
+        available: true,
+        ...(info.simd !== undefined ? { simd: info.simd } : {}),
+        ...(info.webgpu ? { webgpu: info.webgpu } : {}),
+      });
     } catch (err) {
       backends.push({ name, package: backendPackage(name), available: false, reason: (err as Error).message });
     }
@@ -42,7 +63,7 @@ export async function runInfoCommand(opts: { backend: string; json?: boolean; ru
   const chosen: BackendInfo = await useBackend(opts.backend as never);
   const why =
     opts.backend === 'auto'
-      ? `auto picks the fastest backend that initialises (order: ${BACKENDS_FASTEST_FIRST.join(' > ')})` +
+      ? `auto picks the fastest backend that initialises (order: ${BACKENDS_FASTEST_FIRST.join(' > ')}; webgpu only on a hardware adapter)` +
         (chosen.skipped.length ? `; skipped ${chosen.skipped.map((s) => s.name).join(', ')}` : '')
       : `requested with --backend ${opts.backend}`;
   const result = {
@@ -54,6 +75,7 @@ export async function runInfoCommand(opts: { backend: string; json?: boolean; ru
       simd: chosen.simd,
       threads: chosen.threads,
       native: chosen.native,
+      webgpu: chosen.webgpu,
       kernelOverrides: chosen.kernelOverrides,
     },
     backends,
@@ -70,12 +92,23 @@ export async function runInfoCommand(opts: { backend: string; json?: boolean; ru
     ...(chosen.native
       ? [`  native kernels: ${chosen.native.threads} thread(s) (${chosen.native.threadsFrom}), GEMM microkernel ${chosen.native.gemmKernel}`]
       : []),
-    ...chosen.skipped.filter((s) => s.name === 'native').map((s) => `  not on the native backend: ${s.reason}`),
+    ...(chosen.webgpu ? [`  webgpu adapter: ${describeAdapter(chosen.webgpu)}`] : []),
+    ...chosen.skipped.filter((s) => s.name === 'webgpu' || s.name === 'native').map((s) => `  not on the ${s.name} backend: ${s.reason}`),
     `  kernel overrides: ${chosen.kernelOverrides.length ? chosen.kernelOverrides.join(', ') : 'none'}`,
     'backends:',
-    ...backends.map((b) => `  ${b.available ? '✓' : '✗'} ${b.name.padEnd(9)} ${b.package}${b.available ? '' : `\n      ${b.reason}`}`),
+    ...backends.map(
+      (b) => `  ${b.available ? '✓' : '✗'} ${b.name.padEnd(9)} ${b.package}${b.webgpu ? ` (${describeAdapter(b.webgpu)})` : ''}${b.available ? '' : `\n      ${b.reason}`}`,
+    ),
     'versions:',
     ...Object.entries(result.versions).map(([k, v]) => `  ${k.padEnd(22)} ${v}`),
   ];
   io.stdout(`${lines.join('\n')}\n`);
+}
+
+/** One line for a WebGPU adapter: who makes it, what it is, and whether it is a software fallback. */
+function describeAdapter(a: WebGpuAdapterInfo): string {
+  const what = [a.vendor, a.architecture].filter(Boolean).join(' / ') || 'unnamed adapter';
+  const detail = [a.device, a.description].filter(Boolean).join('; ');
+  const kind = a.fallback ? 'software fallback: correct but slower than the CPU backends' : 'hardware';
+  return `${what}${detail ? ` (${detail})` : ''}, ${kind}, through ${a.provider === 'dawn' ? 'Dawn (the webgpu package)' : "the browser's navigator.gpu"}`;
 }

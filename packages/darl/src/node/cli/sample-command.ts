@@ -8,17 +8,20 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Sampler } from '@darl/diffusion';
 import { pixelRange, pixelsToTensor, readImages } from '@darl/patch-data';
-import { openDataset } from '@darl/patch-data/node';
-import { writeFileAtomic } from '@darl/tensor-backend/node';
+import { encodeImageGrid, openDataset } from '@darl/patch-data/node';
+import { fileSystemError, writeFileAtomic } from '@darl/tensor-backend/node';
 import { generate } from '../../model/generate.js';
-import { encodeImageGrid } from '../image-grid.js';
 import { loadRun } from '../load-run.js';
-import { RunError } from '../pretrain.js';
+import { RunError } from '../run-error.js';
+import { runPaths, sampleGridName } from '../run-dir/index.js';
+import type { DarlConfig } from '../../config/schema.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';
 
 export interface SampleCommandOptions {
   readonly run: string;
+  /** An older kept checkpoint instead of the committed one. */
+  readonly step?: number;
   readonly backend: string;
   readonly n: number;
   readonly steps?: number;
@@ -35,9 +38,14 @@ export interface SampleCommandOptions {
 export async function runSampleCommand(opts: SampleCommandOptions, io: CliIO): Promise<void> {
   if (!(opts.temperature >= 0)) throw new RunError(`--temperature must be ≥ 0, got ${opts.temperature}.`);
   const backend = await selectBackend(opts.backend);
-  const loaded = await loadRun(opts.run, { ema: opts.ema ? 'auto' : false });
+  const loaded = await loadRun(opts.run, {
+    ema: opts.ema ? 'auto' : false,
+    ...(opts.step !== undefined ? { step: opts.step } : {}),
+    onNote: (m) => io.stderr(`darl: ${m}\n`),
+  });
   try {
     const { model, params } = loaded;
+    checkCanSample(opts.run, model.config);
     const { height, width, channels } = model.config.image;
     if (opts.prefix !== undefined && opts.prefix > model.length) {
       throw new RunError(`--prefix ${opts.prefix} exceeds the ${model.length} patches of a ${height}×${width} image with patch size ${model.config.patchSize}.`);
@@ -66,13 +74,37 @@ export async function runSampleCommand(opts: SampleCommandOptions, io: CliIO): P
       out.dispose();
     }
     const seconds = (performance.now() - t0) / 1000;
-    const file = opts.out ?? join(opts.run, 'samples', `sample-seed${opts.seed}${opts.prefix !== undefined ? `-prefix${opts.prefix}` : ''}.png`);
-    await mkdir(dirname(file), { recursive: true });
-    await writeFileAtomic(file, encodeImageGrid(grid.pixels, [grid.n, height, width, channels], { columns: grid.columns, range: pixelRange(model.config.pixelScale) }));
+    const file = opts.out ?? join(runPaths(opts.run).samples, sampleGridName(opts.seed, opts.prefix));
+    await writeGrid(file, encodeImageGrid(grid.pixels, [grid.n, height, width, channels], { columns: grid.columns, range: pixelRange(model.config.pixelScale) }), opts.out === undefined);
     const result = { command: 'sample', file, images: opts.n, prefix: opts.prefix ?? 0, seconds, secondsPerImage: seconds / opts.n, ema: loaded.ema, backend: backend.name };
     if (opts.json) io.stdout(`${JSON.stringify(result)}\n`);
     else io.stderr(`darl: wrote ${file} (${opts.n} image(s) in ${seconds.toFixed(2)} s)\n`);
   } finally {
     loaded.dispose();
+  }
+}
+
+/**
+ * Refuses a run trained on per-patch-normalised targets (`model.normPix`): its predictions are patches with their
+ * own mean and scale removed, which no stored statistic can restore, so neither samples nor completions are pixels.
+ */
+function checkCanSample(run: string, config: Pick<DarlConfig, 'normPix'>): void {
+  if (!config.normPix) return;
+  throw new RunError(
+    `The run ${run} was trained with model.normPix=true: its targets are patches normalised to zero mean and unit ` +
+      'variance each, and the model never predicts the mean and scale it discards, so its outputs cannot be turned ' +
+      'back into pixels and darl sample has nothing to draw. Such a run is for representations: evaluate it with ' +
+      `darl probe --run ${run} or darl finetune --run ${run}. To generate images, pretrain with --set model.normPix=false.`,
+  );
+}
+
+/** Writes the PNG; a failure to write into the run directory (a read-only run, say) suggests `--out`. */
+async function writeGrid(file: string, png: Uint8Array, inRunDirectory: boolean): Promise<void> {
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFileAtomic(file, png);
+  } catch (err) {
+    const hint = inRunDirectory ? 'The run directory may be read-only: write the grid elsewhere with --out FILE.png (nothing else needs to be written).' : 'Choose another --out file.';
+    throw fileSystemError(err, file, 'write the sample grid', hint);
   }
 }

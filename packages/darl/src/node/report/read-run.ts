@@ -2,7 +2,7 @@
 // samples/*.png) into one plain `RunData` object that the renderer turns into HTML. Absent files become absent
 // fields; malformed lines and files become entries in `warnings` (shown at the top of the report), so a report
 // can always be written for a half-finished or crashed run.
-import { latestSchema, RUN_FILES } from '../run-dir/index.js';
+import { listCheckpoints, pointerNote, RUN_FILES } from '../run-dir/index.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PNG } from 'pngjs';
@@ -396,7 +396,7 @@ async function readImage(dir: string, file: string, warnings: string[]): Promise
 async function listImageFiles(dir: string, events: readonly RunEvent[], warnings: string[]): Promise<string[]> {
   const files = new Set<string>();
   try {
-    for (const name of await readdir(join(dir, 'samples'))) if (IMAGE_NAME.test(name)) files.add(`samples/${name}`);
+    for (const name of await readdir(join(dir, RUN_FILES.samples))) if (IMAGE_NAME.test(name)) files.add(`${RUN_FILES.samples}/${name}`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
@@ -414,17 +414,23 @@ async function listImageFiles(dir: string, events: readonly RunEvent[], warnings
   return [...files];
 }
 
-/** `state.json` of the committed checkpoint (named by `latest.json`), as written; a warning when it is damaged. */
+/**
+ * `state.json` of the committed checkpoint (named by `latest.json`, or the newest intact one when the pointer cannot
+ * be used: a warning says so), as written; a warning when it is damaged.
+ */
 async function readLatestState(runDir: string, warnings: string[]): Promise<Json | undefined> {
-  const latest = await readJsonObject(runDir, RUN_FILES.latest, warnings);
-  if (latest === undefined) return undefined;
-  const parsed = latestSchema.safeParse(latest);
-  if (!parsed.success) {
-    warnings.push(`${RUN_FILES.latest} does not name a checkpoint directory; the run state is not shown.`);
+  let listing;
+  try {
+    listing = await listCheckpoints(runDir);
+  } catch (err) {
+    warnings.push(`The checkpoints cannot be listed (${(err as Error).message}); the run state is not shown.`);
     return undefined;
   }
-  const state = await readJsonObject(runDir, `${parsed.data.dir}/${RUN_FILES.state}`, warnings);
-  if (state === undefined) warnings.push(`${RUN_FILES.latest} names ${parsed.data.dir}, which has no ${RUN_FILES.state}; the run state is not shown.`);
+  const note = pointerNote(listing);
+  if (note) warnings.push(note);
+  if (listing.latest === null) return undefined;
+  const state = await readJsonObject(runDir, `${listing.latest.dir}/${RUN_FILES.state}`, warnings);
+  if (state === undefined) warnings.push(`${listing.latest.dir} has no readable ${RUN_FILES.state}; the run state is not shown.`);
   return state;
 }
 

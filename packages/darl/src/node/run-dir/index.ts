@@ -4,11 +4,23 @@
  *
  * @module
  */
-export { RUN_FORMAT, RUN_FILES, runPaths, checkpointPaths, checkpointDirName, parseCheckpointDirName } from './layout.js';
+export { RUN_FORMAT, RUN_FILES, runPaths, checkpointPaths, checkpointDirName, parseCheckpointDirName, sampleGridName } from './layout.js';
 export { CheckpointError } from './checkpoint-error.js';
 export { RunLockedError } from './run-locked-error.js';
-export { runStateSchema, type RunState } from '../../run-dir/state-file.js';
+export { runStateSchema, inferenceStateSchema, type RunState, type InferenceState } from '../../run-dir/state-file.js';
 export { latestSchema, type Latest } from '../../run-dir/latest-file.js';
-export { lockSchema, acquireRunLock, type LockInfo, type RunLock } from './lock-file.js';
+export { lockSchema, acquireRunLock, judgeLock, lockHolderRunning, processIdentity, type LockInfo, type LockJudgement, type RunLock } from './lock-file.js';
 export { readJsonFile, parseJsonText } from './read-json-file.js';
-export { readLatest, listCheckpoints, cleanStale, commitCheckpoint, type CheckpointEntry, type CheckpointListing } from './checkpoint-store.js';
+export {
+  readLatest,
+  writeLatest,
+  listCheckpoints,
+  pointerNote,
+  cleanStale,
+  commitCheckpoint,
+  type CheckpointEntry,
+  type CheckpointListing,
+} from './checkpoint-store.js';
+export { readDigests, checkBytes, checkpointProblem } from './checkpoint-digests.js';
+export { digestsSchema, type Digests } from '../../run-dir/digests-file.js';
+export { openMetricsLog, settleMetrics, linesUpTo, type MetricsLog, type MetricsStart } from './metrics-log.js';

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { RUN_FILES } from '../../run-dir/names.js';
 
-export { RUN_FORMAT, RUN_FILES, TEMP_PREFIX, checkpointDirName, parseCheckpointDirName } from '../../run-dir/names.js';
+export { RUN_FORMAT, RUN_FILES, TEMP_PREFIX, checkpointDirName, parseCheckpointDirName, sampleGridName } from '../../run-dir/names.js';
 
 /** Absolute-or-relative paths of one run directory's files. */
 export function runPaths(dir: string) {
@@ -15,9 +15,12 @@ export function runPaths(dir: string) {
     dir,
     config: join(dir, RUN_FILES.config),
     metrics: join(dir, RUN_FILES.metrics),
+    metricsRewind: join(dir, RUN_FILES.metricsRewind),
     latest: join(dir, RUN_FILES.latest),
     lock: join(dir, RUN_FILES.lock),
     checkpoints: join(dir, RUN_FILES.checkpoints),
+    samples: join(dir, RUN_FILES.samples),
+    report: join(dir, RUN_FILES.report),
   };
 }
 
