@@ -52,7 +52,7 @@ export class TrainingSession {
     this.stream = new BatchStream(data, { batchSize: run.train.batchSize, seed: run.train.seed, dropLast: true });
   }
 
-  /** One optimiser step on the next batch (awaited, so that a trainer whose step reads asynchronously fits too). */
+  /** One optimiser step on the next batch. */
   async step(): Promise<TimedStep> {
     const t0 = performance.now();
     const batch = this.stream.next();
@@ -70,10 +70,10 @@ export class TrainingSession {
   }
 
   /** The run directory of the current state (config, one checkpoint, metrics), by relative path. */
-  runDirectory(): Record<string, Uint8Array> {
+  async runDirectory(): Promise<Record<string, Uint8Array>> {
     const optimizer = this.trainer.optimizer.stateTensors();
     try {
-      return encodeRunDirectory({
+      return await encodeRunDirectory({
         run: this.run,
         params: paramTree(this.params),
         ema: this.trainer.ema?.shadow() ?? null,

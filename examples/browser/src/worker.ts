@@ -208,7 +208,7 @@ async function handle(m: ToWorker): Promise<void> {
       const session = current?.session;
       if (!session) throw new UserError('Only a model trained on this page can be saved as a run directory; train one first.');
       const name = `darl-browser-${session.run.model.objective}-step-${session.trainer.step}`;
-      const files = session.runDirectory();
+      const files = await session.runDirectory();
       const zip = zipSync(Object.fromEntries(Object.entries(files).map(([p, b]) => [`${name}/${p}`, b])), { level: 1 });
       post({ type: 'saved', name: `${name}.zip`, zip, step: session.trainer.step, parameterSum: await parameterSum(session.params) }, [zip.buffer]);
       return;

@@ -127,7 +127,7 @@ const tB = performance.now();
 while (trainer.step < steps) {
   const batch = stream.next();
   const images = pixelsToTensor(batch.pixels, [batch.indices.length, 28, 28, 1], { scale: 'minus-one-one' }); // [B, 28, 28, 1] in [−1, 1]
-  const r = trainer.stepOn([images]);
+  const r = await trainer.stepOn([images]);
   images.dispose();
   lossesB.push(r.loss);
   if (r.step % 10 === 0 || r.step === 1) console.log(`   step ${r.step}/${steps}  loss ${r.loss.toFixed(4)}  lr ${r.lr.toExponential(2)}`);

@@ -17,6 +17,7 @@ import { AdamW, gradientsByPath, Rng, SettingError, tidyData, toVariable, warmup
 import { DEFAULT_PIXEL_SCALE, type ImageDataset, type PixelScale } from '@darl/patch-data';
 import { classLabels, imageBatch } from './dataset-reads.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
+import { weightedLossSum } from './weighted-loss-sum.js';
 
 /** A backbone that can be fine-tuned: trainable parameters, a layer index per parameter, pooled features. */
 export interface FineTuneModel {
@@ -217,7 +218,8 @@ export async function fineTune(
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
       const t0 = performance.now();
       const order = batchRng.permutation(n);
-      let lossSum = 0;
+      const losses: tf.Scalar[] = [];
+      const sizes: number[] = [];
       for (let s = 0; s < stepsPerEpoch; s++) {
         const idx = order.subarray(s * batch, Math.min(n, (s + 1) * batch));
         const b = idx.length;
@@ -245,39 +247,41 @@ export async function fineTune(
             return tf.div(tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)))), b) as tf.Scalar;
           });
           optimiser.step(grads, lr);
-          return loss.dataSync()[0]!;
+          return loss;
         });
-        lossSum += loss * b;
+        losses.push(loss);
+        sizes.push(b);
         step++;
       }
+      const lossSum = await weightedLossSum(losses, sizes);
       const tested = (epoch + 1) % cfg.testEvery === 0 || epoch + 1 === cfg.epochs;
-      if (tested) test = evaluateFineTuned(model, head, data.test, testLabels, k, cfg);
+      if (tested) test = await evaluateFineTuned(model, head, data.test, testLabels, k, cfg);
       const e: FineTuneEpoch = { epoch: epoch + 1, trainLoss: lossSum / n, ...(tested ? { top1: test!.top1 } : {}), seconds: (performance.now() - t0) / 1000 };
       epochs.push(e);
       onEpoch?.(e);
       await Promise.resolve();
     }
-    return { epochs, test: test ?? evaluateFineTuned(model, head, data.test, testLabels, k, cfg) };
+    return { epochs, test: test ?? (await evaluateFineTuned(model, head, data.test, testLabels, k, cfg)) };
   } finally {
     optimiser.dispose();
     for (const t of [head.norm.gamma, head.norm.beta, head.w, head.b]) t.dispose();
   }
 }
 
-function evaluateFineTuned(
+async function evaluateFineTuned(
   model: FineTuneModel,
   head: ClassificationHead,
   source: ImageDataset,
   labels: Int32Array,
   k: number,
   cfg: FineTuneConfig,
-): ClassificationMetrics {
+): Promise<ClassificationMetrics> {
   const m = source.size;
   const scores = new Float32Array(m * k);
   for (let start = 0; start < m; start += cfg.evalBatchSize) {
     const end = Math.min(m, start + cfg.evalBatchSize);
     const idx = Int32Array.from({ length: end - start }, (_, j) => start + j);
-    const s = tidyData(() => applyClassificationHead(head, model.forward(imageBatch(source, idx, cfg.scale), { training: false }))) as Float32Array;
+    const s = (await tidyData(() => applyClassificationHead(head, model.forward(imageBatch(source, idx, cfg.scale), { training: false })))) as Float32Array;
     scores.set(s, start * k);
   }
   return classificationMetrics(scores, labels, k);

@@ -32,7 +32,7 @@ export { assertShape, assertRank, sizeFromShape, ShapeError, type Dim, type DimB
 export { flattenTree, mapTree, disposeTree, countParameters, liveTensors, tidyData, toVariable, type TensorTree } from './memory.js';
 export { AdamW, defaultDecay, type AdamWOptions } from './optim/adamw.js';
 export { gradientsByPath } from './optim/gradients-by-path.js';
-export { clipByGlobalNorm } from './optim/clip-by-global-norm.js';
+export { clipByGlobalNorm, clipGradients, gradientSquares } from './optim/clip-by-global-norm.js';
 export {
   warmupCosine,
   warmupCosineByProgress,

@@ -214,10 +214,13 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
       const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(2)} %`);
       if (opts.knn) {
         const k0 = performance.now();
-        const knnOf = (trainF: ReturnType<typeof pixelFeatures>, testF: ReturnType<typeof pixelFeatures>): number =>
-          knnEvaluate({ features: trainF, labels: trainLabels }, { features: testF, labels: testLabels }, numClasses).top1;
-        const acc = caches.map((_, i) => knnOf(trainCaches[i]!.get(b.layer, b.pooling, b.attention).features, testCaches[i]!.get(b.layer, b.pooling, b.attention).features));
-        const pixels = knnOf(pixelFeatures(train), pixelFeatures(test));
+        const knnOf = async (trainF: ReturnType<typeof pixelFeatures>, testF: ReturnType<typeof pixelFeatures>): Promise<number> =>
+          (await knnEvaluate({ features: trainF, labels: trainLabels }, { features: testF, labels: testLabels }, numClasses)).top1;
+        const acc: number[] = [];
+        for (let i = 0; i < caches.length; i++) {
+          acc.push(await knnOf(trainCaches[i]!.get(b.layer, b.pooling, b.attention).features, testCaches[i]!.get(b.layer, b.pooling, b.attention).features));
+        }
+        const pixels = await knnOf(pixelFeatures(train), pixelFeatures(test));
         extra.knn = {
           k: DEFAULT_KNN.k,
           layer: b.layer,
@@ -234,10 +237,10 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
         const a0 = performance.now();
         const acc: number[] = [];
         let trainLoss: number[] = [];
-        caches.forEach((_, i) => {
+        for (let i = 0; i < caches.length; i++) {
           const tr = trainCaches[i]!.get(b.layer, 'concat', b.attention);
           const te = testCaches[i]!.get(b.layer, 'concat', b.attention);
-          const r = attentiveProbe(
+          const r = await attentiveProbe(
             { features: tr.features, tokens: tr.tokens, labels: trainLabels },
             { features: te.features, tokens: te.tokens, labels: testLabels },
             numClasses,
@@ -245,7 +248,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
           );
           acc.push(r.test.top1);
           if (i === 0) trainLoss = r.trainLoss;
-        });
+        }
         extra.attentive = {
           layer: b.layer,
           attention: b.attention,

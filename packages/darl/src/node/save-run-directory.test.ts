@@ -34,7 +34,7 @@ it('saves a loadable, resumable run directory from a hand-written loop, filling 
   for (let i = 0; i < 2; i++) {
     const batch = stream.next();
     const images = pixelsToTensor(batch.pixels, [8, 8, 8, 1], { scale: run.model.pixelScale });
-    trainer.stepOn([images]);
+    await trainer.stepOn([images]);
     images.dispose();
   }
   const dir = join(mkdtempSync(join(tmpdir(), 'darl-save-run-')), 'mine');

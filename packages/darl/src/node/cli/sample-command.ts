@@ -65,11 +65,12 @@ export async function runSampleCommand(opts: SampleCommandOptions, io: CliIO): P
       const originals = pixelsToTensor(readImages(data, idx), [n, height, width, channels], { scale: model.config.pixelScale });
       const completed = generate(model, params, { ...common, prefix: { images: originals, patches: opts.prefix } });
       const both = tf.tidy(() => tf.reshape(tf.stack([originals, completed], 1), [2 * n, height, width, channels]));
-      grid = { pixels: both.dataSync() as Float32Array, n: 2 * n, columns: 2 };
-      for (const t of [originals, completed, both]) t.dispose();
+      tf.dispose([originals, completed]);
+      grid = { pixels: (await both.data()) as Float32Array, n: 2 * n, columns: 2 };
+      both.dispose();
     } else {
       const out = generate(model, params, { ...common, n: opts.n });
-      grid = { pixels: out.dataSync() as Float32Array, n: opts.n, columns: Math.ceil(Math.sqrt(opts.n)) };
+      grid = { pixels: (await out.data()) as Float32Array, n: opts.n, columns: Math.ceil(Math.sqrt(opts.n)) };
       out.dispose();
     }
     const seconds = (performance.now() - t0) / 1000;

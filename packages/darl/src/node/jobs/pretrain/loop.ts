@@ -62,8 +62,8 @@ export async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<
       const before = { cursor, rng: trainer.rngState() };
       let r: StepResult;
       try {
-        r = clock.timed(() => {
-          const step = stepOnBatches(c, stream, clock.trainSeconds);
+        r = await clock.timed(async () => {
+          const step = await stepOnBatches(c, stream, clock.trainSeconds);
           cursor = step.cursor;
           return step.result;
         });
@@ -77,7 +77,7 @@ export async function trainLoop(opts: PretrainOptions, c: LoopContext): Promise<
       await log.step(r, last);
       if (t.sampleEvery > 0 && r.step % t.sampleEvery === 0 && !clock.done(t, trainer)) await writeSamples(c, metrics, r.step);
       if (!last && checkpoints.due(r.step)) await checkpoints.save(false, { cursor, rng: trainer.rngState() });
-      // Let signal handlers run between steps (a step itself is synchronous).
+      // Let signal handlers run between steps (a step awaits only its one read of the device).
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const finished = !interrupted && clock.done(t, trainer);
@@ -115,7 +115,7 @@ function openStream(train: ImageDataset, t: TrainConfig, resumed: RunState | nul
 }
 
 /** One optimiser step on `train.accumulate` micro-batches from the stream; returns its result and the new cursor. */
-function stepOnBatches(c: LoopContext, stream: BatchStream, trainSeconds: number): { result: StepResult; cursor: RunState['cursor'] } {
+async function stepOnBatches(c: LoopContext, stream: BatchStream, trainSeconds: number): Promise<{ result: StepResult; cursor: RunState['cursor'] }> {
   const { height, width, channels } = c.model.config.image;
   const batches: tf.Tensor4D[] = [];
   let cursor = stream.cursor;
@@ -125,7 +125,7 @@ function stepOnBatches(c: LoopContext, stream: BatchStream, trainSeconds: number
       cursor = b.cursor;
       batches.push(pixelsToTensor(b.pixels, [b.indices.length, height, width, channels], { scale: c.model.config.pixelScale }));
     }
-    return { result: c.trainer.stepOn(batches, { trainSeconds }), cursor };
+    return { result: await c.trainer.stepOn(batches, { trainSeconds }), cursor };
   } finally {
     for (const b of batches) b.dispose();
   }
@@ -157,7 +157,7 @@ async function finishRun(opts: PretrainOptions, c: LoopContext, metrics: Metrics
   if (t.evalImages > 0) {
     const test = opts.datasets ? (opts.datasets.test ?? null) : await openDataset(c.dataSpec, { split: 'test' }).catch(() => null);
     if (test) {
-      evalLoss = evaluateLoss(c.model, c.params, test, t.evalImages, t.seed);
+      evalLoss = await evaluateLoss(c.model, c.params, test, t.evalImages, t.seed);
       await metrics.append({ event: 'eval', step: c.trainer.step, evalLoss });
     }
   }

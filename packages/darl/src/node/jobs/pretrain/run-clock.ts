@@ -28,10 +28,10 @@ export class RunClock {
     this.trainSecondsAtStart = this.trainSeconds;
   }
 
-  /** Runs `step`, adding its duration to the training seconds. */
-  timed<T>(step: () => T): T {
+  /** Runs `step` (awaiting it), adding its duration to the training seconds. */
+  async timed<T>(step: () => Promise<T>): Promise<T> {
     const s0 = this.now();
-    const r = step();
+    const r = await step();
     this.trainSeconds += this.now() - s0;
     return r;
   }
