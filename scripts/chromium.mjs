@@ -16,6 +16,12 @@ export const NO_CHROMIUM = `No Chromium at ${CHROMIUM_PATH}: install Debian's "c
 /** Headless, no GPU, no network of its own (no QUIC, updates, sync or background requests). */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+/**
+ * Added to CHROMIUM_ARGS for WebGPU: headless Chromium on Linux offers it only behind this flag. Without a GPU (and
+ * with --disable-gpu) its adapter is SwiftShader, Chromium's own software Vulkan driver: correct, slow.
+ */
+export const CHROMIUM_WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
+
 /** Options for playwright-core's chromium.launch() / launchPersistentContext(), merged with `extra`. */
 export function launchOptions(extra = {}) {
   return { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, ...extra };

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The benchmark's reference model in PyTorch, identical to bench/src/reference-model.ts (same shapes, operations,
-initialisation scheme and optimiser), timed the same way. Prints one JSON object on stdout.
+initialisation scheme and optimiser), timed the same way. Prints one JSON object on stdout. The model functions take
+any config of the same form (CONFIG) and a device; `gpu_bench.py` times them on CUDA.
 
     /usr/bin/python3 bench/reference/darl_reference.py [--quick] [--threads 2]
 
@@ -26,20 +27,20 @@ def patch_dim(c):
     return c["patch_size"] ** 2 * c["channels"]
 
 
-def init_model(c, seed):
+def init_model(c, seed, device="cpu"):
     g = torch.Generator().manual_seed(seed)
 
     def w(*shape):
         t = torch.empty(*shape)
-        # truncated normal, std 0.02, cut at 2 std
+        # truncated normal, std 0.02, cut at 2 std (drawn on the CPU, so every device starts from the same weights)
         t.normal_(0, 0.02, generator=g).clamp_(-0.04, 0.04)
-        return t.requires_grad_()
+        return t.to(device).requires_grad_()
 
     def zeros(*shape):
-        return torch.zeros(*shape, requires_grad=True)
+        return torch.zeros(*shape, device=device, requires_grad=True)
 
     def ones(*shape):
-        return torch.ones(*shape, requires_grad=True)
+        return torch.ones(*shape, device=device, requires_grad=True)
 
     D, L, PD = c["width"], num_patches(c) + 1, patch_dim(c)
     blocks = []
@@ -62,11 +63,11 @@ def layer_norm(x, g, b):
     return F.layer_norm(x, (x.shape[-1],), g, b, 1e-6)
 
 
-def causal_mask(L):
-    return torch.triu(torch.full((L, L), -1e9), diagonal=1)
+def causal_mask(L, device="cpu"):
+    return torch.triu(torch.full((L, L), -1e9, device=device), diagonal=1)
 
 
-def rope_tables(rows, cols, head_dim, base=10000.0):
+def rope_tables(rows, cols, head_dim, base=10000.0, device="cpu"):
     """2-D RoPE exactly as @darl/transformer builds it: half the head channels rotate with the row, half with the
     column; rotate-half is a matmul with a fixed permutation matrix `swap`."""
     sections = 2
@@ -91,7 +92,7 @@ def rope_tables(rows, cols, head_dim, base=10000.0):
             i2 = i1 + half
             swap[i1, i2] = 1
             swap[i2, i1] = 1
-    return cos, sin, swap
+    return cos.to(device), sin.to(device), swap.to(device)
 
 
 def rope(x, tables):
@@ -175,14 +176,17 @@ def time_it(fn, reps, warmup):
     return times[len(times) // 2], cpu
 
 
-def init_denoiser(c, seed):
+def init_denoiser(c, seed, device="cpu"):
     g = torch.Generator().manual_seed(seed)
     PD, D, H = patch_dim(c), c["width"], 256
 
     def w(*shape):
-        return (torch.randn(*shape, generator=g) * 0.02)
+        return (torch.randn(*shape, generator=g) * 0.02).to(device)
 
-    return dict(w1=w(PD + D + 1, H), b1=torch.zeros(H), w2=w(H, H), b2=torch.zeros(H), w3=w(H, PD), b3=torch.zeros(PD))
+    def zeros(n):
+        return torch.zeros(n, device=device)
+
+    return dict(w1=w(PD + D + 1, H), b1=zeros(H), w2=w(H, H), b2=zeros(H), w3=w(H, PD), b3=zeros(PD))
 
 
 def denoise(d, noisy, cond, gamma):
@@ -197,7 +201,7 @@ def cosine_gamma(t):
 
 
 @torch.no_grad()
-def generate(p, c, denoiser=None, ddim_steps=20):
+def generate(p, c, denoiser=None, ddim_steps=20, device="cpu"):
     """One image, batch 1: 49 autoregressive steps through a KV cache; each next patch is the linear head's output
     (MSE) or 20 DDIM steps of the MLP denoiser conditioned on the backbone output (diffusion)."""
     D, N, PD = c["width"], num_patches(c), patch_dim(c)
@@ -209,17 +213,17 @@ def generate(p, c, denoiser=None, ddim_steps=20):
     patches = []
     for t in range(N):
         x = token
-        tables = rope_tables(rows[t:t + 1], cols[t:t + 1], DH)
+        tables = rope_tables(rows[t:t + 1], cols[t:t + 1], DH, device=device)
         for b, cache in zip(p["blocks"], caches):
             x = block(b, c, x, 1, 1, None, tables, cache)
         h = layer_norm(x, p["lnfg"], p["lnfb"])
         if denoiser is None:
             nxt = h @ p["wh"] + p["bh"]
         else:
-            z = torch.randn(1, PD, generator=g)
+            z = torch.randn(1, PD, generator=g).to(device)
             for i in range(ddim_steps, 0, -1):
                 g_t, g_s = cosine_gamma(i / ddim_steps), cosine_gamma((i - 1) / ddim_steps)
-                x0 = denoise(denoiser, z, h, torch.full((1, 1), g_t))
+                x0 = denoise(denoiser, z, h, torch.full((1, 1), g_t, device=device))
                 # sqrt(g_s)·x0 + sqrt(1 − g_s)·eps with eps = (z − sqrt(g_t)·x0)/sqrt(1 − g_t), as one combination
                 cz = math.sqrt(1 - g_s) / math.sqrt(max(1 - g_t, 1e-8))
                 z = (math.sqrt(g_s) - cz * math.sqrt(g_t)) * x0 + cz * z

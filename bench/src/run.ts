@@ -7,6 +7,7 @@
  *   pnpm bench --quick         a few-second smoke run: default backend and PyTorch, 2 training steps each
  *   pnpm bench --with-cpu      also the tfjs cpu backend (minutes: ~180× slower than PyTorch)
  *   pnpm bench --no-python     skip the PyTorch reference
+ *   pnpm bench --gpu [--smoke] the GPU benchmark instead (src/gpu/gpu-run.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -193,4 +194,6 @@ function main(): void {
   if (!def) process.exitCode = 1;
 }
 
-main();
+// `--gpu`: the GPU benchmark (darl on webgpu against PyTorch on CUDA), src/gpu/gpu-run.ts.
+if (argv.includes('--gpu')) await import('./gpu/gpu-run.js');
+else main();

@@ -17,7 +17,8 @@
  *                                                   claims — checks the machinery, decides nothing
  *   options: --backend NAME   --out DIR   --only name1,name2   --seeds N   --budget SECONDS
  *
- * Backend: `useBackend('auto')` → native where its addon built, else wasm.
+ * Backend: `useBackend('auto')` → native where its addon built, else wasm; `--backend` takes any name in
+ *   `BACKEND_CHOICES` (`--backend webgpu` for a GPU).
  * Small mode measured 2026-12-02 on native: 11 s in CI (161 s at load ≈ 8 before the fused kernels), 4 settings × 2 seeds,
  * probes 20–26 % against 68 % for raw pixels; every verdict "not resolved", as it must be at 10 steps.
  * Full mode measured 2026-12-02 on native, the whole recipe pinned to one core of an AMD EPYC (taskset -c 1; the other
@@ -39,7 +40,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
+import { disposeTree, useBackend, BACKEND_CHOICES, checkOneOf } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { paramTree, RUN_PRESETS, type DarlConfigInput, type RunConfigInput } from '@darl/darl';
 import { pretrain, probeRun, readRunData, writeReport } from '@darl/darl/node';
@@ -150,7 +151,8 @@ function runConfig(s: Setting, seed: number): RunConfigInput {
   };
 }
 
-const backend = await useBackend(args.backend as BackendName | 'auto');
+checkOneOf('ablations', '--backend', args.backend, BACKEND_CHOICES);
+const backend = await useBackend(args.backend);
 const out = resolve(args.out ?? join('runs', `ablations-${mode}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
 await mkdir(out, { recursive: true });
 console.log(`ablations (${mode}): backend ${backend.name}, ${chosen.length} settings × ${seeds} seeds, runs under ${out}`);

@@ -39,7 +39,7 @@ async function nodeSteps(backend: BackendName): Promise<number[]> {
   const info = await useBackend(backend);
   const session = new TrainingSession(browserRunConfig(choice), await loadEmbeddedDigits({ split: 'train' }), { name: info.name });
   const ms: number[] = [];
-  for (let i = 0; i < warmup + steps; i++) ms.push(session.step().ms);
+  for (let i = 0; i < warmup + steps; i++) ms.push((await session.step()).ms);
   session.dispose();
   return ms.slice(warmup);
 }

@@ -17,7 +17,7 @@ const modelFor = (objective: 'mse' | 'diffusion') =>
     }).model,
   );
 
-it.each(['mse', 'diffusion'] as const)('%s: equals generate with the same prefix and seed; one event per patch', (objective) => {
+it.each(['mse', 'diffusion'] as const)('%s: equals generate with the same prefix and seed; one event per patch', async (objective) => {
   const model = modelFor(objective);
   const params = initDarlParams(model, { seed: 2 });
   const images = tf.tidy(() => tf.sin(tf.reshape(tf.range(0, 128), [2, 8, 8, 1])) as tf.Tensor4D);
@@ -25,8 +25,8 @@ it.each(['mse', 'diffusion'] as const)('%s: equals generate with the same prefix
   const k = 6;
   const gen = completePatchByPatch(model, params, { images, patches: k, seed: 7 });
   const events = [];
-  let r = gen.next();
-  for (; !r.done; r = gen.next()) events.push(r.value);
+  let r = await gen.next();
+  for (; !r.done; r = await gen.next()) events.push(r.value);
   const mine = r.value;
   const reference = generate(model, params, { prefix: { images, patches: k }, seed: 7 });
   expect(Array.from(mine.dataSync())).toEqual(Array.from(reference.dataSync()));
@@ -43,15 +43,15 @@ it.each(['mse', 'diffusion'] as const)('%s: equals generate with the same prefix
   disposeTree(paramTree(params));
 });
 
-it('frees everything when the caller stops early', () => {
+it('frees everything when the caller stops early', async () => {
   const model = modelFor('diffusion');
   const params = initDarlParams(model, { seed: 2 });
   const images = tf.zeros([1, 8, 8, 1]) as tf.Tensor4D;
   const before = tf.memory().numTensors;
   const gen = completePatchByPatch(model, params, { images, patches: 2, seed: 1 });
-  gen.next();
-  gen.next();
-  gen.return(undefined as never);
+  await gen.next();
+  await gen.next();
+  await gen.return(undefined as never);
   expect(tf.memory().numTensors).toBe(before);
   images.dispose();
   disposeTree(paramTree(params));

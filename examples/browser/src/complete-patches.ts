@@ -35,10 +35,11 @@ export interface CompletionEvent {
 }
 
 /**
- * Completes `images` after their first `patches` patches, yielding after each predicted patch.
+ * Completes `images` after their first `patches` patches, yielding after each predicted patch (an async generator:
+ * it reads each step's pixels with `await data()`, which every backend, WebGPU included, supports).
  * @returns (when the generator finishes) the completed images, float32 [N, H, W, C] (caller owns)
  */
-export function* completePatchByPatch(model: DarlModel, params: DarlParams, opts: CompletionOptions): Generator<CompletionEvent, tf.Tensor4D, void> {
+export async function* completePatchByPatch(model: DarlModel, params: DarlParams, opts: CompletionOptions): AsyncGenerator<CompletionEvent, tf.Tensor4D, void> {
   const n = opts.images.shape[0];
   const L = model.length;
   const k = opts.patches;
@@ -79,7 +80,7 @@ export function* completePatchByPatch(model: DarlModel, params: DarlParams, opts
           });
           x.dispose();
           x = stepped;
-          denoising.push(x.dataSync() as Float32Array);
+          denoising.push((await x.data()) as Float32Array);
         }
         next = x;
       } else {
@@ -88,7 +89,7 @@ export function* completePatchByPatch(model: DarlModel, params: DarlParams, opts
       condition.dispose();
       condition = null;
       known.push(next);
-      yield { index: t, image: imageSoFar(model, known, n), ...(diffusion ? { denoising } : {}) };
+      yield { index: t, image: await imageSoFar(model, known, n), ...(diffusion ? { denoising } : {}) };
       if (t === L - 1) break;
       condition = tf.tidy(() => {
         const token = tf.reshape(applyLinear(params.embed, next), [n, 1, model.backbone.width]) as tf.Tensor3D;
@@ -110,15 +111,17 @@ function toImages(model: DarlModel, seq: tf.Tensor3D): tf.Tensor4D {
   return unpatchify(unorderPatches(seq, model.order), { height, width, channels, patchSize: model.config.patchSize }) as tf.Tensor4D;
 }
 
-/** The known patches placed in their images, the rest at 0: float32 [N·H·W·C]. */
-function imageSoFar(model: DarlModel, known: tf.Tensor2D[], n: number): Float32Array {
+/** The known patches placed in their images, the rest at 0: float32 [N·H·W·C] (read asynchronously). */
+async function imageSoFar(model: DarlModel, known: tf.Tensor2D[], n: number): Promise<Float32Array> {
   const images = tf.tidy(() => {
     const seq = tf.stack(known, 1) as tf.Tensor3D;
     const rest = model.length - known.length;
     const full = rest > 0 ? tf.concat([seq, tf.zeros([n, rest, model.patchDim])], 1) : seq;
     return toImages(model, full as tf.Tensor3D);
   });
-  const data = images.dataSync() as Float32Array;
-  images.dispose();
-  return data;
+  try {
+    return (await images.data()) as Float32Array;
+  } finally {
+    images.dispose();
+  }
 }

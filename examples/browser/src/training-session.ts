@@ -53,13 +53,13 @@ export class TrainingSession {
   }
 
   /** One optimiser step on the next batch. */
-  step(): TimedStep {
+  async step(): Promise<TimedStep> {
     const t0 = performance.now();
     const batch = this.stream.next();
     const images = pixelsToTensor(batch.pixels, batch.shape, { scale: this.run.model.pixelScale });
     let r: StepResult;
     try {
-      r = this.trainer.stepOn([images]);
+      r = await this.trainer.stepOn([images]);
     } finally {
       images.dispose();
     }
@@ -70,10 +70,10 @@ export class TrainingSession {
   }
 
   /** The run directory of the current state (config, one checkpoint, metrics), by relative path. */
-  runDirectory(): Record<string, Uint8Array> {
+  async runDirectory(): Promise<Record<string, Uint8Array>> {
     const optimizer = this.trainer.optimizer.stateTensors();
     try {
-      return encodeRunDirectory({
+      return await encodeRunDirectory({
         run: this.run,
         params: paramTree(this.params),
         ema: this.trainer.ema?.shadow() ?? null,
@@ -104,9 +104,9 @@ export class TrainingSession {
   }
 }
 
-/** Sum of every parameter value: a fingerprint that a loader elsewhere can recompute. */
-export function parameterSum(params: DarlParams): number {
+/** Sum of every parameter value: a fingerprint that a loader elsewhere can recompute (read asynchronously). */
+export async function parameterSum(params: DarlParams): Promise<number> {
   let sum = 0;
-  for (const [, t] of flattenTree(paramTree(params))) for (const v of t.dataSync()) sum += v;
+  for (const [, t] of flattenTree(paramTree(params))) for (const v of await t.data()) sum += v;
   return sum;
 }

@@ -92,16 +92,21 @@ function checkShowable(loaded: Pretrained, source: string): Pretrained {
   throw new PretrainedError(`${source} ${problem}`);
 }
 
-function postSamples(c: Current): void {
+async function postSamples(c: Current): Promise<void> {
   const n = SHOWCASE.length;
   const samples = generate(c.model, c.params, { n, seed: c.step });
   const images = toInput(c.model, readImages(test, SHOWCASE), n);
   const completions = generate(c.model, c.params, { prefix: { images, patches: topHalf(c.model) }, seed: c.step });
   images.dispose();
-  const s = samples.dataSync() as Float32Array;
-  const comp = completions.dataSync() as Float32Array;
-  samples.dispose();
-  completions.dispose();
+  // Asynchronous reads: on WebGPU a synchronous one stalls the GPU (and in Chromium returns zeros).
+  let s: Float32Array;
+  let comp: Float32Array;
+  try {
+    [s, comp] = (await Promise.all([samples.data(), completions.data()])) as [Float32Array, Float32Array];
+  } finally {
+    samples.dispose();
+    completions.dispose();
+  }
   post({ type: 'samples', step: c.step, n, samples: s, completions: comp }, [s.buffer, comp.buffer]);
 }
 
@@ -110,11 +115,11 @@ async function trainLoop(): Promise<void> {
   let lastSamples = performance.now();
   while (running && token === loopToken && current?.session) {
     const session = current.session;
-    const r = session.step();
+    const r = await session.step();
     current = { ...current, step: r.step };
     post({ type: 'step', step: r.step, loss: r.loss, ms: r.ms, imagesPerSec: (session.run.train.batchSize * 1000) / r.ms });
     if (performance.now() - lastSamples > SAMPLE_EVERY_MS || r.step === 1) {
-      postSamples(current);
+      await postSamples(current);
       lastSamples = performance.now();
     }
     if (r.step >= session.run.train.steps) running = false;
@@ -172,7 +177,7 @@ async function handle(m: ToWorker): Promise<void> {
       const images = toInput(current.model, m.image, 1);
       try {
         const gen = completePatchByPatch(current.model, current.params, { images, patches: topHalf(current.model), seed: m.seed });
-        for (let r = gen.next(); ; r = gen.next()) {
+        for (let r = await gen.next(); ; r = await gen.next()) {
           if (r.done) {
             r.value.dispose();
             break;
@@ -191,7 +196,7 @@ async function handle(m: ToWorker): Promise<void> {
       const source = m.type === 'load' ? m.source : m.url;
       const loaded = checkShowable(m.type === 'load' ? await loadFiles(m.source, m.files) : await fetchPretrained(m.url), source);
       replace({ model: loaded.model, params: loaded.params, source, loaded, step: 0 });
-      postSamples(current!);
+      await postSamples(current!);
       return;
     }
     case 'digit': {
@@ -203,9 +208,9 @@ async function handle(m: ToWorker): Promise<void> {
       const session = current?.session;
       if (!session) throw new UserError('Only a model trained on this page can be saved as a run directory; train one first.');
       const name = `darl-browser-${session.run.model.objective}-step-${session.trainer.step}`;
-      const files = session.runDirectory();
+      const files = await session.runDirectory();
       const zip = zipSync(Object.fromEntries(Object.entries(files).map(([p, b]) => [`${name}/${p}`, b])), { level: 1 });
-      post({ type: 'saved', name: `${name}.zip`, zip, step: session.trainer.step, parameterSum: parameterSum(session.params) }, [zip.buffer]);
+      post({ type: 'saved', name: `${name}.zip`, zip, step: session.trainer.step, parameterSum: await parameterSum(session.params) }, [zip.buffer]);
       return;
     }
   }

@@ -2,7 +2,8 @@
 // playwright-core, see scripts/chromium.mjs) and uses it as a person would: trains for a few seconds (the loss must
 // fall, samples and completions must draw), completes a picked digit patch by patch, trains the diffusion objective
 // and watches its denoising steps, saves the run directory and opens it with Node's loadRun, and loads a run that
-// the Node CLI trained — from dropped files and from a URL. Any console error, page error, failed request or request
+// the Node CLI trained — from dropped files and from a URL; then, in a second Chromium with WebGPU enabled
+// (SwiftShader), trains a few steps on the webgpu backend. Any console error, page error, failed request or request
 // to anywhere but the dev server fails the test. DARL_UPDATE_SCREENSHOT=1 writes the README's screenshot.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, launchOptions, NO_CHROMIUM } from '../../../scripts/chromium.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_WEBGPU_ARGS, haveChromium, launchOptions, NO_CHROMIUM } from '../../../scripts/chromium.mjs';
 import { startServer, vite } from './vite-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -220,6 +221,32 @@ describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium'
       await built.close();
     } finally {
       if (preview.server.pid) process.kill(preview.server.pid);
+    }
+  });
+
+  it('trains on WebGPU (SwiftShader) when asked with ?backend=webgpu: the loss falls, samples are not blank', async () => {
+    const gpuBrowser = await chromium.launch(launchOptions({ args: [...CHROMIUM_ARGS, ...CHROMIUM_WEBGPU_ARGS] }));
+    try {
+      const gpuPage = await gpuBrowser.newPage();
+      watch(gpuPage, origin);
+      await gpuPage.goto(`${origin}/?backend=webgpu`);
+      await waitFor(gpuPage, 's.backend !== ""', 90_000);
+      // Asked for by name, the software adapter is used (auto would skip it, as useBackend('auto') does).
+      expect((await pageState(gpuPage)).backend).toMatch(/^WebGPU \(google \/ swiftshader, software\)/);
+      // SwiftShader is slow (the first step compiles the shaders, ~20 s; then ~2 s a step plus samples after most):
+      // batch 16 and 8 steps, still inside the learning-rate warm-up, where the loss already falls steadily.
+      await gpuPage.selectOption('#batch', '16');
+      await gpuPage.click('#start');
+      await waitFor(gpuPage, 's.errors.length > 0 || (s.losses.length >= 8 && s.samplesAt.length >= 2)', 180_000);
+      await gpuPage.click('#pause');
+      const { losses, errors } = await pageState(gpuPage);
+      expect(errors).toEqual([]);
+      const mean = (a: { loss: number }[]) => a.reduce((s, v) => s + v.loss, 0) / a.length;
+      expect(losses.every((l) => Number.isFinite(l.loss) && l.loss > 0)).toBe(true); // zeros would mean a dead read
+      expect(mean(losses.slice(5, 8))).toBeLessThan(0.9 * mean(losses.slice(0, 3)));
+      for (const levels of [...(await grayLevels(gpuPage, '#samples canvas')), ...(await grayLevels(gpuPage, '#completions canvas'))]) expect(levels).toBeGreaterThan(8);
+    } finally {
+      await gpuBrowser.close();
     }
   });
 

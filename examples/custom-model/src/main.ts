@@ -12,7 +12,8 @@
  *   pnpm --filter @darl/example-custom-model small    small mode (CI; fails loudly on nonsense)
  *   options: --backend NAME   --out DIR
  *
- * Backend: `useBackend('auto')` → wasm on a plain install.
+ * Backend: `useBackend('auto')` → wasm on a plain install; `--backend` takes any name in
+ *   `BACKEND_CHOICES` (`--backend webgpu` for a GPU).
  * Expected on 2 cores (AMD Zen 4, wasm, measured 2026-11-27; see reference.json):
  *   full  — ~500 s wall (326 s CPU; 100 steps × 64 for each model): A's Gaussian NLL 1.66 → −0.85, probe 70.2 %;
  *           B's diffusion loss 0.91 → 0.12, probe 65.8 %; raw pixels 87.3 % (3000 train / 1000 test). A's samples at
@@ -27,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { probeSweep } from '@darl/eval';
 import { BatchStream, pixelsToTensor, subsetDataset, type ImageDataset } from '@darl/patch-data';
 import { encodeImageGrid, openDataset } from '@darl/patch-data/node';
-import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
+import { disposeTree, useBackend, BACKEND_CHOICES, checkOneOf } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import {
   buildDarl,
@@ -63,7 +64,8 @@ const { values: args } = parseArgs({
 const small = args.small;
 const mode = small ? 'small' : 'full';
 const started = performance.now();
-const backend = await useBackend(args.backend as BackendName | 'auto');
+checkOneOf('custom-model', '--backend', args.backend, BACKEND_CHOICES);
+const backend = await useBackend(args.backend);
 const out = resolve(args.out ?? join('runs', `custom-model-${mode}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
 await mkdir(out, { recursive: true });
 console.log(`custom-model (${mode}): backend ${backend.name}, output under ${out}`);
@@ -125,7 +127,7 @@ const tB = performance.now();
 while (trainer.step < steps) {
   const batch = stream.next();
   const images = pixelsToTensor(batch.pixels, [batch.indices.length, 28, 28, 1], { scale: 'minus-one-one' }); // [B, 28, 28, 1] in [−1, 1]
-  const r = trainer.stepOn([images]);
+  const r = await trainer.stepOn([images]);
   images.dispose();
   lossesB.push(r.loss);
   if (r.step % 10 === 0 || r.step === 1) console.log(`   step ${r.step}/${steps}  loss ${r.loss.toFixed(4)}  lr ${r.lr.toExponential(2)}`);

@@ -6,9 +6,10 @@
  *
  *   pnpm demo                                        full mode (from the repository root)
  *   pnpm --filter @darl/example-digits-mse small     small mode (what CI runs; fails loudly on nonsense)
- *   options: --backend auto|wasm|cpu|node   --out DIR   --steps N
+ *   options: --backend NAME   --out DIR   --steps N
  *
- * Backend: `useBackend('auto')` → native where its addon built, else wasm.
+ * Backend: `useBackend('auto')` → native where its addon built, else wasm; `--backend` takes any name in
+ *   `BACKEND_CHOICES` (`--backend webgpu` for a GPU).
  * Expected (native, measured 2026-12-02 on one core of an AMD EPYC, the other running the ablations recipe; see
  * reference.json):
  *   full  — 185 s wall (training 600 steps × 64 in 143 s at ~280 img/s; probe with the random-init control ~25 s;
@@ -25,7 +26,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { useBackend, disposeTree, type BackendName } from '@darl/tensor-backend';
+import { useBackend, disposeTree, BACKEND_CHOICES, checkOneOf } from '@darl/tensor-backend';
 import { paramTree, RUN_PRESETS, type RunConfigInput } from '@darl/darl';
 import { generationQualityRun, pretrain, probeRun, readRunData, writeReport } from '@darl/darl/node';
 
@@ -49,8 +50,10 @@ const small = args.small;
 const mode = small ? 'small' : 'full';
 const started = performance.now();
 
-// 1. Backend: chosen here, at the edge. 'auto' tries node-gpu, node, wasm, cpu and keeps the first that works.
-const backend = await useBackend(args.backend as BackendName | 'auto');
+// 1. Backend: chosen here, at the edge. 'auto' tries BACKENDS_FASTEST_FIRST in order (webgpu only on a real GPU) and
+//    keeps the first that works.
+checkOneOf('digits-mse', '--backend', args.backend, BACKEND_CHOICES);
+const backend = await useBackend(args.backend);
 console.log(`digits-mse (${mode}): backend ${backend.name}${backend.simd !== undefined ? `, simd ${backend.simd ? 'on' : 'off'}` : ''}`);
 
 // 2. The run: the digits-mse preset (small Transformer: width 128, depth 4, 4 heads; patch 4 → 49 patches).

@@ -9,7 +9,8 @@
  *            the *-idx?-ubyte files may be gzipped)   --backend NAME   --out DIR
  *            --from-run DIR (evaluate a run pretrained earlier instead of training)
  *
- * Backend: `useBackend('auto')` → native where its addon built, else wasm.
+ * Backend: `useBackend('auto')` → native where its addon built, else wasm; `--backend` takes any name in
+ *   `BACKEND_CHOICES` (`--backend webgpu` for a GPU).
  * Full mode is the experiment of issue 13: pretraining on all 60 000 images for a 30-minute wall-clock budget
  * (train.budgetSeconds = 1800: the cosine follows elapsed time), then the full 60 000 / 10 000 evaluation — the probe
  * sweep (every layer × mean/last × causal/full, L-BFGS logistic regression) with the raw-pixel baseline and the random-init control on
@@ -45,7 +46,7 @@ import { cp } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { disposeTree, useBackend, type BackendName } from '@darl/tensor-backend';
+import { disposeTree, useBackend, BACKEND_CHOICES, checkOneOf } from '@darl/tensor-backend';
 import { paramTree, RUN_PRESETS, type RunConfigInput } from '@darl/darl';
 import { finetuneRun, generationQualityRun, pretrain, probeRun, readRunData, writeReport } from '@darl/darl/node';
 
@@ -79,7 +80,8 @@ if (!existsSync(dataDir)) {
 }
 const data = `idx:${dataDir}`;
 
-const backend = await useBackend(args.backend as BackendName | 'auto');
+checkOneOf('fashion-mnist', '--backend', args.backend, BACKEND_CHOICES);
+const backend = await useBackend(args.backend);
 console.log(`fashion-mnist (${mode}): backend ${backend.name}, data ${data}`);
 
 // 1. Pretrain: the digits-mse model (width 128, depth 4, 4 heads, patch 4, MSE) on Fashion-MNIST.

@@ -12,7 +12,8 @@
  *   options: --sampler ddim|ddpm   --steps N (denoising steps per patch)   --temperature T   --given-rows R
  *            --backend NAME   --out DIR
  *
- * Backend: `useBackend('auto')` → wasm on a plain install.
+ * Backend: `useBackend('auto')` → wasm on a plain install; `--backend` takes any name in
+ *   `BACKEND_CHOICES` (`--backend webgpu` for a GPU).
  * Expected on 2 cores (AMD Zen 4, wasm, measured 2026-11-27; see reference.json):
  *   full  — 150 s without --run (training 150 steps × 32 takes ~140 s at ~37 img/s; 16 samples with 20 DDIM steps
  *           per patch take ~1 s): samples are varied stroke fragments, some digit-like; completions of one test digit
@@ -29,7 +30,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ddimStep, ddpmStep, predictX0, samplingGammas, samplingSchedule, type DiffusionHeadParams } from '@darl/diffusion';
 import { pixelsToTensor, readImages, unorderPatches, unpatchify } from '@darl/patch-data';
 import { encodeImageGrid, openDataset } from '@darl/patch-data/node';
-import { disposeTree, Rng, useBackend, type BackendName } from '@darl/tensor-backend';
+import { disposeTree, Rng, useBackend, BACKEND_CHOICES, checkOneOf } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { applyLinear, applyTransformer, createKVCache, disposeKVCache, slicePositions, type TokenPositions, type TransformerParams } from '@darl/transformer';
 import {
@@ -68,7 +69,8 @@ const { values: args } = parseArgs({
 const small = args.small;
 const mode = small ? 'small' : 'full';
 const started = performance.now();
-const backend = await useBackend(args.backend as BackendName | 'auto');
+checkOneOf('generate', '--backend', args.backend, BACKEND_CHOICES);
+const backend = await useBackend(args.backend);
 const out = resolve(args.out ?? join('runs', `generate-${mode}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
 await mkdir(out, { recursive: true });
 console.log(`generate (${mode}): backend ${backend.name}, output under ${out}`);

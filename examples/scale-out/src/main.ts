@@ -9,7 +9,8 @@
  *            --backend NAME   --out DIR
  *
  * Needs Python 3 with torch ≥ 1.13 and numpy (Debian: apt-get install python3-torch python3-numpy).
- * Backend: `useBackend('auto')` → wasm on a plain install.
+ * Backend: `useBackend('auto')` → wasm on a plain install; `--backend` takes any name in
+ *   `BACKEND_CHOICES` (`--backend webgpu` for a GPU).
  * Expected on 2 cores (AMD Zen 4, wasm + torch 1.13 CPU, measured 2026-12-01):
  *   full  — ~15 min under a load average of 10–18 (darl ~15 img/s, PyTorch 2 processes ~50 img/s): the
  *           `digits-mse` model (width 128, depth 4), 20 steps in darl, 170 in PyTorch, 10 in darl: loss 2.946 (step 1)
@@ -25,7 +26,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend, type BackendName } from '@darl/tensor-backend';
+import { useBackend, BACKEND_CHOICES, checkOneOf } from '@darl/tensor-backend';
 import { generate, RUN_PRESETS } from '@darl/darl';
 import { loadRun, pretrain, probeRun, writeReport } from '@darl/darl/node';
 
@@ -56,7 +57,8 @@ if (spawnSync(python, ['-c', 'import torch, numpy']).status !== 0) {
   console.log(`scale-out: skipped — ${why}.`);
   process.exit(0);
 }
-const backend = await useBackend(args.backend as BackendName | 'auto');
+checkOneOf('scale-out', '--backend', args.backend, BACKEND_CHOICES);
+const backend = await useBackend(args.backend);
 console.log(`scale-out (${small ? 'small' : 'full'}): backend ${backend.name}, run directory ${out}`);
 
 const [inDarl, inTorch, total] = small ? [4, 8, 9] : [20, 190, 200];

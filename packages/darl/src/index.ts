@@ -18,6 +18,7 @@ export {
 } from './config/schema.js';
 export { RUN_PRESETS, RUN_PRESET_DESCRIPTIONS, type RunPresetName } from './config/presets.js';
 export { ConfigError, parseConfig, applyOverrides, explainIssues } from './config/validate.js';
+export { backboneConfigFor, type BackboneSource } from './config/backbone-config.js';
 export {
   buildDarl,
   initDarlParams,
@@ -25,7 +26,6 @@ export {
   toPatchSequence,
   inputTokens,
   patchOrderFor,
-  backboneConfigFor,
   paramTree,
   type DarlModel,
   type DarlParams,

@@ -58,12 +58,12 @@ async function cache(train: ImageSource, test: ImageSource, poolings: ('mean' | 
   return { ...c, seconds: (performance.now() - t0) / 1000 };
 }
 
-function probeAll(c: { train: FeatureCache; test: FeatureCache }, trainLabels: Int32Array, testLabels: Int32Array, solver: LinearProbeSolver, limit = Infinity) {
+async function probeAll(c: { train: FeatureCache; test: FeatureCache }, trainLabels: Int32Array, testLabels: Int32Array, solver: LinearProbeSolver, limit = Infinity) {
   const cells = [];
   const t0 = performance.now();
   for (const e of c.train.entries.slice(0, limit)) {
     const s0 = performance.now();
-    const r = linearProbe({ features: e.features, labels: trainLabels }, { features: c.test.get(e.layer, e.pooling, e.attention).features, labels: testLabels }, 10, { solver });
+    const r = await linearProbe({ features: e.features, labels: trainLabels }, { features: c.test.get(e.layer, e.pooling, e.attention).features, labels: testLabels }, 10, { solver });
     const seconds = (performance.now() - s0) / 1000;
     cells.push({ layer: e.layer, pooling: e.pooling, attention: e.attention, dim: e.features.dim, reg: r.weightDecay, valTop1: r.valTop1, testTop1: r.test.top1, seconds });
     log(`${solver} layer ${e.layer} ${e.pooling} ${e.attention} (dim ${e.features.dim}): val ${(100 * r.valTop1).toFixed(2)} %, test ${(100 * r.test.top1).toFixed(2)} %, ${seconds.toFixed(1)} s`);
@@ -82,7 +82,7 @@ const sweeps: Record<string, unknown> = { extractionSeconds: c.seconds };
 const picked = (args.includes('--cells') ? args[args.indexOf('--cells') + 1]! : '6,7,8').split(',').map(Number);
 const sub = { train: { ...c.train, entries: c.train.entries.filter((_, i) => picked.includes(i)) }, test: c.test };
 for (const solver of ['lbfgs', 'ridge', 'adamw'] as const) {
-  sweeps[solver] = probeAll(sub, yTrain, yTest, solver);
+  sweeps[solver] = await probeAll(sub, yTrain, yTest, solver);
   log(`${solver}: ${picked.length} cells in ${(sweeps[solver] as { seconds: number }).seconds.toFixed(1)} s; load ${load()}`);
 }
 results.small = { train: nTrain, test: nTest, ...sweeps };
@@ -98,7 +98,7 @@ if (lTrain > 0) {
   const pixels: Record<string, unknown> = {};
   for (const solver of ['lbfgs', 'ridge', 'adamw'] as const) {
     const p0 = performance.now();
-    const r = linearProbe({ features: px.train, labels: ly }, { features: px.test, labels: lyt }, 10, { solver });
+    const r = await linearProbe({ features: px.train, labels: ly }, { features: px.test, labels: lyt }, 10, { solver });
     const seconds = (performance.now() - p0) / 1000;
     pixels[solver] = { reg: r.weightDecay, valTop1: r.valTop1, testTop1: r.test.top1, seconds };
     log(`pixels ${lTrain}/${lTest} (${solver}): val ${(100 * r.valTop1).toFixed(2)} %, test ${(100 * r.test.top1).toFixed(2)} %, ${seconds.toFixed(1)} s; load ${load()}`);

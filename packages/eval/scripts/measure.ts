@@ -52,7 +52,7 @@ function prefix(source: ImageSource, n: number): ImageSource {
 
 async function pixelProbe(name: string, train: ImageSource, test: ImageSource) {
   const t0 = performance.now();
-  const r = linearProbe(
+  const r = await linearProbe(
     { features: pixelFeatures(train), labels: readLabels(train, name) },
     { features: pixelFeatures(test), labels: readLabels(test, name) },
     10,

@@ -40,18 +40,18 @@ function meanOverTokens(t: TokenFeatures) {
 }
 
 describeBackends('attentiveProbe', (ctx) => {
-  it('finds the informative token that a linear probe on the mean cannot use', () => {
+  it('finds the informative token that a linear probe on the mean cannot use', async () => {
     const rng = new Rng(21);
     const train = markedTokens(rng, 512);
     const test = markedTokens(rng, 256);
-    const linear = linearProbe(meanOverTokens(train), meanOverTokens(test), 2, { steps: 100 });
+    const linear = await linearProbe(meanOverTokens(train), meanOverTokens(test), 2, { steps: 100 });
     expect(linear.test.top1).toBeLessThan(0.8);
-    const r = attentiveProbe(train, test, 2, { heads: 2, epochs: 15, batchSize: 64, lr: 1e-2 });
+    const r = await attentiveProbe(train, test, 2, { heads: 2, epochs: 15, batchSize: 64, lr: 1e-2 });
     expect(r.test.top1).toBeGreaterThanOrEqual(0.97);
     expect(r.trainLoss[r.trainLoss.length - 1]!).toBeLessThan(r.trainLoss[0]!);
   });
 
-  it('pools with per-head softmax attention (hand-computed case)', () => {
+  it('pools with per-head softmax attention (hand-computed case)', async () => {
     // C = 2, H = 2 (head width 1), Wk = Wv = I, query = (1, 0): head 0 attends by x[:, 0], head 1 uniformly.
     const params = initAttentiveProbe(2, 2, { seed: 0 });
     params.wk.assign(tf.eye(2));
@@ -63,16 +63,17 @@ describeBackends('attentiveProbe', (ctx) => {
     const pooled = [a0[0]! * 0 + a0[1]! * Math.log(3), (1 + 5) / 2];
     const mu = (pooled[0]! + pooled[1]!) / 2;
     const sd = Math.sqrt(((pooled[0]! - mu) ** 2 + (pooled[1]! - mu) ** 2) / 2 + 1e-6);
-    expectAllClose(applyAttentiveProbe(params, tokens, 2), pooled.map((p) => (p - mu) / sd), ctx.tol(10), 0, 'logits');
-    tokens.dispose();
+    const logits = applyAttentiveProbe(params, tokens, 2);
+    expectAllClose(await logits.data(), pooled.map((p) => (p - mu) / sd), ctx.tol(10), 0, 'logits');
+    tf.dispose([tokens, logits]);
     for (const t of [params.query, params.wk, params.wv, params.norm.gamma, params.norm.beta, params.head.w, params.head.b]) t.dispose();
   });
 
   it('does not leak', async () => {
     const rng = new Rng(1);
     const train = markedTokens(rng, 32);
-    await expectNoLeak(() => {
-      attentiveProbe(train, train, 2, { heads: 2, epochs: 1, batchSize: 16 });
+    await expectNoLeak(async () => {
+      await attentiveProbe(train, train, 2, { heads: 2, epochs: 1, batchSize: 16 });
     }, 'attentiveProbe');
     const params = initAttentiveProbe(4, 2, { seed: 0 });
     const x = tf.zeros([2, 8, 4]) as tf.Tensor3D;

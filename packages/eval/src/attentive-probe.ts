@@ -14,6 +14,7 @@ import { AdamW, gradientsByPath, Rng, tidyData, toVariable, warmupCosine, type T
 import { checkLabels, featureMatrix, type FeatureMatrix } from './feature-matrix.js';
 import { featureStatistics, standardizeFeatures, STANDARDIZE_EPS, type FeatureStatistics } from './standardize.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
+import { weightedLossSum } from './weighted-loss-sum.js';
 
 /** Token features of N images: `features` `[N, L·C]` (token-major, as the `concat` readout) with `tokens` = L. */
 export interface TokenFeatures {
@@ -145,12 +146,12 @@ function standardiseTokens(t: TokenFeatures, channels: number, stats: FeatureSta
  * @param train token features `[N, L·C]` with `tokens` = L, labels `[N]`
  * @param test token features `[M, L·C]`, labels `[M]`
  */
-export function attentiveProbe(
+export async function attentiveProbe(
   train: TokenFeatures,
   test: TokenFeatures,
   numClasses: number,
   config: Partial<AttentiveProbeConfig> = {},
-): AttentiveProbeResult {
+): Promise<AttentiveProbeResult> {
   const where = 'attentiveProbe';
   const cfg = { ...DEFAULT_ATTENTIVE_PROBE, ...config };
   checkLabels(`${where} (train)`, train.features, train.labels, numClasses);
@@ -190,7 +191,8 @@ export function attentiveProbe(
     let step = 0;
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
       const order = batchRng.permutation(n);
-      let lossSum = 0;
+      const losses: tf.Scalar[] = [];
+      const sizes: number[] = [];
       for (let s = 0; s < stepsPerEpoch; s++) {
         const idx = order.subarray(s * batch, Math.min(n, (s + 1) * batch));
         const lossValue = tf.tidy(() => {
@@ -201,19 +203,20 @@ export function attentiveProbe(
             return tf.div(tf.neg(tf.sum(tf.mul(yb, logp))), idx.length) as tf.Scalar;
           });
           optimiser.step(grads, schedule(step));
-          return loss.dataSync()[0]!;
+          return loss;
         });
         step++;
-        lossSum += lossValue * idx.length;
+        losses.push(lossValue);
+        sizes.push(idx.length);
       }
-      trainLoss.push(lossSum / n);
+      trainLoss.push((await weightedLossSum(losses, sizes)) / n);
     }
     const m = test.features.rows;
     const scores = new Float32Array(m * numClasses);
     for (let start = 0; start < m; start += cfg.batchSize) {
       const end = Math.min(m, start + cfg.batchSize);
       const idx = Int32Array.from({ length: end - start }, (_, j) => start + j);
-      const s = tidyData(() => applyAttentiveProbe(params, gatherRows(xTest, idx), cfg.heads, cfg.layerNormEps)) as Float32Array;
+      const s = (await tidyData(() => applyAttentiveProbe(params, gatherRows(xTest, idx), cfg.heads, cfg.layerNormEps))) as Float32Array;
       scores.set(s, start * numClasses);
     }
     return { test: classificationMetrics(scores, test.labels, numClasses), trainLoss };

@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { FeatureExtractor, ReadoutAttention } from './feature-extractor.js';
+import { READOUT_ATTENTIONS, type FeatureExtractor, type ReadoutAttention } from './feature-extractor.js';
 import { featureMatrix, type FeatureMatrix } from './feature-matrix.js';
 import type { ImageDataset, PixelScale } from '@darl/patch-data';
 import { imageBatch } from './dataset-reads.js';
@@ -38,7 +38,7 @@ export interface ExtractFeaturesOptions {
   readonly layers: readonly number[];
   /** Poolings to cache (default all: mean, last, concat). `concat` needs N·L·C floats per layer: mind memory. */
   readonly poolings?: readonly Pooling[];
-  /** Attention modes to run (default `['causal', 'full']`): one backbone pass per batch and mode. */
+  /** Attention modes to run (default all of {@link READOUT_ATTENTIONS}): one backbone pass per batch and mode. */
   readonly attentions?: readonly ReadoutAttention[];
   /** Images per backbone pass (default 64). */
   readonly batchSize?: number;
@@ -61,7 +61,7 @@ export async function extractFeatures(extractor: FeatureExtractor, source: Image
   const where = 'extractFeatures';
   const layers = [...opts.layers];
   const poolings = [...(opts.poolings ?? POOLINGS)];
-  const attentions = [...(opts.attentions ?? (['causal', 'full'] as const))];
+  const attentions = [...(opts.attentions ?? READOUT_ATTENTIONS)];
   const batchSize = opts.batchSize ?? 64;
   if (layers.length === 0) throw new Error(`${where}: no layers requested; pass e.g. { layers: [0, 1, 2, 3] }.`);
   for (const l of layers) {

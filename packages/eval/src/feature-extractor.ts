@@ -6,8 +6,11 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-/** Attention used when reading features out: the pretraining mask (`causal`) or bidirectional (`full`). */
-export type ReadoutAttention = 'causal' | 'full';
+/** Attentions features can be read out with: the pretraining mask (`causal`) or bidirectional (`full`). */
+export const READOUT_ATTENTIONS = ['causal', 'full'] as const;
+
+/** Attention used when reading features out: one of {@link READOUT_ATTENTIONS}. */
+export type ReadoutAttention = (typeof READOUT_ATTENTIONS)[number];
 
 /**
  * Images → token features of the requested layers.

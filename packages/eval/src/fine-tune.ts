@@ -13,10 +13,11 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, gradientsByPath, Rng, tidyData, toVariable, warmupCosine, type TensorTree } from '@darl/tensor-backend';
+import { AdamW, gradientsByPath, Rng, SettingError, tidyData, toVariable, warmupCosine, type TensorTree } from '@darl/tensor-backend';
 import { DEFAULT_PIXEL_SCALE, type ImageDataset, type PixelScale } from '@darl/patch-data';
 import { classLabels, imageBatch } from './dataset-reads.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
+import { weightedLossSum } from './weighted-loss-sum.js';
 
 /** A backbone that can be fine-tuned: trainable parameters, a layer index per parameter, pooled features. */
 export interface FineTuneModel {
@@ -83,6 +84,30 @@ export const DEFAULT_FINE_TUNE: FineTuneConfig = {
   evalBatchSize: 256,
   testEvery: 1,
 };
+
+const positiveInt = (x: number): boolean => Number.isInteger(x) && x >= 1;
+
+/**
+ * Checks every numeric setting of a {@link FineTuneConfig} against its range (the one owner of these ranges: the
+ * `darl finetune` flags are checked here too). Throws a {@link SettingError} naming the key as `name(key)` spells it
+ * (default `fineTune: key`; the CLI passes its flag names).
+ */
+export function checkFineTuneConfig(config: FineTuneConfig, name: (key: keyof FineTuneConfig) => string = (key) => `fineTune: ${key}`): void {
+  const c = config;
+  const rules: readonly [keyof FineTuneConfig, boolean, string][] = [
+    ['epochs', positiveInt(c.epochs), 'a positive integer'],
+    ['batchSize', positiveInt(c.batchSize), 'a positive integer'],
+    ['lr', c.lr > 0, '> 0'],
+    ['layerDecay', c.layerDecay > 0 && c.layerDecay <= 1, 'in (0, 1]'],
+    ['weightDecay', c.weightDecay >= 0, '≥ 0'],
+    ['labelSmoothing', c.labelSmoothing >= 0 && c.labelSmoothing < 1, 'in [0, 1)'],
+    ['warmupEpochs', c.warmupEpochs >= 0, '≥ 0'],
+    ['mixup', c.mixup >= 0, '≥ 0'],
+    ['evalBatchSize', positiveInt(c.evalBatchSize), 'a positive integer'],
+    ['testEvery', positiveInt(c.testEvery), 'a positive integer'],
+  ];
+  for (const [key, ok, range] of rules) if (!ok) throw new SettingError(key, `${name(key)} must be ${range}, got ${String(c[key])}.`);
+}
 
 /** The classification head: LayerNorm on the pooled features, then a linear layer. Layer `numLayers + 1`. */
 export interface ClassificationHead<T extends tf.Tensor = tf.Variable> {
@@ -167,15 +192,13 @@ export async function fineTune(
 ): Promise<FineTuneResult> {
   const where = 'fineTune';
   const cfg = { ...DEFAULT_FINE_TUNE, ...config };
+  checkFineTuneConfig(cfg);
   const k = data.numClasses;
   const trainLabels = classLabels(data.train, `${where} (train)`);
   const testLabels = classLabels(data.test, `${where} (test)`);
   for (const [name, labels] of [['train', trainLabels], ['test', testLabels]] as const) {
     for (const y of labels) if (y >= k) throw new Error(`${where}: a ${name} label is ${y}, outside [0, numClasses=${k}).`);
   }
-  if (!(cfg.labelSmoothing >= 0 && cfg.labelSmoothing < 1)) throw new Error(`${where}: labelSmoothing must be in [0, 1), got ${cfg.labelSmoothing}.`);
-  if (!(cfg.mixup >= 0)) throw new Error(`${where}: mixup (α) must be ≥ 0, got ${cfg.mixup}.`);
-  if (!(Number.isInteger(cfg.testEvery) && cfg.testEvery >= 1)) throw new Error(`${where}: testEvery must be a positive integer, got ${cfg.testEvery}.`);
   const rng = new Rng(cfg.seed);
   const head = initClassificationHead(model.featureDim, k, { seed: rng.fork('head') });
   const tree = { backbone: model.params, head } as unknown as TensorTree<tf.Variable>;
@@ -195,7 +218,8 @@ export async function fineTune(
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
       const t0 = performance.now();
       const order = batchRng.permutation(n);
-      let lossSum = 0;
+      const losses: tf.Scalar[] = [];
+      const sizes: number[] = [];
       for (let s = 0; s < stepsPerEpoch; s++) {
         const idx = order.subarray(s * batch, Math.min(n, (s + 1) * batch));
         const b = idx.length;
@@ -223,39 +247,41 @@ export async function fineTune(
             return tf.div(tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)))), b) as tf.Scalar;
           });
           optimiser.step(grads, lr);
-          return loss.dataSync()[0]!;
+          return loss;
         });
-        lossSum += loss * b;
+        losses.push(loss);
+        sizes.push(b);
         step++;
       }
+      const lossSum = await weightedLossSum(losses, sizes);
       const tested = (epoch + 1) % cfg.testEvery === 0 || epoch + 1 === cfg.epochs;
-      if (tested) test = evaluateFineTuned(model, head, data.test, testLabels, k, cfg);
+      if (tested) test = await evaluateFineTuned(model, head, data.test, testLabels, k, cfg);
       const e: FineTuneEpoch = { epoch: epoch + 1, trainLoss: lossSum / n, ...(tested ? { top1: test!.top1 } : {}), seconds: (performance.now() - t0) / 1000 };
       epochs.push(e);
       onEpoch?.(e);
       await Promise.resolve();
     }
-    return { epochs, test: test ?? evaluateFineTuned(model, head, data.test, testLabels, k, cfg) };
+    return { epochs, test: test ?? (await evaluateFineTuned(model, head, data.test, testLabels, k, cfg)) };
   } finally {
     optimiser.dispose();
     for (const t of [head.norm.gamma, head.norm.beta, head.w, head.b]) t.dispose();
   }
 }
 
-function evaluateFineTuned(
+async function evaluateFineTuned(
   model: FineTuneModel,
   head: ClassificationHead,
   source: ImageDataset,
   labels: Int32Array,
   k: number,
   cfg: FineTuneConfig,
-): ClassificationMetrics {
+): Promise<ClassificationMetrics> {
   const m = source.size;
   const scores = new Float32Array(m * k);
   for (let start = 0; start < m; start += cfg.evalBatchSize) {
     const end = Math.min(m, start + cfg.evalBatchSize);
     const idx = Int32Array.from({ length: end - start }, (_, j) => start + j);
-    const s = tidyData(() => applyClassificationHead(head, model.forward(imageBatch(source, idx, cfg.scale), { training: false }))) as Float32Array;
+    const s = (await tidyData(() => applyClassificationHead(head, model.forward(imageBatch(source, idx, cfg.scale), { training: false })))) as Float32Array;
     scores.set(s, start * k);
   }
   return classificationMetrics(scores, labels, k);

@@ -19,14 +19,14 @@ function bands(n: number, seed: number, onlyClass?: number) {
 }
 
 describeBackends('generationQuality', () => {
-  it('real images score like real images; a collapsed generator has no class spread and a large Fréchet distance', () => {
+  it('real images score like real images; a collapsed generator has no class spread and a large Fréchet distance', async () => {
     const c = trainQualityClassifier(bands(300, 1), 3, { hidden: 16, epochs: 6, batchSize: 50 });
     const heldOut = bands(120, 2);
-    const good = generationQuality(c, bands(60, 3), heldOut, Int32Array.from({ length: 60 }, (_, i) => i % 3));
+    const good = await generationQuality(c, bands(60, 3), heldOut, Int32Array.from({ length: 60 }, (_, i) => i % 3));
     expect(good.heldOut.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(good.labelAgreement).toBeGreaterThanOrEqual(0.9);
     expect(good.classSpread).toBeGreaterThan(0.9);
-    const collapsed = generationQuality(c, bands(60, 4, 0), heldOut);
+    const collapsed = await generationQuality(c, bands(60, 4, 0), heldOut);
     expect(collapsed.classShares[0]).toBeGreaterThan(0.95);
     expect(collapsed.classSpread).toBeLessThan(0.2);
     expect(collapsed.frechet).toBeGreaterThan(5 * good.frechet);
@@ -35,10 +35,10 @@ describeBackends('generationQuality', () => {
   });
 
   it('needs two disjoint held-out samples and does not leak tensors', async () => {
-    await expectNoLeak(() => {
+    await expectNoLeak(async () => {
       const c = trainQualityClassifier(bands(30, 1), 3, { hidden: 4, epochs: 1, batchSize: 10 });
-      expect(() => generationQuality(c, bands(20, 2), bands(30, 3))).toThrow(/held-out set has 30 images; 40 are needed/);
-      generationQuality(c, bands(10, 2), bands(20, 3));
+      await expect(generationQuality(c, bands(20, 2), bands(30, 3))).rejects.toThrow(/held-out set has 30 images; 40 are needed/);
+      await generationQuality(c, bands(10, 2), bands(20, 3));
       c.dispose();
     }, 'generationQuality');
   });

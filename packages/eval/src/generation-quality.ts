@@ -42,11 +42,11 @@ export interface QualityClassifier {
   /** Seconds spent training. */
   readonly seconds: number;
   /**
-   * Hidden features and class probabilities of a batch.
-   * @param images float32 [B, H, W, C], scaled like `config.scale`
+   * Hidden features and class probabilities of a batch, read with `await data()`.
+   * @param images float32 [B, H, W, C], scaled like `config.scale`; not disposed
    * @returns `features` [B, hidden] and `probs` [B, K] as Float32Arrays
    */
-  evaluate(images: tf.Tensor4D): { features: Float32Array; probs: Float32Array };
+  evaluate(images: tf.Tensor4D): Promise<{ features: Float32Array; probs: Float32Array }>;
   dispose(): void;
 }
 
@@ -109,11 +109,11 @@ export function trainQualityClassifier(train: ImageDataset, numClasses: number, 
     inputDim,
     config: cfg,
     seconds: (performance.now() - t0) / 1000,
-    evaluate(images) {
-      const [features, probs] = tidyData(() => {
+    async evaluate(images) {
+      const [features, probs] = (await tidyData(() => {
         const { hidden, logits } = forward(params, images);
         return [hidden, tf.softmax(logits)];
-      }) as [Float32Array, Float32Array];
+      })) as [Float32Array, Float32Array];
       return { features, probs };
     },
     dispose() {
@@ -123,15 +123,19 @@ export function trainQualityClassifier(train: ImageDataset, numClasses: number, 
 }
 
 /** Features and probabilities of every image of a source, in batches. */
-function evaluateSource(c: QualityClassifier, source: ImageDataset, indices: ArrayLike<number>): { features: Float32Array; probs: Float32Array } {
+async function evaluateSource(c: QualityClassifier, source: ImageDataset, indices: ArrayLike<number>): Promise<{ features: Float32Array; probs: Float32Array }> {
   const n = indices.length;
   const features = new Float32Array(n * c.config.hidden);
   const probs = new Float32Array(n * c.numClasses);
   for (let s = 0; s < n; s += 256) {
     const idx = Array.from({ length: Math.min(256, n - s) }, (_, j) => indices[s + j]!);
     const images = imageBatch(source, idx, c.config.scale);
-    const r = c.evaluate(images);
-    images.dispose();
+    let r: { features: Float32Array; probs: Float32Array };
+    try {
+      r = await c.evaluate(images);
+    } finally {
+      images.dispose();
+    }
     features.set(r.features, s * c.config.hidden);
     probs.set(r.probs, s * c.numClasses);
   }
@@ -175,16 +179,21 @@ function summarise(probs: Float32Array, n: number, k: number) {
  * @param heldOut real labelled images not used to train the classifier; needs at least 2·N images (two disjoint samples of N)
  * @param intendedLabels optional class each generated image should show (prefix completions: the source's label)
  */
-export function generationQuality(c: QualityClassifier, generated: ImageDataset, heldOut: ImageDataset, intendedLabels?: ArrayLike<number>): GenerationQuality {
+export async function generationQuality(
+  c: QualityClassifier,
+  generated: ImageDataset,
+  heldOut: ImageDataset,
+  intendedLabels?: ArrayLike<number>,
+): Promise<GenerationQuality> {
   const n = generated.size;
   if (n < 2) throw new Error(`generationQuality: need at least 2 generated images, got ${n}.`);
   if (heldOut.size < 2 * n) {
     throw new Error(`generationQuality: the held-out set has ${heldOut.size} images; ${2 * n} are needed (two disjoint real samples of ${n}).`);
   }
   const k = c.numClasses;
-  const gen = evaluateSource(c, generated, Array.from({ length: n }, (_, i) => i));
-  const realA = evaluateSource(c, heldOut, Array.from({ length: n }, (_, i) => i));
-  const realB = evaluateSource(c, heldOut, Array.from({ length: n }, (_, i) => n + i));
+  const gen = await evaluateSource(c, generated, Array.from({ length: n }, (_, i) => i));
+  const realA = await evaluateSource(c, heldOut, Array.from({ length: n }, (_, i) => i));
+  const realB = await evaluateSource(c, heldOut, Array.from({ length: n }, (_, i) => n + i));
   const stats = (f: Float32Array) => gaussianStatistics(featureMatrix(f, n, c.config.hidden));
   const sg = stats(gen.features);
   const sa = stats(realA.features);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-export type { FeatureExtractor, ReadoutAttention } from './feature-extractor.js';
+export { READOUT_ATTENTIONS, type FeatureExtractor, type ReadoutAttention } from './feature-extractor.js';
 export { poolTokens, pooledDim, POOLINGS, type Pooling } from './pooling.js';
 export { classLabels, imageBatch } from './dataset-reads.js';
 export { featureMatrix, selectRows, selectLabels, type FeatureMatrix } from './feature-matrix.js';
@@ -65,6 +65,7 @@ export {
   initClassificationHead,
   applyClassificationHead,
   DEFAULT_FINE_TUNE,
+  checkFineTuneConfig,
   type FineTuneModel,
   type FineTuneConfig,
   type FineTuneEpoch,

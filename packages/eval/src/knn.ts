@@ -42,7 +42,12 @@ function normalisedRows(m: FeatureMatrix): Float32Array {
  * @param queries features `[M, C]`
  * @returns row-major vote sums `[M, K]` (use with {@link classificationMetrics})
  */
-export function knnScores(train: LabelledFeatures, queries: FeatureMatrix, numClasses: number, config: Partial<KnnConfig> = {}): Float32Array {
+export async function knnScores(
+  train: LabelledFeatures,
+  queries: FeatureMatrix,
+  numClasses: number,
+  config: Partial<KnnConfig> = {},
+): Promise<Float32Array> {
   const where = 'knnScores';
   const cfg = { ...DEFAULT_KNN, ...config };
   checkLabels(where, train.features, train.labels, numClasses);
@@ -65,11 +70,11 @@ export function knnScores(train: LabelledFeatures, queries: FeatureMatrix, numCl
   try {
     for (let start = 0; start < queries.rows; start += cfg.batchSize) {
       const end = Math.min(queries.rows, start + cfg.batchSize);
-      const [values, indices] = tidyData(() => {
+      const [values, indices] = (await tidyData(() => {
         const sims = tf.matMul(tf.tensor2d(q.subarray(start * c, end * c), [end - start, c]), bank);
         const top = tf.topk(sims, k, true);
         return [top.values, top.indices];
-      }) as [Float32Array, Int32Array];
+      })) as [Float32Array, Int32Array];
       for (let r = 0; r < end - start; r++) {
         const o = (start + r) * numClasses;
         for (let j = 0; j < k; j++) {
@@ -84,12 +89,12 @@ export function knnScores(train: LabelledFeatures, queries: FeatureMatrix, numCl
 }
 
 /** kNN top-1 / top-5 / per-class metrics of `test` against `train`. */
-export function knnEvaluate(
+export async function knnEvaluate(
   train: LabelledFeatures,
   test: LabelledFeatures,
   numClasses: number,
   config: Partial<KnnConfig> = {},
-): ClassificationMetrics {
+): Promise<ClassificationMetrics> {
   checkLabels('knnEvaluate (test)', test.features, test.labels, numClasses);
-  return classificationMetrics(knnScores(train, test.features, numClasses, config), test.labels, numClasses);
+  return classificationMetrics(await knnScores(train, test.features, numClasses, config), test.labels, numClasses);
 }

@@ -51,13 +51,13 @@ function dot(a: Float64Array, b: Float64Array): number {
  * @param features training rows `[N, C]` (standardise them first)
  * @param labels `[N]` classes in [0, numClasses)
  */
-export function trainLbfgsSoftmaxClassifiers(
+export async function trainLbfgsSoftmaxClassifiers(
   features: FeatureMatrix,
   labels: Int32Array,
   numClasses: number,
   l2s: readonly number[],
   config: Partial<LbfgsConfig> = {},
-): LbfgsSoftmaxClassifier[] {
+): Promise<LbfgsSoftmaxClassifier[]> {
   const where = 'trainLbfgsSoftmaxClassifiers';
   const cfg = { ...DEFAULT_LBFGS, ...config };
   checkLabels(where, features, labels, numClasses);
@@ -74,11 +74,11 @@ export function trainLbfgsSoftmaxClassifiers(
   const grad = new Float64Array(nw + k);
 
   /** Loss and gradient (written to `g`) at θ = [W (C×K row-major), b (K)]. */
-  const evaluate = (theta: Float64Array, l2: number, g: Float64Array): number => {
-    const logits = tidyData(() => {
+  const evaluate = async (theta: Float64Array, l2: number, g: Float64Array): Promise<number> => {
+    const logits = (await tidyData(() => {
       const w = tf.tensor2d(Float32Array.from(theta.subarray(0, nw)), [c, k]);
       return tf.add(tf.matMul(x, w), tf.tensor1d(Float32Array.from(theta.subarray(nw))));
-    }) as Float32Array;
+    })) as Float32Array;
     let loss = 0;
     const residual = new Float32Array(n * k); // (P − Y) / N
     g.fill(0, nw);
@@ -96,7 +96,7 @@ export function trainLbfgsSoftmaxClassifiers(
         g[nw + j]! += r;
       }
     }
-    const gw = tidyData(() => tf.matMul(xT, tf.tensor2d(residual, [n, k]))) as Float32Array;
+    const gw = (await tidyData(() => tf.matMul(xT, tf.tensor2d(residual, [n, k])))) as Float32Array;
     let penalty = 0;
     for (let i = 0; i < nw; i++) {
       g[i] = gw[i]! + l2 * theta[i]!;
@@ -107,8 +107,9 @@ export function trainLbfgsSoftmaxClassifiers(
 
   try {
     const theta = new Float64Array(nw + k);
-    return l2s.map((l2) => {
-      let f = evaluate(theta, l2, grad);
+    const out: LbfgsSoftmaxClassifier[] = [];
+    for (const l2 of l2s) {
+      let f = await evaluate(theta, l2, grad);
       const s: Float64Array[] = [];
       const yv: Float64Array[] = [];
       const rho: number[] = [];
@@ -145,7 +146,7 @@ export function trainLbfgsSoftmaxClassifiers(
         let fNext = Infinity;
         for (let tries = 0; tries < 30; tries++) {
           for (let j = 0; j < theta.length; j++) next[j] = theta[j]! + step * q[j]!;
-          fNext = evaluate(next, l2, nextGrad);
+          fNext = await evaluate(next, l2, nextGrad);
           if (fNext <= f + 1e-4 * step * slope) break;
           step *= 0.5;
         }
@@ -171,8 +172,9 @@ export function trainLbfgsSoftmaxClassifiers(
         grad.set(nextGrad);
         f = fNext;
       }
-      return { weight: Float32Array.from(theta.subarray(0, nw)), bias: Float32Array.from(theta.subarray(nw)), dim: c, numClasses: k, l2, iterations };
-    });
+      out.push({ weight: Float32Array.from(theta.subarray(0, nw)), bias: Float32Array.from(theta.subarray(nw)), dim: c, numClasses: k, l2, iterations });
+    }
+    return out;
   } finally {
     x.dispose();
     xT.dispose();

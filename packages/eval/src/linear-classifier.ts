@@ -23,14 +23,14 @@ export interface LinearClassifier {
  * @param features `[N, C]`, standardised like the training rows
  * @returns row-major logits `[N, K]`
  */
-export function classifierScores(features: FeatureMatrix, classifier: LinearClassifier): Float32Array {
+export async function classifierScores(features: FeatureMatrix, classifier: LinearClassifier): Promise<Float32Array> {
   if (features.dim !== classifier.dim) {
     throw new Error(`classifierScores: the classifier takes ${classifier.dim} features per row, got ${features.dim}.`);
   }
   if (features.rows === 0) return new Float32Array(0);
-  return tidyData(() => {
+  return (await tidyData(() => {
     const x = tf.tensor2d(features.data, [features.rows, features.dim]);
     const w = tf.tensor2d(classifier.weight, [classifier.dim, classifier.numClasses]);
     return tf.add(tf.matMul(x, w), tf.tensor1d(classifier.bias));
-  }) as Float32Array;
+  })) as Float32Array;
 }

@@ -23,6 +23,7 @@ import { DEFAULT_SOFTMAX_TRAINING, trainSoftmaxClassifiers, type SoftmaxTraining
 
 /** Solvers of the linear probe. */
 export const LINEAR_PROBE_SOLVERS = ['lbfgs', 'ridge', 'adamw'] as const;
+/** A linear-probe solver: one of {@link LINEAR_PROBE_SOLVERS}. */
 export type LinearProbeSolver = (typeof LINEAR_PROBE_SOLVERS)[number];
 
 /** Settings of {@link linearProbe}; every field has a default. */
@@ -78,13 +79,13 @@ export interface LinearProbeResult {
 }
 
 /** One classifier per strength of the configured solver's grid (`alphas` or `weightDecays`), in grid order. */
-function fitClassifiers(
+async function fitClassifiers(
   features: FeatureMatrix,
   labels: Int32Array,
   numClasses: number,
   strengths: readonly number[],
   cfg: LinearProbeConfig,
-): LinearClassifier[] {
+): Promise<LinearClassifier[]> {
   if (!LINEAR_PROBE_SOLVERS.includes(cfg.solver)) throw new Error(`linearProbe: unknown solver "${String(cfg.solver)}"; use ${LINEAR_PROBE_SOLVERS.join(' or ')}.`);
   if (cfg.solver === 'lbfgs') return trainLbfgsSoftmaxClassifiers(features, labels, numClasses, strengths, cfg);
   if (cfg.solver === 'ridge') return trainRidgeClassifiers(features, labels, numClasses, strengths);
@@ -97,11 +98,11 @@ const grid = (cfg: LinearProbeConfig): readonly number[] => (cfg.solver === 'lbf
  * Held-out score of every regularisation strength (fit on the split's fitting part, scored on its held-out part).
  * `weightDecay` holds the strength: L-BFGS l2, ridge alpha or AdamW weight decay.
  */
-export function validateWeightDecays(
+export async function validateWeightDecays(
   train: LabelledFeatures,
   numClasses: number,
   config: Partial<LinearProbeConfig> = {},
-): { weightDecay: number; top1: number }[] {
+): Promise<{ weightDecay: number; top1: number }[]> {
   const cfg = { ...DEFAULT_LINEAR_PROBE, ...config };
   const split = holdoutSplit(train.features.rows, cfg.valFraction, cfg.seed);
   const fitRaw = selectRows(train.features, split.fit);
@@ -111,8 +112,9 @@ export function validateWeightDecays(
   const fitLabels = selectLabels(train.labels, split.fit);
   const valLabels = selectLabels(train.labels, split.val);
   const strengths = grid(cfg);
-  const classifiers = fitClassifiers(fit, fitLabels, numClasses, strengths, cfg);
-  return classifiers.map((c, i) => ({ weightDecay: strengths[i]!, top1: top1Accuracy(classifierScores(val, c), valLabels, numClasses) }));
+  const classifiers = await fitClassifiers(fit, fitLabels, numClasses, strengths, cfg);
+  const scores = await Promise.all(classifiers.map((c) => classifierScores(val, c)));
+  return classifiers.map((_, i) => ({ weightDecay: strengths[i]!, top1: top1Accuracy(scores[i]!, valLabels, numClasses) }));
 }
 
 /**
@@ -121,12 +123,12 @@ export function validateWeightDecays(
  * @param train training features `[N, C]` and labels `[N]`
  * @param test test features `[M, C]` and labels `[M]`
  */
-export function linearProbe(
+export async function linearProbe(
   train: LabelledFeatures,
   test: LabelledFeatures,
   numClasses: number,
   config: Partial<LinearProbeConfig> = {},
-): LinearProbeResult {
+): Promise<LinearProbeResult> {
   const where = 'linearProbe';
   const cfg = { ...DEFAULT_LINEAR_PROBE, ...config };
   checkLabels(`${where} (train)`, train.features, train.labels, numClasses);
@@ -136,11 +138,11 @@ export function linearProbe(
   }
   // With a single weight decay there is nothing to choose, but the held-out score is still reported, so every probe
   // (and every sweep cell) has a model-selection number that never looked at the test set.
-  const validation = validateWeightDecays(train, numClasses, cfg);
+  const validation = await validateWeightDecays(train, numClasses, cfg);
   const chosen = validation.reduce((best, v) => (v.top1 > best.top1 ? v : best));
   const statistics = featureStatistics(train.features, cfg.eps);
-  const [classifier] = fitClassifiers(standardizeFeatures(train.features, statistics), train.labels, numClasses, [chosen.weightDecay], cfg);
-  const scores = classifierScores(standardizeFeatures(test.features, statistics), classifier!);
+  const [classifier] = await fitClassifiers(standardizeFeatures(train.features, statistics), train.labels, numClasses, [chosen.weightDecay], cfg);
+  const scores = await classifierScores(standardizeFeatures(test.features, statistics), classifier!);
   return {
     weightDecay: chosen.weightDecay,
     solver: cfg.solver,

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { FeatureExtractor, ReadoutAttention } from './feature-extractor.js';
+import { READOUT_ATTENTIONS, type FeatureExtractor, type ReadoutAttention } from './feature-extractor.js';
 import { extractFeatures, type FeatureCache } from './extract-features.js';
 import { featureMatrix, type FeatureMatrix } from './feature-matrix.js';
 import { DEFAULT_PIXEL_SCALE, pixelLookupTable, readImages, type ImageDataset, type PixelScale } from '@darl/patch-data';
@@ -122,7 +122,7 @@ export function pixelFeatures(source: ImageDataset, scale: PixelScale = DEFAULT_
  *
  * @returns one cell per readout, in the caches' order
  */
-export function probeCachedFeatures(
+export async function probeCachedFeatures(
   train: FeatureCache,
   trainLabels: Int32Array,
   test: FeatureCache,
@@ -130,12 +130,12 @@ export function probeCachedFeatures(
   numClasses: number,
   probe: Partial<LinearProbeConfig> = {},
   onCell?: (cell: ProbeSweepCell) => void,
-): ProbeSweepCell[] {
+): Promise<ProbeSweepCell[]> {
   const cells: ProbeSweepCell[] = [];
   for (const e of train.entries) {
     const t0 = now();
     const testEntry = test.get(e.layer, e.pooling, e.attention);
-    const r = linearProbe({ features: e.features, labels: trainLabels }, { features: testEntry.features, labels: testLabels }, numClasses, probe);
+    const r = await linearProbe({ features: e.features, labels: trainLabels }, { features: testEntry.features, labels: testLabels }, numClasses, probe);
     const cell: ProbeSweepCell = {
       layer: e.layer,
       pooling: e.pooling,
@@ -168,7 +168,7 @@ export async function probeSweep(extractor: FeatureExtractor, opts: ProbeSweepOp
   const numClasses = opts.numClasses ?? maxLabel + 1;
   const layers = opts.layers ?? Array.from({ length: extractor.numLayers }, (_, i) => i);
   const poolings = opts.poolings ?? POOLINGS;
-  const attentions = opts.attentions ?? (['causal', 'full'] as const);
+  const attentions = opts.attentions ?? READOUT_ATTENTIONS;
   if (attentions.length === 0 || poolings.length === 0 || layers.length === 0) {
     throw new Error(`${where}: layers, poolings and attentions must each name at least one value.`);
   }
@@ -187,8 +187,8 @@ export async function probeSweep(extractor: FeatureExtractor, opts: ProbeSweepOp
     extraction += now() - e0;
     log(`${where}: extracted ${attention}-attention features of ${layers.length} layer(s)${control ? ' (and the control)' : ''} in ${(now() - e0).toFixed(1)} s`);
     const p0 = now();
-    const learned = probeCachedFeatures(trainCache, trainLabels, testCache, testLabels, numClasses, opts.probe);
-    const controlCells = control ? probeCachedFeatures(control.train, trainLabels, control.test, testLabels, numClasses, opts.probe) : null;
+    const learned = await probeCachedFeatures(trainCache, trainLabels, testCache, testLabels, numClasses, opts.probe);
+    const controlCells = control ? await probeCachedFeatures(control.train, trainLabels, control.test, testLabels, numClasses, opts.probe) : null;
     learned.forEach((c, i) => {
       const k = controlCells?.[i];
       const cell: ProbeSweepCell = k
@@ -203,7 +203,7 @@ export async function probeSweep(extractor: FeatureExtractor, opts: ProbeSweepOp
   let pixels: PixelBaseline | null = null;
   const x0 = now();
   if (opts.pixelBaseline ?? true) {
-    const r = linearProbe(
+    const r = await linearProbe(
       { features: pixelFeatures(opts.train, opts.scale), labels: trainLabels },
       { features: pixelFeatures(opts.test, opts.scale), labels: testLabels },
       numClasses,

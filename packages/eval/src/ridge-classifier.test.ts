@@ -19,9 +19,9 @@ const reference = JSON.parse(readFileSync(new URL('../fixtures/ridge_reference.j
 
 describeBackends('trainRidgeClassifiers', () => {
   for (const c of reference.cases) {
-    it(`matches scikit-learn's Ridge coefficients and intercepts (${c.name}: ${c.rows} rows × ${c.dim} columns, ${c.dim <= c.rows ? 'primal' : 'dual'})`, () => {
+    it(`matches scikit-learn's Ridge coefficients and intercepts (${c.name}: ${c.rows} rows × ${c.dim} columns, ${c.dim <= c.rows ? 'primal' : 'dual'})`, async () => {
       const x = featureMatrix(Float32Array.from(c.features), c.rows, c.dim);
-      const fits = trainRidgeClassifiers(x, Int32Array.from(c.labels), reference.num_classes, c.fits.map((f) => f.alpha));
+      const fits = await trainRidgeClassifiers(x, Int32Array.from(c.labels), reference.num_classes, c.fits.map((f) => f.alpha));
       fits.forEach((fit, i) => {
         const ref = c.fits[i]!;
         const scale = Math.max(...ref.weight.map(Math.abs));
@@ -33,18 +33,18 @@ describeBackends('trainRidgeClassifiers', () => {
     });
   }
 
-  it('rejects an empty or negative alpha grid', () => {
+  it('rejects an empty or negative alpha grid', async () => {
     const x = featureMatrix(new Float32Array(8), 4, 2);
     const y = Int32Array.from([0, 1, 0, 1]);
-    expect(() => trainRidgeClassifiers(x, y, 2, [])).toThrow(/alphas is empty/);
-    expect(() => trainRidgeClassifiers(x, y, 2, [-1])).toThrow(/every alpha must be a finite number ≥ 0, got -1/);
+    await expect(trainRidgeClassifiers(x, y, 2, [])).rejects.toThrow(/alphas is empty/);
+    await expect(trainRidgeClassifiers(x, y, 2, [-1])).rejects.toThrow(/every alpha must be a finite number ≥ 0, got -1/);
   });
 
   it('does not leak tensors', async () => {
     const c = reference.cases[1]!;
     const x = featureMatrix(Float32Array.from(c.features), c.rows, c.dim);
-    await expectNoLeak(() => {
-      trainRidgeClassifiers(x, Int32Array.from(c.labels), reference.num_classes, [0.1]);
+    await expectNoLeak(async () => {
+      await trainRidgeClassifiers(x, Int32Array.from(c.labels), reference.num_classes, [0.1]);
     }, 'trainRidgeClassifiers');
   });
 });

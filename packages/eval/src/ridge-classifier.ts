@@ -54,10 +54,13 @@ function transposeRows(m: FeatureMatrix, r0: number, r1: number): Float32Array {
   return out;
 }
 
-/** `a · b` of row-major float32 matrices `[m, k]·[k, n]` on the backend, as float64. */
-function matMul64(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float64Array {
-  const r = tidyData(() => tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n]))) as Float32Array;
-  return Float64Array.from(r);
+/** Products `a · bᵢ` of row-major float32 matrices `[m, k]·[k, nᵢ]` on the backend, read together, as float64. */
+async function matMuls64(a: Float32Array, m: number, k: number, bs: readonly (readonly [Float32Array, number])[]): Promise<Float64Array[]> {
+  const r = await tidyData(() => {
+    const left = tf.tensor2d(a, [m, k]);
+    return bs.map(([b, n]) => tf.matMul(left, tf.tensor2d(b, [k, n])));
+  });
+  return r.map((x) => Float64Array.from(x));
 }
 
 /** In-place lower Cholesky factor of the symmetric positive definite `a` `[d, d]` (row-major; upper part ignored). */
@@ -109,12 +112,12 @@ function choleskySolve(l: Float64Array, b: Float64Array, d: number, k: number): 
  * @param labels `[N]` classes in [0, numClasses)
  * @param alphas penalties per training row, each ≥ 0 (0 only for full-rank data)
  */
-export function trainRidgeClassifiers(
+export async function trainRidgeClassifiers(
   features: FeatureMatrix,
   labels: Int32Array,
   numClasses: number,
   alphas: readonly number[],
-): RidgeClassifier[] {
+): Promise<RidgeClassifier[]> {
   const where = 'trainRidgeClassifiers';
   checkLabels(where, features, labels, numClasses);
   const n = features.rows;
@@ -148,9 +151,8 @@ export function trainRidgeClassifiers(
       const r1 = Math.min(n, r0 + CHUNK);
       const xT = transposeRows(features, r0, r1);
       const rows = features.data.subarray(r0 * c, r1 * c);
-      const g = matMul64(xT, rows, c, r1 - r0, c);
+      const [g, b] = (await matMuls64(xT, c, r1 - r0, [[rows, c], [oneHot(r0, r1), k]])) as [Float64Array, Float64Array];
       for (let i = 0; i < g.length; i++) gram[i]! += g[i]!;
-      const b = matMul64(xT, oneHot(r0, r1), c, r1 - r0, k);
       for (let i = 0; i < b.length; i++) xty[i]! += b[i]!;
     }
     for (let p = 0; p < c; p++) {
@@ -160,7 +162,7 @@ export function trainRidgeClassifiers(
     rhs = xty;
   } else {
     const xT = transposeRows(features, 0, n);
-    const raw = matMul64(features.data, xT, n, c, n); // XXᵀ
+    const raw = (await matMuls64(features.data, n, c, [[xT, n]]))[0]!; // XXᵀ
     const proj = new Float64Array(n); // x_i · x̄
     for (let i = 0; i < n; i++) {
       let s = 0;

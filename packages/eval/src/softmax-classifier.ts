@@ -65,13 +65,13 @@ export interface SoftmaxClassifier extends LinearClassifier {
  * @param features training rows `[N, C]` (standardise them first)
  * @param labels `[N]` classes in [0, numClasses)
  */
-export function trainSoftmaxClassifiers(
+export async function trainSoftmaxClassifiers(
   features: FeatureMatrix,
   labels: Int32Array,
   numClasses: number,
   weightDecays: readonly number[],
   config: Partial<SoftmaxTrainingConfig> = {},
-): SoftmaxClassifier[] {
+): Promise<SoftmaxClassifier[]> {
   const where = 'trainSoftmaxClassifiers';
   const cfg = { ...DEFAULT_SOFTMAX_TRAINING, ...config };
   checkLabels(where, features, labels, numClasses);
@@ -155,9 +155,10 @@ export function trainSoftmaxClassifiers(
         });
       });
     }
+    const read = await Promise.all(weightDecays.flatMap((_, i) => [tree[`g${i}`]!.weight.data(), tree[`g${i}`]!.bias.data()]));
     return weightDecays.map((wd, i) => ({
-      weight: tree[`g${i}`]!.weight.dataSync() as Float32Array,
-      bias: tree[`g${i}`]!.bias.dataSync() as Float32Array,
+      weight: read[2 * i] as Float32Array,
+      bias: read[2 * i + 1] as Float32Array,
       dim: c,
       numClasses: k,
       weightDecay: wd,

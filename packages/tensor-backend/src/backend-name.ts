@@ -17,3 +17,6 @@ export type BackendName = 'cpu' | 'wasm' | 'native' | 'node' | 'node-gpu' | 'web
  * GPU adapter, never for a software (fallback) one such as SwiftShader.
  */
 export const BACKENDS_FASTEST_FIRST: readonly BackendName[] = ['webgpu', 'node-gpu', 'node', 'native', 'wasm', 'cpu'];
+
+/** What a `--backend` option accepts: `auto` and every concrete name (the CLI, the recipes and `useBackend`). */
+export const BACKEND_CHOICES: readonly (BackendName | 'auto')[] = ['auto', ...BACKENDS_FASTEST_FIRST];

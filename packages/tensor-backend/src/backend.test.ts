@@ -69,18 +69,21 @@ describe('useBackend', () => {
     expect(err.message).toMatch(/registered no "tensorflow" backend/);
   });
 
-  it('auto skips the missing node backends and explains why', async () => {
+  it('auto skips webgpu without a hardware adapter and the missing node backends, and explains why', async () => {
     const info = await useBackend('auto');
     const { loadNativeKernels } = await import('@darl/native-kernels');
     const native = loadNativeKernels();
-    // Where the addon was built, auto picks it; otherwise it falls back to wasm and says why.
+    // Where the addon was built, auto picks it; otherwise it falls back to wasm and says why. This machine has no GPU:
+    // webgpu finds no adapter, or only a software one (see webgpu-adapter.test.ts for both in a controlled process).
     expect(info.name).toBe(native.ok ? 'native' : 'wasm');
-    expect(info.skipped.map((s) => s.name)).toEqual(native.ok ? ['node-gpu', 'node'] : ['node-gpu', 'node', 'native']);
-    expect(info.skipped[1]!.reason).toContain('@tensorflow/tfjs-node');
-    if (!native.ok) expect(info.skipped[2]!.reason).toContain(native.reason);
+    const tried = ['webgpu', 'node-gpu', 'node'];
+    expect(info.skipped.map((s) => s.name)).toEqual(native.ok ? tried : [...tried, 'native']);
+    expect(info.skipped[0]!.reason).toMatch(/found no adapter|only adapter is a software one|needs the package webgpu/);
+    expect(info.skipped[2]!.reason).toContain('@tensorflow/tfjs-node');
+    if (!native.ok) expect(info.skipped[3]!.reason).toContain(native.reason);
   });
 
   it('rejects unknown names', async () => {
-    await expect(useBackend('webgpu' as never)).rejects.toThrow(/Unknown backend "webgpu".*auto, node-gpu, node, native, wasm, cpu/);
+    await expect(useBackend('tpu' as never)).rejects.toThrow(/Unknown backend "tpu".*auto, webgpu, node-gpu, node, native, wasm, cpu/);
   });
 });

@@ -8,12 +8,16 @@ import { UserError } from './user-error.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients, warnIfDuplicateTfjs } from './tfjs-runtime.js';
 import { installKernelOverrides, uninstallKernelOverrides } from './kernels/install.js';
-import { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
+import { BACKENDS_FASTEST_FIRST, BACKEND_CHOICES, type BackendName } from './backend-name.js';
 import { setNativeKernels } from './kernels/native-kernels.js';
 import type { NativeLoad } from '@darl/native-kernels';
 import { findWebGpuAdapter, WEBGPU_SETUP_HINT, type WebGpuAdapterInfo } from './webgpu-adapter.js';
+import { BackendUnavailableError } from './backend-unavailable-error.js';
+import { watchWebGpuDevice, webgpuDeviceLoss } from './webgpu-device-loss.js';
+import { withoutAddedCrashHandlers } from './process-handlers.js';
 
-export { BACKENDS_FASTEST_FIRST, type BackendName } from './backend-name.js';
+export { BACKENDS_FASTEST_FIRST, BACKEND_CHOICES, type BackendName } from './backend-name.js';
+export { BackendUnavailableError } from './backend-unavailable-error.js';
 
 /** The native addon as loaded by the `native` backend's spec (the last successful load). */
 let nativeLoaded: Extract<NativeLoad, { ok: true }> | undefined;
@@ -30,9 +34,16 @@ async function loadNative(): Promise<void> {
 /** The WebGPU adapter found by the `webgpu` backend's spec (the last successful load). */
 let webgpuAdapter: WebGpuAdapterInfo | undefined;
 
-async function loadWebGpu(): Promise<unknown> {
+/**
+ * Finds the adapter, then loads the package (`importPackage` is the caller's `load` where given, e.g. a bundler's
+ * chunk): the adapter is looked up and reported whichever way the package arrives.
+ */
+async function loadWebGpu(importPackage: () => Promise<unknown> = () => importOptional('@tensorflow/tfjs-backend-webgpu')): Promise<unknown> {
+  // A backend whose device was lost is dead for good: drop it (and its factory), so that a new device is made below.
+  if (webgpuDeviceLoss() && tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
   webgpuAdapter = await findWebGpuAdapter();
-  const mod = (await importOptional('@tensorflow/tfjs-backend-webgpu')) as { WebGPUBackend?: WebGpuBackendClass };
+  const loaded = (await importPackage()) as { WebGPUBackend?: WebGpuBackendClass; default?: { WebGPUBackend?: WebGpuBackendClass } };
+  const mod = loaded.WebGPUBackend ? loaded : (loaded.default ?? loaded);
   // The package registers its backend only if navigator.gpu existed when it was first evaluated; if something
   // imported it earlier, register the same factory here.
   if (tf.findBackendFactory('webgpu') == null && mod.WebGPUBackend) tf.registerBackend('webgpu', () => createWebGpuBackend(mod.WebGPUBackend!), 3);
@@ -123,7 +134,7 @@ const SPECS: Record<BackendName, BackendSpec> = {
     packageName: '@tensorflow/tfjs-backend-webgpu',
     tfjsName: 'webgpu',
     hint: `It is an optional peer dependency (\`npm install @tensorflow/tfjs-backend-webgpu@4.22.0\`). ${WEBGPU_SETUP_HINT}`,
-    load: loadWebGpu,
+    load: () => loadWebGpu(),
   },
 };
 
@@ -157,7 +168,8 @@ export interface BackendInfo {
 export interface UseBackendOptions {
   /**
    * Loads the backend package instead of `import()`ing it by name, e.g. `() => import('@tensorflow/tfjs-node')`
-   * from a bundled app, or a module object already imported by the caller.
+   * from a bundled app, or a module object already imported by the caller. For `webgpu`, darl still finds (and
+   * reports) the adapter first, then calls `load` for `@tensorflow/tfjs-backend-webgpu`.
    */
   readonly load?: () => Promise<unknown>;
   /** Install darl's fast kernel overrides for this backend (default true). */
@@ -169,17 +181,6 @@ export interface UseBackendOptions {
    * to URL. Passed to the package's `setWasmPaths` before the backend initialises. Not needed under Node.
    */
   readonly wasmPaths?: string | Readonly<Record<string, string>>;
-}
-
-/** Raised when a backend is missing or fails to initialise; the message names the package and the fix. */
-export class BackendUnavailableError extends UserError {
-  override readonly name = 'BackendUnavailableError';
-  constructor(
-    readonly backend: BackendName,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 function isModuleNotFound(err: unknown, packageName: string): boolean {
@@ -203,7 +204,7 @@ async function initialise(name: BackendName, opts: UseBackendOptions, auto = fal
   }
   let mod: unknown;
   try {
-    mod = await (opts.load ?? spec.load)();
+    mod = await (name === 'webgpu' ? loadWebGpu(opts.load) : (opts.load ?? spec.load)());
   } catch (err) {
     if (err instanceof UserError) throw new BackendUnavailableError(name, err.message);
     if (isModuleNotFound(err, spec.packageName)) {
@@ -239,6 +240,7 @@ async function initialise(name: BackendName, opts: UseBackendOptions, auto = fal
     throw new BackendUnavailableError(name, `Backend "${name}" failed to initialise: ${firstLine(err)}. ${spec.hint}`);
   }
   if (!ok) throw new BackendUnavailableError(name, `Backend "${name}" failed to initialise (tfjs refused it). ${spec.hint}`);
+  if (name === 'webgpu') watchWebGpuDevice(tf.backend());
   await ensureGradients();
   warnIfDuplicateTfjs();
   quietFirstUseNotice();
@@ -293,18 +295,26 @@ function quietFirstUseNotice(): void {
 /**
  * Selects and initialises a tfjs backend, registers gradients if the loaded tfjs-core lacks them, and installs darl's
  * kernel overrides for it. Resolves to what was chosen; rejects with a {@link BackendUnavailableError} whose message
- * names the package to install and why it may be missing.
+ * names the package to install and why it may be missing. Under Node it removes the `uncaughtException` /
+ * `unhandledRejection` listeners that the wasm backend's Emscripten glue adds while starting (they rethrow, and Node
+ * then printed its minified source before every uncaught error); listeners the program added itself stay.
  *
  * @example
  * const info = await useBackend('wasm');
  * console.log(info.name, info.simd);
  */
 export async function useBackend(name: BackendName | 'auto', opts: UseBackendOptions = {}): Promise<BackendInfo> {
+  // The wasm backend's Emscripten glue adds rethrowing crash handlers under Node; they would print its minified
+  // source before every uncaught error of the program.
+  return withoutAddedCrashHandlers(() => selectBackend(name, opts));
+}
+
+async function selectBackend(name: BackendName | 'auto', opts: UseBackendOptions): Promise<BackendInfo> {
   if (name !== 'auto') {
     if (!(name in SPECS)) {
       throw new BackendUnavailableError(
         name,
-        `Unknown backend "${String(name)}". Choose one of: auto, ${BACKENDS_FASTEST_FIRST.join(', ')}.`,
+        `Unknown backend "${String(name)}". Choose one of: ${BACKEND_CHOICES.join(', ')}.`,
       );
     }
     return initialise(name, opts);

@@ -9,13 +9,16 @@ export {
   backendPackage,
   BackendUnavailableError,
   BACKENDS_FASTEST_FIRST,
+  BACKEND_CHOICES,
   type BackendName,
   type BackendInfo,
   type UseBackendOptions,
 } from './backend.js';
+export type { WebGpuAdapterInfo } from './webgpu-adapter.js';
 export { ensureGradients, hasDuplicateTfjs, warnIfDuplicateTfjs } from './tfjs-runtime.js';
 export { installKernelOverrides, uninstallKernelOverrides, type KernelOverride } from './kernels/install.js';
 export { UserError, isUserError } from './user-error.js';
+export { requireBackend } from './require-backend.js';
 export { fusedAttention, type FusedAttentionOptions } from './ops/attention.js';
 export { causalMask, MASKED_SCORE } from './ops/attention-mask.js';
 export { qkvAttention, type QkvAttentionOptions } from './ops/attention-qkv.js';
@@ -29,7 +32,7 @@ export { assertShape, assertRank, sizeFromShape, ShapeError, type Dim, type DimB
 export { flattenTree, mapTree, disposeTree, countParameters, liveTensors, tidyData, toVariable, type TensorTree } from './memory.js';
 export { AdamW, defaultDecay, type AdamWOptions } from './optim/adamw.js';
 export { gradientsByPath } from './optim/gradients-by-path.js';
-export { clipByGlobalNorm } from './optim/clip-by-global-norm.js';
+export { clipByGlobalNorm, clipGradients, gradientSquares } from './optim/clip-by-global-norm.js';
 export {
   warmupCosine,
   warmupCosineByProgress,

@@ -9,18 +9,18 @@ beforeAll(async () => {
 });
 
 describe('tidyData', () => {
-  it('returns the values of the tensor the function returns and disposes every tensor it made', () => {
+  it('returns the values of the tensor the function returns and disposes every tensor it made', async () => {
     const before = liveTensors();
     const a = [1, 2, 3, 4, 5, 6];
-    const out = tidyData(() => tf.matMul(tf.tensor2d(a, [2, 3]), tf.tensor2d(a, [3, 2])));
+    const out = await tidyData(() => tf.matMul(tf.tensor2d(a, [2, 3]), tf.tensor2d(a, [3, 2])));
     // [[1,2,3],[4,5,6]] · [[1,2],[3,4],[5,6]] worked by hand.
     expect(Array.from(out)).toEqual([22, 28, 49, 64]);
     expect(liveTensors()).toBe(before);
   });
 
-  it('returns one array per tensor, in order, with their own dtypes', () => {
+  it('returns one array per tensor, in order, with their own dtypes', async () => {
     const before = liveTensors();
-    const [values, indices] = tidyData(() => {
+    const [values, indices] = await tidyData(() => {
       const top = tf.topk(tf.tensor1d([0.5, 3, -1, 2]), 2);
       return [top.values, top.indices];
     });
@@ -30,14 +30,14 @@ describe('tidyData', () => {
     expect(liveTensors()).toBe(before);
   });
 
-  it('disposes the scope when the function throws', () => {
+  it('disposes the scope when the function throws', async () => {
     const before = liveTensors();
-    expect(() =>
+    await expect(
       tidyData(() => {
         tf.ones([4]);
         throw new Error('boom');
       }),
-    ).toThrow('boom');
+    ).rejects.toThrow('boom');
     expect(liveTensors()).toBe(before);
   });
 });

@@ -48,19 +48,24 @@ export function disposeTree(tree: TensorTree | null | undefined): void {
 }
 
 /**
- * Runs `fn` inside `tf.tidy` and returns the values of the tensor (or tensors) it returns, which are disposed.
+ * Runs `fn` inside `tf.tidy`, reads the values of the tensor (or tensors) it returns with `await t.data()` (all
+ * together, so a GPU backend synchronises once), and disposes them.
  *
- * Prefer it to returning `t.dataSync()` from inside `tf.tidy`: tidy searches whatever its function returns for
- * tensors to keep, and it walks a typed array element by element, putting each value in a set (seconds for a few
- * hundred thousand values; it made a full-data L-BFGS probe 20× slower than its matrix products).
+ * Prefer it to returning `t.dataSync()` from inside `tf.tidy`: a synchronous read stalls a GPU backend (webgpu throws
+ * under Node and reads zeros in browsers), and tidy searches whatever its function returns for tensors to keep,
+ * walking a typed array element by element (seconds for a few hundred thousand values; it made a full-data L-BFGS
+ * probe 20× slower than its matrix products).
+ *
+ * @example
+ * const [values, indices] = await tidyData(() => { const t = tf.topk(scores, 5); return [t.values, t.indices]; });
  */
-export function tidyData(fn: () => tf.Tensor): tf.TypedArray;
-export function tidyData(fn: () => readonly tf.Tensor[]): tf.TypedArray[];
-export function tidyData(fn: () => tf.Tensor | readonly tf.Tensor[]): tf.TypedArray | tf.TypedArray[] {
+export async function tidyData(fn: () => tf.Tensor): Promise<tf.TypedArray>;
+export async function tidyData(fn: () => readonly tf.Tensor[]): Promise<tf.TypedArray[]>;
+export async function tidyData(fn: () => tf.Tensor | readonly tf.Tensor[]): Promise<tf.TypedArray | tf.TypedArray[]> {
   const out = tf.tidy(fn as () => tf.Tensor | tf.Tensor[]);
   const list = Array.isArray(out) ? out : [out as tf.Tensor];
   try {
-    const data = list.map((t) => t.dataSync());
+    const data = await Promise.all(list.map((t) => t.data()));
     return Array.isArray(out) ? data : data[0]!;
   } finally {
     for (const t of list) t.dispose();

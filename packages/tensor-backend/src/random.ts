@@ -9,6 +9,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { requireBackend } from './require-backend.js';
 
 /** The serialisable state of an {@link Rng}: four unsigned 32-bit words plus a cached spare normal deviate. */
 export interface RngState {
@@ -216,11 +217,13 @@ export class Rng {
 
   /** float32 tensor of `shape` with uniform values in [low, high). The caller owns it. */
   uniform(shape: readonly number[], low = 0, high = 1): tf.Tensor {
+    requireBackend('Rng.uniform');
     return tf.tensor(this.uniformArray(sizeOf(shape), low, high), shape as number[], 'float32');
   }
 
   /** float32 tensor of `shape` with N(mean, std²) values. The caller owns it. */
   normal(shape: readonly number[], opts: { mean?: number; std?: number } = {}): tf.Tensor {
+    requireBackend('Rng.normal');
     return tf.tensor(this.normalArray(sizeOf(shape), opts.mean ?? 0, opts.std ?? 1), shape as number[], 'float32');
   }
 
@@ -229,6 +232,7 @@ export class Rng {
    * (the `trunc_normal_(std=…)` convention of ViT/MAE with bounds at ±2σ).
    */
   truncatedNormal(shape: readonly number[], opts: { mean?: number; std?: number } = {}): tf.Tensor {
+    requireBackend('Rng.truncatedNormal');
     const mean = opts.mean ?? 0;
     const std = opts.std ?? 1;
     const n = sizeOf(shape);

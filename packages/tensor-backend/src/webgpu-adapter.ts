@@ -58,6 +58,8 @@ function installNavigatorGpu(gpu: GpuLike): void {
 }
 
 let dawnGpu: Promise<GpuLike> | undefined;
+/** The `navigator.gpu` this module installed from Dawn (so that a later call still reports the provider as Dawn). */
+let installedFromDawn: GpuLike | undefined;
 
 /** Loads Dawn once and installs it (and WebGPU's global constants such as `GPUBufferUsage`) under Node. */
 function loadDawn(): Promise<GpuLike> {
@@ -70,6 +72,7 @@ function loadDawn(): Promise<GpuLike> {
       }
       const gpu = dawn.create([]);
       installNavigatorGpu(gpu);
+      installedFromDawn = gpu;
       return gpu;
     },
     (err: unknown) => {
@@ -94,7 +97,7 @@ function describe(adapter: GpuAdapterLike, provider: 'browser' | 'dawn'): WebGpu
  */
 export async function findWebGpuAdapter(): Promise<WebGpuAdapterInfo> {
   let gpu = currentGpu();
-  let provider: 'browser' | 'dawn' = 'browser';
+  let provider: 'browser' | 'dawn' = gpu !== undefined && gpu === installedFromDawn ? 'dawn' : 'browser';
   if (gpu === undefined) {
     const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
     if (!isNode) throw new UserError(`Backend "webgpu": this browser has no navigator.gpu (WebGPU is off or unsupported). ${WEBGPU_SETUP_HINT}`);

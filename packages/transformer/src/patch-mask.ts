@@ -36,7 +36,7 @@ export interface PatchMask {
  * Masks `round(ratio · L)` patches of each of `batch` sequences, chosen uniformly at random per sequence from `rng`
  * (advanced by the draw): the same seed gives the same mask.
  *
- * @param ratio fraction of patches to mask, in [0, 1); at least one patch stays visible (MAE uses 0.75)
+ * @param opts.ratio fraction of patches to mask, in [0, 1); at least one patch stays visible (MAE uses 0.75)
  */
 export function randomPatchMask(batch: number, length: number, opts: { ratio: number; rng: Rng }): PatchMask {
   const { ratio, rng } = opts;

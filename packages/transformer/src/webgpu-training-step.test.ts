@@ -57,7 +57,7 @@ function relToMax(a: Float32Array, b: Float32Array): number {
   return d / Math.max(m, 1e-30);
 }
 
-describe.runIf(enabled)('a training step of the tiny preset on webgpu', () => {
+describe.runIf(enabled)('a training step of the tiny preset on webgpu [webgpu]', () => {
   it('equals the cpu backend (loss, every gradient, every parameter after AdamW) with fewer dispatches than the composite ops', async () => {
     const ref = await trainingStep('cpu', true);
     const composite = await trainingStep('webgpu', false);

@@ -74,7 +74,10 @@ class Trainer:
         self.device = torch.device(f'cuda:{local}' if cuda else 'cpu')
         if cuda:
             torch.cuda.set_device(self.device)
-        if self.world > 1 and not dist.is_initialized():
+        # Under torchrun (which sets MASTER_ADDR and RANK) the process group exists even for one process, so DDP and
+        # FSDP run as they would on more GPUs; a plain `python -m darl_torch.train` is one process without one.
+        launched = 'MASTER_ADDR' in os.environ and 'RANK' in os.environ
+        if (self.world > 1 or launched) and not dist.is_initialized():
             dist.init_process_group('nccl' if cuda else 'gloo')
         ck = read_checkpoint(run_dir)
         if ck.state.get('finished'):
@@ -95,7 +98,7 @@ class Trainer:
                 raise TrainError('--strategy fsdp does not keep an EMA (train.ema > 0 in config.json); use ddp.')
             self.module, self.named, self.opt = wrap_fsdp(model, self.train, decay_of, ck.optimizer, self.step)
         else:
-            self.module = torch.nn.parallel.DistributedDataParallel(model, device_ids=[self.device] if cuda else None) if self.world > 1 else model
+            self.module = torch.nn.parallel.DistributedDataParallel(model, device_ids=[self.device] if cuda else None) if dist.is_initialized() else model
             self.named = darl_names(model)
             self.opt = adamw(self.named, self.train, decay_of)
             load_moments(self.opt, self.named, ck.optimizer, self.step)

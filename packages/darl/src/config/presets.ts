@@ -8,6 +8,7 @@
  */
 import type { RunConfigInput } from './schema.js';
 
+/** The named run configurations of `darl pretrain --preset NAME`, each a partial {@link RunConfigInput}. */
 export const RUN_PRESETS = {
   /** Test-sized: seconds. */
   tiny: {
@@ -36,6 +37,7 @@ export const RUN_PRESETS = {
   },
 } as const satisfies Record<string, RunConfigInput>;
 
+/** Name of a run preset. */
 export type RunPresetName = keyof typeof RUN_PRESETS;
 
 /** One line per preset, as `darl presets` lists them. */

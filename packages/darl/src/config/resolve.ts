@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { backboneConfigFor, patchOrderFor } from '../model/darl-model.js';
+import { patchOrderFor } from '../model/darl-model.js';
+import { backboneConfigFor } from './backbone-config.js';
 import type { RunConfig } from './schema.js';
 
 /** `run` with `model.backbone` filled from the transformer config it resolves to and `model.patchOrder.permutation` set. */

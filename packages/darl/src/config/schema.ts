@@ -12,8 +12,8 @@ import {
   TRANSFORMER_INITS,
   TRANSFORMER_PRESETS,
   TRANSFORMER_PRESET_NAMES,
-  transformerConfig,
 } from '@darl/transformer';
+import { backboneConfigFor } from './backbone-config.js';
 import { customOrder, DEFAULT_PIXEL_SCALE, nestedRasterOrder, PIXEL_SCALES } from '@darl/patch-data';
 import { OBJECTIVES, OBJECTIVE_NAMES } from '../model/objectives.js';
 import type { DarlObjective } from '../model/objective.js';
@@ -38,21 +38,27 @@ export const patchOrderSchema = z.discriminatedUnion('kind', [
 
 /** Backbone shape: a `@darl/transformer` preset plus explicit overrides (its option lists and default preset). */
 export const backboneSchema = z.strictObject({
-  /** @darl/transformer preset the explicit fields override (default `DEFAULT_TRANSFORMER_PRESET`). */
-  preset: z.enum(TRANSFORMER_PRESET_NAMES).default(DEFAULT_TRANSFORMER_PRESET),
-  width: positiveInt.optional(),
-  depth: positiveInt.optional(),
-  heads: positiveInt.optional(),
-  mlpRatio: z.number().positive().optional(),
-  layerNormEps: z.number().positive().optional(),
-  ropeBase: z.number().gt(1).optional(),
-  init: z.enum(TRANSFORMER_INITS).optional(),
-  dropPath: z.number().min(0).lt(1).optional(),
+  preset: z
+    .enum(TRANSFORMER_PRESET_NAMES)
+    .default(DEFAULT_TRANSFORMER_PRESET)
+    .describe('@darl/transformer preset; the fields below override it (each defaults to the preset\'s value)'),
+  width: positiveInt.optional().describe('Token width C of the backbone'),
+  depth: positiveInt.optional().describe('Number of Transformer blocks'),
+  heads: positiveInt.optional().describe('Attention heads (must divide width)'),
+  mlpRatio: z.number().positive().optional().describe('MLP hidden width / width (width · mlpRatio must be an integer)'),
+  layerNormEps: z.number().positive().optional().describe('LayerNorm epsilon'),
+  ropeBase: z.number().gt(1).optional().describe('Base of the rotary position frequencies'),
+  init: z.enum(TRANSFORMER_INITS).optional().describe('Weight initialisation scheme'),
+  dropPath: z.number().min(0).lt(1).optional().describe('Stochastic-depth rate (drop path) during training'),
 });
 
 type Objectives = typeof OBJECTIVES;
-type SectionName = { [K in keyof Objectives]: Objectives[K] extends { settings: z.ZodType } ? K : never }[keyof Objectives];
-type Sections = { [K in SectionName]: z.ZodPrefault<Extract<Objectives[K], { settings: z.ZodType }>['settings']> };
+/** Homomorphic over the table (key remapping drops objectives without settings), so each key keeps its doc comment. */
+type Sections = {
+  [K in keyof Objectives as Objectives[K] extends { settings: z.ZodType } ? K : never]: z.ZodPrefault<
+    Extract<Objectives[K], { settings: z.ZodType }>['settings']
+  >;
+};
 
 /** `model.<name>` for every objective with settings, from the objective table. */
 function objectiveSections(): Sections {
@@ -84,23 +90,35 @@ function issueFrom(ctx: z.RefinementCtx, err: unknown, path: (key: string) => Pr
 export const darlConfigSchema = z
   .strictObject({
     image: z
-      .strictObject({ height: positiveInt.default(28), width: positiveInt.default(28), channels: positiveInt.max(4).default(1) })
+      .strictObject({
+        height: positiveInt.default(28).describe('Image height in pixels'),
+        width: positiveInt.default(28).describe('Image width in pixels'),
+        channels: positiveInt.max(4).default(1).describe('Channels per pixel (1 grey, 3 RGB)'),
+      })
       .prefault({}),
-    /** How bytes become model input and outputs become pixels again (`@darl/patch-data`'s `PixelScale`). */
     pixelScale: z
       .union([
         z.enum(PIXEL_SCALES),
         z.strictObject({ mean: z.union([z.number(), z.array(z.number())]), std: z.union([z.number().positive(), z.array(z.number().positive())]) }),
       ])
-      .default(DEFAULT_PIXEL_SCALE),
-    patchSize: positiveInt.default(4),
-    patchOrder: patchOrderSchema.default({ kind: 'raster' }),
+      .default(DEFAULT_PIXEL_SCALE)
+      .describe(
+        "How bytes become model input and outputs become pixels again (@darl/patch-data's PixelScale): a named scale or per-channel { mean, std } over [0, 1] pixels",
+      ),
+    patchSize: positiveInt.default(4).describe('Side P of the square patches; must divide the image height and width'),
+    patchOrder: patchOrderSchema
+      .default({ kind: 'raster' })
+      .describe(
+        'Order of the patches in the autoregressive sequence: raster, nested (raster of block × block tiles), random (seeded) or custom; config.json records the resolved permutation',
+      ),
     backbone: backboneSchema.prefault({}),
-    position: z.enum(POSITION_ENCODINGS).default(TRANSFORMER_PRESETS[DEFAULT_TRANSFORMER_PRESET].position),
-    objective: z.enum(OBJECTIVE_NAMES).default(OBJECTIVE_NAMES[0]),
+    position: z
+      .enum(POSITION_ENCODINGS)
+      .default(TRANSFORMER_PRESETS[DEFAULT_TRANSFORMER_PRESET].position)
+      .describe('Position encoding of the backbone'),
+    objective: z.enum(OBJECTIVE_NAMES).default(OBJECTIVE_NAMES[0]).describe('Prediction head and loss: the settings of `diffusion` live in `model.diffusion`'),
     ...objectiveSections(),
-    /** Per-patch normalised targets (MAE's norm-pix loss). */
-    normPix: z.boolean().default(false),
+    normPix: z.boolean().default(false).describe("Per-patch normalised targets (MAE's norm-pix loss)"),
   })
   .superRefine((c, ctx) => {
     const grid = gridOf(c);
@@ -126,8 +144,7 @@ export const darlConfigSchema = z
     }
     let width = 0;
     try {
-      const { preset, ...overrides } = c.backbone;
-      width = transformerConfig({ preset, ...overrides, position: c.position, maxTokens: length }).width;
+      width = backboneConfigFor(c, length).width;
     } catch (err) {
       issueFrom(ctx, err, (key) => (key === 'position' ? ['position'] : ['backbone', ...key.split('.').filter(Boolean)]));
       return;
@@ -142,58 +159,56 @@ export const darlConfigSchema = z
 
 /** Training settings. */
 export const trainConfigSchema = z.strictObject({
-  steps: positiveInt.default(1000),
-  /**
-   * Wall-clock training budget in seconds; 0 (default) disables it. When > 0 the run ends as soon as either
-   * horizon is reached — `budgetSeconds` of training time or `steps` steps — and the cosine decay follows
-   * progress = max(training seconds / budgetSeconds, step / steps), so on a time-bound run (steps set high) the
-   * schedule follows elapsed time and runs are comparable across machines. Training time counts data loading and
-   * optimiser steps, not sample grids or checkpoint writes; it is recorded in state.json and carried across resumes.
-   * Warm-up stays `warmupSteps` steps.
-   */
-  budgetSeconds: z.number().nonnegative().default(0),
-  batchSize: positiveInt.default(64),
-  /** Peak learning rate after warm-up. */
-  lr: z.number().positive().max(1).default(1e-3),
-  /** Final learning rate of the cosine decay. */
-  minLr: z.number().nonnegative().default(1e-5),
-  warmupSteps: nonNegInt.default(100),
-  weightDecay: z.number().nonnegative().default(0.05),
-  beta1: z.number().min(0).lt(1).default(0.9),
-  beta2: z.number().min(0).lt(1).default(0.95),
-  /** Global-norm gradient clipping; 0 disables. */
-  clipNorm: z.number().nonnegative().default(1),
-  /** Micro-batches accumulated per optimiser step. */
-  accumulate: positiveInt.default(1),
-  /** EMA decay of the weights; 0 disables. */
-  ema: probability.lt(1).default(0),
-  seed: z.number().int().default(0),
-  /** Random horizontal flips / crops during pretraining. */
-  augment: z.enum(['none', 'crop', 'flip', 'crop+flip']).default('none'),
-  logEvery: positiveInt.default(10),
-  sampleEvery: nonNegInt.default(0),
-  /** Checkpoint every this many steps (0: by time only, see checkpointMinutes). */
-  checkpointEvery: nonNegInt.default(0),
-  /** Also checkpoint when this many minutes passed since the last one (0 disables); a run always checkpoints at its end. */
-  checkpointMinutes: z.number().nonnegative().default(5),
-  /** Committed checkpoints kept in the run directory (the newest ones). */
-  keepCheckpoints: positiveInt.max(1000).default(2),
-  /** Images used to measure validation loss at the end (0 disables). */
-  evalImages: nonNegInt.default(512),
+  steps: positiveInt.default(1000).describe('Optimiser steps of the run (the cosine decay ends here)'),
+  budgetSeconds: z
+    .number()
+    .nonnegative()
+    .default(0)
+    .describe(
+      'Wall-clock training budget in seconds; 0 disables it. When > 0 the run ends as soon as either horizon is reached — budgetSeconds of training time or steps steps — and the cosine decay follows progress = max(training seconds / budgetSeconds, step / steps), so on a time-bound run (steps set high) the schedule follows elapsed time and runs are comparable across machines. Training time counts data loading and optimiser steps, not sample grids or checkpoint writes; it is recorded in state.json and carried across resumes. Warm-up stays warmupSteps steps',
+    ),
+  batchSize: positiveInt.default(64).describe('Images per optimiser step (split into `accumulate` micro-batches)'),
+  lr: z.number().positive().max(1).default(1e-3).describe('Peak learning rate after warm-up'),
+  minLr: z.number().nonnegative().default(1e-5).describe('Final learning rate of the cosine decay'),
+  warmupSteps: nonNegInt.default(100).describe('Linear learning-rate warm-up steps'),
+  weightDecay: z.number().nonnegative().default(0.05).describe('AdamW decoupled weight decay'),
+  beta1: z.number().min(0).lt(1).default(0.9).describe('AdamW β₁'),
+  beta2: z.number().min(0).lt(1).default(0.95).describe('AdamW β₂'),
+  clipNorm: z.number().nonnegative().default(1).describe('Global-norm gradient clipping; 0 disables'),
+  accumulate: positiveInt.default(1).describe('Micro-batches accumulated per optimiser step'),
+  ema: probability.lt(1).default(0).describe('EMA decay of the weights; 0 disables'),
+  seed: z.number().int().default(0).describe('Seed of the run: initialisation, data order, noise draws, sample grids and evaluation'),
+  augment: z.enum(['none', 'crop', 'flip', 'crop+flip']).default('none').describe('Random horizontal flips / crops during pretraining'),
+  logEvery: positiveInt.default(10).describe('Steps between log lines'),
+  sampleEvery: nonNegInt.default(0).describe('Steps between sample grids written to the run directory; 0 disables'),
+  checkpointEvery: nonNegInt.default(0).describe('Checkpoint every this many steps (0: by time only, see checkpointMinutes)'),
+  checkpointMinutes: z
+    .number()
+    .nonnegative()
+    .default(5)
+    .describe('Also checkpoint when this many minutes passed since the last one (0 disables); a run always checkpoints at its end'),
+  keepCheckpoints: positiveInt.max(1000).default(2).describe('Committed checkpoints kept in the run directory (the newest ones)'),
+  evalImages: nonNegInt.default(512).describe('Images used to measure validation loss at the end (0 disables)'),
 });
 
 /** A whole run: model plus training. */
 export const runConfigSchema = z.strictObject({
-  /** Where an editor finds the JSON Schema of this file (`@darl/darl/run-config.schema.json`); ignored by darl. */
-  $schema: z.string().optional(),
+  $schema: z.string().optional().describe('Where an editor finds the JSON Schema of this file (@darl/darl/run-config.schema.json); ignored by darl'),
   model: darlConfigSchema.prefault({}),
   train: trainConfigSchema.prefault({}),
 });
 
+/** A validated model config: every default filled in (the output of {@link darlConfigSchema}). */
 export type DarlConfig = z.output<typeof darlConfigSchema>;
+/** A model config as written: every key optional (the input of {@link darlConfigSchema}). */
 export type DarlConfigInput = z.input<typeof darlConfigSchema>;
+/** Validated training settings: every default filled in (the output of {@link trainConfigSchema}). */
 export type TrainConfig = z.output<typeof trainConfigSchema>;
+/** Training settings as written: every key optional (the input of {@link trainConfigSchema}). */
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+/** A validated run config `{ model, train }` (the output of {@link runConfigSchema}). */
 export type RunConfig = z.output<typeof runConfigSchema>;
+/** A run config as written, e.g. a config.json: every key optional (the input of {@link runConfigSchema}). */
 export type RunConfigInput = z.input<typeof runConfigSchema>;
+/** A validated patch order (`model.patchOrder`). */
 export type PatchOrderConfig = z.output<typeof patchOrderSchema>;

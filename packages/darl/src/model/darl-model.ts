@@ -22,7 +22,7 @@ import {
   rasterOrder,
   type PatchOrder,
 } from '@darl/patch-data';
-import { autoregressiveInputs, initLinear, transformerConfig, type LinearParams, type TokenPositions } from '@darl/transformer';
+import { autoregressiveInputs, initLinear, type LinearParams, type TokenPositions } from '@darl/transformer';
 import { assertShape, Rng, type TensorTree } from '@darl/tensor-backend';
 
 /** A DARL parameter tree viewed as a generic tensor tree (for optimisers, checkpoints). */
@@ -31,6 +31,7 @@ export function paramTree(params: DarlParams): TensorTree<tf.Variable> {
 }
 import { darlConfigSchema, type DarlConfig, type DarlConfigInput } from '../config/schema.js';
 import { ConfigError, isValidated, parseConfig } from '../config/validate.js';
+import { backboneConfigFor } from '../config/backbone-config.js';
 import { transformerBackbone, type DarlBackbone } from './backbone.js';
 import { checkBackbone, checkHead } from './check-parts.js';
 import type { DarlHead } from './head.js';
@@ -105,11 +106,6 @@ export function patchOrderFor(config: DarlConfig, rows: number, cols: number): P
   }
 }
 
-/** Resolves the default Transformer backbone's config from a DARL config. */
-export function backboneConfigFor(config: DarlConfig, length: number) {
-  const { preset, ...overrides } = config.backbone;
-  return transformerConfig({ preset, ...overrides, position: config.position, maxTokens: Math.max(length, 1) });
-}
 
 /**
  * Validates `config` (filling defaults; a config returned by `parseConfig` is trusted as is) and composes the model.
@@ -208,7 +204,7 @@ export interface DarlLoss {
 /**
  * The DARL training loss for a batch of images. Differentiable in `params`; call inside a gradient closure.
  * @param images float32 [B, H, W, Ch], scaled like the training data
- * @param rng noise draws (diffusion) and drop-path
+ * @param opts.rng noise draws (diffusion) and drop-path
  */
 export function darlLoss(model: DarlModel, params: DarlParams, images: tf.Tensor4D, opts: { rng: Rng; train?: boolean }): DarlLoss {
   const patches = toPatchSequence(model, images); // [B, L, D]

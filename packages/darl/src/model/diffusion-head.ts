@@ -48,23 +48,25 @@ export const noiseLevelSchema = z.discriminatedUnion('kind', [
 export const diffusionSettingsSchema = z.strictObject({
   decoder: z
     .strictObject({
-      kind: z.enum(DECODER_KINDS).default(PATCH_DECODER_DEFAULTS.kind),
-      depth: positiveInt.default(PATCH_DECODER_DEFAULTS.depth),
-      width: positiveInt.default(PATCH_DECODER_DEFAULTS.width),
-      heads: positiveInt.default(PATCH_DECODER_DEFAULTS.heads),
-      gammaInput: z.boolean().default(PATCH_DECODER_DEFAULTS.gammaInput),
+      kind: z.enum(DECODER_KINDS).default(PATCH_DECODER_DEFAULTS.kind).describe('Denoising patch decoder: MLP with adaptive LayerNorm, or Transformer blocks'),
+      depth: positiveInt.default(PATCH_DECODER_DEFAULTS.depth).describe('Decoder blocks'),
+      width: positiveInt.default(PATCH_DECODER_DEFAULTS.width).describe('Decoder width'),
+      heads: positiveInt.default(PATCH_DECODER_DEFAULTS.heads).describe('Attention heads of the transformer decoder'),
+      gammaInput: z.boolean().default(PATCH_DECODER_DEFAULTS.gammaInput).describe('Feed the noise level γ to the decoder'),
     })
     .prefault({}),
-  noiseLevels: noiseLevelSchema.default(DIFFUSION_HEAD_DEFAULTS.noiseLevels),
-  prediction: z.enum(PREDICTIONS).default(DIFFUSION_HEAD_DEFAULTS.prediction),
-  weighting: z.enum(LOSS_WEIGHTINGS).default(DIFFUSION_HEAD_DEFAULTS.weighting),
-  /** The clip k of `min-snr` (default `DEFAULT_SNR_CLIP` of @darl/diffusion). */
-  snrClip: z.number().positive().optional(),
-  /** K noise draws per patch sharing one backbone pass (MAR's diffusion batch multiplier). */
-  batchMultiplier: positiveInt.max(64).default(DIFFUSION_HEAD_DEFAULTS.batchMultiplier),
-  /** Sampling defaults for `generate`. */
-  sampleSteps: positiveInt.max(1000).default(DEFAULT_SAMPLING.steps),
-  sampler: z.enum(SAMPLERS).default(DEFAULT_SAMPLING.sampler),
+  noiseLevels: noiseLevelSchema
+    .default(DIFFUSION_HEAD_DEFAULTS.noiseLevels)
+    .describe('Training noise levels, γ per patch: { kind: beta, a, b } draws γ ~ Beta(a, b); { kind: schedule, schedule, shift? } draws γ = schedule(t), t ~ U(0, 1)'),
+  prediction: z.enum(PREDICTIONS).default(DIFFUSION_HEAD_DEFAULTS.prediction).describe('What the decoder predicts: the clean patch x0, the noise ε, or v'),
+  weighting: z.enum(LOSS_WEIGHTINGS).default(DIFFUSION_HEAD_DEFAULTS.weighting).describe('Per-draw loss weighting, defined in x0 space'),
+  snrClip: z.number().positive().optional().describe('The clip k of min-snr (default DEFAULT_SNR_CLIP of @darl/diffusion)'),
+  batchMultiplier: positiveInt
+    .max(64)
+    .default(DIFFUSION_HEAD_DEFAULTS.batchMultiplier)
+    .describe("K noise draws per patch sharing one backbone pass (MAR's diffusion batch multiplier)"),
+  sampleSteps: positiveInt.max(1000).default(DEFAULT_SAMPLING.steps).describe('Sampling steps when generate is not given steps'),
+  sampler: z.enum(SAMPLERS).default(DEFAULT_SAMPLING.sampler).describe('Sampler when generate is not given one'),
 });
 
 /** The validated `model.diffusion` section. */

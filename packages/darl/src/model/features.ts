@@ -3,7 +3,7 @@
  *
  * Layers: 0 is the input tokens (`[SOS, embed(p1) …]`); layer i ∈ 1…depth is the residual stream after block i.
  *
- * The readout sequence is the whole image, `[SOS, p1 … pL]` (L + 1 tokens; see {@link readoutTokens}), not the
+ * The readout sequence is the whole image, `[SOS, p1 … pL]` (L + 1 tokens; see `readoutTokens`), not the
  * training input `[SOS, p1 … p(L−1)]`, whose features never see the last patch pL.
  *
  * @module
@@ -56,7 +56,7 @@ export interface TokenFeatureOptions {
  * Token features of the requested layers.
  * @param images float32 [B, H, W, Ch], scaled like the training data
  * @returns one float32 [B, L + 1, C] per requested layer ([B, L, C] for sequence-index position encodings, see
- *   {@link readoutTokens}), in the order requested (owned by the caller)
+ *   `readoutTokens`), in the order requested (owned by the caller)
  */
 export function extractTokenFeatures(model: DarlModel, params: DarlParams, images: tf.Tensor4D, opts: TokenFeatureOptions = {}): tf.Tensor3D[] {
   const depth = model.backbone.depth;

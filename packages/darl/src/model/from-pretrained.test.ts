@@ -15,19 +15,19 @@ const run = runConfigSchema.parse({
 });
 
 /** A "trained" model: params from seed 7 (fromPretrained starts from seed 0, so equal outputs prove the load). */
-function trainedBytes(opts: { ema?: boolean } = {}) {
+async function trainedBytes(opts: { ema?: boolean } = {}) {
   const model = buildDarl(run.model);
   const params = initDarlParams(model, { seed: 7 });
   const tensors: Record<string, tf.Tensor> = Object.fromEntries(flattenTree(paramTree(params)));
   const ema = opts.ema ? Object.fromEntries(Object.entries(tensors).map(([k, t]) => [`ema/${k}`, tf.mul(t, 0.5)])) : {};
-  const weights = encodeSafetensors({ ...tensors, ...ema });
+  const weights = await encodeSafetensors({ ...tensors, ...ema });
   const config = new TextEncoder().encode(JSON.stringify(run));
   return { model, params, weights, config, ema, dispose: () => [...Object.values(tensors), ...Object.values(ema)].forEach((t) => t.dispose()) };
 }
 
 describeBackends('fromPretrained', () => {
-  it('loads bytes into a model whose generate and pooledFeatures match the original', () => {
-    const src = trainedBytes();
+  it('loads bytes into a model whose generate and pooledFeatures match the original', async () => {
+    const src = await trainedBytes();
     const loaded = fromPretrained({ config: src.config, weights: src.weights });
     expect(loaded.ema).toBe(false);
     const x = new Rng(1).uniform([2, 8, 8, 1], -1, 1) as tf.Tensor4D;
@@ -46,21 +46,21 @@ describeBackends('fromPretrained', () => {
     src.dispose();
   });
 
-  it('uses the EMA weights when present (auto) and refuses ema: true without them', () => {
-    const src = trainedBytes({ ema: true });
+  it('uses the EMA weights when present (auto) and refuses ema: true without them', async () => {
+    const src = await trainedBytes({ ema: true });
     const loaded = fromPretrained({ config: new TextDecoder().decode(src.config), weights: src.weights });
     expect(loaded.ema).toBe(true);
     const [path, first] = flattenTree(paramTree(loaded.params))[0]!;
     expect(Array.from(first.dataSync())).toEqual(Array.from(src.ema[`ema/${path}`]!.dataSync()));
     loaded.dispose();
-    const plain = trainedBytes();
+    const plain = await trainedBytes();
     expect(() => fromPretrained({ config: run, weights: plain.weights }, { ema: true, source: 'runs/x' })).toThrow(/runs\/x\/model\.safetensors has no EMA weights/);
     src.dispose();
     plain.dispose();
   });
 
   it('names the problem when weights belong to another model, without leaking', async () => {
-    const src = trainedBytes();
+    const src = await trainedBytes();
     const other = { ...run, model: { ...run.model, backbone: { ...run.model.backbone, width: 32 } } };
     await expectNoLeak(() => {
       const err = (() => {
@@ -94,7 +94,7 @@ describeBackends('fetchPretrained', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('fetches config.json and model.safetensors from a folder URL', async () => {
-    const src = trainedBytes();
+    const src = await trainedBytes();
     files.set('/runs/a/config.json', src.config).set('/runs/a/model.safetensors', src.weights);
     const loaded = await fetchPretrained(`${base}/runs/a`);
     const [path, first] = flattenTree(paramTree(loaded.params))[0]!;

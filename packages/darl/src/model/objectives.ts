@@ -7,8 +7,11 @@
 import { diffusionObjective } from './diffusion-head.js';
 import { mseObjective } from './mse-head.js';
 
+/** The built-in objectives by name: `model.objective` chooses one, `model.<name>` holds its settings. */
 export const OBJECTIVES = {
+  /** Mean squared error of a linear head's next-patch prediction; no settings section. */
   mse: mseObjective,
+  /** Per-patch diffusion loss with a denoising patch decoder; settings in `model.diffusion`. */
   diffusion: diffusionObjective,
 } as const;
 

@@ -166,6 +166,8 @@ export interface LoadCheckpointOptions {
   readonly purpose?: LoadPurpose;
   /** Told (one sentence) when `latest.json` was missing or damaged and the newest intact checkpoint is read instead. */
   readonly onNote?: (message: string) => void;
+  /** The run's config when the caller has read it already with {@link readRunConfig} (read from `config.json` otherwise). */
+  readonly run?: RunConfig;
 }
 
 /** Called between choosing a checkpoint and reading its files; tests commit (and prune) meanwhile. */
@@ -187,7 +189,7 @@ export async function loadCheckpoint(dir: string, opts: LoadCheckpointOptions = 
 
 /** {@link loadCheckpoint} with hooks into its steps (for tests). */
 export async function loadCheckpointWith(dir: string, opts: LoadCheckpointOptions, hooks: LoadCheckpointHooks = {}): Promise<LoadedCheckpoint<RunState | InferenceState>> {
-  const run = await readRunConfig(dir);
+  const run = opts.run ?? (await readRunConfig(dir));
   for (let attempt = 0; ; attempt++) {
     const listing = await listCheckpoints(dir);
     const entry = chooseCheckpoint(dir, listing, opts);

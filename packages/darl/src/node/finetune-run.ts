@@ -17,7 +17,7 @@ import { darlFineTuneModel } from '../model/fine-tune-model.js';
 import { initDarlParams, paramTree } from '../model/darl-model.js';
 import { loadRun } from './load-run.js';
 import type { BuildDarlOptions } from '../model/darl-model.js';
-import { RunError } from './pretrain.js';
+import { RunError } from './run-error.js';
 import { writeReport } from './report/index.js';
 
 /** Options of {@link finetuneRun}. */

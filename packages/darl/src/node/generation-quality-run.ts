@@ -19,7 +19,7 @@ import type { BuildDarlOptions, DarlModel, DarlParams } from '../model/darl-mode
 import { generate } from '../model/generate.js';
 import { openJobData, type JobDatasets } from './job-data.js';
 import { loadRun } from './load-run.js';
-import { RunError } from './pretrain.js';
+import { RunError } from './run-error.js';
 import { writeReport } from './report/index.js';
 import { RUN_FILES } from './run-dir/layout.js';
 
@@ -79,13 +79,17 @@ function rangeView(data: ImageDataset, start: number, count: number): ImageDatas
   return arrayDataset({ name: `${data.name} [${start}, ${start + count})`, images: readImages(data, idx), height: data.height, width: data.width, channels: data.channels, labels: readLabels(data, idx), ...(data.numClasses ? { numClasses: data.numClasses } : {}) });
 }
 
-function generateInChunks(model: DarlModel, params: DarlParams, count: number, make: (start: number, n: number) => tf.Tensor4D): Float32Array {
+/** Images made `CHUNK` at a time by `make`, each chunk read with `await data()`. */
+async function generateInChunks(model: DarlModel, count: number, make: (start: number, n: number) => tf.Tensor4D): Promise<Float32Array> {
   const { height, width, channels } = model.config.image;
   const out = new Float32Array(count * height * width * channels);
   for (let start = 0; start < count; start += CHUNK) {
     const t = make(start, Math.min(CHUNK, count - start));
-    out.set(t.dataSync() as Float32Array, start * height * width * channels);
-    t.dispose();
+    try {
+      out.set((await t.data()) as Float32Array, start * height * width * channels);
+    } finally {
+      t.dispose();
+    }
   }
   return out;
 }
@@ -120,7 +124,7 @@ export async function generationQualityRun(opts: GenerationQualityRunOptions): P
       };
       const { height, width, channels } = model.config.image;
       const c0 = performance.now();
-      const completed = generateInChunks(model, params, count, (start, n) =>
+      const completed = await generateInChunks(model, count, (start, n) =>
         tf.tidy(() => {
           const idx = Int32Array.from({ length: n }, (_, i) => start + i);
           const images = pixelsToTensor(readImages(sources, idx), [n, height, width, channels], { scale: model.config.pixelScale });
@@ -128,14 +132,14 @@ export async function generationQualityRun(opts: GenerationQualityRunOptions): P
         }),
       );
       const completionSeconds = (performance.now() - c0) / 1000;
-      const completions = generationQuality(classifier, generatedDataset(model, completed, count, 'completions'), heldOut, readLabels(sources, Int32Array.from({ length: count }, (_, i) => i)));
+      const completions = await generationQuality(classifier, generatedDataset(model, completed, count, 'completions'), heldOut, readLabels(sources, Int32Array.from({ length: count }, (_, i) => i)));
       log(`${count} completions from ${k} of ${L} patches in ${completionSeconds.toFixed(1)} s: label agreement ${(100 * (completions.labelAgreement ?? 0)).toFixed(1)} %, Fréchet ${completions.frechet.toFixed(2)} (real vs real ${completions.heldOut.frechetRealVsReal.toFixed(2)})`);
       let unconditional: GenerationJson['unconditional'];
       if (model.head.kind !== 'mse') {
         const u0 = performance.now();
-        const sampled = generateInChunks(model, params, count, (start, n) => generate(model, params, { n, seed: seed + 100_000 + start, ...sample }));
+        const sampled = await generateInChunks(model, count, (start, n) => generate(model, params, { n, seed: seed + 100_000 + start, ...sample }));
         const seconds = (performance.now() - u0) / 1000;
-        unconditional = { ...generationQuality(classifier, generatedDataset(model, sampled, count, 'samples'), heldOut), seconds };
+        unconditional = { ...(await generationQuality(classifier, generatedDataset(model, sampled, count, 'samples'), heldOut)), seconds };
         log(`${count} unconditional samples in ${seconds.toFixed(1)} s: class spread ${unconditional.classSpread.toFixed(3)}, confidence ${unconditional.meanConfidence.toFixed(3)}, Fréchet ${unconditional.frechet.toFixed(2)}`);
       }
       const json: GenerationJson = {

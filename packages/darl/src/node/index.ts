@@ -4,7 +4,8 @@
  *
  * @module
  */
-export { pretrain, evaluateLoss, fitImageToData, RunError, type PretrainOptions, type PretrainResult } from './pretrain.js';
+export { pretrain, planPretrain, evaluateLoss, fitImageToData, type PlanOptions, type PretrainPlan, type PretrainOptions, type PretrainResult } from './pretrain.js';
+export { RunError } from './run-error.js';
 export {
   saveCheckpoint,
   loadCheckpoint,
@@ -43,7 +44,7 @@ export type { JobDatasets } from './job-data.js';
 export { writeSampleGrids } from './samples.js';
 export { runtimeVersions } from './versions.js';
 export { runCli, type CliIO } from './cli/program.js';
-export { composeRunConfig, type ConfigSources } from './cli/compose-config.js';
+export { composeRunConfig, type ComposedRunConfig, type ConfigSources } from './cli/compose-config.js';
 export { probeRun, probeJson, type ProbeRunOptions, type ProbeJson, type ProbeCellJson } from './probe-run.js';
 export { finetuneRun, type FinetuneRunOptions, type FinetuneJson, type FinetuneSetting, type FinetuneComparison, type FinetuneOutcome, type FinetuneInit } from './finetune-run.js';
 export { generationQualityRun, type GenerationQualityRunOptions, type GenerationJson } from './generation-quality-run.js';

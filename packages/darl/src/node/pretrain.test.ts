@@ -11,7 +11,8 @@ import type { DarlHead } from '../model/head.js';
 import { mseHead, type MseHeadParams } from '../model/mse-head.js';
 import { tinyDataset } from '../test-support/tiny-data.js';
 import { loadRun } from './load-run.js';
-import { pretrain, RunError } from './pretrain.js';
+import { pretrain } from './pretrain.js';
+import { RunError } from './run-error.js';
 
 const datasets = { train: tinyDataset(48, 1), test: tinyDataset(16, 2) };
 const base = {

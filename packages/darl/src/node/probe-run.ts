@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import {
   attentiveProbe,
+  DEFAULT_KNN,
   extractFeatures,
   knnEvaluate,
   pixelFeatures,
@@ -32,7 +33,7 @@ import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { darlFeatureExtractor } from '../model/feature-extractor.js';
 import { loadRun } from './load-run.js';
 import type { BuildDarlOptions } from '../model/darl-model.js';
-import { RunError } from './pretrain.js';
+import { RunError } from './run-error.js';
 import { writeReport } from './report/index.js';
 
 /** The contents of `probe.json`. */
@@ -140,7 +141,7 @@ export interface ProbeRunOptions {
   readonly solver?: LinearProbeSolver;
   /** Probe the random-init control next to every result (default true; doubles extraction and probing time). */
   readonly control?: boolean;
-  /** Also kNN (k = 20) on the best cell. */
+  /** Also kNN (k = `DEFAULT_KNN.k` of @darl/eval) on the best cell. */
   readonly knn?: boolean;
   /** Also an attentive probe (AIM) on the token features of the best cell's layer and attention. */
   readonly attentive?: boolean | Partial<AttentiveProbeConfig>;
@@ -213,12 +214,15 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
       const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(2)} %`);
       if (opts.knn) {
         const k0 = performance.now();
-        const knnOf = (trainF: ReturnType<typeof pixelFeatures>, testF: ReturnType<typeof pixelFeatures>): number =>
-          knnEvaluate({ features: trainF, labels: trainLabels }, { features: testF, labels: testLabels }, numClasses).top1;
-        const acc = caches.map((_, i) => knnOf(trainCaches[i]!.get(b.layer, b.pooling, b.attention).features, testCaches[i]!.get(b.layer, b.pooling, b.attention).features));
-        const pixels = knnOf(pixelFeatures(train), pixelFeatures(test));
+        const knnOf = async (trainF: ReturnType<typeof pixelFeatures>, testF: ReturnType<typeof pixelFeatures>): Promise<number> =>
+          (await knnEvaluate({ features: trainF, labels: trainLabels }, { features: testF, labels: testLabels }, numClasses)).top1;
+        const acc: number[] = [];
+        for (let i = 0; i < caches.length; i++) {
+          acc.push(await knnOf(trainCaches[i]!.get(b.layer, b.pooling, b.attention).features, testCaches[i]!.get(b.layer, b.pooling, b.attention).features));
+        }
+        const pixels = await knnOf(pixelFeatures(train), pixelFeatures(test));
         extra.knn = {
-          k: 20,
+          k: DEFAULT_KNN.k,
           layer: b.layer,
           pooling: b.pooling,
           attention: b.attention,
@@ -227,16 +231,16 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
           pixelsTestAccuracy: pixels,
           seconds: (performance.now() - k0) / 1000,
         };
-        opts.onProgress?.(`kNN (k=20) on layer ${b.layer} ${b.pooling}/${b.attention}: ${pct(acc[0])} (random init ${pct(acc[1])}, pixels ${pct(pixels)})`);
+        opts.onProgress?.(`kNN (k=${DEFAULT_KNN.k}) on layer ${b.layer} ${b.pooling}/${b.attention}: ${pct(acc[0])} (random init ${pct(acc[1])}, pixels ${pct(pixels)})`);
       }
       if (opts.attentive) {
         const a0 = performance.now();
         const acc: number[] = [];
         let trainLoss: number[] = [];
-        caches.forEach((_, i) => {
+        for (let i = 0; i < caches.length; i++) {
           const tr = trainCaches[i]!.get(b.layer, 'concat', b.attention);
           const te = testCaches[i]!.get(b.layer, 'concat', b.attention);
-          const r = attentiveProbe(
+          const r = await attentiveProbe(
             { features: tr.features, tokens: tr.tokens, labels: trainLabels },
             { features: te.features, tokens: te.tokens, labels: testLabels },
             numClasses,
@@ -244,7 +248,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
           );
           acc.push(r.test.top1);
           if (i === 0) trainLoss = r.trainLoss;
-        });
+        }
         extra.attentive = {
           layer: b.layer,
           attention: b.attention,

@@ -5,6 +5,18 @@
  */
 import cliProgress from 'cli-progress';
 
+/**
+ * The progress displays: `auto` and `bar` draw a bar on a terminal, `lines` prints one line per update, `none` is
+ * silent. The CLI's `--progress` choices and default come from here.
+ */
+export const PROGRESS_MODES = ['auto', 'bar', 'lines', 'none'] as const;
+
+/** One of {@link PROGRESS_MODES}. */
+export type ProgressMode = (typeof PROGRESS_MODES)[number];
+
+/** The mode used unless one is asked for. */
+export const DEFAULT_PROGRESS_MODE: ProgressMode = 'auto';
+
 /** Figures shown with each update. */
 export interface ProgressFigures {
   readonly step: number;
@@ -26,7 +38,7 @@ export interface Progress {
  */
 export function createProgress(
   total: number,
-  mode: 'auto' | 'bar' | 'lines' | 'none',
+  mode: ProgressMode,
   start = 0,
   write: (s: string) => void = (s) => process.stderr.write(s),
 ): Progress {

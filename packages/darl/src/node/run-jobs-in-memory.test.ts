@@ -9,7 +9,8 @@ import { paramTree } from '../model/darl-model.js';
 import { tinyDataset } from '../test-support/tiny-data.js';
 import { finetuneRun } from './finetune-run.js';
 import { generationQualityRun } from './generation-quality-run.js';
-import { pretrain, RunError } from './pretrain.js';
+import { pretrain } from './pretrain.js';
+import { RunError } from './run-error.js';
 import { probeRun } from './probe-run.js';
 
 const datasets = { train: tinyDataset(48, 1), test: tinyDataset(24, 2) };

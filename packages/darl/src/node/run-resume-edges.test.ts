@@ -9,7 +9,8 @@ import { disposeTree, useBackend } from '@darl/tensor-backend';
 import { paramTree } from '../model/darl-model.js';
 import { tinyDataset } from '../test-support/tiny-data.js';
 import { runCli } from './cli/program.js';
-import { pretrain, RunError, type PretrainOptions } from './pretrain.js';
+import { pretrain, type PretrainOptions } from './pretrain.js';
+import { RunError } from './run-error.js';
 import { runPaths, settleMetrics, type Latest } from './run-dir/index.js';
 
 const datasets = { train: tinyDataset(48, 1), test: tinyDataset(16, 2) };

@@ -56,7 +56,7 @@ export async function writeSampleGrids(
   await mkdir(join(dir, 'samples'), { recursive: true });
 
   const sampled = generate(model, params, { n: nSamples, seed: opts.seed + step });
-  const samplePixels = sampled.dataSync() as Float32Array;
+  const samplePixels = (await sampled.data()) as Float32Array;
   sampled.dispose();
   const samplesPath = join(dir, 'samples', `${stepStem(step)}.png`);
   await writeFileAtomic(samplesPath, encodeImageGrid(samplePixels, [nSamples, height, width, channels], { columns: Math.ceil(Math.sqrt(nSamples)), scale: deterministic ? 4 : 2, range: pixelRange(model.config.pixelScale) }));
@@ -69,9 +69,9 @@ export async function writeSampleGrids(
     columns.push(generate(model, params, { prefix: { images: originals, patches: half }, seed: opts.seed + step + 1000 * (v + 1) }));
   }
   const grid = tf.tidy(() => tf.reshape(tf.stack(columns, 1), [nCompletions * (variants + 1), height, width, channels]));
-  const gridPixels = grid.dataSync() as Float32Array;
-  grid.dispose();
   for (const c of columns) c.dispose();
+  const gridPixels = (await grid.data()) as Float32Array;
+  grid.dispose();
   const completionsPath = join(dir, 'samples', `completions-${stepStem(step)}.png`);
   await writeFileAtomic(
     completionsPath,

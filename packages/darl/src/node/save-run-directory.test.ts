@@ -12,7 +12,8 @@ import { buildDarl, initDarlParams, paramTree } from '../model/darl-model.js';
 import { tinyDataset } from '../test-support/tiny-data.js';
 import { DarlTrainer } from '../train/trainer.js';
 import { loadRun } from './load-run.js';
-import { pretrain, RunError } from './pretrain.js';
+import { pretrain } from './pretrain.js';
+import { RunError } from './run-error.js';
 import { saveRunDirectory } from './save-run-directory.js';
 
 beforeAll(async () => {
@@ -33,7 +34,7 @@ it('saves a loadable, resumable run directory from a hand-written loop, filling 
   for (let i = 0; i < 2; i++) {
     const batch = stream.next();
     const images = pixelsToTensor(batch.pixels, [8, 8, 8, 1], { scale: run.model.pixelScale });
-    trainer.stepOn([images]);
+    await trainer.stepOn([images]);
     images.dispose();
   }
   const dir = join(mkdtempSync(join(tmpdir(), 'darl-save-run-')), 'mine');

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { RUN_FILES } from '../run-dir/names.js';
 import { encodeTrainerRun, type TrainerRunOptions } from '../run-dir/trainer-run-directory.js';
 import type { DarlTrainer } from '../train/trainer.js';
-import { checkNewRunDirectory } from './pretrain.js';
+import { checkNewRunDirectory } from './jobs/pretrain/checks.js';
 import { runtimeVersions } from './versions.js';
 
 /**
@@ -21,12 +21,12 @@ import { runtimeVersions } from './versions.js';
  * @returns `dir`
  * @example
  * const startedAt = new Date();
- * while (trainer.step < steps) trainer.stepOn([nextBatch()]);
+ * while (trainer.step < steps) await trainer.stepOn([nextBatch()]);
  * await saveRunDirectory('runs/mine', trainer, { data: 'mnist', cursor: stream.cursor, startedAt, backend });
  */
 export async function saveRunDirectory(dir: string, trainer: DarlTrainer, opts: TrainerRunOptions): Promise<string> {
   checkNewRunDirectory(dir);
-  const files = encodeTrainerRun(trainer, { versions: runtimeVersions(), ...opts });
+  const files = await encodeTrainerRun(trainer, { versions: runtimeVersions(), ...opts });
   const paths = Object.keys(files).sort((a, b) => Number(a === RUN_FILES.latest) - Number(b === RUN_FILES.latest));
   for (const path of paths) {
     const file = join(dir, ...path.split('/'));

@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 /** A tiny diffusion model trained for two steps with EMA, and the state a trainer would checkpoint. */
-function trainedRun() {
+async function trainedRun() {
   const run = runConfigSchema.parse({
     model: { image: { height: 8, width: 8, channels: 1 }, patchSize: 4, objective: 'diffusion', backbone: { preset: 'tiny', width: 16, depth: 1, heads: 2 }, diffusion: { decoder: { width: 16, depth: 1 } } },
     train: { steps: 2, batchSize: 2, warmupSteps: 0, ema: 0.9, seed: 4 },
@@ -34,8 +34,8 @@ function trainedRun() {
   const params = initDarlParams(model, { seed: 4 });
   const trainer = new DarlTrainer(model, params, run.train);
   const x = tf.tidy(() => tf.sin(tf.reshape(tf.range(0, 128), [2, 8, 8, 1])) as tf.Tensor4D);
-  trainer.stepOn([x]);
-  trainer.stepOn([x]);
+  await trainer.stepOn([x]);
+  await trainer.stepOn([x]);
   x.dispose();
   const optimizer = trainer.optimizer.stateTensors();
   const input: RunDirectoryInput = {
@@ -75,8 +75,8 @@ async function writeFiles(dir: string, files: Record<string, Uint8Array>): Promi
 }
 
 it("holds the same bytes as Node's writer for config.json, state.json, both safetensors files and their digests", async () => {
-  const { input, dispose } = trainedRun();
-  const files = encodeRunDirectory(input);
+  const { input, dispose } = await trainedRun();
+  const files = await encodeRunDirectory(input);
   const dir = join(root, 'node');
   await mkdir(dir);
   await writeRunConfig(dir, input.run);
@@ -102,9 +102,9 @@ it("holds the same bytes as Node's writer for config.json, state.json, both safe
 });
 
 it("is opened by Node's loaders: loadRun gives the EMA weights, loadCheckpoint the parameters and optimiser slots", async () => {
-  const { input, params, trainer, dispose } = trainedRun();
+  const { input, params, trainer, dispose } = await trainedRun();
   const before = tf.memory().numTensors;
-  const files = encodeRunDirectory(input);
+  const files = await encodeRunDirectory(input);
   expect(tf.memory().numTensors).toBe(before); // reads values, allocates nothing it keeps
   const dir = join(root, 'browser');
   await writeFiles(dir, files);
@@ -132,8 +132,8 @@ it("is opened by Node's loaders: loadRun gives the EMA weights, loadCheckpoint t
   dispose();
 });
 
-it('refuses a state that state.json may not hold, with the schema naming the field', () => {
-  const { input, dispose } = trainedRun();
-  expect(() => encodeRunDirectory({ ...input, state: { ...input.state, step: -1 } })).toThrow(/step/);
+it('refuses a state that state.json may not hold, with the schema naming the field', async () => {
+  const { input, dispose } = await trainedRun();
+  await expect(encodeRunDirectory({ ...input, state: { ...input.state, step: -1 } })).rejects.toThrow(/step/);
   dispose();
 });

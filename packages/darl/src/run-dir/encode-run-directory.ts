@@ -34,21 +34,25 @@ export interface RunDirectoryInput {
 
 /**
  * Encodes a run directory with one committed checkpoint, its files' SHA-256 digests in `digests.json` as Node's
- * writer records them. Reads the tensors' values (synchronously) and disposes nothing: the caller keeps owning every
+ * writer records them. Reads the tensors' values (with `await data()`) and disposes nothing: the caller keeps owning every
  * tensor it passed.
  *
  * @returns file contents by path relative to the run directory, e.g. `config.json`,
  *   `checkpoints/step-00000100/model.safetensors` (forward slashes; directories implied)
  */
-export function encodeRunDirectory(input: RunDirectoryInput): Record<string, Uint8Array> {
+export async function encodeRunDirectory(input: RunDirectoryInput): Promise<Record<string, Uint8Array>> {
   const state = runStateSchema.parse({ ...input.state, format: RUN_FORMAT });
   const dir = `${RUN_FILES.checkpoints}/${checkpointDirName(state.step)}`;
   const latest = latestSchema.parse({ format: RUN_FORMAT, step: state.step, dir, committedAt: input.committedAt ?? new Date().toISOString() });
   const meta = checkpointMetadata(state.step);
   const text = new TextEncoder();
+  const [model, optimizer] = await Promise.all([
+    encodeSafetensors(checkpointModelTensors(input.params, input.ema), meta),
+    encodeSafetensors({ ...input.optimizer }, meta),
+  ]);
   const checkpoint: Record<string, Uint8Array> = {
-    [RUN_FILES.model]: encodeSafetensors(checkpointModelTensors(input.params, input.ema), meta),
-    [RUN_FILES.optimizer]: encodeSafetensors({ ...input.optimizer }, meta),
+    [RUN_FILES.model]: model,
+    [RUN_FILES.optimizer]: optimizer,
     [RUN_FILES.state]: text.encode(jsonFileText(state)),
   };
   const digests = digestsOf(Object.fromEntries(Object.entries(checkpoint).map(([name, bytes]) => [name, sha256Hex(bytes)])));

@@ -18,7 +18,10 @@
  *       optimizer.safetensors   AdamW moments "m/…", "v/…"
  *       digests.json            SHA-256 of each file above, checked by every load (absent in older runs)
  *     .tmp-step-00000500-…/     a checkpoint being written (removed when found stale)
- *   step-000200.png, …          sample grids; probe.json, finetune.json, generation.json from later commands
+ *   samples/                    PNG grids: step-000200.png and completions-step-000200.png from training,
+ *                               sample-seed0.png, sample-seed0-prefix7.png, … from `darl sample`
+ *   report.html                 the run's report (rewritten by each command that adds results)
+ *   probe.json, finetune.json, generation.json   results of later commands
  * ```
  *
  * @module
@@ -43,7 +46,17 @@ export const RUN_FILES = {
   finetune: 'finetune.json',
   generation: 'generation.json',
   reference: 'reference.json',
+  samples: 'samples',
+  report: 'report.html',
 } as const;
+
+/**
+ * Name of the grid `darl sample` writes under `samples/`: `sample-seed<seed>.png`, or
+ * `sample-seed<seed>-prefix<patches>.png` for prefix completions. Placeholders (`'<seed>'`) give the pattern for help.
+ */
+export function sampleGridName(seed: number | string, prefix?: number | string): string {
+  return `sample-seed${seed}${prefix !== undefined ? `-prefix${prefix}` : ''}.png`;
+}
 
 /** Prefix of a checkpoint directory being written. */
 export const TEMP_PREFIX = '.tmp-';

@@ -42,16 +42,16 @@ export interface TrainerRunOptions {
  * @returns file contents by path relative to the run directory (see `encodeRunDirectory`)
  * @example
  * const startedAt = new Date();
- * while (trainer.step < steps) trainer.stepOn([nextBatch()]);
- * const files = encodeTrainerRun(trainer, { data: 'mnist', cursor: stream.cursor, startedAt });
+ * while (trainer.step < steps) await trainer.stepOn([nextBatch()]);
+ * const files = await encodeTrainerRun(trainer, { data: 'mnist', cursor: stream.cursor, startedAt });
  */
-export function encodeTrainerRun(trainer: DarlTrainer, opts: TrainerRunOptions): Record<string, Uint8Array> {
+export async function encodeTrainerRun(trainer: DarlTrainer, opts: TrainerRunOptions): Promise<Record<string, Uint8Array>> {
   const now = Date.now();
   const started = opts.startedAt === undefined ? undefined : new Date(opts.startedAt);
   const run: RunConfig = { model: trainer.model.config, train: trainer.train };
   const optimizer = trainer.optimizer.stateTensors(); // clones, ours to dispose
   try {
-    return encodeRunDirectory({
+    return await encodeRunDirectory({
       run,
       params: paramTree(trainer.params),
       ema: trainer.ema?.shadow() ?? null,

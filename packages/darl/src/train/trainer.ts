@@ -9,8 +9,9 @@ import { UserError } from '@darl/tensor-backend';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   AdamW,
-  clipByGlobalNorm,
+  clipGradients,
   Ema,
+  gradientSquares,
   gradientsByPath,
   Rng,
   warmupCosine,
@@ -61,7 +62,7 @@ export class DarlTrainer {
   readonly ema: Ema | null;
   /** Step schedule (used when `train.budgetSeconds` is 0). */
   readonly schedule: (step: number) => number;
-  /** Progress schedule (used when `train.budgetSeconds` > 0; see {@link trainingProgress}). */
+  /** Progress schedule (used when `train.budgetSeconds` > 0; see `trainingProgress` in trainer.ts). */
   readonly progressSchedule: ProgressLrSchedule;
   private rng: Rng;
 
@@ -111,16 +112,77 @@ export class DarlTrainer {
   }
 
   /**
-   * One optimiser step over `microBatches` (gradient accumulation: their gradients are averaged).
+   * One optimiser step over `microBatches` (gradient accumulation: their gradients are averaged). Reads the device
+   * once (losses, per-target losses and the gradients' sums of squares together, with `await data()`), so a GPU
+   * backend is not stalled more than that.
    * @param microBatches each float32 [b, H, W, Ch], scaled like the training data; not disposed here
    * @param opts.trainSeconds training seconds spent before this step (required when `train.budgetSeconds` > 0)
+   * @throws NonFiniteLossError when a loss or the gradient norm is not finite (nothing is updated)
    */
-  stepOn(microBatches: readonly tf.Tensor4D[], opts: { trainSeconds?: number } = {}): StepResult {
+  async stepOn(microBatches: readonly tf.Tensor4D[], opts: { trainSeconds?: number } = {}): Promise<StepResult> {
     if (microBatches.length === 0) throw new Error('DarlTrainer.stepOn: give at least one micro-batch.');
     const stepNumber = this.step + 1;
+    const pass = this.accumulateGradients(microBatches);
+    let grads = pass.grads;
+    try {
+      const clip = this.train.clipNorm > 0;
+      // The same float32 sums as before this read was batched: the fused sumSquares when clipping, per-tensor
+      // tf.sum(tf.square(g)) otherwise.
+      const squares = clip ? gradientSquares(grads) : tf.tidy(() => tf.stack(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+      const read = [...pass.losses, ...pass.perTargets, squares];
+      let values: tf.TypedArray[];
+      try {
+        values = await Promise.all(read.map((t) => t.data()));
+      } finally {
+        tf.dispose(read);
+      }
+      const n = microBatches.length;
+      const losses = values.slice(0, n).map((v) => v[0]!);
+      const perTargets = values.slice(n, values.length - 1) as Float32Array[];
+      const bad = losses.find((v) => !Number.isFinite(v));
+      if (bad !== undefined) throw new NonFiniteLossError(stepNumber, bad, 'loss');
+      const lossSum = losses.reduce((s, v) => s + v, 0);
+      let gradNorm: number;
+      if (clip) {
+        const clipped = clipGradients(grads, values[values.length - 1]!, this.train.clipNorm); // new tensors
+        for (const g of Object.values(grads)) g.dispose();
+        grads = clipped.grads;
+        gradNorm = clipped.norm;
+      } else {
+        gradNorm = Math.sqrt(Array.from(values[values.length - 1]!).reduce((s, v) => s + v, 0));
+      }
+      if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError(stepNumber, gradNorm, 'gradient norm');
+      const lr = this.nextLr(opts.trainSeconds);
+      this.optimizer.step(grads, lr);
+      this.ema?.update(paramTree(this.params));
+      const all = concatFloat(perTargets);
+      const rows = this.model.order.positions.rows;
+      return {
+        step: this.step,
+        loss: lossSum / n,
+        lr,
+        gradNorm,
+        lossByRow: lossByPatchRow(all, rows, this.model.grid.rows),
+        ...(pass.gammas.length ? { lossByNoise: lossByNoiseLevel(all, concatFloat(pass.gammas)) } : {}),
+      };
+    } finally {
+      for (const g of Object.values(grads)) if (!g.isDisposed) g.dispose();
+    }
+  }
+
+  /**
+   * The averaged gradients of the micro-batches' losses, with the losses (float32 scalars) and per-target losses
+   * (float32 [b·L]) kept for one read; reads nothing. Everything returned is the caller's to dispose.
+   */
+  private accumulateGradients(microBatches: readonly tf.Tensor4D[]): {
+    grads: Record<string, tf.Tensor>;
+    losses: tf.Scalar[];
+    perTargets: tf.Tensor1D[];
+    gammas: Float64Array[];
+  } {
     let summed: Record<string, tf.Tensor> | null = null;
-    let lossSum = 0;
-    const perTargets: Float32Array[] = [];
+    const losses: tf.Scalar[] = [];
+    const perTargets: tf.Tensor1D[] = [];
     const gammas: Float64Array[] = [];
     try {
       for (const images of microBatches) {
@@ -132,19 +194,9 @@ export class DarlTrainer {
           gamma = r.gamma;
           return r.loss;
         });
-        const value = loss.dataSync()[0]!;
-        loss.dispose();
-        const pt = perTarget as tf.Tensor1D | null;
-        if (pt) {
-          perTargets.push(pt.dataSync() as Float32Array);
-          pt.dispose();
-        }
+        losses.push(loss);
+        if (perTarget) perTargets.push(perTarget);
         if (gamma) gammas.push(gamma);
-        if (!Number.isFinite(value)) {
-          for (const g of Object.values(grads)) g.dispose();
-          throw new NonFiniteLossError(stepNumber, value, 'loss');
-        }
-        lossSum += value;
         if (summed === null) summed = grads;
         else {
           const prev: Record<string, tf.Tensor> = summed;
@@ -156,42 +208,18 @@ export class DarlTrainer {
           }
         }
       }
-      const n = microBatches.length;
-      const averaged: Record<string, tf.Tensor> = n === 1 ? summed! : {};
-      if (n > 1) {
-        for (const [path, g] of Object.entries(summed!)) {
-          averaged[path] = tf.div(g, n);
-          g.dispose();
-        }
-      }
-      summed = averaged;
-      let gradNorm: number;
-      if (this.train.clipNorm > 0) {
-        const clipped = clipByGlobalNorm(summed, this.train.clipNorm); // new tensors; the inputs are ours to free
-        for (const g of Object.values(summed)) g.dispose();
-        summed = clipped.grads;
-        gradNorm = clipped.norm;
-      } else {
-        gradNorm = tf.tidy(() => Math.sqrt(Object.values(summed!).reduce((s, g) => s + (tf.sum(tf.square(g)).dataSync()[0] ?? 0), 0)));
-      }
-      if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError(stepNumber, gradNorm, 'gradient norm');
-      const lr = this.nextLr(opts.trainSeconds);
-      this.optimizer.step(summed, lr);
-      this.ema?.update(paramTree(this.params));
-      const all = concatFloat(perTargets);
-      const rows = this.model.order.positions.rows;
-      const result: StepResult = {
-        step: this.step,
-        loss: lossSum / n,
-        lr,
-        gradNorm,
-        lossByRow: lossByPatchRow(all, rows, this.model.grid.rows),
-        ...(gammas.length ? { lossByNoise: lossByNoiseLevel(all, concatFloat(gammas)) } : {}),
-      };
-      return result;
-    } finally {
-      if (summed) for (const g of Object.values(summed)) if (!g.isDisposed) g.dispose();
+    } catch (err) {
+      tf.dispose([...losses, ...perTargets, ...Object.values(summed ?? {})]);
+      throw err;
     }
+    const n = microBatches.length;
+    if (n === 1) return { grads: summed!, losses, perTargets, gammas };
+    const averaged: Record<string, tf.Tensor> = {};
+    for (const [path, g] of Object.entries(summed!)) {
+      averaged[path] = tf.div(g, n);
+      g.dispose();
+    }
+    return { grads: averaged, losses, perTargets, gammas };
   }
 
   /** Frees the optimiser and EMA state (not the parameters). */

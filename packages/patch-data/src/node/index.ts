@@ -9,5 +9,5 @@ export { loadCifar, type LoadCifarOptions } from './cifar.js';
 export { loadImageFolder, type LoadImageFolderOptions } from './image-folder.js';
 export { decodeImage, sniffImageFormat, rgbaToChannels, type DecodedImage } from './decode-image.js';
 export { readDatasetFile } from './read-file.js';
-export { openDataset, knownImageShape, DATASET_KINDS, type DatasetKind, type DatasetSpec, type OpenDatasetOptions } from './open-dataset.js';
+export { openDataset, knownImageShape, DATASET_KINDS, datasetSpecForms, type DatasetKind, type DatasetSpec, type OpenDatasetOptions } from './open-dataset.js';
 export { encodeImageGrid } from './encode-image-grid.js';

@@ -41,6 +41,11 @@ export interface OpenDatasetOptions {
   readonly labels?: 'required' | 'optional';
 }
 
+/** How each dataset kind is spelled in a spec, e.g. `['mnist', 'idx:DIR', …]` (for usage and error messages). */
+export function datasetSpecForms(): string[] {
+  return Object.entries(DATASET_KINDS).map(([kind, e]) => (e.takesDir ? `${kind}:DIR` : kind));
+}
+
 async function isDir(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
@@ -84,7 +89,7 @@ function parseSpec(spec: string): { kind: string; dir: string; entry: DatasetKin
   const entry = Object.hasOwn(DATASET_KINDS, kind) ? DATASET_KINDS[kind] : undefined;
   if (!entry) {
     throw new DatasetError(
-      `openDataset: unknown dataset spec "${spec}"; use ${Object.entries(DATASET_KINDS).map(([k, e]) => (e.takesDir ? `${k}:DIR` : k)).join(', ')}.${didYouMean(kind, Object.keys(DATASET_KINDS))}`,
+      `openDataset: unknown dataset spec "${spec}"; use ${datasetSpecForms().join(', ')}.${didYouMean(kind, Object.keys(DATASET_KINDS))}`,
     );
   }
   if (colon >= 0 && dir === '') throw new DatasetError(`openDataset: "${spec}" names no folder; write ${kind}:DIR.`);

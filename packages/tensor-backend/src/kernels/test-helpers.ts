@@ -37,17 +37,20 @@ export async function evaluateOn(
   opts: { kernelOverrides?: boolean; grads?: boolean } = {},
 ): Promise<Evaluation> {
   await useBackend(backend, { kernelOverrides: opts.kernelOverrides ?? true });
-  return tf.tidy(() => {
+  const [out, ...grads] = tf.tidy(() => {
     const xs = args.map((a) => tf.tensor(a.data, a.shape, 'float32'));
-    const out = fn(...xs);
-    const outData = out.dataSync() as Float32Array;
-    let grads: Float32Array[] = [];
-    if (opts.grads ?? true) {
-      const dy = tf.tensor(new Rng(dySeed).normalArray(out.size), out.shape, 'float32');
-      grads = tf.grads((...ys: tf.Tensor[]) => fn(...ys))(xs, dy).map((g) => g.dataSync() as Float32Array);
-    }
-    return { out: Float32Array.from(outData), outShape: out.shape, grads: grads.map((g) => Float32Array.from(g)) };
+    const y = fn(...xs);
+    if (!(opts.grads ?? true)) return [y];
+    const dy = tf.tensor(new Rng(dySeed).normalArray(y.size), y.shape, 'float32');
+    return [y, ...tf.grads((...ys: tf.Tensor[]) => fn(...ys))(xs, dy)];
   });
+  try {
+    // Read with `await data()`, which every backend supports (webgpu has no synchronous read under Node).
+    const values = await Promise.all([out!, ...grads].map((t) => t.data()));
+    return { out: Float32Array.from(values[0]!), outShape: out!.shape, grads: values.slice(1).map((g) => Float32Array.from(g)) };
+  } finally {
+    tf.dispose([out!, ...grads]);
+  }
 }
 
 /** Largest |a - b| relative to max(1, |b|) over two arrays of equal length. */

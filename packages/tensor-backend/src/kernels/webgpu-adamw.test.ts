@@ -41,7 +41,7 @@ async function run(backend: 'cpu' | 'webgpu', weightDecay: number): Promise<{ va
   return { values, calls };
 }
 
-describe.runIf(WEBGPU_ENABLED)('webgpu fused AdamW (DarlAdamW, in place)', () => {
+describe.runIf(WEBGPU_ENABLED)('webgpu fused AdamW (DarlAdamW, in place) [webgpu]', () => {
   it('is registered with the overrides and removed without them', async () => {
     await selectBackend('webgpu', false);
     expect(hasKernel(ADAMW_KERNEL)).toBe(false);

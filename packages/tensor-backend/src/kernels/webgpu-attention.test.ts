@@ -74,7 +74,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe.runIf(enabled)('DarlQkvAttention(+Grad) on webgpu', () => {
+describe.runIf(enabled)('DarlQkvAttention(+Grad) on webgpu [webgpu]', () => {
   let seed = 300;
   for (const [B, L, H, dh, causal, sections] of QKV_CASES) {
     const title = `B=${B} L=${L} heads=${H} dh=${dh} ${causal ? 'causal' : 'full'} ${sections ? `RoPE ${sections}-D` : 'no RoPE'}`;
@@ -142,7 +142,7 @@ const FUSED_CASES: [number, number, number, number, boolean][] = [
   [2, 66, 66, 4, true],
 ];
 
-describe.runIf(enabled)('DarlFusedAttention(+Grad) on webgpu', () => {
+describe.runIf(enabled)('DarlFusedAttention(+Grad) on webgpu [webgpu]', () => {
   let seed = 400;
   for (const [N, L, S, dh, causal] of FUSED_CASES) {
     it(`matches cpu's composite for N=${N} L=${L} S=${S} dh=${dh} ${causal ? 'causal' : 'full'}, forward and dq, dk, dv, in 2 + 3 dispatches`, async () => {

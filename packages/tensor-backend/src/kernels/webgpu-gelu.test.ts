@@ -26,7 +26,7 @@ async function onWebGpu(fn: (...xs: tf.Tensor[]) => tf.Tensor, args: ReturnType<
   return { got: g.result.result, calls: g.result.calls, gradCalls: g.calls };
 }
 
-describe.runIf(WEBGPU_ENABLED)('webgpu fused GELU and bias + GELU', () => {
+describe.runIf(WEBGPU_ENABLED)('webgpu fused GELU and bias + GELU [webgpu]', () => {
   it('are registered with the overrides and removed without them', async () => {
     await selectBackend('webgpu', false);
     expect([GELU_KERNEL, BIAS_GELU_KERNEL].some(hasKernel)).toBe(false);

@@ -11,7 +11,7 @@ const EPS = 2 ** -23;
 /** x [..., D] with a row offset and scale so that the mean and variance matter; gamma, beta [D]. */
 const ln = (eps: number) => (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor => layerNorm(tf.add(tf.mul(x, 3), 1.5), gamma, beta, eps);
 
-describe.runIf(WEBGPU_ENABLED)('webgpu fused LayerNorm (DarlLayerNorm, DarlLayerNormGrad)', () => {
+describe.runIf(WEBGPU_ENABLED)('webgpu fused LayerNorm (DarlLayerNorm, DarlLayerNormGrad) [webgpu]', () => {
   it('is registered with the overrides and removed without them', async () => {
     await selectBackend('webgpu', false);
     expect(hasKernel(LAYER_NORM_KERNEL)).toBe(false);

@@ -20,7 +20,7 @@ export async function saveSafetensors(
   tensors: Record<string, SafetensorsInput>,
   metadata: Record<string, string> = {},
 ): Promise<void> {
-  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+  await writeFileAtomic(path, await encodeSafetensors(tensors, metadata));
 }
 
 /**

@@ -75,7 +75,7 @@ it('warmupCosine reproduces the learning rates of the golden run', () => {
 });
 
 describeBackends('AdamW vs torch.optim.AdamW', (ctx) => {
-  function run(decay?: (path: string) => boolean): { losses: number[]; norms: number[]; afterStep1: Record<string, Float32Array>; final: Record<string, Float32Array>; decayed: string[] } {
+  async function run(decay?: (path: string) => boolean): Promise<{ losses: number[]; norms: number[]; afterStep1: Record<string, Float32Array>; final: Record<string, Float32Array>; decayed: string[] }> {
     const x = tf.tensor2d(golden.x.data, golden.x.shape as [number, number]);
     const y = tf.tensor2d(golden.y.data, golden.y.shape as [number, number]);
     const params = makeParams();
@@ -89,24 +89,24 @@ describeBackends('AdamW vs torch.optim.AdamW', (ctx) => {
     });
     const decayed = opt.settings().filter((s) => s.decay).map((s) => s.path);
     const schedule = warmupCosine(golden.schedule);
-    const snapshot = (): Record<string, Float32Array> =>
-      Object.fromEntries(Object.entries(paramsByPath(params)).map(([k, t]) => [k, t.dataSync() as Float32Array]));
+    const snapshot = async (): Promise<Record<string, Float32Array>> =>
+      Object.fromEntries(await Promise.all(Object.entries(paramsByPath(params)).map(async ([k, t]) => [k, (await t.data()) as Float32Array])));
     const losses: number[] = [];
     const norms: number[] = [];
     let afterStep1: Record<string, Float32Array> = {};
     for (let s = 0; s < golden.steps; s++) {
       const { loss, grads } = gradientsByPath(params, () => lossOf(params, x, y));
-      const clipped = clipByGlobalNorm(grads, golden.maxNorm);
+      const clipped = await clipByGlobalNorm(grads, golden.maxNorm);
       opt.step(clipped.grads, schedule(opt.stepCount));
-      losses.push(loss.dataSync()[0]!);
+      losses.push((await loss.data())[0]!);
       norms.push(clipped.norm);
       loss.dispose();
       disposeTree(grads);
       disposeTree(clipped.grads);
-      if (s === 0) afterStep1 = snapshot();
+      if (s === 0) afterStep1 = await snapshot();
     }
     expect(opt.stepCount).toBe(golden.steps);
-    const final = snapshot();
+    const final = await snapshot();
     opt.dispose();
     disposeTree(params);
     x.dispose();
@@ -114,8 +114,8 @@ describeBackends('AdamW vs torch.optim.AdamW', (ctx) => {
     return { losses, norms, afterStep1, final, decayed };
   }
 
-  it(`reproduces ${golden.steps} clipped, scheduled steps with decay mask and per-parameter LR`, () => {
-    const r = run();
+  it(`reproduces ${golden.steps} clipped, scheduled steps with decay mask and per-parameter LR`, async () => {
+    const r = await run();
     // The default mask must pick exactly the parameters torch decays.
     expect(r.decayed).toEqual(golden.decayed);
     for (const path of Object.keys(golden.final)) {
@@ -128,8 +128,8 @@ describeBackends('AdamW vs torch.optim.AdamW', (ctx) => {
     }
   });
 
-  it('is sensitive to the decay mask (decaying every parameter misses the golden values)', () => {
-    const r = run(() => true);
+  it('is sensitive to the decay mask (decaying every parameter misses the golden values)', async () => {
+    const r = await run(() => true);
     expect(maxAbsDiff(r.final['layer2/bias']!, golden.final['layer2/bias']!)).toBeGreaterThan(1e-4);
   });
 });

@@ -70,7 +70,7 @@ function checkNumber(name: string, value: number, lo: number, hi: number, loOpen
  * const opt = new AdamW(params, { weightDecay: 0.05 });
  * const schedule = warmupCosine({ peak: 1e-3, warmupSteps: 100, totalSteps: 5000 });
  * const { loss, grads } = gradientsByPath(params, () => lossOf(params));
- * const clipped = clipByGlobalNorm(grads, 1.0);
+ * const clipped = await clipByGlobalNorm(grads, 1.0);
  * opt.step(clipped.grads, schedule(opt.stepCount));
  * loss.dispose(); disposeTree(grads); disposeTree(clipped.grads);
  */

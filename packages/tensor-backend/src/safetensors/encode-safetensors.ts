@@ -36,33 +36,29 @@ function fail(message: string): never {
   throw new SafetensorsError(`encodeSafetensors: ${message}`);
 }
 
-/** Resolves one input to a dtype, shape and the little-endian bytes of its elements. */
-function prepare(name: string, input: SafetensorsInput): { dtype: SafetensorsDtype; shape: number[]; bytes: Uint8Array } {
-  let dtype: SafetensorsDtype;
-  let shape: number[];
-  let data: SafetensorsData;
-  if (isTensor(input)) {
-    if (input.dtype === 'float32') dtype = 'F32';
-    else if (input.dtype === 'int32') dtype = 'I32';
-    else {
-      fail(
-        `tensor "${name}" has tfjs dtype ${input.dtype}, which has no safetensors counterpart here; ` +
-          "cast it (tf.cast(x, 'int32') or 'float32') or pass an entry { dtype, shape, data }.",
-      );
-    }
-    shape = [...input.shape];
-    data = input.dataSync() as Float32Array | Int32Array;
-  } else {
-    if (typeof input !== 'object' || input === null || !isSafetensorsDtype(input.dtype)) {
-      fail(
-        `"${name}" must be a tf.Tensor or { dtype, shape, data } with dtype one of ${Object.keys(DTYPE_BYTES).join(', ')}; ` +
-          `got dtype ${JSON.stringify((input as { dtype?: unknown } | null)?.dtype)}.`,
-      );
-    }
-    dtype = input.dtype;
-    shape = [...input.shape];
-    data = input.data;
+/** A tfjs tensor as the entry it is stored as (float32 → F32, int32 → I32), its values read with `await data()`. */
+async function tensorEntry(name: string, input: tf.Tensor): Promise<SafetensorsEntry> {
+  if (input.dtype !== 'float32' && input.dtype !== 'int32') {
+    fail(
+      `tensor "${name}" has tfjs dtype ${input.dtype}, which has no safetensors counterpart here; ` +
+        "cast it (tf.cast(x, 'int32') or 'float32') or pass an entry { dtype, shape, data }.",
+    );
   }
+  const data = (await input.data()) as Float32Array | Int32Array;
+  return { dtype: input.dtype === 'float32' ? 'F32' : 'I32', shape: [...input.shape], data };
+}
+
+/** Resolves one entry to a dtype, shape and the little-endian bytes of its elements. */
+function prepare(name: string, input: SafetensorsEntry): { dtype: SafetensorsDtype; shape: number[]; bytes: Uint8Array } {
+  if (typeof input !== 'object' || input === null || !isSafetensorsDtype(input.dtype)) {
+    fail(
+      `"${name}" must be a tf.Tensor or { dtype, shape, data } with dtype one of ${Object.keys(DTYPE_BYTES).join(', ')}; ` +
+        `got dtype ${JSON.stringify((input as { dtype?: unknown } | null)?.dtype)}.`,
+    );
+  }
+  const dtype: SafetensorsDtype = input.dtype;
+  const shape = [...input.shape];
+  let data: SafetensorsData = input.data;
   if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`"${name}" has an invalid shape [${shape.join(', ')}]; dimensions must be integers ≥ 0.`);
   const size = shape.reduce((a, b) => a * b, 1);
   if ((dtype === 'F16' || dtype === 'BF16') && data instanceof Float32Array) {
@@ -82,25 +78,29 @@ function prepare(name: string, input: SafetensorsInput): { dtype: SafetensorsDty
 /**
  * Serialises tensors (and optional string metadata) to safetensors bytes. Tensors are laid out largest element
  * size first, then by name, so every tensor's data is aligned to its element size; the header is padded with
- * spaces so that the data section starts at a multiple of 8 bytes. tfjs tensors are read synchronously.
+ * spaces so that the data section starts at a multiple of 8 bytes. tfjs tensors are read with `await data()`, all at
+ * once (one synchronisation on a GPU backend); the caller keeps owning them.
  *
  * @param tensors name → tensor (float32 → F32, int32 → I32) or `{ dtype, shape, data }` (F16/BF16 from float32
  *   data are rounded to nearest even)
  * @param metadata free-form string → string map, stored as `__metadata__`
  *
  * @example
- * const bytes = encodeSafetensors({ 'blocks/0/w': w, ids: { dtype: 'I64', shape: [2], data: BigInt64Array.of(1n, 2n) } },
+ * const bytes = await encodeSafetensors({ 'blocks/0/w': w, ids: { dtype: 'I64', shape: [2], data: BigInt64Array.of(1n, 2n) } },
  *   { step: '1000' });
  */
-export function encodeSafetensors(tensors: Record<string, SafetensorsInput>, metadata: Record<string, string> = {}): Uint8Array {
+export async function encodeSafetensors(tensors: Record<string, SafetensorsInput>, metadata: Record<string, string> = {}): Promise<Uint8Array> {
   assertLittleEndian('encodeSafetensors');
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') fail(`metadata "${k}" is a ${typeof v}; safetensors metadata values must be strings (use JSON.stringify).`);
   }
-  const prepared = Object.entries(tensors).map(([name, input]) => {
-    if (name === METADATA_KEY) fail(`"${METADATA_KEY}" is reserved for metadata and cannot name a tensor.`);
-    return { name, ...prepare(name, input) };
-  });
+  const entries = await Promise.all(
+    Object.entries(tensors).map(async ([name, input]): Promise<[string, SafetensorsEntry]> => {
+      if (name === METADATA_KEY) fail(`"${METADATA_KEY}" is reserved for metadata and cannot name a tensor.`);
+      return [name, isTensor(input) ? await tensorEntry(name, input) : input];
+    }),
+  );
+  const prepared = entries.map(([name, input]) => ({ name, ...prepare(name, input) }));
   prepared.sort((a, b) => DTYPE_BYTES[b.dtype] - DTYPE_BYTES[a.dtype] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header[METADATA_KEY] = { ...metadata };

@@ -36,9 +36,9 @@ const ALL_DTYPES: Record<string, SafetensorsEntry> = {
 };
 
 describe('safetensors round trip', () => {
-  it('every dtype, empty and scalar tensors, and metadata survive encode → decode bit for bit', () => {
+  it('every dtype, empty and scalar tensors, and metadata survive encode → decode bit for bit', async () => {
     const metadata = { format: 'darl', note: 'größe ✓', json: '{"a":1}' };
-    const bytes = encodeSafetensors(ALL_DTYPES, metadata);
+    const bytes = await encodeSafetensors(ALL_DTYPES, metadata);
     const { tensors, metadata: meta } = decodeSafetensors(bytes);
     expect(meta).toEqual(metadata);
     expect(Object.keys(tensors).sort()).toEqual(Object.keys(ALL_DTYPES).sort());
@@ -52,8 +52,8 @@ describe('safetensors round trip', () => {
     }
   });
 
-  it('lays out the file as the specification says: u64 length, space-padded header, aligned data', () => {
-    const bytes = encodeSafetensors(ALL_DTYPES, { a: 'b' });
+  it('lays out the file as the specification says: u64 length, space-padded header, aligned data', async () => {
+    const bytes = await encodeSafetensors(ALL_DTYPES, { a: 'b' });
     const n = new DataView(bytes.buffer).getUint32(0, true);
     expect(new DataView(bytes.buffer).getUint32(4, true)).toBe(0);
     expect((8 + n) % 8).toBe(0);
@@ -76,8 +76,8 @@ describe('safetensors round trip', () => {
     expect(end).toBe(bytes.length - 8 - n);
   });
 
-  it('rounds float32 data given for F16 / BF16 to nearest even', () => {
-    const bytes = encodeSafetensors({
+  it('rounds float32 data given for F16 / BF16 to nearest even', async () => {
+    const bytes = await encodeSafetensors({
       h: { dtype: 'F16', shape: [3], data: Float32Array.of(1 + 2 ** -11, 65520, 0.1) },
       b: { dtype: 'BF16', shape: [1], data: Float32Array.of(1 + 3 * 2 ** -8) },
     });
@@ -86,15 +86,15 @@ describe('safetensors round trip', () => {
     expect(Array.from(tensors.b!.data as Uint16Array)).toEqual([0x3f82]);
   });
 
-  it('rejects inputs it cannot write, naming the tensor', () => {
-    expect(() => encodeSafetensors({ x: { dtype: 'F32', shape: [3], data: Float32Array.of(1, 2) } })).toThrow(
+  it('rejects inputs it cannot write, naming the tensor', async () => {
+    await expect(encodeSafetensors({ x: { dtype: 'F32', shape: [3], data: Float32Array.of(1, 2) } })).rejects.toThrow(
       /"x" has shape \[3\] \(3 elements\) but 2 data elements/,
     );
-    expect(() => encodeSafetensors({ x: { dtype: 'I64', shape: [1], data: Int32Array.of(1) } })).toThrow(/"x" has dtype I64, so its data must be a BigInt64Array; got Int32Array/);
-    expect(() => encodeSafetensors({ x: { dtype: 'F64' as never, shape: [1], data: Float32Array.of(1) } })).toThrow(/dtype one of F32, F16, BF16, I32, I64, U8/);
-    expect(() => encodeSafetensors({ __metadata__: ALL_DTYPES.f32! })).toThrow(/reserved/);
-    expect(() => encodeSafetensors({}, { n: 3 as never })).toThrow(/metadata "n" is a number/);
-    expect(() => encodeSafetensors({ x: { dtype: 'U8', shape: [-1], data: new Uint8Array(0) } })).toThrow(/invalid shape \[-1\]/);
+    await expect(encodeSafetensors({ x: { dtype: 'I64', shape: [1], data: Int32Array.of(1) } })).rejects.toThrow(/"x" has dtype I64, so its data must be a BigInt64Array; got Int32Array/);
+    await expect(encodeSafetensors({ x: { dtype: 'F64' as never, shape: [1], data: Float32Array.of(1) } })).rejects.toThrow(/dtype one of F32, F16, BF16, I32, I64, U8/);
+    await expect(encodeSafetensors({ __metadata__: ALL_DTYPES.f32! })).rejects.toThrow(/reserved/);
+    await expect(encodeSafetensors({}, { n: 3 as never })).rejects.toThrow(/metadata "n" is a number/);
+    await expect(encodeSafetensors({ x: { dtype: 'U8', shape: [-1], data: new Uint8Array(0) } })).rejects.toThrow(/invalid shape \[-1\]/);
   });
 });
 
@@ -134,8 +134,8 @@ describe('reading a file written by an independent writer (fixtures/make_safeten
 });
 
 describeBackends('toTfTensor', () => {
-  it('makes float32 tensors from F32/F16/BF16 and int32 from I32/U8/I64, with the shape', () => {
-    const { tensors } = decodeSafetensors(encodeSafetensors(ALL_DTYPES));
+  it('makes float32 tensors from F32/F16/BF16 and int32 from I32/U8/I64, with the shape', async () => {
+    const { tensors } = decodeSafetensors(await encodeSafetensors(ALL_DTYPES));
     const expectT = (name: string, dtype: string, values: number[]): void => {
       const t = toTfTensor(tensors[name]!, name);
       expect(t.dtype, name).toBe(dtype);
@@ -154,29 +154,30 @@ describeBackends('toTfTensor', () => {
     expect(() => toTfTensor(tensors.i64!, 'i64')).toThrow(/"i64" is I64 and element 0 \(-9223372036854775808\) does not fit in int32/);
   });
 
-  it('encodes tfjs tensors (float32 → F32, int32 → I32) and round-trips them', () => {
+  it('encodes tfjs tensors (float32 → F32, int32 → I32) and round-trips them', async () => {
     const a = tf.tensor2d([[1.25, -2], [3, 4]]);
     const b = tf.tensor1d([7, -8], 'int32');
-    const { tensors } = decodeSafetensors(encodeSafetensors({ a, b }));
+    const { tensors } = decodeSafetensors(await encodeSafetensors({ a, b }));
     expect(tensors.a).toEqual({ dtype: 'F32', shape: [2, 2], data: Float32Array.of(1.25, -2, 3, 4) });
     expect(tensors.b).toEqual({ dtype: 'I32', shape: [2], data: Int32Array.of(7, -8) });
     const bool = tf.tensor1d([1, 0], 'bool');
-    expect(() => encodeSafetensors({ bool })).toThrow(/"bool" has tfjs dtype bool.*tf.cast/);
+    await expect(encodeSafetensors({ bool })).rejects.toThrow(/"bool" has tfjs dtype bool.*tf.cast/);
     tf.dispose([a, b, bool]);
   });
 
   it('encode and toTfTensor leak no tensors', async () => {
     const a = tf.ones([3, 2]);
-    await expectNoLeak(() => {
-      encodeSafetensors({ a });
+    await expectNoLeak(async () => {
+      await encodeSafetensors({ a });
     }, 'encodeSafetensors');
     await expectNoLeak(() => toTfTensor({ dtype: 'BF16', shape: [2], data: Uint16Array.of(0x3f80, 0) }), 'toTfTensor');
     a.dispose();
   });
 });
 
+const good = await encodeSafetensors({ a: ALL_DTYPES.f32!, b: ALL_DTYPES.u8! }, { k: 'v' });
+
 describe('decodeSafetensors rejects malformed bytes with an error naming the source and the problem', () => {
-  const good = encodeSafetensors({ a: ALL_DTYPES.f32!, b: ALL_DTYPES.u8! }, { k: 'v' });
   const f32 = (n: number): Uint8Array => new Uint8Array(n * 4);
   const cases: [string, Uint8Array, RegExp][] = [
     ['fewer than 8 bytes', good.subarray(0, 5), /is 5 bytes long, shorter than the 8-byte header-length prefix/],
@@ -222,9 +223,9 @@ describe('decodeSafetensors rejects malformed bytes with an error naming the sou
     expect(Object.keys(decodeSafetensors(good).tensors)).toEqual(['a', 'b']);
   });
 
-  it('reads from a pooled Node Buffer (a view into a larger ArrayBuffer at an odd offset)', () => {
+  it('reads from a pooled Node Buffer (a view into a larger ArrayBuffer at an odd offset)', async () => {
     Buffer.from('x'); // make sure the pool is in use
-    const buf = Buffer.from(encodeSafetensors({ a: ALL_DTYPES.f32!, big: ALL_DTYPES.i64! }));
+    const buf = Buffer.from(await encodeSafetensors({ a: ALL_DTYPES.f32!, big: ALL_DTYPES.i64! }));
     expect(buf.buffer.byteLength).toBeGreaterThan(buf.length);
     const { tensors } = decodeSafetensors(buf);
     expect(bitsOf(tensors.a!.data as Float32Array)).toEqual(bitsOf(ALL_DTYPES.f32!.data as Float32Array));

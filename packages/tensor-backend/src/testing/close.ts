@@ -4,7 +4,12 @@ type Numeric = tf.Tensor | ArrayLike<number> | number;
 
 function toArray(x: Numeric): Float64Array {
   if (typeof x === 'number') return Float64Array.of(x);
-  if (x instanceof tf.Tensor) return Float64Array.from(x.dataSync() as ArrayLike<number>);
+  if (x instanceof tf.Tensor) {
+    if (tf.getBackend() === 'webgpu') {
+      throw new Error('expectAllClose / maxAbsDiff: webgpu has no synchronous read; pass the values of `await t.data()` instead of the tensor.');
+    }
+    return Float64Array.from(x.dataSync() as ArrayLike<number>);
+  }
   return Float64Array.from(x);
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyIdx } from '../../test-support/tiny-data.js';
+import { BACKEND_CHOICES } from '@darl/tensor-backend';
 import { runCli } from './program.js';
 import { finetuneRun } from '../finetune-run.js';
 import { generationQualityRun } from '../generation-quality-run.js';
@@ -35,7 +36,8 @@ describe('darl CLI: usage', () => {
   it('rejects an unknown backend with exit code 2', async () => {
     const r = await cli('info', '--backend', 'webgl');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/Allowed choices are auto, cpu, wasm, native, node, node-gpu/);
+    expect(r.err).toContain(`Allowed choices are ${BACKEND_CHOICES.join(', ')}`);
+    expect(BACKEND_CHOICES).toContain('webgpu');
   });
 
   it('info --json reports the chosen backend and why node is unavailable', async () => {
@@ -293,6 +295,16 @@ describe('darl CLI: planning a run without writing anything', () => {
     expect([...perm].sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i));
     expect(perm).not.toEqual(Array.from({ length: 16 }, (_, i) => i));
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('--print-config accepts a custom patch order over data whose image shape only the data knows (idx:)', async () => {
+    // The config is resolved once, against the data's real 8×8 image: 16 patches of 2×2, so a permutation of 16 fits.
+    const permutation = Array.from({ length: 16 }, (_, i) => 15 - i);
+    const order = `model.patchOrder=${JSON.stringify({ kind: 'custom', permutation })}`;
+    const r = await cli('pretrain', '--data', data, ...tiny, '--set', order, '--out', join(tmp(), 'run'), '--print-config');
+    expect(r.code, r.err).toBe(0);
+    const config = JSON.parse(r.out) as { model: { patchOrder: { kind: string; permutation: number[] } } };
+    expect(config.model.patchOrder).toEqual({ kind: 'custom', permutation });
   });
 
   it('--dry-run checks the model against the data, reports its size and creates nothing', async () => {

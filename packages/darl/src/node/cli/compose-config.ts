@@ -1,15 +1,15 @@
 /**
  * Composing a run configuration from its sources, in order: a named preset, a JSON config file, `--set key=value`
- * overrides, then dedicated flags (`--seed`). Unknown keys anywhere are rejected with the closest valid name.
+ * overrides, then dedicated flags (`--seed`). The result is parsed once, by `planPretrain`, against the data's real image;
+ * its errors name these sources (unknown keys anywhere are rejected with the closest valid name).
  *
  * @module
  */
 import { readFile } from 'node:fs/promises';
 import { RUN_PRESETS } from '../../config/presets.js';
-import { runConfigSchema, type RunConfigInput } from '../../config/schema.js';
-import { applyOverrides, ConfigError, explainIssues } from '../../config/validate.js';
+import type { RunConfigInput } from '../../config/schema.js';
+import { applyOverrides, ConfigError } from '../../config/validate.js';
 import { didYouMean } from '@darl/tensor-backend';
-import { knownImageShape } from '@darl/patch-data/node';
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -48,29 +48,20 @@ export interface ConfigSources {
   readonly configFile?: string;
   readonly set?: readonly string[];
   readonly seed?: number;
-  /** The dataset spec the run will train on, so that `model.image` checks run before the data is read when its shape is known. */
-  readonly data?: string;
+}
+
+/** A composed run configuration: its input (not yet parsed: the plan parses it once, against the data's image) and its sources' name. */
+export interface ComposedRunConfig {
+  readonly input: RunConfigInput;
+  /** The sources, named in a config error: e.g. "config file run.json + --set". */
+  readonly source: string;
 }
 
 /**
- * The image to check the config against before the data is opened: the config's own, else the data's when known
- * without reading it, else one the patch size fits (the image checks then run once the data is open, still before
- * anything is written).
+ * Merges the run configuration's sources in order. Nothing is validated here but the sources' own form (a preset's
+ * name, a file's JSON, `--set` syntax): the config is parsed once, by `planPretrain`, against the real image.
  */
-function imageForCheck(merged: Record<string, unknown>, data: string | undefined): Record<string, unknown> {
-  const model = (merged.model ?? {}) as Record<string, unknown>;
-  if (model.image !== undefined) return merged;
-  const known = data === undefined ? undefined : knownImageShape(data);
-  const p = typeof model.patchSize === 'number' && model.patchSize > 0 ? model.patchSize : 4;
-  const image = known ?? { height: 2 * p, width: 2 * p, channels: 1 };
-  return { ...merged, model: { ...model, image } };
-}
-
-/**
- * Builds the run configuration input (not yet defaulted: the data's image shape is filled in later) and validates
- * it, including the lower packages' cross-field checks, so mistakes are reported before any data is loaded.
- */
-export async function composeRunConfig(sources: ConfigSources): Promise<RunConfigInput> {
+export async function composeRunConfig(sources: ConfigSources): Promise<ComposedRunConfig> {
   let merged: Record<string, unknown> = {};
   if (sources.preset !== undefined) {
     const names = Object.keys(RUN_PRESETS);
@@ -82,13 +73,8 @@ export async function composeRunConfig(sources: ConfigSources): Promise<RunConfi
   if (sources.configFile) merged = deepMerge(merged, await readConfigFile(sources.configFile));
   if (sources.set?.length) merged = applyOverrides(merged, sources.set);
   if (sources.seed !== undefined) merged = deepMerge(merged, { train: { seed: sources.seed } });
-  const checked = imageForCheck(merged, sources.data);
-  const check = runConfigSchema.safeParse(checked);
-  if (!check.success) {
-    const where = [sources.configFile && `config file ${sources.configFile}`, sources.set?.length && '--set', sources.preset && `preset ${sources.preset}`]
-      .filter(Boolean)
-      .join(' + ');
-    throw new ConfigError(where || 'configuration', explainIssues(runConfigSchema, checked, check.error.issues));
-  }
-  return merged as RunConfigInput;
+  const source = [sources.configFile && `config file ${sources.configFile}`, sources.set?.length && '--set', sources.preset && `preset ${sources.preset}`]
+    .filter(Boolean)
+    .join(' + ');
+  return { input: merged as RunConfigInput, source: source || 'configuration' };
 }

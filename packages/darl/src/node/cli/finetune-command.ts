@@ -3,8 +3,8 @@
  *
  * @module
  */
+import { checkFineTuneConfig, DEFAULT_FINE_TUNE, type FineTuneConfig } from '@darl/eval';
 import { finetuneRun } from '../finetune-run.js';
-import { RunError } from '../pretrain.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';
 
@@ -28,12 +28,23 @@ export interface FinetuneCommandOptions {
   readonly json?: boolean;
 }
 
+/** The flag of a fine-tuning setting: `layerDecay` → `--layer-decay`. */
+function flagOf(key: keyof FineTuneConfig): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
 export async function runFinetuneCommand(opts: FinetuneCommandOptions, io: CliIO): Promise<void> {
-  if (!(opts.lr > 0)) throw new RunError(`--lr must be > 0, got ${opts.lr}.`);
-  if (!(opts.layerDecay > 0 && opts.layerDecay <= 1)) throw new RunError(`--layer-decay must be in (0, 1], got ${opts.layerDecay}.`);
-  if (!(opts.labelSmoothing >= 0 && opts.labelSmoothing < 1)) throw new RunError(`--label-smoothing must be in [0, 1), got ${opts.labelSmoothing}.`);
-  if (!(opts.mixup >= 0)) throw new RunError(`--mixup must be ≥ 0, got ${opts.mixup}.`);
-  if (!(opts.weightDecay >= 0)) throw new RunError(`--weight-decay must be ≥ 0, got ${opts.weightDecay}.`);
+  const config = {
+    epochs: opts.epochs,
+    batchSize: opts.batchSize,
+    lr: opts.lr,
+    layerDecay: opts.layerDecay,
+    weightDecay: opts.weightDecay,
+    labelSmoothing: opts.labelSmoothing,
+    mixup: opts.mixup,
+    seed: opts.seed,
+  } satisfies Partial<FineTuneConfig>;
+  checkFineTuneConfig({ ...DEFAULT_FINE_TUNE, ...config }, flagOf);
   const backend = await selectBackend(opts.backend);
   const { json, report } = await finetuneRun({
     run: opts.run,
@@ -44,16 +55,7 @@ export async function runFinetuneCommand(opts: FinetuneCommandOptions, io: CliIO
     ema: opts.ema,
     ...(opts.fromScratch ? { fromScratch: true } : {}),
     backend: backend.name,
-    config: {
-      epochs: opts.epochs,
-      batchSize: opts.batchSize,
-      lr: opts.lr,
-      layerDecay: opts.layerDecay,
-      weightDecay: opts.weightDecay,
-      labelSmoothing: opts.labelSmoothing,
-      mixup: opts.mixup,
-      seed: opts.seed,
-    },
+    config,
     onEpoch: (e, { init }) =>
       io.stderr(
         `darl: ${init === 'fromScratch' ? 'from scratch, ' : ''}epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}${e.top1 === undefined ? '' : `, test top-1 ${(e.top1 * 100).toFixed(2)} %`} (${e.seconds.toFixed(1)} s)\n`,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { BACKENDS_FASTEST_FIRST, backendPackage, useBackend, type BackendInfo } from '@darl/tensor-backend';
+import { BACKENDS_FASTEST_FIRST, backendPackage, useBackend, type BackendInfo, type WebGpuAdapterInfo } from '@darl/tensor-backend';
 import { runtimeVersions } from '../versions.js';
 import type { CliIO } from './cli-io.js';
 import { readRunConfig } from '../checkpoint.js';
@@ -45,11 +45,17 @@ function lockLine(lock: LockInfo, running: boolean | null, path: string): string
 
 export async function runInfoCommand(opts: { backend: string; json?: boolean; run?: string }, io: CliIO): Promise<void> {
   if (opts.run !== undefined) return runInfoOfRun(opts.run, Boolean(opts.json), io);
-  const backends: { name: string; package: string; available: boolean; reason?: string; simd?: boolean }[] = [];
+  const backends: { name: string; package: string; available: boolean; reason?: string; simd?: boolean; webgpu?: WebGpuAdapterInfo }[] = [];
   for (const name of BACKENDS_FASTEST_FIRST) {
     try {
       const info = await useBackend(name);
-      backends.push({ name, package: backendPackage(name), available: true, ...(info.simd !== undefined ? { simd: info.simd } : {}) });
+      backends.push({
+        name,
+        package: backendPackage(name),
+        available: true,
+        ...(info.simd !== undefined ? { simd: info.simd } : {}),
+        ...(info.webgpu ? { webgpu: info.webgpu } : {}),
+      });
     } catch (err) {
       backends.push({ name, package: backendPackage(name), available: false, reason: (err as Error).message });
     }
@@ -57,7 +63,7 @@ export async function runInfoCommand(opts: { backend: string; json?: boolean; ru
   const chosen: BackendInfo = await useBackend(opts.backend as never);
   const why =
     opts.backend === 'auto'
-      ? `auto picks the fastest backend that initialises (order: ${BACKENDS_FASTEST_FIRST.join(' > ')})` +
+      ? `auto picks the fastest backend that initialises (order: ${BACKENDS_FASTEST_FIRST.join(' > ')}; webgpu only on a hardware adapter)` +
         (chosen.skipped.length ? `; skipped ${chosen.skipped.map((s) => s.name).join(', ')}` : '')
       : `requested with --backend ${opts.backend}`;
   const result = {
@@ -69,6 +75,7 @@ export async function runInfoCommand(opts: { backend: string; json?: boolean; ru
       simd: chosen.simd,
       threads: chosen.threads,
       native: chosen.native,
+      webgpu: chosen.webgpu,
       kernelOverrides: chosen.kernelOverrides,
     },
     backends,
@@ -85,12 +92,23 @@ export async function runInfoCommand(opts: { backend: string; json?: boolean; ru
     ...(chosen.native
       ? [`  native kernels: ${chosen.native.threads} thread(s) (${chosen.native.threadsFrom}), GEMM microkernel ${chosen.native.gemmKernel}`]
       : []),
-    ...chosen.skipped.filter((s) => s.name === 'native').map((s) => `  not on the native backend: ${s.reason}`),
+    ...(chosen.webgpu ? [`  webgpu adapter: ${describeAdapter(chosen.webgpu)}`] : []),
+    ...chosen.skipped.filter((s) => s.name === 'webgpu' || s.name === 'native').map((s) => `  not on the ${s.name} backend: ${s.reason}`),
     `  kernel overrides: ${chosen.kernelOverrides.length ? chosen.kernelOverrides.join(', ') : 'none'}`,
     'backends:',
-    ...backends.map((b) => `  ${b.available ? '✓' : '✗'} ${b.name.padEnd(9)} ${b.package}${b.available ? '' : `\n      ${b.reason}`}`),
+    ...backends.map(
+      (b) => `  ${b.available ? '✓' : '✗'} ${b.name.padEnd(9)} ${b.package}${b.webgpu ? ` (${describeAdapter(b.webgpu)})` : ''}${b.available ? '' : `\n      ${b.reason}`}`,
+    ),
     'versions:',
     ...Object.entries(result.versions).map(([k, v]) => `  ${k.padEnd(22)} ${v}`),
   ];
   io.stdout(`${lines.join('\n')}\n`);
+}
+
+/** One line for a WebGPU adapter: who makes it, what it is, and whether it is a software fallback. */
+function describeAdapter(a: WebGpuAdapterInfo): string {
+  const what = [a.vendor, a.architecture].filter(Boolean).join(' / ') || 'unnamed adapter';
+  const detail = [a.device, a.description].filter(Boolean).join('; ');
+  const kind = a.fallback ? 'software fallback: correct but slower than the CPU backends' : 'hardware';
+  return `${what}${detail ? ` (${detail})` : ''}, ${kind}, through ${a.provider === 'dawn' ? 'Dawn (the webgpu package)' : "the browser's navigator.gpu"}`;
 }

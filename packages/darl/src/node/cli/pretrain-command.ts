@@ -4,17 +4,16 @@
  * @module
  */
 import { join } from 'node:path';
-import { composeRunConfig } from './compose-config.js';
+import { composeRunConfig, type ComposedRunConfig } from './compose-config.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';
+import type { ProgressMode } from '../progress.js';
 import { SIGNAL_EXIT, stopGracefully } from './graceful-stop.js';
-import { checkBatchFitsData, checkFitsWasmHeap, checkFromStep, checkNewRunDirectory, DEFAULT_DATA, fitImageToData, pretrain, RunError } from '../pretrain.js';
-import { openDataset } from '@darl/patch-data/node';
+import { checkFromStep, DEFAULT_DATA, planPretrain, pretrain, type PlanOptions } from '../pretrain.js';
+import { RunError } from '../run-error.js';
 import { countParameters } from '@darl/tensor-backend';
-import { runConfigSchema, type RunConfigInput } from '../../config/schema.js';
-import { parseConfig } from '../../config/validate.js';
 import { resolveRunConfig } from '../../config/resolve.js';
-import { buildDarl, initDarlParams } from '../../model/darl-model.js';
+import { initDarlParams } from '../../model/darl-model.js';
 import { writeReport } from '../report/index.js';
 import { disposeTree } from '@darl/tensor-backend';
 import { paramTree } from '../../model/darl-model.js';
@@ -30,7 +29,7 @@ export interface PretrainCommandOptions {
   readonly resume?: string;
   readonly fromStep?: number;
   readonly stopAt?: number;
-  readonly progress: 'auto' | 'bar' | 'lines' | 'none';
+  readonly progress: ProgressMode;
   readonly report: boolean;
   readonly json?: boolean;
   /** Print the fully resolved run config (what config.json would record) on stdout and exit; nothing is written. */
@@ -52,17 +51,16 @@ export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO
   if ((opts.printConfig || opts.dryRun) && opts.resume) {
     throw new RunError(`--print-config and --dry-run describe a new run; a run directory's own config is ${opts.resume}/config.json, and \`darl info --run ${opts.resume}\` lists its checkpoints.`);
   }
-  const run = opts.resume ? undefined : await composeRunConfig({ ...opts, configFile: opts.config, data: opts.data ?? DEFAULT_DATA });
+  const run = opts.resume ? undefined : await composeRunConfig({ ...opts, configFile: opts.config });
   if (run && (opts.printConfig || opts.dryRun)) return planRun(run, opts, io);
   const backend = await selectBackend(opts.backend);
   const out = opts.resume ?? opts.out ?? defaultOut();
-  io.stderr(`darl: backend ${backend.name}${backend.simd !== undefined ? ` (simd ${backend.simd ? 'on' : 'off'})` : ''}; run directory ${out}\n`);
   const controller = new AbortController();
   const signals = stopGracefully(controller, io);
   const result = await pretrain({
     signal: controller.signal,
-    ...(run ? { run } : {}),
-    data: opts.resume ? opts.data : (opts.data ?? 'mnist'),
+    ...(run ? { run: run.input, configSource: run.source } : {}),
+    data: opts.resume ? opts.data : (opts.data ?? DEFAULT_DATA),
     ...(opts.fromStep !== undefined ? { fromStep: opts.fromStep } : {}),
     out,
     resume: Boolean(opts.resume),
@@ -70,6 +68,7 @@ export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO
     progress: opts.progress,
     write: io.stderr,
     ...(opts.stopAt ? { stopAt: opts.stopAt } : {}),
+    onPlanned: () => io.stderr(`darl: backend ${backend.name}${backend.simd !== undefined ? ` (simd ${backend.simd ? 'on' : 'off'})` : ''}; run directory ${out}\n`),
   }).finally(() => signals.remove());
   if (result.interrupted) {
     disposeTree(paramTree(result.params));
@@ -108,23 +107,20 @@ export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO
 }
 
 /**
- * `--print-config` and `--dry-run`: everything a new run checks before its first step — the config, the data's image
- * shape and size against the batch, the model and whether it fits the backend — without creating the run directory.
+ * `--print-config` and `--dry-run`: the plan of a new run (see `planPretrain`) — the config, the data's image shape and
+ * size against the batch, the model and whether it fits the backend — without creating the run directory.
  */
-async function planRun(input: RunConfigInput, opts: PretrainCommandOptions, io: CliIO): Promise<number> {
+async function planRun(composed: ComposedRunConfig, opts: PretrainCommandOptions, io: CliIO): Promise<number> {
   const data = opts.data ?? DEFAULT_DATA;
-  const train = await openDataset(data, { split: 'train', labels: 'optional' });
-  const run = resolveRunConfig(parseConfig(runConfigSchema, fitImageToData(input, train), 'run config'));
-  checkBatchFitsData(run, train);
+  const planOptions: PlanOptions = { run: composed.input, configSource: composed.source, data };
   if (opts.printConfig) {
-    io.stdout(`${JSON.stringify(run, null, 2)}\n`);
+    const { run } = await planPretrain(planOptions);
+    io.stdout(`${JSON.stringify(resolveRunConfig(run), null, 2)}\n`);
     return 0;
   }
   const out = opts.out ?? defaultOut();
-  checkNewRunDirectory(out);
   const backend = await selectBackend(opts.backend);
-  const model = buildDarl(run.model);
-  checkFitsWasmHeap(run, model.length);
+  const { run, train, model } = await planPretrain({ ...planOptions, out });
   const params = paramTree(initDarlParams(model, { seed: run.train.seed }));
   const parameters = countParameters(params);
   disposeTree(params);

@@ -4,9 +4,9 @@
  * @module
  */
 import { join } from 'node:path';
-import { formatProbeSweep, LINEAR_PROBE_SOLVERS, type LinearProbeSolver, type Pooling, type ReadoutAttention } from '@darl/eval';
+import { formatProbeSweep, LINEAR_PROBE_SOLVERS, POOLINGS, READOUT_ATTENTIONS, type LinearProbeSolver, type Pooling, type ReadoutAttention } from '@darl/eval';
 import { probeRun } from '../probe-run.js';
-import { RunError } from '../pretrain.js';
+import { RunError } from '../run-error.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';
 
@@ -38,8 +38,8 @@ function parseList<T extends string>(flag: string, raw: string, allowed: readonl
 }
 
 export async function runProbeCommand(opts: ProbeCommandOptions, io: CliIO): Promise<void> {
-  const poolings = parseList<Pooling>('--pooling', opts.pooling, ['mean', 'last', 'concat']);
-  const attentions = parseList<ReadoutAttention>('--attention', opts.attention, ['causal', 'full']);
+  const poolings = parseList<Pooling>('--pooling', opts.pooling, POOLINGS);
+  const attentions = parseList<ReadoutAttention>('--attention', opts.attention, READOUT_ATTENTIONS);
   const layers = opts.layers?.split(',').map((s) => {
     const n = Number(s.trim());
     if (!Number.isInteger(n) || n < 0) throw new RunError(`--layers: "${s}" is not a layer number.`);
@@ -71,7 +71,7 @@ export async function runProbeCommand(opts: ProbeCommandOptions, io: CliIO): Pro
     io.stdout(`${formatProbeSweep(result)}\n`);
     const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(2)} %`);
     if (json.randomInit) io.stdout(`random-init control, its best cell (layer ${json.randomInit.layer}, ${json.randomInit.pooling}, ${json.randomInit.attention}): ${pct(json.randomInit.testAccuracy)}\n`);
-    if (json.knn) io.stdout(`kNN (k=20) on the best cell: ${pct(json.knn.testAccuracy)} (random init ${pct(json.knn.randomInitTestAccuracy)}, pixels ${pct(json.knn.pixelsTestAccuracy)})\n`);
+    if (json.knn) io.stdout(`kNN (k=${json.knn.k}) on the best cell: ${pct(json.knn.testAccuracy)} (random init ${pct(json.knn.randomInitTestAccuracy)}, pixels ${pct(json.knn.pixelsTestAccuracy)})\n`);
     if (json.attentive) io.stdout(`attentive probe on layer ${json.attentive.layer}: ${pct(json.attentive.testAccuracy)} (random init ${pct(json.attentive.randomInitTestAccuracy)})\n`);
     io.stderr(`darl: wrote ${join(opts.run, 'probe.json')} and ${report}\n`);
   }

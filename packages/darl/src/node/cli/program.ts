@@ -5,8 +5,10 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { SAMPLERS } from '@darl/diffusion';
-import { LINEAR_PROBE_SOLVERS } from '@darl/eval';
+import { DEFAULT_SAMPLING, SAMPLERS } from '@darl/diffusion';
+import { DEFAULT_FINE_TUNE, DEFAULT_KNN, DEFAULT_LINEAR_PROBE, LINEAR_PROBE_SOLVERS, POOLINGS, READOUT_ATTENTIONS } from '@darl/eval';
+import { datasetSpecForms } from '@darl/patch-data/node';
+import { BACKEND_CHOICES } from '@darl/tensor-backend';
 import { RUN_PRESETS } from '../../config/presets.js';
 import { reportError } from './errors.js';
 import { runPresetsCommand } from './presets-command.js';
@@ -17,10 +19,11 @@ import { runSampleCommand } from './sample-command.js';
 import { runFinetuneCommand } from './finetune-command.js';
 import { runInfoCommand } from './info-command.js';
 import { processIO, type CliIO } from './cli-io.js';
+import { DEFAULT_PROGRESS_MODE, PROGRESS_MODES } from '../progress.js';
+import { DEFAULT_DATA } from '../pretrain.js';
+import { RUN_FILES, sampleGridName } from '../run-dir/index.js';
 
 export type { CliIO } from './cli-io.js';
-
-const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'native', 'node', 'node-gpu'] as const;
 
 /** Parses a non-negative integer option value or explains what was expected. */
 export function intOption(name: string, min = 0): (v: string) => number {
@@ -78,15 +81,15 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--config <file>', 'JSON config file: {"model": {...}, "train": {...}}')
     .addOption(new Option('--preset <name>', 'start from a named configuration').choices(Object.keys(RUN_PRESETS)))
     .option('--set <key=value>', 'override one config key, e.g. --set train.steps=500 (repeatable)', collect, [])
-    .option('--data <spec>', "training data: mnist (embedded), idx:DIR, cifar10:DIR, cifar100:DIR, folder:DIR (default: mnist)")
+    .option('--data <spec>', `training data: ${datasetSpecForms().join(', ')} (default: ${DEFAULT_DATA})`)
     .addOption(backendOption())
     .option('--seed <n>', 'random seed (train.seed)', intOption('--seed'))
     .option('--out <dir>', 'run directory to create')
     .option('--resume <dir>', 'continue the run in <dir> from its last checkpoint')
     .option('--from-step <n>', 'with --resume: continue from the kept checkpoint of this step instead of the last one', intOption('--from-step', 0))
     .option('--stop-at <step>', 'stop (and checkpoint) after this step, although the schedule runs to train.steps', intOption('--stop-at', 1))
-    .addOption(new Option('--progress <mode>', 'progress display on stderr').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
-    .option('--no-report', 'do not write report.html')
+    .addOption(new Option('--progress <mode>', 'progress display on stderr').choices([...PROGRESS_MODES]).default(DEFAULT_PROGRESS_MODE))
+    .option('--no-report', `do not write ${RUN_FILES.report}`)
     .option('--json', 'print the result as one JSON object on stdout')
     .option('--print-config', 'print the fully resolved run config (what config.json would record) and exit without training')
     .option('--dry-run', 'check the config, data, batch, model and memory as a run would, then exit without writing anything')
@@ -100,14 +103,14 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--data <spec>', 'labelled data (default: the data the run was trained on)')
     .addOption(backendOption())
     .option('--layers <list>', 'layers to probe, e.g. 2,4 (default: all)')
-    .option('--pooling <list>', 'poolings: mean,last,concat', 'mean,last,concat')
-    .option('--attention <list>', 'readout attention: causal,full', 'causal,full')
+    .option('--pooling <list>', `poolings, any of ${POOLINGS.join(',')}`, POOLINGS.join(','))
+    .option('--attention <list>', `readout attentions, any of ${READOUT_ATTENTIONS.join(',')}`, READOUT_ATTENTIONS.join(','))
     .option('--max-train <n>', 'use at most n training images', intOption('--max-train', 10))
     .option('--max-test <n>', 'use at most n test images', intOption('--max-test', 10))
-    .option('--solver <name>', `linear-probe solver: ${LINEAR_PROBE_SOLVERS.join(', ')}`, LINEAR_PROBE_SOLVERS[0])
-    .option('--probe-steps <n>', 'AdamW steps of each linear probe (solver adamw; default 300)', intOption('--probe-steps', 1))
+    .option('--solver <name>', `linear-probe solver: ${LINEAR_PROBE_SOLVERS.join(', ')}`, DEFAULT_LINEAR_PROBE.solver)
+    .option('--probe-steps <n>', `AdamW steps of each linear probe (solver adamw; default ${DEFAULT_LINEAR_PROBE.steps})`, intOption('--probe-steps', 1))
     .option('--no-control', 'skip the random-init control (the same architecture at its initial weights, probed on every cell)')
-    .option('--knn', 'also report kNN accuracy (k = 20, cosine) for the best cell')
+    .option('--knn', `also report kNN accuracy (k = ${DEFAULT_KNN.k}, cosine) for the best cell`)
     .option('--attentive', 'also train an attentive probe (AIM) on the best cell\'s layer')
     .option('--no-ema', 'use the raw weights even when the run kept an EMA')
     .option('--seed <n>', 'random seed', intOption('--seed'), 0)
@@ -121,18 +124,18 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .addOption(stepOption())
     .option('--data <spec>', 'labelled data (default: the data the run was trained on)')
     .addOption(backendOption())
-    .option('--epochs <n>', 'epochs', intOption('--epochs', 1), 3)
-    .option('--batch-size <n>', 'batch size', intOption('--batch-size', 1), 64)
-    .option('--lr <x>', 'peak learning rate', numberOption('--lr'), 1e-3)
-    .option('--layer-decay <x>', 'layer-wise learning-rate decay (1 disables)', numberOption('--layer-decay'), 0.75)
-    .option('--weight-decay <x>', 'AdamW weight decay', numberOption('--weight-decay'), 0.05)
-    .option('--label-smoothing <x>', 'label smoothing ε', numberOption('--label-smoothing'), 0.1)
-    .option('--mixup <x>', 'mixup α (0 disables)', numberOption('--mixup'), 0)
+    .option('--epochs <n>', 'epochs', intOption('--epochs', 1), DEFAULT_FINE_TUNE.epochs)
+    .option('--batch-size <n>', 'batch size', intOption('--batch-size', 1), DEFAULT_FINE_TUNE.batchSize)
+    .option('--lr <x>', 'peak learning rate', numberOption('--lr'), DEFAULT_FINE_TUNE.lr)
+    .option('--layer-decay <x>', 'layer-wise learning-rate decay (1 disables)', numberOption('--layer-decay'), DEFAULT_FINE_TUNE.layerDecay)
+    .option('--weight-decay <x>', 'AdamW weight decay', numberOption('--weight-decay'), DEFAULT_FINE_TUNE.weightDecay)
+    .option('--label-smoothing <x>', 'label smoothing ε', numberOption('--label-smoothing'), DEFAULT_FINE_TUNE.labelSmoothing)
+    .option('--mixup <x>', 'mixup α (0 disables)', numberOption('--mixup'), DEFAULT_FINE_TUNE.mixup)
     .option('--max-train <n>', 'use at most n training images', intOption('--max-train', 10))
     .option('--max-test <n>', 'use at most n test images', intOption('--max-test', 10))
     .option('--no-ema', 'start from the raw weights even when the run kept an EMA')
     .option('--from-scratch', 'also fine-tune the same architecture from its initial weights with identical settings (the control)')
-    .option('--seed <n>', 'random seed', intOption('--seed'), 0)
+    .option('--seed <n>', 'random seed', intOption('--seed'), DEFAULT_FINE_TUNE.seed)
     .option('--json', 'print the result as one JSON object on stdout')
     .action(wrap((opts) => runFinetuneCommand(opts, io)));
 
@@ -143,14 +146,14 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .addOption(stepOption())
     .addOption(backendOption())
     .option('--n <count>', 'number of images', intOption('--n', 1), 16)
-    .option('--steps <n>', 'denoising steps per patch (diffusion)', intOption('--steps', 1))
-    .addOption(new Option('--sampler <name>', 'diffusion sampler').choices([...SAMPLERS]))
+    .option('--steps <n>', `denoising steps per patch (diffusion; default: the run's model.diffusion.sampleSteps, ${DEFAULT_SAMPLING.steps} unless set)`, intOption('--steps', 1))
+    .addOption(new Option('--sampler <name>', `diffusion sampler (default: the run's model.diffusion.sampler, ${DEFAULT_SAMPLING.sampler} unless set)`).choices([...SAMPLERS]))
     .option('--temperature <t>', 'noise temperature (diffusion)', numberOption('--temperature'), 1)
     .option('--prefix <patches>', 'complete test images from their first <patches> patches', intOption('--prefix', 0))
     .option('--data <spec>', 'images to complete with --prefix (default: the run\'s data, test split)')
     .option('--no-ema', 'use the raw weights even when the run kept an EMA')
     .option('--seed <n>', 'random seed', intOption('--seed'), 0)
-    .option('--out <file>', 'PNG file to write (default: <run>/samples/sample-<seed>.png)')
+    .option('--out <file>', `PNG file to write (default: <run>/${RUN_FILES.samples}/${sampleGridName('<seed>')}, with --prefix ${sampleGridName('<seed>', '<patches>')})`)
     .option('--json', 'print the result as one JSON object on stdout')
     .action(wrap((opts) => runSampleCommand(opts, io)));
 

@@ -12,7 +12,9 @@ import { encodeImageGrid, openDataset } from '@darl/patch-data/node';
 import { fileSystemError, writeFileAtomic } from '@darl/tensor-backend/node';
 import { generate } from '../../model/generate.js';
 import { loadRun } from '../load-run.js';
-import { RunError } from '../pretrain.js';
+import { RunError } from '../run-error.js';
+import { runPaths, sampleGridName } from '../run-dir/index.js';
+import type { DarlConfig } from '../../config/schema.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';
 
@@ -43,6 +45,7 @@ export async function runSampleCommand(opts: SampleCommandOptions, io: CliIO): P
   });
   try {
     const { model, params } = loaded;
+    checkCanSample(opts.run, model.config);
     const { height, width, channels } = model.config.image;
     if (opts.prefix !== undefined && opts.prefix > model.length) {
       throw new RunError(`--prefix ${opts.prefix} exceeds the ${model.length} patches of a ${height}×${width} image with patch size ${model.config.patchSize}.`);
@@ -62,15 +65,16 @@ export async function runSampleCommand(opts: SampleCommandOptions, io: CliIO): P
       const originals = pixelsToTensor(readImages(data, idx), [n, height, width, channels], { scale: model.config.pixelScale });
       const completed = generate(model, params, { ...common, prefix: { images: originals, patches: opts.prefix } });
       const both = tf.tidy(() => tf.reshape(tf.stack([originals, completed], 1), [2 * n, height, width, channels]));
-      grid = { pixels: both.dataSync() as Float32Array, n: 2 * n, columns: 2 };
-      for (const t of [originals, completed, both]) t.dispose();
+      tf.dispose([originals, completed]);
+      grid = { pixels: (await both.data()) as Float32Array, n: 2 * n, columns: 2 };
+      both.dispose();
     } else {
       const out = generate(model, params, { ...common, n: opts.n });
-      grid = { pixels: out.dataSync() as Float32Array, n: opts.n, columns: Math.ceil(Math.sqrt(opts.n)) };
+      grid = { pixels: (await out.data()) as Float32Array, n: opts.n, columns: Math.ceil(Math.sqrt(opts.n)) };
       out.dispose();
     }
     const seconds = (performance.now() - t0) / 1000;
-    const file = opts.out ?? join(opts.run, 'samples', `sample-seed${opts.seed}${opts.prefix !== undefined ? `-prefix${opts.prefix}` : ''}.png`);
+    const file = opts.out ?? join(runPaths(opts.run).samples, sampleGridName(opts.seed, opts.prefix));
     await writeGrid(file, encodeImageGrid(grid.pixels, [grid.n, height, width, channels], { columns: grid.columns, range: pixelRange(model.config.pixelScale) }), opts.out === undefined);
     const result = { command: 'sample', file, images: opts.n, prefix: opts.prefix ?? 0, seconds, secondsPerImage: seconds / opts.n, ema: loaded.ema, backend: backend.name };
     if (opts.json) io.stdout(`${JSON.stringify(result)}\n`);
@@ -78,6 +82,20 @@ export async function runSampleCommand(opts: SampleCommandOptions, io: CliIO): P
   } finally {
     loaded.dispose();
   }
+}
+
+/**
+ * Refuses a run trained on per-patch-normalised targets (`model.normPix`): its predictions are patches with their
+ * own mean and scale removed, which no stored statistic can restore, so neither samples nor completions are pixels.
+ */
+function checkCanSample(run: string, config: Pick<DarlConfig, 'normPix'>): void {
+  if (!config.normPix) return;
+  throw new RunError(
+    `The run ${run} was trained with model.normPix=true: its targets are patches normalised to zero mean and unit ` +
+      'variance each, and the model never predicts the mean and scale it discards, so its outputs cannot be turned ' +
+      'back into pixels and darl sample has nothing to draw. Such a run is for representations: evaluate it with ' +
+      `darl probe --run ${run} or darl finetune --run ${run}. To generate images, pretrain with --set model.normPix=false.`,
+  );
 }
 
 /** Writes the PNG; a failure to write into the run directory (a read-only run, say) suggests `--out`. */

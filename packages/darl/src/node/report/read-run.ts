@@ -396,7 +396,7 @@ async function readImage(dir: string, file: string, warnings: string[]): Promise
 async function listImageFiles(dir: string, events: readonly RunEvent[], warnings: string[]): Promise<string[]> {
   const files = new Set<string>();
   try {
-    for (const name of await readdir(join(dir, 'samples'))) if (IMAGE_NAME.test(name)) files.add(`samples/${name}`);
+    for (const name of await readdir(join(dir, RUN_FILES.samples))) if (IMAGE_NAME.test(name)) files.add(`${RUN_FILES.samples}/${name}`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }

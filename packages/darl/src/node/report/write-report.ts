@@ -1,8 +1,8 @@
 // Writes `report.html` into a run directory: read the run, render it, replace the file atomically.
 import { rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseReferenceRun, readRunData, type ReferenceRun } from './read-run.js';
 import { renderReport } from './render-report.js';
+import { runPaths } from '../run-dir/index.js';
 
 /** Options of `writeReport`. */
 export interface WriteReportOptions {
@@ -27,7 +27,7 @@ export async function writeReport(runDir: string, opts: WriteReportOptions = {})
     ...(opts.title === undefined ? {} : { name: opts.title }),
     ...(reference === undefined ? {} : { reference }),
   }, opts.note === undefined ? {} : { note: opts.note });
-  const path = join(runDir, 'report.html');
+  const path = runPaths(runDir).report;
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, html, 'utf8');
   await rename(tmp, path);

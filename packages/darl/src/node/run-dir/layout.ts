@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { RUN_FILES } from '../../run-dir/names.js';
 
-export { RUN_FORMAT, RUN_FILES, TEMP_PREFIX, checkpointDirName, parseCheckpointDirName } from '../../run-dir/names.js';
+export { RUN_FORMAT, RUN_FILES, TEMP_PREFIX, checkpointDirName, parseCheckpointDirName, sampleGridName } from '../../run-dir/names.js';
 
 /** Absolute-or-relative paths of one run directory's files. */
 export function runPaths(dir: string) {
@@ -19,6 +19,8 @@ export function runPaths(dir: string) {
     latest: join(dir, RUN_FILES.latest),
     lock: join(dir, RUN_FILES.lock),
     checkpoints: join(dir, RUN_FILES.checkpoints),
+    samples: join(dir, RUN_FILES.samples),
+    report: join(dir, RUN_FILES.report),
   };
 }
 
