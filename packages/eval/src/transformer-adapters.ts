@@ -13,11 +13,14 @@ import { patchify } from '@darl/patch-data';
 import type { FeatureExtractor } from './feature-extractor.js';
 import type { FineTuneModel } from './fine-tune.js';
 
-/** A linear patch embedding: `w float32 [P·P·C, D]`, `b float32 [D]`. */
-export interface PatchEmbeddingParams<T extends tf.Tensor = tf.Variable> {
+/**
+ * A linear patch embedding: `w float32 [P·P·C, D]`, `b float32 [D]`. A type alias rather than an interface, so that it
+ * is a `TensorTree` (`gradientsByPath`, `AdamW` and `disposeTree` take a model tree holding it).
+ */
+export type PatchEmbeddingParams<T extends tf.Tensor = tf.Variable> = {
   readonly w: T;
   readonly b: T;
-}
+};
 
 /** Creates a patch embedding (weight N(0, 0.02²) truncated at ±2σ, bias 0). */
 export function initPatchEmbedding(opts: { patchSize: number; channels: number; width: number; seed: number | Rng }): PatchEmbeddingParams {
