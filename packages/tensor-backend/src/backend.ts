@@ -11,7 +11,7 @@ import { installKernelOverrides, uninstallKernelOverrides } from './kernels/inst
 import { BACKENDS_FASTEST_FIRST, BACKEND_CHOICES, type BackendName } from './backend-name.js';
 import { setNativeKernels } from './kernels/native-kernels.js';
 import type { NativeLoad } from '@darl/native-kernels';
-import { findWebGpuAdapter, WEBGPU_SETUP_HINT, type WebGpuAdapterInfo } from './webgpu-adapter.js';
+import { findWebGpuAdapter, webgpuNotWorthProbing, WEBGPU_SETUP_HINT, type WebGpuAdapterInfo } from './webgpu-adapter.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
 import { watchWebGpuDevice, webgpuDeviceLoss } from './webgpu-device-loss.js';
 import { withoutAddedCrashHandlers } from './process-handlers.js';
@@ -202,6 +202,8 @@ async function initialise(name: BackendName, opts: UseBackendOptions, auto = fal
   if (opts.wasmPaths !== undefined && name !== 'wasm') {
     throw new BackendUnavailableError(name, `useBackend("${name}"): wasmPaths applies to the wasm backend only; drop it or choose "wasm".`);
   }
+  const notWorthProbing = name === 'webgpu' && auto ? webgpuNotWorthProbing() : null;
+  if (notWorthProbing !== null) throw new BackendUnavailableError(name, notWorthProbing);
   let mod: unknown;
   try {
     mod = await (name === 'webgpu' ? loadWebGpu(opts.load) : (opts.load ?? spec.load)());

@@ -83,6 +83,35 @@ function loadDawn(): Promise<GpuLike> {
   return dawnGpu;
 }
 
+/** Vulkan's variables naming the drivers to load: where one is set, the user asked for that driver to be probed. */
+const VULKAN_DRIVER_VARIABLES = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES'];
+
+/**
+ * Why `auto` need not probe WebGPU at all, or null where it should: under Node on Linux with no GPU device node
+ * (`/dev/dri/renderD*`, `/dev/nvidia*`) and no Vulkan driver named in the environment, Dawn could only find a software
+ * adapter, and probing it costs start-up time and prints the Vulkan loader's and Mesa's warnings on stderr.
+ */
+export function webgpuNotWorthProbing(): string | null {
+  const proc = typeof process !== 'undefined' ? process : undefined;
+  if (proc?.versions?.node === undefined || proc.platform !== 'linux' || currentGpu() !== undefined) return null;
+  if (VULKAN_DRIVER_VARIABLES.some((v) => proc.env[v])) return null;
+  type Fs = { readdirSync(path: string): string[] };
+  const fs = (proc as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule?.('fs') as Fs | undefined;
+  if (fs === undefined) return null;
+  const list = (dir: string): string[] => {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  if (list('/dev/dri').some((n) => n.startsWith('renderD')) || list('/dev').some((n) => /^nvidia\d/.test(n))) return null;
+  return (
+    'Backend "webgpu": this Linux machine has no GPU device (no /dev/dri/renderD*, no /dev/nvidia*), so auto does not ' +
+    'probe WebGPU. Ask for it by name (--backend webgpu), or name a Vulkan driver in VK_ICD_FILENAMES, to probe it anyway.'
+  );
+}
+
 /** Reads an adapter's description (the `info` attribute of current WebGPU; older builds have none). */
 function describe(adapter: GpuAdapterLike, provider: 'browser' | 'dawn'): WebGpuAdapterInfo {
   const info = adapter.info ?? {};

@@ -127,9 +127,12 @@ describe.concurrent('darl stops gracefully whatever launched it', () => {
     const exit = await run.exit;
     expect(exit.code === 130 || exit.signal === 'SIGINT', `${JSON.stringify(exit)} ${run.stderr()}`).toBe(true);
     expect(run.stderr()).not.toContain('stopped at step'); // before: swallowed; the step finished and was committed
-    expect(latestStep(out)).toBe(2);
+    // The committed checkpoint is one of the cadence's (step 2, or step 4 where the machine ran step 4 faster than the
+    // half-step estimate), never one the signals made, and it loads.
+    const committed = latestStep(out);
+    expect(committed % 2, run.stderr()).toBe(0);
     const ckpt = await loadCheckpoint(out);
-    expect(ckpt.state.step).toBe(2);
+    expect(ckpt.state.step).toBe(committed);
     ckpt.dispose();
   });
 });
