@@ -7,10 +7,11 @@
 import { UserError } from './user-error.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients, warnIfDuplicateTfjs } from './tfjs-runtime.js';
-import { installKernelOverrides, uninstallKernelOverrides } from './kernels/install.js';
+import { installKernelOverrides, loadKernelOverrides, uninstallKernelOverrides } from './kernels/install.js';
 import { BACKENDS_FASTEST_FIRST, BACKEND_CHOICES, type BackendName } from './backend-name.js';
 import { setNativeKernels } from './kernels/native-kernels.js';
 import type { NativeLoad } from '@darl/native-kernels';
+import { importOptional } from './import-optional.js';
 import { findWebGpuAdapter, webgpuNotWorthProbing, WEBGPU_SETUP_HINT, type WebGpuAdapterInfo } from './webgpu-adapter.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
 import { watchWebGpuDevice, webgpuDeviceLoss } from './webgpu-device-loss.js';
@@ -65,11 +66,6 @@ async function createWebGpuBackend(Backend: WebGpuBackendClass): Promise<tf.Kern
     requiredLimits: Object.fromEntries(keep.map((k) => [k, limits[k]])),
   });
   return new Backend(device, adapter.info);
-}
-
-/** `import()` of an optional peer by a non-literal name, so type checkers and bundlers do not require it. */
-function importOptional(specifier: string): Promise<unknown> {
-  return import(/* @vite-ignore */ specifier);
 }
 
 interface BackendSpec {
@@ -246,6 +242,7 @@ async function initialise(name: BackendName, opts: UseBackendOptions, auto = fal
   await ensureGradients();
   warnIfDuplicateTfjs();
   quietFirstUseNotice();
+  await loadKernelOverrides(name);
   const kernelOverrides = opts.kernelOverrides === false ? uninstallKernelOverrides(name) : installKernelOverrides(name);
   const floatPrecision = tf.backend().floatPrecision() === 16 ? 16 : 32;
   let simd: boolean | undefined;

@@ -16,7 +16,7 @@ export {
 } from './backend.js';
 export type { WebGpuAdapterInfo } from './webgpu-adapter.js';
 export { ensureGradients, hasDuplicateTfjs, warnIfDuplicateTfjs } from './tfjs-runtime.js';
-export { installKernelOverrides, uninstallKernelOverrides, type KernelOverride } from './kernels/install.js';
+export { installKernelOverrides, loadKernelOverrides, uninstallKernelOverrides, type KernelOverride } from './kernels/install.js';
 export { UserError, isUserError } from './user-error.js';
 export { requireBackend } from './require-backend.js';
 export { fusedAttention, type FusedAttentionOptions } from './ops/attention.js';

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { importOptional } from './import-optional.js';
 import { UserError } from './user-error.js';
 
 /** The WebGPU adapter the `webgpu` backend runs on, as `BackendInfo.webgpu` and `darl info` report it. */
@@ -63,7 +64,7 @@ let installedFromDawn: GpuLike | undefined;
 
 /** Loads Dawn once and installs it (and WebGPU's global constants such as `GPUBufferUsage`) under Node. */
 function loadDawn(): Promise<GpuLike> {
-  dawnGpu ??= (import(/* @vite-ignore */ 'webgpu' as string) as Promise<DawnModule>).then(
+  dawnGpu ??= (importOptional('webgpu') as Promise<DawnModule>).then(
     (mod) => {
       const withDefault = mod as Partial<DawnModule> & { default?: DawnModule };
       const dawn = (withDefault.create ? mod : withDefault.default) as DawnModule;

@@ -21,10 +21,6 @@ import { nativeLinearOverride } from './native-linear.js';
 import { nativeEmaOverride } from './native-ema.js';
 import { nativeSumSquaresOverride } from './native-sum-squares.js';
 import { nativeAttentionOverride } from './native-attention.js';
-import { webgpuAttentionOverride } from './webgpu-attention.js';
-import { webgpuLayerNormOverride } from './webgpu-layer-norm.js';
-import { webgpuGeluOverride } from './webgpu-gelu.js';
-import { webgpuAdamWOverride } from './webgpu-adamw.js';
 
 export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
@@ -52,8 +48,15 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
     wasmIdentityOverride,
     wasmUnsortedSegmentSumOverride,
   ],
-  webgpu: [webgpuAttentionOverride, webgpuLayerNormOverride, webgpuGeluOverride, webgpuAdamWOverride],
 };
+
+/**
+ * Loads the overrides of a backend whose kernels are imported on demand (webgpu's WGSL programs); {@link useBackend}
+ * calls it before {@link installKernelOverrides}. A no-op for the other backends.
+ */
+export async function loadKernelOverrides(backend: BackendName): Promise<void> {
+  if (backend === 'webgpu' && OVERRIDES.webgpu === undefined) OVERRIDES.webgpu = (await import('./webgpu-overrides.js')).WEBGPU_OVERRIDES;
+}
 
 /** The tfjs backend whose kernels darl's `backend` overrides. */
 export function tfjsBackendOf(backend: BackendName): string {
@@ -64,13 +67,10 @@ export function tfjsBackendOf(backend: BackendName): string {
 /** Kernel configs darl has registered, by `tfjsBackend/kernelName`. */
 const installed = new Map<string, Omit<tf.KernelConfig, 'backendName'>>();
 
-/** Names of darl's own (fused) kernels, which no tfjs op calls. */
-const OWN_KERNELS = new Set(
-  Object.values(OVERRIDES)
-    .flat()
-    .filter((o) => o.own === true)
-    .flatMap((o) => o.kernels.map((k) => k.kernelName)),
-);
+/** Whether `kernelName` is one of darl's own (fused) kernels, which no tfjs op calls. */
+function isOwnKernel(kernelName: string): boolean {
+  return Object.values(OVERRIDES).some((list) => list.some((o) => o.own === true && o.kernels.some((k) => k.kernelName === kernelName)));
+}
 
 /**
  * Puts the backend's own kernel back in place of darl's, or removes one of darl's own kernels; false if the backend
@@ -80,7 +80,7 @@ function restore(key: string): boolean {
   const original = originals.get(key);
   if (original === undefined) {
     const kernelName = key.slice(key.indexOf('/') + 1);
-    if (!OWN_KERNELS.has(kernelName)) return false;
+    if (!isOwnKernel(kernelName)) return false;
     tf.unregisterKernel(kernelName, key.slice(0, key.indexOf('/')));
     installed.delete(key);
     return true;
@@ -95,7 +95,8 @@ function restore(key: string): boolean {
 /**
  * Registers darl's overrides for `backend` (the backend's original kernels are replaced; switching between darl
  * backends that share a tfjs backend, such as `wasm` and `native`, swaps the overrides). Returns the names of the
- * overrides in effect.
+ * overrides in effect. The webgpu overrides are imported on demand: call it for `webgpu` after `useBackend('webgpu')`
+ * (which installs them itself) or after `await loadKernelOverrides('webgpu')`.
  */
 export function installKernelOverrides(backend: BackendName): string[] {
   const overrides = OVERRIDES[backend] ?? [];
