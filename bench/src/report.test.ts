@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { figures, mainTable, ratio, type SystemResult } from './report.js';
+
+const base = { gen_mse_ms: 0, gen_diffusion_ms: 0, data_ms_per_256: 0 };
+const torch = (config: string, threads: number, o: Partial<SystemResult>): SystemResult => ({ ...base, train_ms: 0, system: `PyTorch (${config})`, config, threads, ...o });
+
+describe('ratio', () => {
+  it('is darl ÷ PyTorch for times and PyTorch ÷ darl for rates, so > 1 means darl is slower', () => {
+    expect(ratio(150, 100, true)).toBeCloseTo(1.5, 12);
+    expect(ratio(100, 150, false)).toBeCloseTo(1.5, 12);
+    expect(ratio(undefined, 100, true)).toBeUndefined();
+    expect(ratio(1, Number.NaN, true)).toBeUndefined();
+  });
+});
+
+describe('mainTable', () => {
+  it('compares each figure with the configuration fastest for that figure and names it', () => {
+    const darl: SystemResult = { ...base, system: 'tfjs-native (auto)', train_ms: 100, trainer_ms: 110, gen_mse_ms: 20 };
+    const peers = [
+      torch('OpenMP OpenBLAS, 2 threads, malloc settings', 2, { train_ms: 125, gen_mse_ms: 30 }),
+      torch('OpenMP OpenBLAS, 1 thread', 1, { train_ms: 200, gen_mse_ms: 25 }),
+      torch('pthread OpenBLAS, 2 threads', 2, { train_ms: 150, gen_mse_ms: 40 }),
+    ];
+    const rows = figures(16.79e9, 64, { gflops: 300, label: 'FMA', source: 'fma-loop' }, undefined).filter((f) =>
+      ['train ms/step (bench assembly)', 'DarlTrainer ms/step (reference preset)', 'generate 1 image, MSE (ms)'].includes(f.name),
+    );
+    const { text, comparisons } = mainTable([darl], peers, darl, rows);
+    const train = comparisons['train ms/step (bench assembly)']!;
+    expect(train.bestConfig).toBe('OpenMP OpenBLAS, 2 threads, malloc settings');
+    expect(train.best).toBeCloseTo(0.8, 12);
+    expect(train.oneThread).toBeCloseTo(0.5, 12);
+    expect(train.twoThreads).toBeCloseTo(0.8, 12);
+    // darl's trainer against the peer's training step
+    expect(comparisons['DarlTrainer ms/step (reference preset)']!.best).toBeCloseTo(0.88, 12);
+    const mse = comparisons['generate 1 image, MSE (ms)']!;
+    expect(mse.bestConfig).toBe('OpenMP OpenBLAS, 1 thread');
+    expect(mse.best).toBeCloseTo(0.8, 12);
+    expect(mse.twoThreads).toBeCloseTo(20 / 30, 12);
+    expect(text).toContain('OpenMP OpenBLAS, 1 thread');
+  });
+
+  it('reports the training step as a percentage of the measured peak', () => {
+    const pct = figures(30e9, 64, { gflops: 300, label: 'FMA', source: 'fma-loop' }, undefined).find((f) => f.name.startsWith('train % of 300'));
+    expect(pct?.get({ ...base, system: 'x', train_ms: 200 })).toBeCloseTo(50, 9);
+  });
+});
