@@ -78,12 +78,15 @@ export function fmt(v: number, digits = 0): string {
   return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-/** A text table: first column left-aligned, the rest right-aligned, a rule under the header. */
-export function renderTable(table: readonly (readonly string[])[]): string {
+/**
+ * A text table: numbers right-aligned, the first column (and the last one when `textLast`) left-aligned, a rule
+ * under the header.
+ */
+export function renderTable(table: readonly (readonly string[])[], textLast = false): string {
   const header = table[0] ?? [];
   const widths = header.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
-  const lines = table.map((r) => r.map((c, i) => (i === 0 || i === r.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd());
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const left = (i: number): boolean => i === 0 || (textLast && i === header.length - 1);
+  const lines = table.map((r) => r.map((c, i) => (left(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd());
   return lines.join('\n');
 }
 
@@ -149,7 +152,7 @@ export function mainTable(
       c.bestConfig ?? '—',
     ]);
   }
-  return { text: renderTable(table), comparisons };
+  return { text: renderTable(table, true), comparisons };
 }
 
 /** Every PyTorch configuration's figures, one row each, the fastest per column marked with `*`. */
@@ -162,13 +165,13 @@ export function peerTable(torch: readonly SystemResult[]): string {
     ['data images/s', 'data_ms_per_256', (ms) => (256 * 1000) / ms, 0],
   ];
   const best = cols.map(([, key]) => fastestBy(torch, key));
-  const table: string[][] = [['PyTorch configuration', ...cols.map(([name]) => name), '']];
+  const table: string[][] = [['PyTorch configuration', ...cols.map(([name]) => name)]];
   for (const r of torch) {
     const cells = cols.map(([, key, show, digits], i) => {
       const v = r[key];
       return typeof v === 'number' ? `${fmt(show(v), digits)}${best[i] === r ? '*' : ' '}` : '—';
     });
-    table.push([r.config ?? r.system, ...cells, '']);
+    table.push([r.config ?? r.system, ...cells]);
   }
   return renderTable(table);
 }

@@ -85,6 +85,9 @@ function measureAll(): { systems: Outcome[]; torch: Outcome[]; peak: ReturnType<
   if (argv.includes('--with-cpu')) systems.push(runTfjs(['--backend', 'cpu']));
   const noPython = argv.includes('--no-python') ? 'skipped: --no-python' : pytorchAvailable();
   const builds = blasBuildsFound();
+  for (const b of DEBIAN_BLAS_BUILDS) {
+    if (!builds.includes(b)) process.stderr.write(`${b.name}: not installed (no ${String(b.dir)}/libblas.so.3), so not tried\n`);
+  }
   const peak = measurePeak({ benchDir, outDir: join(benchDir, 'bench-results'), builds, quick, ...(noPython ? { pythonSkipReason: noPython } : { python: PYTHON }) });
   const torch = noPython ? [{ system: 'PyTorch', error: noPython }] : peerConfigs(builds).map(runPytorch);
   return { systems: [...systems, ...torch], torch, peak };

@@ -79,6 +79,23 @@ async function benchSgemm(n: number, reps: number): Promise<{ sgemm_size: number
   return { sgemm_size: n, sgemm_gflops: (2 * n ** 3) / (best * 1e6) };
 }
 
+/** Data throughput: `pixelsToPatches` + `normPixTargets` for 256 images (median wall ms per batch). */
+function benchData(c: typeof REFERENCE_CONFIG, quick: boolean): { wallMs: number; cpuMs: number } {
+  const rng = new Rng(2);
+  const B = 256;
+  const bytes = Uint8Array.from(rng.uniformArray(B * c.imageSize * c.imageSize * c.channels, 0, 256), (v) => Math.floor(v));
+  return timeIt(
+    () => {
+      const p = pixelsToPatches(bytes, [B, c.imageSize, c.imageSize, c.channels], c.patchSize, { scale: 'minus-one-one' });
+      const { targets, mean, std } = normPixTargets(p);
+      targets.dataSync();
+      tf.dispose([p, targets, mean, std]);
+    },
+    quick ? 3 : 20,
+    2,
+  );
+}
+
 async function main(): Promise<void> {
   const backend = arg('--backend', 'wasm') as BackendName | 'auto';
   const overrides = !process.argv.includes('--no-overrides');
@@ -127,19 +144,7 @@ async function main(): Promise<void> {
   // A large SGEMM on this backend (not on the slow cpu / stock-wasm systems, where it would take minutes).
   const sgemm = slow ? {} : await benchSgemm(quick ? 512 : 2048, quick ? 1 : 3);
 
-  const rng = new Rng(2);
-  const B = 256;
-  const bytes = Uint8Array.from(rng.uniformArray(B * c.imageSize * c.imageSize * c.channels, 0, 256), (v) => Math.floor(v));
-  const data = timeIt(
-    () => {
-      const p = pixelsToPatches(bytes, [B, c.imageSize, c.imageSize, c.channels], c.patchSize, { scale: 'minus-one-one' });
-      const { targets, mean, std } = normPixTargets(p);
-      targets.dataSync();
-      tf.dispose([p, targets, mean, std]);
-    },
-    quick ? 3 : 20,
-    2,
-  );
+  const data = benchData(c, quick);
 
   const result = {
     system: `tfjs-${info.name}${info.name === 'wasm' ? (overrides ? '+overrides' : '-stock') : ''}${backend === 'auto' ? ' (auto)' : ''}`,
