@@ -63,9 +63,15 @@ function runFmaLoop(binary: string, seconds: number, run: PeakRun): void {
       run.errors.push(`FMA loop, ${threads} threads: ${tail(r.stderr || String(r.error))}`);
       continue;
     }
-    const raw = JSON.parse(line) as { gflops: number; lanes?: number; chains?: number };
+    const raw = JSON.parse(line) as { gflops: number; gflops_cpu_time?: number; lanes?: number; chains?: number };
     run.raw.push({ kind: 'fma-loop', ...raw });
-    run.measurements.push({ source: 'fma-loop', label: fmaLabel(raw), threads, gflops: raw.gflops });
+    run.measurements.push({
+      source: 'fma-loop',
+      label: fmaLabel(raw),
+      threads,
+      gflops: raw.gflops,
+      ...(raw.gflops_cpu_time !== undefined ? { cpuTimeGflops: raw.gflops_cpu_time } : {}),
+    });
   }
 }
 

@@ -12,7 +12,13 @@ export interface PeakMeasurement {
   /** What ran, e.g. `FMA loop (AVX-512, 12 chains)` or `PyTorch SGEMM 2048³ (OpenMP OpenBLAS)`. */
   readonly label: string;
   readonly threads: number;
+  /** FLOPs ÷ wall time of all threads together: what the percentages use. */
   readonly gflops: number;
+  /**
+   * FMA loop only: FLOPs ÷ each thread's own CPU time, summed over the threads. Other processes on the machine lower
+   * `gflops` but hardly this, so it estimates the idle peak on a busy machine; informational.
+   */
+  readonly cpuTimeGflops?: number;
 }
 
 /** The peak a figure is compared with: the rate and what measured it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { figures, mainTable, ratio, type SystemResult } from './report.js';
+import { figures, mainTable, peakLines, ratio, type SystemResult } from './report.js';
 
 const base = { gen_mse_ms: 0, gen_diffusion_ms: 0, data_ms_per_256: 0 };
 const torch = (config: string, threads: number, o: Partial<SystemResult>): SystemResult => ({ ...base, train_ms: 0, system: `PyTorch (${config})`, config, threads, ...o });
@@ -42,5 +42,16 @@ describe('mainTable', () => {
   it('reports the training step as a percentage of the measured peak', () => {
     const pct = figures(30e9, 64, { gflops: 300, label: 'FMA', source: 'fma-loop' }, undefined).find((f) => f.name.startsWith('train % of 300'));
     expect(pct?.get({ ...base, system: 'x', train_ms: 200 })).toBeCloseTo(50, 9);
+  });
+});
+
+describe('peakLines', () => {
+  it('lists every measurement, the reasons for the missing ones, and the peak the percentages use', () => {
+    const fma = { source: 'fma-loop' as const, label: 'FMA loop', threads: 2, gflops: 350.25, cpuTimeGflops: 480 };
+    const text = peakLines([fma], ['FMA loop skipped: no C++ compiler found'], fma, undefined);
+    expect(text).toContain('FMA loop, 2 threads: 350.3 GFLOP/s (per CPU second of its threads: 480.0');
+    expect(text).toContain('no C++ compiler found');
+    expect(text).toContain('"% of peak": 350.3 GFLOP/s (FMA loop)');
+    expect(peakLines([], [], undefined, undefined)).toContain('not measured');
   });
 });

@@ -179,7 +179,10 @@ export function peerTable(torch: readonly SystemResult[]): string {
 /** The peak block: every measurement, and the peaks the percentages use. */
 export function peakLines(ms: readonly PeakMeasurement[], errors: readonly string[], peak: Peak | undefined, sgemmPeak: Peak | undefined): string {
   const lines = ['measured fp32 peak (this run):'];
-  for (const m of ms) lines.push(`  ${m.label}, ${m.threads} thread${m.threads > 1 ? 's' : ''}: ${fmt(m.gflops, 1)} GFLOP/s`);
+  for (const m of ms) {
+    const cpu = m.cpuTimeGflops === undefined ? '' : ` (per CPU second of its threads: ${fmt(m.cpuTimeGflops, 1)}, the load-independent estimate)`;
+    lines.push(`  ${m.label}, ${m.threads} thread${m.threads > 1 ? 's' : ''}: ${fmt(m.gflops, 1)} GFLOP/s${cpu}`);
+  }
   for (const e of errors) lines.push(`  ${e}`);
   lines.push(peak ? `  2-thread peak used for "% of peak": ${fmt(peak.gflops, 1)} GFLOP/s (${peak.label})` : '  2-thread peak: not measured, so no "% of peak"');
   if (sgemmPeak) lines.push(`  best 2-thread SGEMM: ${fmt(sgemmPeak.gflops, 1)} GFLOP/s (${sgemmPeak.label})`);
