@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BlasBuild } from './peer-configs.js';
 import { PEER_THREADS } from './peer-configs.js';
-import type { PeakMeasurement } from './peak.js';
+import { sgemmGflops, type PeakMeasurement } from './peak.js';
 
 /** Everything the peak step measured, plus the reasons for what it could not. */
 export interface PeakRun {
@@ -87,9 +87,9 @@ function runTorchSgemm(python: string, benchDir: string, builds: readonly BlasBu
         run.errors.push(`PyTorch SGEMM (${build.name}, ${threads} threads): ${tail(r.stderr || String(r.error))}`);
         continue;
       }
-      const raw = JSON.parse(line) as { gflops: number };
+      const raw = JSON.parse(line) as { size: number; best_ms: number };
       run.raw.push({ kind: 'sgemm', blasBuild: build.name, ...raw });
-      run.measurements.push({ source: 'sgemm', label: `PyTorch SGEMM ${size}³ (${build.name})`, threads, gflops: raw.gflops });
+      run.measurements.push({ source: 'sgemm', label: `PyTorch SGEMM ${raw.size}³ (${build.name})`, threads, gflops: sgemmGflops(raw.size, raw.best_ms) });
     }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { figures, mainTable, peakLines, ratio, type SystemResult } from './report.js';
+import { figures, mainTable, peakLines, ratio, renderTable, type SystemResult } from './report.js';
 
 const base = { gen_mse_ms: 0, gen_diffusion_ms: 0, data_ms_per_256: 0 };
 const torch = (config: string, threads: number, o: Partial<SystemResult>): SystemResult => ({ ...base, train_ms: 0, system: `PyTorch (${config})`, config, threads, ...o });
@@ -53,5 +53,12 @@ describe('peakLines', () => {
     expect(text).toContain('no C++ compiler found');
     expect(text).toContain('"% of peak": 350.3 GFLOP/s (FMA loop)');
     expect(peakLines([], [], undefined, undefined)).toContain('not measured');
+  });
+});
+
+describe('renderTable', () => {
+  it('right-aligns numbers, left-aligns the first (and optionally the last) column, with a rule under the header', () => {
+    expect(renderTable([['a', 'bb', 'name'], ['xyz', '1', 'q']], true)).toBe(['a    bb  name', '---  --  ----', 'xyz   1  q'].join('\n'));
+    expect(renderTable([['a', 'bb'], ['xyz', '1']])).toBe(['a    bb', '---  --', 'xyz   1'].join('\n'));
   });
 });

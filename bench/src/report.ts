@@ -87,6 +87,7 @@ export function renderTable(table: readonly (readonly string[])[], textLast = fa
   const widths = header.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
   const left = (i: number): boolean => i === 0 || (textLast && i === header.length - 1);
   const lines = table.map((r) => r.map((c, i) => (left(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd());
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   return lines.join('\n');
 }
 

@@ -10,6 +10,7 @@ import { normPixTargets, pixelsToPatches } from '@darl/patch-data';
 import { REFERENCE_CONFIG, benchFeatures, benchLoss, benchPositions, initBenchModel, numPatches, patchDim } from './reference-model.js';
 import { generateImage, initDenoiser } from './generation.js';
 import { BENCH_EMA_DECAY, referenceTrainer } from './trainer-step.js';
+import { sgemmGflops } from './peak.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -76,7 +77,7 @@ async function benchSgemm(n: number, reps: number): Promise<{ sgemm_size: number
     if (i > 0) best = Math.min(best, ms); // the first call is the warm-up
   }
   tf.dispose([a, b]);
-  return { sgemm_size: n, sgemm_gflops: (2 * n ** 3) / (best * 1e6) };
+  return { sgemm_size: n, sgemm_gflops: sgemmGflops(n, best) };
 }
 
 /** Data throughput: `pixelsToPatches` + `normPixTargets` for 256 images (median wall ms per batch). */
