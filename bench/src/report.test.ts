@@ -21,7 +21,7 @@ describe('mainTable', () => {
       torch('OpenMP OpenBLAS, 1 thread', 1, { train_ms: 200, gen_mse_ms: 25 }),
       torch('pthread OpenBLAS, 2 threads', 2, { train_ms: 150, gen_mse_ms: 40 }),
     ];
-    const rows = figures(16.79e9, 64, { gflops: 300, label: 'FMA', source: 'fma-loop' }, undefined).filter((f) =>
+    const rows = figures({ flops: 16.79e9, trainerFlops: 16e9, batch: 64, peak: { gflops: 300, label: 'FMA', source: 'fma-loop' } }).filter((f) =>
       ['train ms/step (bench assembly)', 'DarlTrainer ms/step (reference preset)', 'generate 1 image, MSE (ms)'].includes(f.name),
     );
     const { text, comparisons } = mainTable([darl], peers, darl, rows);
@@ -40,8 +40,12 @@ describe('mainTable', () => {
   });
 
   it('reports the training step as a percentage of the measured peak', () => {
-    const pct = figures(30e9, 64, { gflops: 300, label: 'FMA', source: 'fma-loop' }, undefined).find((f) => f.name.startsWith('train % of 300'));
-    expect(pct?.get({ ...base, system: 'x', train_ms: 200 })).toBeCloseTo(50, 9);
+    const rows = figures({ flops: 30e9, trainerFlops: 15e9, batch: 64, peak: { gflops: 300, label: 'FMA', source: 'fma-loop' } });
+    const r: SystemResult = { ...base, system: 'x', train_ms: 200, trainer_ms: 200 };
+    expect(rows.find((f) => f.name.startsWith('train % of 300'))?.get(r)).toBeCloseTo(50, 9);
+    // the trainer's step is counted with its own FLOPs
+    expect(rows.find((f) => f.name.startsWith('DarlTrainer % of 300'))?.get(r)).toBeCloseTo(25, 9);
+    expect(rows.find((f) => f.name === 'DarlTrainer GFLOP/s')?.get(r)).toBeCloseTo(75, 9);
   });
 });
 

@@ -43,9 +43,14 @@ export interface Figure {
 
 const perSecond = (n: number, ms: number | undefined): number | undefined => (ms === undefined ? undefined : (n * 1000) / ms);
 
-/** The rows of the main table, given the step's FLOPs, the batch and the measured peaks. */
-export function figures(flops: number, batch: number, peak: Peak | undefined, sgemmPeak: Peak | undefined): Figure[] {
-  const pct = (ms: number | undefined, p: Peak | undefined): number | undefined => (ms === undefined ? undefined : percentOfPeak(gflopsOf(flops, ms), p));
+/**
+ * The rows of the main table.
+ * @param o.flops FLOPs of the bench assembly's step; `o.trainerFlops` of the `DarlTrainer` step (one token fewer)
+ * @param o.peak the measured 2-thread peak; `o.sgemmPeak` the best 2-thread SGEMM
+ */
+export function figures(o: { flops: number; trainerFlops: number; batch: number; peak?: Peak; sgemmPeak?: Peak }): Figure[] {
+  const { flops, trainerFlops, batch, peak, sgemmPeak } = o;
+  const pct = (ms: number | undefined, p: Peak | undefined, f = flops): number | undefined => (ms === undefined ? undefined : percentOfPeak(gflopsOf(f, ms), p));
   const peakName = peak ? `${fmt(peak.gflops, 0)} GFLOP/s measured 2-thread peak` : 'measured peak (not measured)';
   const sgemmName = sgemmPeak ? `${fmt(sgemmPeak.gflops, 0)} GFLOP/s 2-thread SGEMM` : '2-thread SGEMM (not measured)';
   const trainerPeer = (r: SystemResult): number | undefined => r.train_ms;
@@ -59,8 +64,16 @@ export function figures(flops: number, batch: number, peak: Peak | undefined, sg
     { name: 'DarlTrainer ms/step (reference preset)', get: (r) => r.trainer_ms, digits: 0, timeLike: true, peerKey: 'train_ms', peerGet: trainerPeer },
     { name: 'DarlTrainer ms/step, EMA on', get: (r) => r.trainer_ema_ms, digits: 0, timeLike: true, peerKey: 'train_ms', peerGet: trainerPeer },
     {
+      name: 'DarlTrainer GFLOP/s',
+      get: (r) => (r.trainer_ms === undefined ? undefined : gflopsOf(trainerFlops, r.trainer_ms)),
+      digits: 1,
+      timeLike: false,
+      peerKey: 'train_ms',
+      peerGet: (r) => gflopsOf(flops, r.train_ms),
+    },
+    {
       name: `DarlTrainer % of ${peakName}`,
-      get: (r) => pct(r.trainer_ms, peak),
+      get: (r) => pct(r.trainer_ms, peak, trainerFlops),
       digits: 1,
       timeLike: false,
       peerKey: 'train_ms',

@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REFERENCE_CONFIG, trainingFlops } from './reference-model.js';
+import { REFERENCE_CONFIG, numPatches, trainingFlops } from './reference-model.js';
 import { loadAverageNow, machineInfo } from './machine.js';
 import { measurePeak } from './measure-peak.js';
 import { measuredPeak } from './peak.js';
@@ -98,13 +98,14 @@ function main(): void {
   const { systems, torch, peak } = measureAll();
   const loadEnd = loadAverageNow();
   const flops = trainingFlops(REFERENCE_CONFIG);
+  const trainerFlops = trainingFlops(REFERENCE_CONFIG, numPatches(REFERENCE_CONFIG)); // darlLoss: SOS + N − 1 patches
   const ok = systems.filter(isOk);
   const tfjs = ok.filter((r) => !r.system.startsWith('PyTorch'));
   const torchOk = torch.filter(isOk);
   const peak2 = measuredPeak(peak.measurements, 2);
   const sgemm2 = measuredPeak(peak.measurements, 2, 'sgemm');
   const def = systems[0] && isOk(systems[0]) ? systems[0] : undefined;
-  const { text, comparisons } = mainTable(tfjs, torchOk, def, figures(flops, REFERENCE_CONFIG.batch, peak2, sgemm2));
+  const { text, comparisons } = mainTable(tfjs, torchOk, def, figures({ flops, trainerFlops, batch: REFERENCE_CONFIG.batch, ...(peak2 ? { peak: peak2 } : {}), ...(sgemm2 ? { sgemmPeak: sgemm2 } : {}) }));
   console.log(text);
   for (const s of systems) if (!isOk(s)) console.log(`\n${s.system}: ${s.error}`);
   if (def) console.log(`\ndefault = ${def.system} (${String(def.backend)}${def.native ? `, ${JSON.stringify(def.native)}` : ''})`);
@@ -113,7 +114,7 @@ function main(): void {
   console.log(`\n${peakLines(peak.measurements, peak.errors, peak2, sgemm2)}`);
   console.log(
     `\n${machine.cpuModel}, ${machine.logicalCores} logical cores, load average ${fmt(machine.loadAverage.start, 1)} → ${fmt(loadEnd, 1)}` +
-      `; training step = ${fmt(flops / 1e9, 2)} GFLOP (analytic)`,
+      `; training step = ${fmt(flops / 1e9, 2)} GFLOP (analytic; DarlTrainer's step ${fmt(trainerFlops / 1e9, 2)}: one token fewer)`,
   );
   if (machine.loadAverage.start > machine.logicalCores || loadEnd > machine.logicalCores) {
     console.log('warning: the machine was busy (load above its core count); wall times are inflated, ratios and the peak noisy.');
@@ -122,7 +123,7 @@ function main(): void {
     date: new Date().toISOString(),
     quick,
     machine: { ...machine, loadAverage: { start: machine.loadAverage.start, end: loadEnd } },
-    model: { ...REFERENCE_CONFIG, tokens: 50, trainingGflopPerStep: flops / 1e9 },
+    model: { ...REFERENCE_CONFIG, tokens: numPatches(REFERENCE_CONFIG) + 1, trainingGflopPerStep: flops / 1e9, trainerGflopPerStep: trainerFlops / 1e9 },
     peak: { twoThreads: peak2 ?? null, sgemmTwoThreads: sgemm2 ?? null, measurements: peak.measurements, raw: peak.raw, errors: peak.errors },
     systems,
     comparisonsDefaultOverPytorch: comparisons,
