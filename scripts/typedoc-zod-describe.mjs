@@ -36,6 +36,40 @@ export function describedText(node, checker, depth = 0) {
   return undefined;
 }
 
+/** The type a property's value is checked against (`as const satisfies RunConfigInput`), narrowed by discriminants. */
+function contextualProperty(decl, checker) {
+  const literal = decl.parent;
+  if (!ts.isObjectLiteralExpression(literal)) return undefined;
+  const type = checker.getContextualType(literal);
+  if (!type) return undefined;
+  const name = decl.name.getText();
+  const members = type.isUnion() ? type.types : [type];
+  for (const member of members) {
+    const property = checker.getPropertyOfType(member, name);
+    if (property) return property;
+  }
+  return undefined;
+}
+
+/**
+ * The doc text of a property assignment: its schema's `.describe()`, or, for a value checked against a type (a preset
+ * `satisfies RunConfigInput`, defaults `satisfies Partial<SomeConfig>`), the doc of the property it sets.
+ */
+export function propertyText(decl, checker, depth = 0) {
+  const own = describedText(decl.initializer, checker);
+  if (own || depth > 4) return own;
+  const target = contextualProperty(decl, checker);
+  for (const d of target?.declarations ?? []) {
+    if (d === decl) continue;
+    if (ts.isPropertyAssignment(d)) {
+      const text = propertyText(d, checker, depth + 1);
+      if (text) return text;
+    }
+  }
+  const doc = target ? ts.displayPartsToString(target.getDocumentationComment(checker)) : '';
+  return doc || undefined;
+}
+
 /** @param {import('typedoc').Application} app */
 export function load(app) {
   app.converter.on(Converter.EVENT_CREATE_DECLARATION, (context, reflection) => {
@@ -43,7 +77,7 @@ export function load(app) {
     const symbol = context.getSymbolFromReflection(reflection);
     for (const decl of symbol?.declarations ?? []) {
       if (!ts.isPropertyAssignment(decl)) continue;
-      const text = describedText(decl.initializer, context.checker);
+      const text = propertyText(decl, context.checker);
       if (text) {
         reflection.comment = new Comment([{ kind: 'text', text }]);
         return;
