@@ -4,8 +4,10 @@
 // expanded property's declaration is the schema's property assignment, e.g.
 //   width: positiveInt.optional().describe('Token width C of the backbone'),
 // and the plugin walks that initializer's call chain (following a `const` it names, as in `backbone: backboneSchema
-// .prefault({})`) to the outermost `.describe()` with a string literal. A property without one stays undocumented and
-// fails the build like any other, so the fix for a new warning is a `.describe()` in the schema.
+// .prefault({})`) to the outermost `.describe()` with a string literal. A property of a value checked against a type
+// (`RUN_PRESETS … satisfies Record<string, RunConfigInput>`, `PATCH_DECODER_DEFAULTS … satisfies Partial<PatchDecoderConfig>`)
+// gets the doc of the property it sets, found through the value's contextual type. A property without either stays
+// undocumented and fails the build like any other, so the fix for a new warning is a `.describe()` in the schema.
 import ts from 'typescript';
 import { Comment, Converter, ReflectionKind } from 'typedoc';
 
