@@ -151,13 +151,25 @@ export interface BackendInfo {
   /** Whether the wasm backend runs multi-threaded (undefined where it does not apply). */
   readonly threads?: boolean;
   /** For `native`: threads of its kernels, where that count came from, and the compiled GEMM microkernel. */
-  readonly native?: { readonly threads: number; readonly threadsFrom: string; readonly gemmKernel: string };
+  readonly native?: {
+    /** Threads the native kernels run on. */
+    readonly threads: number;
+    /** Where that count came from (an option, an environment variable, or the core count). */
+    readonly threadsFrom: string;
+    /** Name of the GEMM microkernel compiled for this CPU. */
+    readonly gemmKernel: string;
+  };
   /** For `webgpu`: the adapter it runs on (vendor, architecture, software fallback or not). */
   readonly webgpu?: WebGpuAdapterInfo;
   /** Names of darl's kernel overrides installed for this backend. */
   readonly kernelOverrides: readonly string[];
   /** For `auto`: each backend tried before this one and why it was skipped. */
-  readonly skipped: readonly { name: BackendName; reason: string }[];
+  readonly skipped: readonly {
+    /** The backend that was tried. */
+    name: BackendName;
+    /** Why it was not used (its error message). */
+    reason: string;
+  }[];
 }
 
 /** Options for {@link useBackend}. */

@@ -22,6 +22,7 @@ import { writeReport } from './report/index.js';
 
 /** Options of {@link finetuneRun}. */
 export interface FinetuneRunOptions {
+  /** Run directory of a pretrained model. */
   readonly run: string;
   /** Fine-tune from the kept checkpoint of this step instead of the committed one. */
   readonly step?: number;
@@ -31,12 +32,15 @@ export interface FinetuneRunOptions {
   readonly data?: string;
   /** Labelled data given directly, as `pretrain({ datasets })` takes it (e.g. a run trained on in-memory data). */
   readonly datasets?: JobDatasets;
+  /** Use at most this many training images (a seeded subset). */
   readonly maxTrain?: number;
+  /** Use at most this many test images (a seeded subset). */
   readonly maxTest?: number;
   /** Fine-tuning settings (see @darl/eval's FineTuneConfig). */
   readonly config?: Partial<FineTuneConfig>;
   /** Start from the EMA weights when the run has them (default true). */
   readonly ema?: boolean;
+  /** Recorded in finetune.json. */
   readonly backend?: string;
   /**
    * Also fine-tune the same architecture from the weights pretraining started from (its seed's initialisation), with
@@ -65,18 +69,36 @@ export type FinetuneInit = 'pretrained' | 'fromScratch';
 
 /** One fine-tune as recorded in `finetune.json`. */
 export interface FinetuneOutcome {
-  readonly epochs: { epoch: number; trainLoss: number; testAccuracy?: number; seconds: number }[];
+  /** One entry per epoch, in order. */
+  readonly epochs: {
+    /** Epoch number, from 1. */
+    epoch: number;
+    /** Mean training loss. */
+    trainLoss: number;
+    /** Test top-1 after the epoch, on epochs that were tested. */
+    testAccuracy?: number;
+    /** Wall-clock seconds of the epoch. */
+    seconds: number;
+  }[];
+  /** Test top-1 after the last epoch. */
   readonly testAccuracy: number;
+  /** Test top-5 after the last epoch, or null with fewer than 5 classes. */
   readonly top5: number | null;
+  /** Wall-clock seconds of the fine-tune. */
   readonly seconds: number;
 }
 
 /** One setting's result: the pretrained fine-tune and, when asked for, the from-scratch control. */
 export interface FinetuneComparison {
+  /** Share of the labelled training images used. */
   readonly labelFraction: number;
+  /** Training images used. */
   readonly trainSize: number;
+  /** The fine-tuning settings given (over the defaults). */
   readonly config: Partial<FineTuneConfig>;
+  /** The fine-tune from the pretrained weights. */
   readonly pretrained: FinetuneOutcome;
+  /** The same fine-tune from the initial weights (with `fromScratch`). */
   readonly fromScratch?: FinetuneOutcome;
 }
 
@@ -85,13 +107,26 @@ export interface FinetuneComparison {
  * fine-tune of the setting with the most labels (the first of those); `comparisons` holds every setting in order.
  */
 export interface FinetuneJson {
+  /** The labelled data's spec or name. */
   readonly dataset: string;
+  /** Training images of the headline setting. */
   readonly trainSize: number;
+  /** Test images. */
   readonly testSize: number;
+  /** Fine-tuning settings of the headline setting. */
   readonly config: Partial<FineTuneConfig>;
+  /** Epochs of the headline pretrained fine-tune. */
   readonly epochs: FinetuneOutcome['epochs'];
-  readonly final: { testAccuracy: number; top5: number | null };
+  /** Final test figures of the headline pretrained fine-tune. */
+  readonly final: {
+    /** Test top-1. */
+    testAccuracy: number;
+    /** Test top-5, or null with fewer than 5 classes. */
+    top5: number | null;
+  };
+  /** Every setting, in order. */
   readonly comparisons: FinetuneComparison[];
+  /** The backend it ran on. */
   readonly backend?: string;
 }
 
@@ -109,7 +144,14 @@ function finetuneJson(dataset: string, testSize: number, comparisons: FinetuneCo
 }
 
 /** Fine-tunes a copy of the run's weights (the run directory's checkpoint is not modified). */
-export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: FineTuneResult; json: FinetuneJson; report: string }> {
+export async function finetuneRun(opts: FinetuneRunOptions): Promise<{
+  /** The headline pretrained fine-tune's result. */
+  result: FineTuneResult;
+  /** What was written to finetune.json. */
+  json: FinetuneJson;
+  /** Path of the refreshed report.html. */
+  report: string;
+}> {
   const settings = opts.settings ?? [{ labelFraction: 1 }];
   if (settings.length === 0) throw new RunError('finetuneRun: settings is empty; give at least one { labelFraction } or leave it out (all labels).');
   for (const st of settings) {

@@ -25,6 +25,7 @@ import { RUN_FILES } from './run-dir/layout.js';
 
 /** Options of {@link generationQualityRun}. */
 export interface GenerationQualityRunOptions {
+  /** Run directory of a pretrained model. */
   readonly run: string;
   /** The custom backbone/head the run was trained with (`pretrain({ parts })`), if any. */
   readonly parts?: BuildDarlOptions<unknown, unknown>;
@@ -38,26 +39,52 @@ export interface GenerationQualityRunOptions {
   readonly prefixPatches?: number;
   /** Denoising steps per patch, sampler and noise temperature (diffusion heads; defaults from the head; see `generate`). */
   readonly steps?: number;
+  /** Sampler (`ddim` or `ddpm`). */
   readonly sampler?: string;
+  /** Scale of the injected sampling noise. */
   readonly temperature?: number;
   /** The quality classifier's settings (see @darl/eval). */
   readonly classifier?: Partial<QualityClassifierConfig>;
   /** Use the EMA weights when the run has them (default true). */
   readonly ema?: boolean;
+  /** Seed of the generation and the classifier (default 0). */
   readonly seed?: number;
+  /** Recorded in generation.json. */
   readonly backend?: string;
+  /** Progress messages (one line each). */
   readonly onProgress?: (message: string) => void;
 }
 
 /** The contents of `generation.json`. */
 export interface GenerationJson {
+  /** The labelled data's spec or name. */
   readonly dataset: string;
+  /** Generated images per measurement. */
   readonly count: number;
-  readonly classifier: { readonly hidden: number; readonly epochs: number; readonly trainImages: number; readonly seconds: number };
+  /** The quality classifier. */
+  readonly classifier: {
+    /** Its hidden width. */
+    readonly hidden: number;
+    /** Its training passes. */
+    readonly epochs: number;
+    /** Images it was trained on. */
+    readonly trainImages: number;
+    /** Seconds spent training it. */
+    readonly seconds: number;
+  };
   /** Completions of test images from their first `prefixPatches` patches; `labelAgreement` is against the source's class. */
-  readonly completions: GenerationQuality & { readonly prefixPatches: number; readonly seconds: number };
+  readonly completions: GenerationQuality & {
+    /** Patches given to each completion. */
+    readonly prefixPatches: number;
+    /** Seconds spent generating and scoring. */
+    readonly seconds: number;
+  };
   /** Unconditional samples; absent for a deterministic (MSE) head, which has exactly one. */
-  readonly unconditional?: GenerationQuality & { readonly seconds: number };
+  readonly unconditional?: GenerationQuality & {
+    /** Seconds spent generating and scoring. */
+    readonly seconds: number;
+  };
+  /** The backend it ran on. */
   readonly backend?: string;
 }
 
@@ -95,7 +122,12 @@ async function generateInChunks(model: DarlModel, count: number, make: (start: n
 }
 
 /** Measures the generation quality of a run and writes `generation.json` (and refreshes `report.html`). */
-export async function generationQualityRun(opts: GenerationQualityRunOptions): Promise<{ json: GenerationJson; report: string }> {
+export async function generationQualityRun(opts: GenerationQualityRunOptions): Promise<{
+  /** What was written to generation.json. */
+  json: GenerationJson;
+  /** Path of the refreshed report.html. */
+  report: string;
+}> {
   const count = opts.count ?? 500;
   if (!(Number.isInteger(count) && count >= 2)) throw new RunError(`The generation-quality count must be an integer ≥ 2, got ${count}.`);
   const seed = opts.seed ?? 0;

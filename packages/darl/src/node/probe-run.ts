@@ -38,53 +38,99 @@ import { writeReport } from './report/index.js';
 
 /** The contents of `probe.json`. */
 export interface ProbeJson {
+  /** The labelled data's spec or name. */
   readonly dataset: string;
+  /** Training images the probes were fitted on. */
   readonly trainSize: number;
+  /** Test images they were scored on. */
   readonly testSize: number;
+  /** Classes K. */
   readonly numClasses: number;
+  /** Every cell of the sweep, in the order attention → layer → pooling. */
   readonly sweep: readonly ProbeCellJson[];
-  readonly best: ProbeCellJson & { readonly test: ProbeSweepResult['best']['test'] };
-  readonly rawPixels: { readonly valAccuracy: number; readonly testAccuracy: number; readonly dim: number } | null;
+  /** The cell with the highest validation accuracy, with its full test metrics. */
+  readonly best: ProbeCellJson & {
+    /** Full test metrics of the best cell. */
+    readonly test: ProbeSweepResult['best']['test'];
+  };
+  /** The linear probe on raw pixels, or null when it was not run. */
+  readonly rawPixels: {
+    /** Held-out validation accuracy. */
+    readonly valAccuracy: number;
+    /** Test accuracy. */
+    readonly testAccuracy: number;
+    /** Pixels per image, the probe's input width. */
+    readonly dim: number;
+  } | null;
   /** The random-init control's best cell, chosen on its own validation accuracy (absent with `control: false`). */
   readonly randomInit?: ProbeCellJson;
   /** Linear-probe solver of every cell (lbfgs, ridge, adamw). */
   readonly solver?: string;
+  /** The kNN classifier on the best cell's features (with `knn`). */
   readonly knn?: {
+    /** Neighbours that vote. */
     readonly k: number;
+    /** Layer of the features. */
     readonly layer: number;
+    /** Pooling of the features. */
     readonly pooling: Pooling;
+    /** Attention pattern of the readout. */
     readonly attention: ReadoutAttention;
+    /** Test accuracy. */
     readonly testAccuracy: number;
     /** The same kNN on the random-init control's features of the same cell, and on raw pixels. */
     readonly randomInitTestAccuracy?: number;
+    /** The same kNN on raw pixels. */
     readonly pixelsTestAccuracy?: number;
+    /** Seconds spent. */
     readonly seconds?: number;
   };
+  /** The attentive probe on the best cell's layer (with `attentive`). */
   readonly attentive?: {
+    /** Layer of the token features. */
     readonly layer: number;
+    /** Attention pattern of the readout. */
     readonly attention: ReadoutAttention;
+    /** Test accuracy. */
     readonly testAccuracy: number;
+    /** Mean training loss of each epoch. */
     readonly trainLoss: number[];
     /** The same attentive probe on the random-init control's tokens of the same layer. */
     readonly randomInitTestAccuracy?: number;
+    /** Seconds spent. */
     readonly seconds?: number;
   };
+  /** Wall-clock seconds of the sweep. */
   readonly seconds: number;
+  /** The backend it ran on. */
   readonly backend?: string;
+  /** Whether the EMA weights were probed. */
   readonly ema?: boolean;
 }
 
 /** One cell of the sweep in `probe.json`. */
 export interface ProbeCellJson {
+  /** Layer read (0 = embedded patch tokens). */
   readonly layer: number;
+  /** Pooling of the layer's tokens. */
   readonly pooling: Pooling;
+  /** Attention pattern of the readout pass. */
   readonly attention: ReadoutAttention;
+  /** Feature width. */
   readonly dim: number;
+  /** Regularisation chosen on the held-out split. */
   readonly weightDecay: number;
+  /** Held-out validation accuracy (the selection score). */
   readonly valAccuracy: number;
+  /** Test accuracy of the probe retrained on the whole training set. */
   readonly testAccuracy: number;
   /** The random-init control on the same cell. */
-  readonly control?: { readonly valAccuracy: number; readonly testAccuracy: number };
+  readonly control?: {
+    /** Its held-out validation accuracy. */
+    readonly valAccuracy: number;
+    /** Its test accuracy. */
+    readonly testAccuracy: number;
+  };
 }
 
 /** probe.json as the run report reads it (see the run-directory format). */
@@ -131,9 +177,13 @@ export interface ProbeRunOptions {
   readonly datasets?: JobDatasets;
   /** Layers (default all: 0 … depth). */
   readonly layers?: readonly number[];
+  /** Poolings (default mean, last, concat). */
   readonly poolings?: readonly Pooling[];
+  /** Readout attentions (default causal, full). */
   readonly attentions?: readonly ReadoutAttention[];
+  /** Use at most this many training images (a seeded subset). */
   readonly maxTrain?: number;
+  /** Use at most this many test images (a seeded subset). */
   readonly maxTest?: number;
   /** AdamW steps of each linear probe (solver `adamw` only). */
   readonly probeSteps?: number;
@@ -147,9 +197,11 @@ export interface ProbeRunOptions {
   readonly attentive?: boolean | Partial<AttentiveProbeConfig>;
   /** Use EMA weights when the run has them (default true). */
   readonly ema?: boolean;
+  /** Seed of the subsets, the held-out split and the probes (default 0). */
   readonly seed?: number;
   /** Recorded in probe.json. */
   readonly backend?: string;
+  /** Progress messages (one line each). */
   readonly onProgress?: (message: string) => void;
 }
 
@@ -157,7 +209,14 @@ export interface ProbeRunOptions {
  * Runs the probe sweep on a run directory, writes `<run>/probe.json` and refreshes `report.html`.
  * The backend must already be selected.
  */
-export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSweepResult; json: ProbeJson; report: string }> {
+export async function probeRun(opts: ProbeRunOptions): Promise<{
+  /** The sweep's full result. */
+  result: ProbeSweepResult;
+  /** What was written to probe.json. */
+  json: ProbeJson;
+  /** Path of the refreshed report.html. */
+  report: string;
+}> {
   const seed = opts.seed ?? 0;
   let controlParams: ReturnType<typeof initDarlParams> | null = null;
   const loaded = await loadRun(opts.run, {

@@ -15,14 +15,23 @@ export type { NativeKernels } from './kernels.generated.js';
 /** The result of {@link loadNativeKernels}: the addon and its thread count, or why it is unavailable. */
 export type NativeLoad =
   | {
+      /** The addon loaded. */
       readonly ok: true;
+      /** The addon's kernels. */
       readonly kernels: NativeKernels;
+      /** Threads the kernels run on. */
       readonly threads: number;
       /** Where the thread count came from, e.g. `DARL_NUM_THREADS=2`. */
       readonly threadsFrom: string;
+      /** Name of the compiled GEMM microkernel. */
       readonly gemmKernel: string;
     }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      /** The addon did not load. */
+      readonly ok: false;
+      /** Why (not built, or failed to load), with how to rebuild. */
+      readonly reason: string;
+    };
 
 /** Environment variable that sets the thread count (default: the CPUs in the process's affinity mask). */
 export const THREADS_ENV = 'DARL_NUM_THREADS';

@@ -95,10 +95,18 @@ export interface GenerationQualityRow {
 
 /** A reference run to compare against (`reference.json`, shipped by each recipe). */
 export interface ReferenceRun {
+  /** Label of the reference run in the charts. */
   readonly name: string;
   /** `[step, loss]` pairs in step order. */
   readonly loss: readonly (readonly [number, number])[];
-  readonly probe?: { readonly testAccuracy?: number; readonly rawPixels?: number };
+  /** Its evaluation figures, when known. */
+  readonly probe?: {
+    /** Its linear-probe test accuracy. */
+    readonly testAccuracy?: number;
+    /** Its raw-pixel baseline's test accuracy. */
+    readonly rawPixels?: number;
+  };
+  /** A note shown with the reference (where it came from). */
   readonly notes?: string;
 }
 
@@ -122,12 +130,17 @@ export interface RunData {
   readonly config?: Readonly<Record<string, unknown>>;
   /** `state.json` as written: step, versions, backend, startedAt, wallSeconds, ... */
   readonly state?: Readonly<Record<string, unknown>>;
+  /** The step rows of `metrics.jsonl`. */
   readonly metrics: readonly MetricRow[];
+  /** The event rows of `metrics.jsonl` (starts, resumes, checkpoints, ...). */
   readonly events: readonly RunEvent[];
+  /** `probe.json`, when present. */
   readonly probe?: ProbeReport;
+  /** `finetune.json`, when present. */
   readonly finetune?: FinetuneReport;
   /** Rows of `generation.json` (completions first). */
   readonly generation?: readonly GenerationQualityRow[];
+  /** `reference.json`, when present. */
   readonly reference?: ReferenceRun;
   /** Sample grids and completions in step order. */
   readonly images: readonly RunImage[];
