@@ -9,7 +9,9 @@
  *   `DarlTrainer.stepOn`, ms per step;
  * - `data`: `pixelsToPatches` + `normPixTargets` on 256 images (28×28×1, patch 4), ms per batch;
  * - `probe`: `trainLbfgsSoftmaxClassifiers` on 2 000 rows × 128 features, 10 classes, 30 iterations, ms per fit;
- * - `gen`: one 28×28 MSE image from the tiny model (16 autoregressive steps), ms per image.
+ * - `gen`: one 28×28 MSE image from the tiny model (16 autoregressive steps), ms per image;
+ * - `wait`: 20 × (exp of 1 M elements, large enough for every native thread, then a fixed amount of JavaScript work),
+ *   ms per loop: its CPU time beyond the kernels' and the JavaScript's is threads spinning between kernels.
  *
  * Each figure also reports the process CPU time it took (all threads), which shows threads burning a core while they
  * wait.
@@ -25,7 +27,7 @@ import { trainLbfgsSoftmaxClassifiers } from '@darl/eval';
 import { normPixTargets, pixelsToPatches } from '@darl/patch-data';
 import { Rng, useBackend, type BackendName } from '@darl/tensor-backend';
 
-const FIGURES = ['train', 'data', 'probe', 'gen'] as const;
+const FIGURES = ['train', 'data', 'probe', 'gen', 'wait'] as const;
 type Figure = (typeof FIGURES)[number];
 /** One process's result: wall ms and CPU ms (all threads) per repetition of each figure. */
 type ChildResult = Record<Figure, { ms: number; cpuMs: number }>;
@@ -98,8 +100,17 @@ async function child(backend: BackendName): Promise<ChildResult> {
     await img.data();
     img.dispose();
   }, 3, 15);
-  images.dispose();
-  return { train, data, probe, gen };
+  const big = tf.tidy(() => tf.randomUniform([1000, 1000], -1, 1, 'float32', 1));
+  let sink = 0;
+  const wait = await time(() => {
+    for (let i = 0; i < 20; i++) {
+      tf.exp(big).dispose();
+      for (let j = 0; j < 200_000; j++) sink += Math.sqrt(sink + j);
+    }
+  }, 1, 5);
+  if (!Number.isFinite(sink)) throw new Error('wait: the JavaScript work overflowed');
+  tf.dispose([images, big]);
+  return { train, data, probe, gen, wait };
 }
 
 if (argv.includes('--child')) {
@@ -119,7 +130,7 @@ const runChild = (backend: 'wasm' | 'native'): ChildResult => {
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildResult;
 };
 
-const ratios: Record<Figure, number[]> = { train: [], data: [], probe: [], gen: [] };
+const ratios: Record<Figure, number[]> = { train: [], data: [], probe: [], gen: [], wait: [] };
 const fmt = (x: { ms: number; cpuMs: number }) => `${x.ms.toFixed(2)} ms (cpu ${x.cpuMs.toFixed(2)})`;
 console.log(`native ÷ wasm, ${rounds} rounds${threads ? `, DARL_NUM_THREADS=${threads}` : ''}; load average ${load()}`);
 for (let r = 0; r < rounds; r++) {
