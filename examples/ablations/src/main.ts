@@ -17,8 +17,8 @@
  * cosine schedule (diffusion); diffusion beats MSE at patch 4 and at patch 7, and gains more at patch 7; longer
  * training helps diffusion more than MSE.
  *
- *   pnpm --filter @darl/example-ablations start   full mode: 9 settings × 4 seeds × 600 steps of 64 (digits-mse model:
- *                                                 width 128, depth 4) on 2 workers; it prints its time estimate first
+ *   pnpm --filter @darl/example-ablations start   full mode: 9 settings × 4 seeds × 500 steps of 64 (digits-mse model
+ *                                                 at width 64, depth 4) on 2 workers; it prints its time estimate first
  *   pnpm --filter @darl/example-ablations small   small mode (CI): embedded digits, tiny model, 10 steps, 2 seeds, the
  *                                                 settings of two claims; checks the pairing, decides nothing
  *   options: --seeds N  --steps N  --only a,b  --workers N  --out DIR  --backend NAME  --data-dir DIR
@@ -107,7 +107,8 @@ async function runJobs(mine: typeof jobs, file: string | null): Promise<RunRow[]
     const probes = Object.entries(row.probe).map(([k, v]) => `${k} ${(100 * v).toFixed(2)} %`).join(', ');
     console.log(
       `  ${s.name} seed ${seed}${slot ? ` (worker ${slot.index})` : ''}: ${row.steps} steps in ${row.trainSeconds.toFixed(0)} s (${row.trainImagesPerSecond.toFixed(0)} img/s), ` +
-        `loss ${row.firstLoss.toFixed(4)} → ${row.finalLoss.toFixed(4)}; probe ${probes} in ${row.probeSeconds.toFixed(0)} s (features ${row.extractImagesPerSecond.toFixed(0)} img/s)`,
+        `loss ${row.firstLoss.toFixed(4)} → ${row.finalLoss.toFixed(4)}; probe ${probes} in ${row.probeSeconds.toFixed(0)} s (features ${row.extractImagesPerSecond.toFixed(0)} img/s); ` +
+        `CPU ${row.trainCpuSeconds.toFixed(1)} s train (${((row.steps * BATCH_SIZE[mode]) / row.trainCpuSeconds).toFixed(0)} img per CPU s), ${row.probeCpuSeconds.toFixed(1)} s probes`,
     );
   }
   return rows;

@@ -41,6 +41,9 @@ export interface RunRow {
   /** Wall seconds of pretraining (training time as the run recorded it) and of the probes. */
   readonly trainSeconds: number;
   readonly probeSeconds: number;
+  /** CPU seconds (user + system) of this process for pretraining and for the probes: on a loaded machine these, not the wall times, give the idle single-core cost. */
+  readonly trainCpuSeconds: number;
+  readonly probeCpuSeconds: number;
   /** Seconds of feature extraction (train + test) of the final probe, and images per second it ran at. */
   readonly extractSeconds: number;
   readonly extractImagesPerSecond: number;
@@ -74,16 +77,20 @@ async function probeAt(dir: string, data: RunData, step?: number): Promise<{ acc
 /** Pretrains `s` with `seed` for `steps` steps under `out`, probes it, and returns its row. */
 export async function runOne(s: Setting, seed: number, opts: { small: boolean; steps: number; out: string; data: RunData; backend: BackendInfo }): Promise<RunRow> {
   const dir = join(opts.out, `${s.name.replace(/[^a-z0-9.-]+/gi, '_')}-seed${seed}`);
+  const cpu0 = process.cpuUsage();
   const trained = await pretrain({ run: runConfig(s, seed, opts), data: opts.data.spec, datasets: { train: opts.data.train, test: opts.data.test }, out: dir, backend: opts.backend, progress: 'none' });
   disposeTree(paramTree(trained.params));
   const metrics = (await readRunData(dir)).metrics;
   const first = metrics.find((r) => r.loss !== undefined);
+  const cpu1 = process.cpuUsage();
   const t0 = performance.now();
   const final = await probeAt(dir, opts.data);
   const probe: Record<string, number> = { [s.name]: final.accuracy };
   const half = Math.floor(opts.steps / 2);
   if (s.half && half > 0) probe[halfKey(s.name)] = (await probeAt(dir, opts.data, half)).accuracy;
   const probeSeconds = (performance.now() - t0) / 1000;
+  const cpu2 = process.cpuUsage();
+  const cpuSeconds = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage): number => (b.user + b.system - a.user - a.system) / 1e6;
   await writeReport(dir, { title: `ablation ${s.name}, seed ${seed} (${opts.small ? 'small' : 'full'})` });
   const extracted = opts.data.probeTrain.size + opts.data.probeTest.size;
   return {
@@ -96,6 +103,8 @@ export async function runOne(s: Setting, seed: number, opts: { small: boolean; s
     probe,
     trainSeconds: trained.wallSeconds,
     probeSeconds,
+    trainCpuSeconds: cpuSeconds(cpu0, cpu1),
+    probeCpuSeconds: cpuSeconds(cpu1, cpu2),
     extractSeconds: final.extractSeconds,
     extractImagesPerSecond: extracted / final.extractSeconds,
     trainImagesPerSecond: trained.imagesPerSec,
