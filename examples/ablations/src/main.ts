@@ -29,6 +29,7 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { useBackend, BACKEND_CHOICES, checkOneOf } from '@darl/tensor-backend';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
@@ -48,7 +49,7 @@ process.setUncaughtExceptionCaptureCallback((err) => {
 });
 
 const { values: args } = parseArgs({
-  args: process.argv.slice(2).filter((a, i) => i > 0 || a !== '--'), // `pnpm start -- --flag` passes the `--` on
+  args: process.argv.slice(2).filter((a) => a !== '--'), // `pnpm small -- --flag` passes the `--` on (after --small)
   options: {
     small: { type: 'boolean', default: false },
     backend: { type: 'string', default: 'auto' },
@@ -122,10 +123,10 @@ if (slot) {
 }
 
 const started = performance.now();
-const estimate = estimateSeconds({ small, settings: chosen, seeds, steps, workers, batchSize: BATCH_SIZE[mode] });
+const estimate = small ? null : estimateSeconds({ settings: chosen, seeds, steps, workers, batchSize: BATCH_SIZE[mode] });
 console.log(
-  `ablations (${mode}): ${chosen.length} settings × ${seeds} seeds × ${steps} steps of ${BATCH_SIZE[mode]}, ${workers} worker(s), data ${small ? 'embedded digits' : dataDir}, runs under ${out}\n` +
-    `  estimate on an idle 2-core machine: ${(estimate / 60).toFixed(0)} min (from the single-core rates measured in README.md)`,
+  `ablations (${mode}): ${chosen.length} settings × ${seeds} seeds × ${steps} steps of ${BATCH_SIZE[mode]}, ${workers} worker(s), data ${small ? 'embedded digits' : dataDir}, runs under ${out}` +
+    (estimate === null ? '' : `\n  estimate on an idle 2-core machine: ${(estimate / 60).toFixed(0)} min (single-core costs measured in src/estimate.ts)`),
 );
 // The pairing check runs before any training, on seed 0 (every seed goes through the same code).
 const pairing = await (async () => {
@@ -170,7 +171,7 @@ const rows = settingRows(chosen, runs);
 const claims = claimRows(runs);
 const seconds = (performance.now() - started) / 1000;
 const header = [
-  `${mode} mode, ${seeds} seed(s), ${steps} steps of ${BATCH_SIZE[mode]} per run, ${workers} worker(s); ${seconds.toFixed(0)} s wall in all (estimate ${estimate.toFixed(0)} s).`,
+  `${mode} mode, ${seeds} seed(s), ${steps} steps of ${BATCH_SIZE[mode]} per run, ${workers} worker(s); ${seconds.toFixed(0)} s wall in all${estimate === null ? '' : ` (estimate ${estimate.toFixed(0)} s)`}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at the end.`,
   `Probe: last block, mean pooling, causal readout, L-BFGS logistic regression with L2 ${PROBE_L2} fixed in advance; ${small ? '200 / 100 embedded digits' : 'all 60 000 / 10 000 Fashion-MNIST images'}.`,
   `Claims: per-seed paired differences, mean ± standard error over seeds; verdict beyond 2 standard errors.`,
 ];

@@ -7,6 +7,7 @@
  * (`PROBE_L2`), fitted on the whole training split and scored on the whole test split. No choice is made on test data
  * (nor on anything else: there is nothing to choose).
  */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { disposeTree, type BackendInfo } from '@darl/tensor-backend';
 import { paramTree, darlFeatureExtractor } from '@darl/darl';
@@ -48,6 +49,8 @@ export interface RunRow {
   readonly extractSeconds: number;
   readonly extractImagesPerSecond: number;
   readonly trainImagesPerSecond: number;
+  /** The machine's 1-minute load average when the run finished (the wall times mean little without it). */
+  readonly loadAverage: number;
   readonly runDir: string;
 }
 
@@ -108,6 +111,7 @@ export async function runOne(s: Setting, seed: number, opts: { small: boolean; s
     extractSeconds: final.extractSeconds,
     extractImagesPerSecond: extracted / final.extractSeconds,
     trainImagesPerSecond: trained.imagesPerSec,
+    loadAverage: loadavg()[0]!,
     runDir: dir,
   };
 }
