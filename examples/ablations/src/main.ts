@@ -7,7 +7,8 @@
  * - common random numbers: for one seed, every setting shares the data order, the initial weights it can share (same
  *   path and shape ⇒ same values: rope2d, rope1d and none are identical at init, learned adds its table; one patch
  *   size shares embedding, SOS token and backbone) and the noise draws (diffusion forks γ and ε from the run's stream,
- *   so settings that differ in noise levels share ε); the recipe checks the initial weights before training;
+ *   so settings that differ in noise levels share ε); the recipe checks the initial weights before training, and the
+ *   diffusion settings' first-step losses (bit-identical for one patch size and seed) after;
  * - one fixed probe for every run: last block, mean pooling, causal readout, L-BFGS logistic regression with one L2
  *   fixed in advance, trained on all 60 000 training images and scored on all 10 000 test images; the two patch-4
  *   runs of the "longer training" claim are also probed at their half-way checkpoint;
@@ -18,9 +19,12 @@
  * training helps diffusion more than MSE.
  *
  *   pnpm --filter @darl/example-ablations start   full mode: 9 settings × 4 seeds × 500 steps of 64 (digits-mse model
- *                                                 at width 64, depth 4) on 2 workers; it prints its time estimate first
+ *                                                 at width 64, depth 4) on 2 workers; it prints its time estimate
+ *                                                 first: 37 min on an idle 2-core machine, from single-core costs
+ *                                                 measured 2026-12-08 (README.md, src/estimate.ts)
  *   pnpm --filter @darl/example-ablations small   small mode (CI): embedded digits, tiny model, 10 steps, 2 seeds, the
  *                                                 settings of two claims; checks the pairing, decides nothing
+ *                                                 (65 s wall, 22 s CPU, under load 14 on 2026-12-08)
  *   options: --seeds N  --steps N  --only a,b  --workers N  --out DIR  --backend NAME  --data-dir DIR
  *
  * Output: both tables on stdout, `<out>/ablations.json` (settings, claims, runs) and `<out>/ablations.html` (the
