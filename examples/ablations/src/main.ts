@@ -20,7 +20,7 @@
  *
  *   pnpm --filter @darl/example-ablations start   full mode: 9 settings × 4 seeds × 500 steps of 64 (digits-mse model
  *                                                 at width 64, depth 4) on 2 workers; it prints its time estimate
- *                                                 first: 37 min on an idle 2-core machine, from single-core costs
+ *                                                 first: 38 min on an idle 2-core machine, from single-core costs
  *                                                 measured 2026-12-08 (README.md, src/estimate.ts)
  *   pnpm --filter @darl/example-ablations small   small mode (CI): embedded digits, tiny model, 10 steps, 2 seeds, the
  *                                                 settings of two claims; checks the pairing, decides nothing
