@@ -24,7 +24,7 @@
  *                                                 measured 2026-12-08 (README.md, src/estimate.ts)
  *   pnpm --filter @darl/example-ablations small   small mode (CI): embedded digits, tiny model, 10 steps, 2 seeds, the
  *                                                 settings of two claims; checks the pairing, decides nothing
- *                                                 (65 s wall, 22 s CPU, under load 14 on 2026-12-08)
+ *                                                 (37 s wall, 22 s CPU, at load 11 on 2026-12-08)
  *   options: --seeds N  --steps N  --only a,b  --workers N  --out DIR  --backend NAME  --data-dir DIR
  *
  * Output: both tables on stdout, `<out>/ablations.json` (settings, claims, runs) and `<out>/ablations.html` (the
