@@ -1,7 +1,8 @@
 /**
  * `--workers N`: the run list is split over N child processes of this recipe, each single-threaded
- * (`DARL_NUM_THREADS=1`, the size of the native kernels' thread pool), so two of them use the two cores side by side. A child
- * writes one JSON line per finished run to `<out>/worker-<i>.jsonl`; the parent reads them when every child is done.
+ * (`DARL_NUM_THREADS=1`, the size of the native kernels' thread pool), so two of them use the two cores side by
+ * side. A child writes one JSON line per finished run to `<out>/worker-<i>.jsonl`; the parent reads them when every
+ * child is done.
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
