@@ -43,11 +43,13 @@ describeBackends('diffusion head', (ctx) => {
         const { loss, perTarget, gamma } = diffusionLoss(p, c, x0, cond, new Rng(3));
         expect(perTarget.shape).toEqual([N * 3]);
         expect(gamma.length).toBe(N * 3);
-        // Reference: same Rng sequence (γ for all draws, then ε), targets and conditions tiled draw-major.
+        // Reference: the same streams (γ from fork('gamma'), then ε from fork('noise')), targets and conditions tiled draw-major.
         const rng = new Rng(3);
-        const g = sampleNoiseLevels(c.noiseLevels, N * 3, rng);
+        const gammaRng = rng.fork('gamma');
+        const noiseRng = rng.fork('noise');
+        const g = sampleNoiseLevels(c.noiseLevels, N * 3, gammaRng);
         expect(Array.from(gamma)).toEqual(Array.from(g));
-        const eps = rng.normal([N * 3, D]) as tf.Tensor2D;
+        const eps = noiseRng.normal([N * 3, D]) as tf.Tensor2D;
         const x0k = tf.concat([x0, x0, x0], 0) as tf.Tensor2D;
         const ck = tf.concat([cond, cond, cond], 0) as tf.Tensor2D;
         const out = applyPatchDecoder(p.decoder, c.decoder, addNoise(x0k, eps, g), ck, g);
@@ -133,6 +135,27 @@ describeBackends('diffusion head', (ctx) => {
       const { value, grads } = tf.variableGrads(() => diffusionLoss(p, c, x0, cond, new Rng(2)).loss);
       return [value, ...Object.values(grads)];
     }, 'gradient of diffusionLoss');
+  });
+
+  it('common random numbers: noise-level distributions that draw γ differently share ε and leave the stream at the same place', () => {
+    // Beta draws γ by rejection (a varying number of uniforms), the cosine schedule one uniform per γ: the caller's
+    // stream advances by exactly two draws (the two forks) either way, so ε (forked second) and later calls agree.
+    const specs = [{ kind: 'beta', a: 1, b: 2 }, { kind: 'beta', a: 1, b: 1 }, { kind: 'schedule', schedule: 'cosine' }] as const;
+    const states = specs.map((noiseLevels) => {
+      const c = config({ noiseLevels, batchMultiplier: 2 });
+      const p = make(c, 18);
+      const { x0, cond } = data(19);
+      const rng = new Rng(20);
+      const r = diffusionLoss(p, c, x0, cond, rng);
+      r.loss.dispose();
+      r.perTarget.dispose();
+      return JSON.stringify(rng.state());
+    });
+    expect(new Set(states).size).toBe(1);
+    const reference = new Rng(20);
+    reference.nextUint32();
+    reference.nextUint32();
+    expect(states[0]).toBe(JSON.stringify(reference.state()));
   });
 
   it('shape and config errors are clear', () => {

@@ -40,7 +40,10 @@ export interface DiffusionLossResult {
  * The diffusion loss for a batch of target patches and their conditions. Each target is noised K =
  * `config.batchMultiplier` times (its condition is tiled K times, so the backbone runs once per target), with γ
  * drawn from `config.noiseLevels` and ε ~ N(0, I); the decoder's output is regressed onto the prediction target.
- * Randomness: γ for all N·K draws first, then ε, from `rng`. Differentiable w.r.t. the decoder parameters and
+ * Randomness: two child streams forked from `rng` in this order, `rng.fork('gamma')` (γ for all N·K draws) and
+ * `rng.fork('noise')` (ε), so `rng` advances by exactly two draws per call whatever the noise-level distribution
+ * consumes: two heads that differ only in `noiseLevels` see the same ε, and the same draws on later calls (common
+ * random numbers for paired comparisons). Differentiable w.r.t. the decoder parameters and
  * `conditions`: call it inside a gradient closure.
  *
  * @param targets clean target patches x0, float32 [N, D]
@@ -61,12 +64,14 @@ export function diffusionLoss(
   const N = dims.N!;
   const K = config.batchMultiplier;
   const D = config.decoder.patchDim;
-  const gamma = sampleNoiseLevels(config.noiseLevels, N * K, rng);
+  const gammaRng = rng.fork('gamma');
+  const noiseRng = rng.fork('noise');
+  const gamma = sampleNoiseLevels(config.noiseLevels, N * K, gammaRng);
   const weights = lossWeights(config.weighting, config.prediction, gamma, config.snrClip === undefined ? {} : { snrClip: config.snrClip });
   const { loss, perTarget } = tf.tidy(() => {
     const x0 = K === 1 ? targets : (tf.concat(Array.from({ length: K }, () => targets), 0) as tf.Tensor2D); // [N·K, D]
     const c = K === 1 ? conditions : (tf.concat(Array.from({ length: K }, () => conditions), 0) as tf.Tensor2D); // [N·K, C]
-    const eps = rng.normal([N * K, D]) as tf.Tensor2D; // [N·K, D]
+    const eps = noiseRng.normal([N * K, D]) as tf.Tensor2D; // [N·K, D]
     const noisy = addNoise(x0, eps, gamma);
     const output = applyPatchDecoder(params.decoder, config.decoder, noisy, c, gamma); // [N·K, D]
     const target = predictionTarget(config.prediction, x0, eps, gamma);

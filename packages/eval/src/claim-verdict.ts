@@ -1,12 +1,16 @@
 /**
  * Verdicts on "setting A beats setting B" from a few seeds each: the difference of the mean scores, its standard
- * error (Welch: `√(s_A²/n_A + s_B²/n_B)`, sample standard deviations), and a verdict — `reproduced` when A is ahead
- * by more than two standard errors, `contradicted` when it is behind by more than two, `not resolved` otherwise (or
- * when a side has a single seed, so no spread is known). An interaction claim ("A gains more over B than C over D")
- * compares the difference of differences, with the four variances summed.
+ * error, and a verdict — `reproduced` when A is ahead by more than two standard errors, `contradicted` when it is
+ * behind by more than two, `not resolved` otherwise (or when a single seed leaves the spread unknown).
+ * - {@link compareClaim} (independent seeds): Welch's standard error `√(s_A²/n_A + s_B²/n_B)`; an interaction claim
+ *   ("A gains more over B than C over D") compares the difference of differences, with the four variances summed.
+ * - {@link comparePairedClaim} (paired design: seed i of every setting shares data order, noise draws and initial
+ *   weights): the per-seed differences `d_i = A_i − B_i` (or `(A_i − B_i) − (C_i − D_i)`), their mean and the
+ *   standard error `s_d/√n` of that mean. Pairing removes the seed-to-seed variation the settings share.
  *
  * @module
  */
+import { UserError } from '@darl/tensor-backend';
 
 /** Mean and sample standard deviation (n − 1 in the denominator; 0 for a single value). */
 export function meanStd(xs: readonly number[]): {
@@ -37,6 +41,15 @@ export interface ClaimVerdict {
 /** How many standard errors a difference must exceed to decide a claim. */
 export const CLAIM_THRESHOLD_SE = 2;
 
+/** The verdict for `difference` ± `standardError` (NaN: not resolved, with `unknown` as the reason). */
+function verdictOf(difference: number, standardError: number, unknown: string): ClaimVerdict {
+  if (Number.isNaN(standardError)) return { difference, standardError, verdict: 'not resolved', why: unknown };
+  const z = standardError > 0 ? difference / standardError : difference > 0 ? Infinity : difference < 0 ? -Infinity : 0;
+  if (z > CLAIM_THRESHOLD_SE) return { difference, standardError, verdict: 'reproduced', why: `ahead by ${z === Infinity ? 'more than any seed spread' : `${z.toFixed(1)} standard errors`}` };
+  if (z < -CLAIM_THRESHOLD_SE) return { difference, standardError, verdict: 'contradicted', why: `behind by ${z === -Infinity ? 'more than any seed spread' : `${(-z).toFixed(1)} standard errors`}` };
+  return { difference, standardError, verdict: 'not resolved', why: `the difference is ${Math.abs(z).toFixed(1)} standard errors, within the seed-to-seed spread (needs > ${CLAIM_THRESHOLD_SE})` };
+}
+
 /**
  * Judges "`better` beats `worse`" (or, with `minus = [c, d]`, "better − worse exceeds c − d") from per-seed scores.
  */
@@ -44,12 +57,26 @@ export function compareClaim(better: readonly number[], worse: readonly number[]
   const groups = [better, worse, ...(minus ?? [])];
   const stats = groups.map(meanStd);
   const difference = stats[0]!.mean - stats[1]!.mean - (minus ? stats[2]!.mean - stats[3]!.mean : 0);
-  if (groups.some((g) => g.length < 2)) {
-    return { difference, standardError: Number.NaN, verdict: 'not resolved', why: 'a setting has a single seed, so its spread is unknown' };
+  const standardError = groups.some((g) => g.length < 2) ? Number.NaN : Math.sqrt(stats.reduce((a, s, i) => a + s.std ** 2 / groups[i]!.length, 0));
+  return verdictOf(difference, standardError, 'a setting has a single seed, so its spread is unknown');
+}
+
+/**
+ * Judges "`better` beats `worse`" (or, with `minus = [c, d]`, "better − worse exceeds c − d") from paired scores:
+ * index i of every array is seed i. The effect is the mean of the per-seed differences, its standard error the
+ * sample standard deviation of those differences over √n.
+ * @throws UserError when the arrays are empty or of different lengths (the seeds would not pair)
+ */
+export function comparePairedClaim(better: readonly number[], worse: readonly number[], minus?: readonly [readonly number[], readonly number[]]): ClaimVerdict {
+  const groups = [better, worse, ...(minus ?? [])];
+  const n = better.length;
+  if (n === 0 || groups.some((g) => g.length !== n)) {
+    throw new UserError(
+      `comparePairedClaim: every setting needs one score per seed, in seed order, and the same seeds; got ${groups.map((g) => g.length).join(', ')} scores. ` +
+        'Pass the scores of the seeds that every setting of the claim has finished (or use compareClaim for independent seeds).',
+    );
   }
-  const standardError = Math.sqrt(stats.reduce((a, s, i) => a + s.std ** 2 / groups[i]!.length, 0));
-  const z = standardError > 0 ? difference / standardError : difference > 0 ? Infinity : difference < 0 ? -Infinity : 0;
-  if (z > CLAIM_THRESHOLD_SE) return { difference, standardError, verdict: 'reproduced', why: `ahead by ${z === Infinity ? 'more than any seed spread' : `${z.toFixed(1)} standard errors`}` };
-  if (z < -CLAIM_THRESHOLD_SE) return { difference, standardError, verdict: 'contradicted', why: `behind by ${z === -Infinity ? 'more than any seed spread' : `${(-z).toFixed(1)} standard errors`}` };
-  return { difference, standardError, verdict: 'not resolved', why: `the difference is ${Math.abs(z).toFixed(1)} standard errors, within the seed-to-seed spread (needs > ${CLAIM_THRESHOLD_SE})` };
+  const diffs = better.map((b, i) => b - worse[i]! - (minus ? minus[0][i]! - minus[1][i]! : 0));
+  const { mean, std } = meanStd(diffs);
+  return verdictOf(mean, n < 2 ? Number.NaN : std / Math.sqrt(n), 'a single seed, so the spread of the paired differences is unknown');
 }

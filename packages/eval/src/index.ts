@@ -89,4 +89,4 @@ export {
   type QualityClassifierConfig,
   type GenerationQuality,
 } from './generation-quality.js';
-export { compareClaim, meanStd, CLAIM_THRESHOLD_SE, type ClaimVerdict } from './claim-verdict.js';
+export { compareClaim, comparePairedClaim, meanStd, CLAIM_THRESHOLD_SE, type ClaimVerdict } from './claim-verdict.js';

@@ -85,10 +85,12 @@ async function writeCase(dir: string, model: RunConfigInput['model']): Promise<v
   for (const [path, g] of Object.entries(grads)) fixture[`grad/${path}`] = g;
   let gamma: number[] | null = null;
   if (run.model.objective === 'diffusion') {
-    const replay = new Rng(11); // the same draws darlLoss made: γ for all K·N draws, then ε
+    const replay = new Rng(11); // the same draws darlLoss made: γ for all K·N draws from fork('gamma'), ε from fork('noise')
+    const gammaRng = replay.fork('gamma');
+    const noiseRng = replay.fork('noise');
     const n = 4 * darl.length * run.model.diffusion.batchMultiplier;
-    gamma = Array.from(sampleNoiseLevels(run.model.diffusion.noiseLevels, n, replay));
-    fixture.eps = replay.normal([n, darl.patchDim]);
+    gamma = Array.from(sampleNoiseLevels(run.model.diffusion.noiseLevels, n, gammaRng));
+    fixture.eps = noiseRng.normal([n, darl.patchDim]);
   }
   await saveSafetensors(join(dir, 'batch.safetensors'), fixture);
   writeFileSync(join(dir, 'batch.json'), JSON.stringify({ loss: lossValue, gamma }));
