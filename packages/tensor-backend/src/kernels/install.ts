@@ -14,13 +14,7 @@ import { wasmIdentityOverride } from './wasm-identity.js';
 import { wasmUnsortedSegmentSumOverride } from './wasm-unsorted-segment-sum.js';
 import { nativeBatchMatMulOverride } from './native-batch-mat-mul.js';
 import { nativeElementwiseOverride } from './native-elementwise.js';
-import { nativeLayerNormOverride } from './native-layer-norm.js';
-import { nativeGeluOverride } from './native-gelu.js';
-import { nativeAdamWOverride } from './native-adamw.js';
-import { nativeLinearOverride } from './native-linear.js';
-import { nativeEmaOverride } from './native-ema.js';
-import { nativeSumSquaresOverride } from './native-sum-squares.js';
-import { nativeAttentionOverride } from './native-attention.js';
+import { NATIVE_FUSED_OVERRIDES } from './native-fused.generated.js';
 
 export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
@@ -32,22 +26,16 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
     wasmIdentityOverride,
     wasmUnsortedSegmentSumOverride,
   ],
-  // The native backend is the wasm backend's tensors with the native addon's kernels where it has them.
-  native: [
-    nativeBatchMatMulOverride,
-    nativeElementwiseOverride,
-    nativeLayerNormOverride,
-    nativeGeluOverride,
-    nativeLinearOverride,
-    nativeAdamWOverride,
-    nativeEmaOverride,
-    nativeSumSquaresOverride,
-    nativeAttentionOverride,
+  // The native backend is the wasm backend's tensors with the native addon's kernels where it has them; its fused ops
+  // (like webgpu's, loaded on demand) are the kernel table's (packages/native-kernels/src/kernel-table.mjs). A pure
+  // concat, not a spread, which bundlers keep as a possible side effect: a bundle that never installs overrides (an
+  // app importing only the ops) then drops the native kernels.
+  native: /* @__PURE__ */ [nativeBatchMatMulOverride, nativeElementwiseOverride].concat(NATIVE_FUSED_OVERRIDES, [
     wasmTransposeOverride,
     wasmTanhOverride,
     wasmIdentityOverride,
     wasmUnsortedSegmentSumOverride,
-  ],
+  ]),
 };
 
 /**
@@ -55,7 +43,7 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
  * calls it before {@link installKernelOverrides}. A no-op for the other backends.
  */
 export async function loadKernelOverrides(backend: BackendName): Promise<void> {
-  if (backend === 'webgpu' && OVERRIDES.webgpu === undefined) OVERRIDES.webgpu = (await import('./webgpu-overrides.js')).WEBGPU_OVERRIDES;
+  if (backend === 'webgpu' && OVERRIDES.webgpu === undefined) OVERRIDES.webgpu = (await import('./webgpu-fused.generated.js')).WEBGPU_FUSED_OVERRIDES;
 }
 
 /** The tfjs backend whose kernels darl's `backend` overrides. */
