@@ -257,7 +257,7 @@ export const FUSED_OPS = [
     ops: 'sum-squares',
     label: 'sum of squares of many tensors',
     kernels: { SUM_SQUARES_KERNEL: { inputs: ['x{i}'], outputs: ['sums'], attrs: '{ readonly count: number }' } },
-    backends: { native: { calls: ['sumSquares'] } },
+    backends: { native: { calls: ['sumSquares'] }, webgpu: {} },
   },
   {
     name: 'attention',

@@ -99,6 +99,7 @@ export interface FusedBackendKernels {
     gelu: 'GELU_KERNEL' | 'GELU_GRAD_KERNEL' | 'BIAS_GELU_KERNEL' | 'BIAS_GELU_GRAD_KERNEL';
     'layer-norm': 'LAYER_NORM_KERNEL' | 'LAYER_NORM_GRAD_KERNEL';
     adamw: 'ADAMW_KERNEL';
+    'sum-squares': 'SUM_SQUARES_KERNEL';
     attention: 'FUSED_ATTENTION' | 'FUSED_ATTENTION_GRAD' | 'QKV_ATTENTION' | 'QKV_ATTENTION_GRAD';
   };
 }
@@ -135,7 +136,7 @@ export const FUSED_OPS: { readonly [op in FusedOpName]: FusedOp } = {
   adamw: { label: 'AdamW, every parameter in place' },
   /** ema (`ops/ema-update.ts`) on native (calls emaUpdate). */
   ema: { label: 'EMA, every parameter in place' },
-  /** sum-squares (`ops/sum-squares.ts`) on native (calls sumSquares). */
+  /** sum-squares (`ops/sum-squares.ts`) on native (calls sumSquares); webgpu. */
   'sum-squares': { label: 'sum of squares of many tensors' },
   /** attention (`ops/attention-kernels.ts`) on native (calls attentionForward, attentionBackward, copyRows, batchMatMul, binary); webgpu. */
   attention: { label: 'fused attention' },

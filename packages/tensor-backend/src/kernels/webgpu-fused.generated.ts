@@ -10,12 +10,14 @@ import type { KernelOverride } from './kernel-registry.js';
 import { kernels as gelu } from './webgpu-gelu.js';
 import { kernels as layerNorm } from './webgpu-layer-norm.js';
 import { kernels as adamw } from './webgpu-adamw.js';
+import { kernels as sumSquares } from './webgpu-sum-squares.js';
 import { kernels as attention } from './webgpu-attention.js';
 
-/** GELU, bias + GELU, forward and backward; LayerNorm, forward and backward; AdamW, every parameter in place; fused attention. */
+/** GELU, bias + GELU, forward and backward; LayerNorm, forward and backward; AdamW, every parameter in place; sum of squares of many tensors; fused attention. */
 export const WEBGPU_FUSED_OVERRIDES: readonly KernelOverride[] = [
   /* @__PURE__ */ fusedOverride('webgpu', 'gelu', gelu),
   /* @__PURE__ */ fusedOverride('webgpu', 'layer-norm', layerNorm),
   /* @__PURE__ */ fusedOverride('webgpu', 'adamw', adamw),
+  /* @__PURE__ */ fusedOverride('webgpu', 'sum-squares', sumSquares),
   /* @__PURE__ */ fusedOverride('webgpu', 'attention', attention),
 ];
