@@ -1,14 +1,18 @@
-// Generates the native kernel seam from its one declaration, packages/native-kernels/src/kernel-table.mjs:
+// Generates the kernel seam from its one declaration, packages/native-kernels/src/kernel-table.mjs:
 //   packages/native-kernels/src/kernels.generated.h               op-code enums, argument positions, geometry
 //                                                                 fields, entry-point declarations, registration list
 //   packages/native-kernels/src/node/kernels.generated.ts         the NativeKernels interface (the addon's exports)
 //   packages/tensor-backend/src/kernels/native-abi.generated.ts   op codes and geometry packers for the overrides
+//   packages/tensor-backend/src/kernels/fused-ops.generated.ts    each fused kernel's inputs and attributes (types),
+//                                                                 each fused op's label and gradients
+//   packages/tensor-backend/src/kernels/<backend>-fused.generated.ts   the fused ops a backend implements, as its
+//                                                                 kernel overrides (one file per backend)
 //
-//   node scripts/gen-native-kernels.mjs           (re)writes the three files
+//   node scripts/gen-native-kernels.mjs           (re)writes the files
 //   node scripts/gen-native-kernels.mjs --check   exits 1 if any of them is out of date (run by `pnpm test`)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GEOMETRIES, KERNELS, OP_CODES, VIEW } from '../packages/native-kernels/src/kernel-table.mjs';
+import { FUSED_OPS, GEOMETRIES, KERNELS, OP_CODES, VIEW } from '../packages/native-kernels/src/kernel-table.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const TABLE = 'packages/native-kernels/src/kernel-table.mjs';
@@ -122,10 +126,110 @@ function abiModule() {
   return out.join('\n');
 }
 
+/** `layer-norm` → `layerNorm`. */
+const camel = (s) => s.replace(/-(\w)/g, (_, c) => c.toUpperCase());
+/** Every backend some fused op names, in order of first appearance. */
+const FUSED_BACKENDS = [...new Set(FUSED_OPS.flatMap((op) => Object.keys(op.backends)))];
+
+/** The kernel-name constants of `op` that `backend` implements (its `kernels`, default all), checked. */
+function backendKernels(op, backend) {
+  const all = Object.keys(op.kernels);
+  const subset = op.backends[backend].kernels ?? all;
+  for (const k of subset) if (!all.includes(k)) throw new Error(`${TABLE}: fused op ${op.name}: ${backend} lists unknown kernel ${k}`);
+  return subset;
+}
+
+/** Checks the table's fused ops: native `calls` name entry points, names are unique. */
+function checkFusedOps() {
+  const names = new Set();
+  for (const op of FUSED_OPS) {
+    if (names.has(op.name)) throw new Error(`${TABLE}: fused op ${op.name} is declared twice`);
+    names.add(op.name);
+    for (const backend of Object.keys(op.backends)) backendKernels(op, backend);
+    for (const call of op.backends.native?.calls ?? []) {
+      if (!KERNELS.some((k) => k.name === call)) throw new Error(`${TABLE}: fused op ${op.name} calls unknown native entry point ${call}`);
+    }
+  }
+}
+
+/** The TypeScript object type of a fused kernel's inputs (`x`, `x?`, `x{i}`). */
+function inputsType(inputs) {
+  const fields = inputs.map((i) => {
+    const list = /^(\w+)\{i\}$/.exec(i);
+    if (list) return `readonly [name: \`${list[1]}\${number}\`]: tf.TensorInfo | undefined`;
+    return i.endsWith('?') ? `readonly ${i.slice(0, -1)}?: tf.TensorInfo` : `readonly ${i}: tf.TensorInfo`;
+  });
+  return `{ ${fields.join('; ')} }`;
+}
+
+const code = (s) => `\`${s}\``;
+/** An object key: quoted only where it must be. */
+const key = (s) => (/^\w+$/.test(s) ? s : `'${s}'`);
+
+function fusedOpsModule() {
+  checkFusedOps();
+  const out = [`// ${BANNER}`, '/**', ' * darl\'s fused ops as the kernel table declares them: each kernel\'s inputs and attributes (types for the', ' * implementation files), the kernels each backend implements, and each op\'s label and gradients (for', ' * `fusedOverride`). Imported by the kernel files only.', ' *', ' * @module', ' */', "import type * as tf from '@tensorflow/tfjs-core';"];
+  for (const op of FUSED_OPS) {
+    const types = [...new Set([...Object.keys(op.kernels), ...Object.values(op.kernels).map((k) => k.attrs).filter((a) => a && /^\w+$/.test(a))])];
+    out.push(`import type { ${types.join(', ')} } from '../ops/${op.ops}.js';`);
+    const values = op.gradients ? [...new Set(op.gradients.match(/[A-Za-z_]\w*/g))] : [];
+    if (values.length > 0) out.push(`import { ${values.join(', ')} } from '../ops/${op.ops}.js';`);
+  }
+  out.push('', '/** The tfjs kernel name of each kernel-name constant. */', 'interface KernelNames {');
+  for (const op of FUSED_OPS) for (const k of Object.keys(op.kernels)) out.push(`  ${k}: typeof ${k};`);
+  out.push('}', '', '/** Inputs and attributes of each fused kernel, by the name of its kernel-name constant. */', 'interface FusedKernelSpecs {');
+  for (const op of FUSED_OPS) {
+    for (const [k, spec] of Object.entries(op.kernels)) {
+      const outputs = spec.outputs.length > 0 ? `outputs ${spec.outputs.map(code).join(', ')}` : 'no outputs (updated in place)';
+      out.push(`  /** ${op.name}: inputs ${spec.inputs.map(code).join(', ')}; ${outputs}. */`);
+      out.push(`  ${k}: { inputs: ${inputsType(spec.inputs)}; attrs: ${spec.attrs ?? 'unknown'} };`);
+    }
+  }
+  out.push('}', '', '/** A fused kernel, by the name of its kernel-name constant (`LAYER_NORM_KERNEL`). */');
+  out.push('export type FusedKernelName = keyof FusedKernelSpecs;', '');
+  out.push('/** What tfjs passes the kernel function of `C` on a backend whose class is `B`. */');
+  out.push('export interface FusedKernelArgs<C extends FusedKernelName, B> {', "  readonly inputs: FusedKernelSpecs[C]['inputs'];", '  readonly backend: B;', "  readonly attrs: FusedKernelSpecs[C]['attrs'];", '}', '');
+  out.push('/** The kernels of each fused op that each backend implements. */', 'export interface FusedBackendKernels {');
+  for (const backend of FUSED_BACKENDS) {
+    out.push(`  ${backend}: {`);
+    for (const op of FUSED_OPS.filter((o) => o.backends[backend])) out.push(`    ${key(op.name)}: ${backendKernels(op, backend).map((k) => `'${k}'`).join(' | ')};`);
+    out.push('  };');
+  }
+  out.push('}', '', '/** A backend that implements fused ops. */', 'export type FusedBackend = keyof FusedBackendKernels;', '');
+  out.push('/**', ' * What `kernels()` of `<backend>-<op>.ts` returns: the kernel function of each kernel of `Op` that `Bk` implements, by', ' * tfjs kernel name, for backend class `B`.', ' */');
+  out.push('export type FusedKernels<Bk extends FusedBackend, Op extends keyof FusedBackendKernels[Bk], B> = {');
+  out.push('  readonly [C in FusedBackendKernels[Bk][Op] & FusedKernelName as KernelNames[C]]: (args: FusedKernelArgs<C, B>) => tf.TensorInfo | tf.TensorInfo[];', '};', '');
+  out.push(`/** A fused op: ${FUSED_OPS.map((o) => code(o.name)).join(', ')}. */`, `export type FusedOpName = ${FUSED_OPS.map((o) => `'${o.name}'`).join(' | ')};`, '');
+  out.push('/** How a fused op is reported, and the gradients registered with its kernels. */', 'export interface FusedOp {', '  readonly label: string;', '  readonly gradients?: readonly tf.GradConfig[];', '}', '');
+  out.push('/** Every fused op\'s label and gradients. */', 'export const FUSED_OPS: { readonly [op in FusedOpName]: FusedOp } = {');
+  for (const op of FUSED_OPS) {
+    const backends = Object.keys(op.backends).map((b) => (b === 'native' ? `native (calls ${op.backends.native.calls.join(', ')})` : b)).join('; ');
+    out.push(`  /** ${op.name} (\`ops/${op.ops}.ts\`) on ${backends}. */`);
+    out.push(`  ${key(op.name)}: { label: '${op.label}'${op.gradients ? `, gradients: ${op.gradients}` : ''} },`);
+  }
+  out.push('};', '');
+  return out.join('\n');
+}
+
+function backendFusedModule(backend) {
+  const ops = FUSED_OPS.filter((op) => op.backends[backend]);
+  const out = [`// ${BANNER}`, '/**', ` * The fused ops the \`${backend}\` backend implements, as its kernel overrides: each op's \`kernels()\` from`, ` * \`${backend}-<op>.ts\`, registered by {@link fusedOverride}.`, ' *', ' * @module', ' */'];
+  out.push("import { fusedOverride } from './fused-override.js';", "import type { KernelOverride } from './kernel-registry.js';");
+  for (const op of ops) out.push(`import { kernels as ${camel(op.name)} } from './${backend}-${op.name}.js';`);
+  out.push('', `/** ${ops.map((op) => op.label).join('; ')}. */`, `export const ${backend.toUpperCase()}_FUSED_OVERRIDES: readonly KernelOverride[] = [`);
+  // Pure, and the kernels made by a function: a bundle that never installs the overrides (an app importing only the
+  // ops) drops the list and the kernels (an object with computed keys would count as a side effect and stay).
+  for (const op of ops) out.push(`  /* @__PURE__ */ fusedOverride('${backend}', '${op.name}', ${camel(op.name)}),`);
+  out.push('];', '');
+  return out.join('\n');
+}
+
 const FILES = {
   'packages/native-kernels/src/kernels.generated.h': cppHeader(),
   'packages/native-kernels/src/node/kernels.generated.ts': kernelsInterface(),
   'packages/tensor-backend/src/kernels/native-abi.generated.ts': abiModule(),
+  'packages/tensor-backend/src/kernels/fused-ops.generated.ts': fusedOpsModule(),
+  ...Object.fromEntries(FUSED_BACKENDS.map((b) => [`packages/tensor-backend/src/kernels/${b}-fused.generated.ts`, backendFusedModule(b)])),
 };
 
 const check = process.argv.includes('--check');

@@ -1,10 +1,12 @@
-// The one declaration of the addon's seam: every entry point's name, argument layout and documentation, the op codes
-// of the elementwise kernels, and the layout of the attention "geometry" arrays. `scripts/gen-native-kernels.mjs`
-// (repository root) turns it into the C++ header `src/kernels.generated.h` (enums, argument positions, geometry
-// fields, entry-point declarations and the registration list), this package's `src/node/kernels.generated.ts` (the
-// `NativeKernels` interface) and `@darl/tensor-backend`'s `src/kernels/native-abi.generated.ts` (op codes and
-// geometry packers). `pnpm test` fails when a generated file is out of date: edit this file, then run
-// `node scripts/gen-native-kernels.mjs`.
+// The one declaration of the kernel seam: the native addon's entry points (every one's name, argument layout and
+// documentation, the op codes of the elementwise kernels, the layout of the attention "geometry" arrays), and darl's
+// fused tfjs ops with the backends that implement each. `scripts/gen-native-kernels.mjs` (repository root) turns it
+// into the C++ header `src/kernels.generated.h` (enums, argument positions, geometry fields, entry-point declarations
+// and the registration list), this package's `src/node/kernels.generated.ts` (the `NativeKernels` interface), and in
+// `@darl/tensor-backend`'s `src/kernels/`: `native-abi.generated.ts` (op codes and geometry packers),
+// `fused-ops.generated.ts` (each fused kernel's inputs and attributes as types, each op's label and gradients) and
+// one `<backend>-fused.generated.ts` per backend (its overrides, imported from the implementation files). `pnpm test`
+// fails when a generated file is out of date: edit this file, then run `node scripts/gen-native-kernels.mjs`.
 //
 // Argument types: heap (the ArrayBuffer the kernels work in, argument 0 of every kernel), offset (a byte offset into
 // the heap; −1 where an operand is optional), int, float, bool, i32s / f32s / f64s (typed arrays), code:ENUM (an op
@@ -185,5 +187,97 @@ RoPE table row \`l\` when \`cos ≥ 0\`.`,
       '    gemmKernel: string;',
       '  }',
     ].join('\n'),
+  },
+];
+
+/**
+ * darl's fused ops: tfjs kernels that no stock tfjs op calls. `@darl/tensor-backend`'s ops (`src/ops/<ops>.ts`, which
+ * owns the kernel names, attribute types and gradients) call them where a backend registers them and run their
+ * composite tfjs code everywhere else. Adding one: an entry here, its implementation `src/kernels/<backend>-<name>.ts`
+ * exporting `kernels()` (typed `FusedKernels<backend, name, …>`), and its test; then run the generator.
+ *
+ * - `name`: the op, and the stem of its implementation files.
+ * - `ops`: the module of `src/ops/` that exports the kernel-name constants, attribute types and gradients.
+ * - `label`: how `useBackend` and `darl info` report it (followed by " (<backend> fused)").
+ * - `kernels`: kernel-name constant → `inputs` (`x`; `x?` optional; `x{i}` one per tensor of a list: x0, x1, …),
+ *   `outputs` (documentation; none: updated in place), `attrs` (a type of the ops module, or a type literal).
+ * - `gradients`: an expression over the ops module's exports giving the `tf.GradConfig`s registered with the kernels.
+ * - `backends`: the backends that implement the op, each with `kernels` (default: all of them) and, for `native`,
+ *   `calls`: the addon entry points (KERNELS above) its kernels call.
+ */
+export const FUSED_OPS = [
+  {
+    name: 'gelu',
+    ops: 'gelu',
+    label: 'GELU, bias + GELU, forward and backward',
+    kernels: {
+      GELU_KERNEL: { inputs: ['x'], outputs: ['y'] },
+      GELU_GRAD_KERNEL: { inputs: ['dy', 'x'], outputs: ['dx'] },
+      BIAS_GELU_KERNEL: { inputs: ['x', 'bias'], outputs: ['y'] },
+      BIAS_GELU_GRAD_KERNEL: { inputs: ['dy', 'x', 'bias'], outputs: ['dx', 'dbias'] },
+    },
+    gradients: 'geluGradConfigs',
+    backends: { native: { calls: ['gelu', 'geluGrad'] }, webgpu: {} },
+  },
+  {
+    name: 'layer-norm',
+    ops: 'layer-norm',
+    label: 'LayerNorm, forward and backward',
+    kernels: {
+      LAYER_NORM_KERNEL: { inputs: ['x', 'gamma', 'beta'], outputs: ['y', 'mean', 'rstd'], attrs: 'LayerNormAttrs' },
+      LAYER_NORM_GRAD_KERNEL: { inputs: ['dy', 'x', 'gamma', 'mean', 'rstd'], outputs: ['dx', 'dgamma', 'dbeta'], attrs: 'LayerNormAttrs' },
+    },
+    gradients: '[layerNormGradConfig]',
+    backends: { native: { calls: ['layerNorm', 'layerNormGrad'] }, webgpu: {} },
+  },
+  {
+    name: 'linear',
+    ops: 'linear',
+    label: 'Linear (GEMM + bias)',
+    kernels: { LINEAR_KERNEL: { inputs: ['x', 'w', 'b'], outputs: ['y'] } },
+    gradients: '[linearGradConfig]',
+    backends: { native: { calls: ['batchMatMul', 'binary'] } },
+  },
+  {
+    name: 'adamw',
+    ops: 'adamw-update',
+    label: 'AdamW, every parameter in place',
+    kernels: { ADAMW_KERNEL: { inputs: ['p{i}', 'g{i}', 'm{i}', 'v{i}'], outputs: [], attrs: 'AdamWKernelAttrs' } },
+    backends: { native: { calls: ['adamw'] }, webgpu: {} },
+  },
+  {
+    name: 'ema',
+    ops: 'ema-update',
+    label: 'EMA, every parameter in place',
+    kernels: { EMA_UPDATE_KERNEL: { inputs: ['s{i}', 'p{i}'], outputs: [], attrs: 'EmaUpdateAttrs' } },
+    backends: { native: { calls: ['emaUpdate'] } },
+  },
+  {
+    name: 'sum-squares',
+    ops: 'sum-squares',
+    label: 'sum of squares of many tensors',
+    kernels: { SUM_SQUARES_KERNEL: { inputs: ['x{i}'], outputs: ['sums'], attrs: '{ readonly count: number }' } },
+    backends: { native: { calls: ['sumSquares'] }, webgpu: {} },
+  },
+  {
+    name: 'attention',
+    ops: 'attention-kernels',
+    label: 'fused attention',
+    kernels: {
+      FUSED_ATTENTION: { inputs: ['q', 'k', 'v'], outputs: ['out', 'lse'], attrs: 'FusedAttentionAttrs' },
+      FUSED_ATTENTION_GRAD: { inputs: ['q', 'k', 'v', 'out', 'lse', 'dy'], outputs: ['dq', 'dk', 'dv'], attrs: 'FusedAttentionAttrs' },
+      QKV_ATTENTION: { inputs: ['qkv', 'cos?', 'sin?'], outputs: ['out', 'lse'], attrs: 'QkvAttentionAttrs' },
+      QKV_ATTENTION_GRAD: { inputs: ['qkv', 'out', 'lse', 'dy', 'cos?', 'sin?'], outputs: ['dqkv'], attrs: 'QkvAttentionAttrs' },
+      KV_CACHE_ATTENTION: { inputs: ['qkv', 'pastKeys?', 'pastValues?', 'cos?', 'sin?'], outputs: ['out', 'keys', 'values'], attrs: 'QkvAttentionAttrs' },
+      KV_CACHE_ATTENTION_LAYER: {
+        inputs: ['x', 'wqkv', 'bqkv', 'wo', 'bo', 'pastKeys?', 'pastValues?', 'cos?', 'sin?'],
+        outputs: ['out', 'keys', 'values'],
+        attrs: 'QkvAttentionAttrs',
+      },
+    },
+    backends: {
+      native: { calls: ['attentionForward', 'attentionBackward', 'copyRows', 'batchMatMul', 'binary'] },
+      webgpu: { kernels: ['FUSED_ATTENTION', 'FUSED_ATTENTION_GRAD', 'QKV_ATTENTION', 'QKV_ATTENTION_GRAD'] },
+    },
   },
 ];

@@ -12,18 +12,10 @@ import { wasmTransposeOverride } from './wasm-transpose.js';
 import { wasmTanhOverride } from './wasm-tanh.js';
 import { wasmIdentityOverride } from './wasm-identity.js';
 import { wasmUnsortedSegmentSumOverride } from './wasm-unsorted-segment-sum.js';
-import { nativeBatchMatMulOverride } from './native-batch-mat-mul.js';
-import { nativeElementwiseOverride } from './native-elementwise.js';
-import { nativeLayerNormOverride } from './native-layer-norm.js';
-import { nativeGeluOverride } from './native-gelu.js';
-import { nativeAdamWOverride } from './native-adamw.js';
-import { nativeLinearOverride } from './native-linear.js';
-import { nativeEmaOverride } from './native-ema.js';
-import { nativeSumSquaresOverride } from './native-sum-squares.js';
-import { nativeAttentionOverride } from './native-attention.js';
 
 export { originalKernel, type KernelOverride } from './kernel-registry.js';
 
+/** The overrides of each backend; native's and webgpu's are imported on demand by {@link loadKernelOverrides}. */
 const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
   wasm: [
     wasmBatchMatMulOverride,
@@ -32,30 +24,19 @@ const OVERRIDES: Partial<Record<BackendName, readonly KernelOverride[]>> = {
     wasmIdentityOverride,
     wasmUnsortedSegmentSumOverride,
   ],
-  // The native backend is the wasm backend's tensors with the native addon's kernels where it has them.
-  native: [
-    nativeBatchMatMulOverride,
-    nativeElementwiseOverride,
-    nativeLayerNormOverride,
-    nativeGeluOverride,
-    nativeLinearOverride,
-    nativeAdamWOverride,
-    nativeEmaOverride,
-    nativeSumSquaresOverride,
-    nativeAttentionOverride,
-    wasmTransposeOverride,
-    wasmTanhOverride,
-    wasmIdentityOverride,
-    wasmUnsortedSegmentSumOverride,
-  ],
 };
 
 /**
- * Loads the overrides of a backend whose kernels are imported on demand (webgpu's WGSL programs); {@link useBackend}
- * calls it before {@link installKernelOverrides}. A no-op for the other backends.
+ * Loads the overrides of a backend whose kernels are imported on demand: native's (the addon's kernels, which run
+ * only under Node) and webgpu's (WGSL programs), so that browser bundles that never ask for them do not load them.
+ * {@link useBackend} calls it before {@link installKernelOverrides}. A no-op for the other backends.
  */
 export async function loadKernelOverrides(backend: BackendName): Promise<void> {
-  if (backend === 'webgpu' && OVERRIDES.webgpu === undefined) OVERRIDES.webgpu = (await import('./webgpu-overrides.js')).WEBGPU_OVERRIDES;
+  if (OVERRIDES[backend] !== undefined) return;
+  // The native backend is the wasm backend's tensors: it shares the wasm overrides its addon does not replace.
+  const shared = [wasmTransposeOverride, wasmTanhOverride, wasmIdentityOverride, wasmUnsortedSegmentSumOverride];
+  if (backend === 'native') OVERRIDES.native = [...(await import('./native-overrides.js')).NATIVE_OVERRIDES, ...shared];
+  if (backend === 'webgpu') OVERRIDES.webgpu = (await import('./webgpu-fused.generated.js')).WEBGPU_FUSED_OVERRIDES;
 }
 
 /** The tfjs backend whose kernels darl's `backend` overrides. */
@@ -95,8 +76,8 @@ function restore(key: string): boolean {
 /**
  * Registers darl's overrides for `backend` (the backend's original kernels are replaced; switching between darl
  * backends that share a tfjs backend, such as `wasm` and `native`, swaps the overrides). Returns the names of the
- * overrides in effect. The webgpu overrides are imported on demand: call it for `webgpu` after `useBackend('webgpu')`
- * (which installs them itself) or after `await loadKernelOverrides('webgpu')`.
+ * overrides in effect. The native and webgpu overrides are imported on demand: call it for those after `useBackend`
+ * selected them (which installs them itself) or after `await loadKernelOverrides(backend)`.
  */
 export function installKernelOverrides(backend: BackendName): string[] {
   const overrides = OVERRIDES[backend] ?? [];

@@ -6,6 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+/** What tfjs passes a kernel function (darl's fused kernels have typed ones: `FusedKernelArgs`). */
+export interface KernelArgs {
+  readonly inputs: tf.NamedTensorInfoMap;
+  readonly backend: unknown;
+  readonly attrs?: tf.NamedAttrMap;
+}
+
 /** One override: a kernel config registered in place of the backend's own. */
 export interface KernelOverride {
   /** Human-readable name, reported by `useBackend` and `darl info`. */

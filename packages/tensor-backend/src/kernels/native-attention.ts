@@ -8,7 +8,7 @@
  * @module
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { KernelOverride } from './kernel-registry.js';
+import type { FusedKernelArgs, FusedKernelName, FusedKernels } from './fused-ops.generated.js';
 import { attentionGeometry, copyRowsGeometry, type AttentionGeometry, type NativeView } from './native-abi.generated.js';
 import { nativeKernels } from './native-kernels.js';
 import { wasmData, type WasmBackend } from './wasm-internals.js';
@@ -19,15 +19,11 @@ import {
   KV_CACHE_ATTENTION_LAYER,
   QKV_ATTENTION,
   QKV_ATTENTION_GRAD,
-  type FusedAttentionAttrs,
   type QkvAttentionAttrs,
 } from '../ops/attention-kernels.js';
 
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}
+/** What tfjs passes the native kernel of `C`. */
+type Args<C extends FusedKernelName> = FusedKernelArgs<C, WasmBackend>;
 
 type View = NativeView;
 
@@ -38,21 +34,12 @@ function geometryArray(g: AttentionGeometry & { views: readonly View[] }): Float
   return attentionGeometry(g, g.views);
 }
 
-function checkFloat32(kernel: string, inputs: tf.NamedTensorInfoMap): void {
-  for (const [name, t] of Object.entries(inputs)) {
-    if (t!.dtype !== 'float32') throw new Error(`${kernel} (darl native): ${name} must be float32, got ${t!.dtype}.`);
-  }
-}
-
 function offsetOf(backend: WasmBackend): (t: tf.TensorInfo) => number {
   return (t) => wasmData(backend, t).memoryOffset;
 }
 
-function fusedForward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
-  const backend = b as WasmBackend;
-  checkFloat32(FUSED_ATTENTION, inputs);
-  const { q, k, v } = inputs as Record<'q' | 'k' | 'v', tf.TensorInfo>;
-  const { scale, causal } = attrs as unknown as FusedAttentionAttrs;
+/** `q [N, L, dh]`, `k`, `v [N, S, dh]` → `out [N, L, dh]`, `lse [N, L]`. */
+function fusedForward({ inputs: { q, k, v }, backend, attrs: { scale, causal } }: Args<'FUSED_ATTENTION'>): tf.TensorInfo[] {
   const [N, L, dh] = q.shape as [number, number, number];
   const S = k.shape[1]!;
   const out = backend.makeOutput([N, L, dh], 'float32');
@@ -64,11 +51,8 @@ function fusedForward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[
   return [out, lse];
 }
 
-function fusedBackward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
-  const backend = b as WasmBackend;
-  checkFloat32(FUSED_ATTENTION_GRAD, inputs);
-  const { q, k, v, out, lse, dy } = inputs as Record<'q' | 'k' | 'v' | 'out' | 'lse' | 'dy', tf.TensorInfo>;
-  const { scale, causal } = attrs as unknown as FusedAttentionAttrs;
+/** `q`, `k`, `v`, `out`, `lse`, `dy` → `dq [N, L, dh]`, `dk`, `dv [N, S, dh]`. */
+function fusedBackward({ inputs: { q, k, v, out, lse, dy }, backend, attrs: { scale, causal } }: Args<'FUSED_ATTENTION_GRAD'>): tf.TensorInfo[] {
   const [N, L, dh] = q.shape as [number, number, number];
   const S = k.shape[1]!;
   const dq = backend.makeOutput([N, L, dh], 'float32');
@@ -89,9 +73,9 @@ function qkvViews(base: number, L: number, H: number, dh: number): { q: View; k:
   return { q: part(0), k: part(1), v: part(2), merged: (offset) => [offset, L * D, dh, D] };
 }
 
-function qkvGeometry(backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attrs: QkvAttentionAttrs, lse: tf.TensorInfo): AttentionGeometry {
+function qkvGeometry(backend: WasmBackend, inputs: Args<'QKV_ATTENTION'>['inputs'], attrs: QkvAttentionAttrs, lse: tf.TensorInfo): AttentionGeometry {
   const off = offsetOf(backend);
-  const qkv = inputs.qkv as tf.TensorInfo;
+  const qkv = inputs.qkv;
   const [B, L] = qkv.shape as [number, number, number];
   const H = attrs.heads;
   const dh = qkv.shape[2]! / (3 * H);
@@ -102,17 +86,15 @@ function qkvGeometry(backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attrs:
     causal: attrs.causal,
     sections: rope ? attrs.sections : 1,
     rotateKeys: rope,
-    cos: rope ? off(inputs.cos as tf.TensorInfo) : -1,
-    sin: rope ? off(inputs.sin as tf.TensorInfo) : -1,
+    cos: rope ? off(inputs.cos!) : -1,
+    sin: rope ? off(inputs.sin!) : -1,
     lse: off(lse),
   };
 }
 
-function qkvForward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
-  const backend = b as WasmBackend;
-  checkFloat32(QKV_ATTENTION, inputs);
-  const a = attrs as unknown as QkvAttentionAttrs;
-  const qkv = inputs.qkv as tf.TensorInfo;
+/** `qkv [B, L, 3·H·dh]` (and `cos`, `sin [L, dh]`) → `out [B, L, H·dh]`, `lse [B, H, L]`. */
+function qkvForward({ inputs, backend, attrs: a }: Args<'QKV_ATTENTION'>): tf.TensorInfo[] {
+  const qkv = inputs.qkv;
   const [B, L, D3] = qkv.shape as [number, number, number];
   const out = backend.makeOutput([B, L, D3 / 3], 'float32');
   const lse = backend.makeOutput([B, a.heads, L], 'float32');
@@ -123,11 +105,9 @@ function qkvForward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] 
   return [out, lse];
 }
 
-function qkvBackward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
-  const backend = b as WasmBackend;
-  checkFloat32(QKV_ATTENTION_GRAD, inputs);
-  const a = attrs as unknown as QkvAttentionAttrs;
-  const { qkv, out, lse, dy } = inputs as Record<'qkv' | 'out' | 'lse' | 'dy', tf.TensorInfo>;
+/** `qkv`, `out`, `lse`, `dy [B, L, H·dh]` (and the tables) → `dqkv [B, L, 3·H·dh]`. */
+function qkvBackward({ inputs, backend, attrs: a }: Args<'QKV_ATTENTION_GRAD'>): tf.TensorInfo[] {
+  const { qkv, out, lse, dy } = inputs;
   const [B, L, D3] = qkv.shape as [number, number, number];
   const dqkv = backend.makeOutput([B, L, D3], 'float32');
   const g = qkvGeometry(backend, inputs, a, lse);
@@ -178,35 +158,27 @@ function kvCacheStep(backend: WasmBackend, a: QkvAttentionAttrs, B: number, L: n
   native.attentionForward(heap, geometryArray({ B, H, L, S, dh, scale: a.scale, causal: true, ...rope, rotateKeys: false, lse: off(lse), views }));
 }
 
-type KvInputs = Partial<Record<'qkv' | 'x' | 'wqkv' | 'bqkv' | 'wo' | 'bo' | 'pastKeys' | 'pastValues' | 'cos' | 'sin', tf.TensorInfo>>;
-
 /** The grown cache and the lse scratch of a step of `L` new tokens. */
-function cacheOutputs(backend: WasmBackend, inputs: KvInputs, B: number, L: number, H: number, dh: number): tf.TensorInfo[] {
+function cacheOutputs(backend: WasmBackend, inputs: { readonly pastKeys?: tf.TensorInfo }, B: number, L: number, H: number, dh: number): tf.TensorInfo[] {
   const S = (inputs.pastKeys ? inputs.pastKeys.shape[1]! : 0) + L;
   return [backend.makeOutput([B * H, S, dh], 'float32'), backend.makeOutput([B * H, S, dh], 'float32'), backend.makeOutput([B * H, L], 'float32')];
 }
 
-function kvCacheForward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
-  const backend = b as WasmBackend;
-  checkFloat32(KV_CACHE_ATTENTION, inputs);
-  const a = attrs as unknown as QkvAttentionAttrs;
-  const x = inputs as KvInputs;
-  const [B, L, D3] = x.qkv!.shape as [number, number, number];
+/** The KV-cache step: `qkv [B, L, 3·H·dh]`, the cache, the tables → `out [B, L, H·dh]`, `keys`, `values [B·H, T + L, dh]`. */
+function kvCacheForward({ inputs: x, backend, attrs: a }: Args<'KV_CACHE_ATTENTION'>): tf.TensorInfo[] {
+  const [B, L, D3] = x.qkv.shape as [number, number, number];
   const out = backend.makeOutput([B, L, D3 / 3], 'float32');
   const [keys, values, lse] = cacheOutputs(backend, x, B, L, a.heads, D3 / (3 * a.heads));
-  kvCacheStep(backend, a, B, L, { ...x, qkv: wasmData(backend, x.qkv!).memoryOffset }, keys!, values!, lse!, wasmData(backend, out).memoryOffset);
+  kvCacheStep(backend, a, B, L, { ...x, qkv: wasmData(backend, x.qkv).memoryOffset }, keys!, values!, lse!, wasmData(backend, out).memoryOffset);
   backend.disposeData(lse!.dataId);
   return [out, keys!, values!];
 }
 
 const ONE_ROW = new Int32Array(1);
 
-function kvCacheLayerForward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
-  const backend = b as WasmBackend;
-  checkFloat32(KV_CACHE_ATTENTION_LAYER, inputs);
-  const a = attrs as unknown as QkvAttentionAttrs;
-  const x = inputs as KvInputs;
-  const [B, L, D] = x.x!.shape as [number, number, number];
+/** The KV-cache step with the layer's projections: `x [B, L, D]` and its weights → `out [B, L, D]`, the grown cache. */
+function kvCacheLayerForward({ inputs: x, backend, attrs: a }: Args<'KV_CACHE_ATTENTION_LAYER'>): tf.TensorInfo[] {
+  const [B, L, D] = x.x.shape as [number, number, number];
   const N = B * L;
   const qkv = backend.makeOutput([B, L, 3 * D], 'float32');
   const merged = backend.makeOutput([B, L, D], 'float32');
@@ -220,23 +192,21 @@ function kvCacheLayerForward({ inputs, backend: b, attrs }: KernelArgs): tf.Tens
     native.batchMatMul(heap, inOff, off(w), outOff, 1, N, cols, D, false, false, ONE_ROW, ONE_ROW);
     native.binary(heap, 0, outOff, Int32Array.of(cols, 1), off(bias), Int32Array.of(0, 1), outOff, Int32Array.of(N, cols));
   };
-  linear(off(x.x!), x.wqkv!, x.bqkv!, off(qkv), 3 * D);
+  linear(off(x.x), x.wqkv, x.bqkv, off(qkv), 3 * D);
   kvCacheStep(backend, a, B, L, { ...x, qkv: off(qkv) }, keys!, values!, lse!, off(merged));
-  linear(off(merged), x.wo!, x.bo!, off(out), D);
+  linear(off(merged), x.wo, x.bo, off(out), D);
   for (const t of [qkv, merged, lse!]) backend.disposeData(t.dataId);
   return [out, keys!, values!];
 }
 
-/** The fused attention kernels of the native backend (darl's own kernel names, absent from stock tfjs). */
-export const nativeAttentionOverride: KernelOverride = {
-  name: 'fused attention (native, multi-threaded)',
-  own: true,
-  kernels: [
-    { kernelName: FUSED_ATTENTION, kernelFunc: fusedForward as unknown as tf.KernelFunc },
-    { kernelName: FUSED_ATTENTION_GRAD, kernelFunc: fusedBackward as unknown as tf.KernelFunc },
-    { kernelName: QKV_ATTENTION, kernelFunc: qkvForward as unknown as tf.KernelFunc },
-    { kernelName: QKV_ATTENTION_GRAD, kernelFunc: qkvBackward as unknown as tf.KernelFunc },
-    { kernelName: KV_CACHE_ATTENTION, kernelFunc: kvCacheForward as unknown as tf.KernelFunc },
-    { kernelName: KV_CACHE_ATTENTION_LAYER, kernelFunc: kvCacheLayerForward as unknown as tf.KernelFunc },
-  ],
-};
+/** The attention kernels by tfjs kernel name, for the kernel table's `attention` entry. */
+export function kernels(): FusedKernels<'native', 'attention', WasmBackend> {
+  return {
+    [FUSED_ATTENTION]: fusedForward,
+    [FUSED_ATTENTION_GRAD]: fusedBackward,
+    [QKV_ATTENTION]: qkvForward,
+    [QKV_ATTENTION_GRAD]: qkvBackward,
+    [KV_CACHE_ATTENTION]: kvCacheForward,
+    [KV_CACHE_ATTENTION_LAYER]: kvCacheLayerForward,
+  };
+}

@@ -13,16 +13,10 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { originalKernel, type KernelOverride } from './kernel-registry.js';
+import { originalKernel, type KernelArgs, type KernelOverride } from './kernel-registry.js';
 import { NATIVE_BINARY_OPS, NATIVE_UNARY_OPS } from './native-abi.generated.js';
 import { nativeKernels } from './native-kernels.js';
 import { wasmData, type WasmBackend } from './wasm-internals.js';
-
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}
 
 function stock(kernelName: string, args: KernelArgs): tf.TensorInfo {
   const original = originalKernel(kernelName, 'wasm');

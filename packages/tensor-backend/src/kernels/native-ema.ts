@@ -5,23 +5,21 @@
  * @module
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { EMA_UPDATE_KERNEL, type EmaUpdateAttrs } from '../ops/ema-update.js';
-import type { KernelOverride } from './kernel-registry.js';
+import { EMA_UPDATE_KERNEL } from '../ops/ema-update.js';
+import type { FusedKernelArgs, FusedKernels } from './fused-ops.generated.js';
 import { nativeKernels } from './native-kernels.js';
 import { tensorList } from './native-tensor-list.js';
 import type { WasmBackend } from './wasm-internals.js';
 
-function emaKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
-  const backend = args.backend as WasmBackend;
-  const { decay, count } = args.attrs as unknown as EmaUpdateAttrs;
-  const { offsets, sizes } = tensorList(EMA_UPDATE_KERNEL, backend, args.inputs, ['s', 'p'], count);
+/** Inputs `s0, p0, s1, p1, …` (float32); no outputs (the `s` are updated in place). */
+function emaKernel({ inputs, backend, attrs }: FusedKernelArgs<'EMA_UPDATE_KERNEL', WasmBackend>): tf.TensorInfo[] {
+  const { decay, count } = attrs;
+  const { offsets, sizes } = tensorList(EMA_UPDATE_KERNEL, backend, inputs, ['s', 'p'], count);
   nativeKernels().emaUpdate(backend.wasm.HEAPU8.buffer, offsets, sizes, decay, 1 - decay);
   return [];
 }
 
-/** Fused EMA over all parameters, in place (native). */
-export const nativeEmaOverride: KernelOverride = {
-  name: 'EMA (native fused, all parameters in one call)',
-  own: true,
-  kernels: [{ kernelName: EMA_UPDATE_KERNEL, kernelFunc: emaKernel as unknown as tf.KernelFunc }],
-};
+/** The EMA kernel by tfjs kernel name, for the kernel table's `ema` entry. */
+export function kernels(): FusedKernels<'native', 'ema', WasmBackend> {
+  return { [EMA_UPDATE_KERNEL]: emaKernel };
+}

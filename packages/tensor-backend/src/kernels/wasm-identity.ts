@@ -8,14 +8,12 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { originalKernel, type KernelOverride } from './kernel-registry.js';
+import { originalKernel, type KernelArgs, type KernelOverride } from './kernel-registry.js';
 import { wasmData, type WasmBackend } from './wasm-internals.js';
 
 interface RefCountingBackend {
   incRef(dataId: tf.DataId): void;
 }
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
 function share(backend: RefCountingBackend, x: tf.TensorInfo): tf.TensorInfo {
   backend.incRef(x.dataId);

@@ -11,14 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAMW_KERNEL, type AdamWKernelAttrs } from '../ops/adamw-update.js';
-import type { KernelOverride } from './kernel-registry.js';
+import type { FusedKernelArgs, FusedKernels } from './fused-ops.generated.js';
 import { dispatchProgram, gridWorkgroups, type DarlProgram, type WebGpuBackend } from './webgpu-program.js';
-
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}
 
 const WG = 256;
 
@@ -82,8 +76,8 @@ interface Item {
 }
 
 /** The operands of parameter `i`, checked (a failed check is a bug in darl's op). */
-function itemOf(inputs: Record<string, tf.TensorInfo | undefined>, a: AdamWKernelAttrs, i: number): Item {
-  const [p, g, m, v] = ['p', 'g', 'm', 'v'].map((name) => inputs[`${name}${i}`]);
+function itemOf(inputs: FusedKernelArgs<'ADAMW_KERNEL', WebGpuBackend>['inputs'], a: AdamWKernelAttrs, i: number): Item {
+  const [p, g, m, v] = [inputs[`p${i}`], inputs[`g${i}`], inputs[`m${i}`], inputs[`v${i}`]];
   const n = tf.util.sizeFromShape(p!.shape);
   if ([p, g, m, v].some((t) => !t || t.dtype !== 'float32' || tf.util.sizeFromShape(t.shape) !== n)) {
     throw new Error(`${ADAMW_KERNEL}: the operands of parameter ${i} are missing or not float32 of ${n} values.`);
@@ -94,10 +88,7 @@ function itemOf(inputs: Record<string, tf.TensorInfo | undefined>, a: AdamWKerne
 }
 
 /** Inputs `p0, g0, m0, v0, p1, …` (float32; each quadruple of one size); no outputs. */
-function adamwKernel(args: KernelArgs): tf.TensorInfo[] {
-  const backend = args.backend as WebGpuBackend;
-  const a = args.attrs as unknown as AdamWKernelAttrs;
-  const inputs = args.inputs as Record<string, tf.TensorInfo | undefined>;
+function adamwKernel({ inputs, backend, attrs: a }: FusedKernelArgs<'ADAMW_KERNEL', WebGpuBackend>): tf.TensorInfo[] {
   const items = a.decay.map((_, i) => itemOf(inputs, a, i)).filter((it) => it.n > 0);
   const constants = [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.sqrtBias2, a.eps];
   for (let start = 0; start < items.length; start += PER_DISPATCH) {
@@ -110,9 +101,7 @@ function adamwKernel(args: KernelArgs): tf.TensorInfo[] {
   return [];
 }
 
-/** Fused AdamW, in place, one dispatch per two parameters (WGSL on the webgpu backend). */
-export const webgpuAdamWOverride: KernelOverride = {
-  name: 'AdamW (webgpu fused, in place, one dispatch per two parameters)',
-  own: true,
-  kernels: [{ kernelName: ADAMW_KERNEL, kernelFunc: adamwKernel as unknown as tf.KernelFunc }],
-};
+/** The AdamW kernel by tfjs kernel name, for the kernel table's `adamw` entry. */
+export function kernels(): FusedKernels<'webgpu', 'adamw', WebGpuBackend> {
+  return { [ADAMW_KERNEL]: adamwKernel };
+}

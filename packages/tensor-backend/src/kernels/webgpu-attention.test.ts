@@ -5,11 +5,15 @@ import { Rng } from '../random.js';
 import { expectNoLeak } from '../testing/no-leak.js';
 import { fusedAttention } from '../ops/attention.js';
 import { qkvAttention } from '../ops/attention-qkv.js';
+import { QKV_ATTENTION } from '../ops/attention-kernels.js';
 import { maxRelDiff, randomArgs, rotaryTables, type ArgSpec } from './test-helpers.js';
 import { ATTENTION_SHADER_PREFIX, type WebGpuProgram } from './webgpu-attention-program.js';
-import { webgpuAttentionOverride } from './webgpu-attention.js';
+import { WEBGPU_FUSED_OVERRIDES } from './webgpu-fused.generated.js';
 
 const enabled = (process.env.DARL_TEST_BACKENDS ?? '').split(',').includes('webgpu');
+
+/** The override that registers the fused attention kernels on webgpu. */
+const webgpuAttentionOverride = WEBGPU_FUSED_OVERRIDES.find((o) => o.kernels.some((k) => k.kernelName === QKV_ATTENTION))!;
 
 interface Evaluation {
   out: Float32Array;

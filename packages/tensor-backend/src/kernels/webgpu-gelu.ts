@@ -8,15 +8,15 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BIAS_GELU_GRAD_KERNEL, BIAS_GELU_KERNEL, GELU_GRAD_KERNEL, GELU_KERNEL, geluGradConfigs } from '../ops/gelu.js';
-import type { KernelOverride } from './kernel-registry.js';
+import { BIAS_GELU_GRAD_KERNEL, BIAS_GELU_KERNEL, GELU_GRAD_KERNEL, GELU_KERNEL } from '../ops/gelu.js';
+import type { FusedKernelArgs, FusedKernels } from './fused-ops.generated.js';
 import { dispatchProgram, gridWorkgroups, makeOutput, type DarlProgram, type WebGpuBackend } from './webgpu-program.js';
 import { COLUMN_LOOP_BEGIN, COLUMN_LOOP_END, columnWorkgroups, finishColumnSums, laneArrays, laneSums, partialTargets, ROW_LANES, rowChunks } from './webgpu-column-sums.js';
 
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-}
+/** What the GELU kernels read: `x` and, with a bias, `bias`. */
+type GeluArgs = FusedKernelArgs<'GELU_KERNEL' | 'BIAS_GELU_KERNEL', WebGpuBackend>;
+/** What the GELU gradient kernels read: `dy`, `x` and, with a bias, `bias`. */
+type GeluGradArgs = FusedKernelArgs<'GELU_GRAD_KERNEL' | 'BIAS_GELU_GRAD_KERNEL', WebGpuBackend>;
 
 const b = tf.backend_util;
 
@@ -84,29 +84,27 @@ ${COLUMN_LOOP_BEGIN}
 
 /** GELU: input `x` (any shape); with a bias, `x [..., F]`, `bias [F]`. Output `gelu(x [+ bias])`, x's shape. */
 function forward(withBias: boolean) {
-  return ((args: KernelArgs): tf.TensorInfo => {
-    const backend = args.backend as WebGpuBackend;
-    const { x: xi, bias: bi } = args.inputs as Record<string, tf.TensorInfo>;
-    const y = makeOutput(backend, xi!.shape);
-    const n = tf.util.sizeFromShape(xi!.shape);
+  return ({ inputs, backend }: GeluArgs): tf.TensorInfo => {
+    const { x: xi, bias: bi } = inputs as { x: tf.TensorInfo; bias?: tf.TensorInfo };
+    const y = makeOutput(backend, xi.shape);
+    const n = tf.util.sizeFromShape(xi.shape);
     if (n > 0) {
-      const tensors = withBias ? [y, xi!, bi!] : [y, xi!];
-      const cols = withBias ? (xi!.shape.at(-1) as number) : n;
+      const tensors = withBias ? [y, xi, bi!] : [y, xi];
+      const cols = withBias ? (xi.shape.at(-1) as number) : n;
       dispatchProgram(backend, withBias ? biasGeluProgram : geluProgram, tensors, [n, cols], gridWorkgroups(n, WG));
     }
     return y;
-  }) as unknown as tf.KernelFunc;
+  };
 }
 
 /** GELU's gradient: inputs `dy`, `x` (and `bias [F]`); output `dx` (and `dbias [F]`, the sum of `dx` over rows). */
 function backward(withBias: boolean) {
-  return ((args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
-    const backend = args.backend as WebGpuBackend;
-    const { dy: dyi, x: xi, bias: bi } = args.inputs as Record<string, tf.TensorInfo>;
-    const dx = makeOutput(backend, xi!.shape);
-    const n = tf.util.sizeFromShape(xi!.shape);
+  return ({ inputs, backend }: GeluGradArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const { dy: dyi, x: xi, bias: bi } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; bias?: tf.TensorInfo };
+    const dx = makeOutput(backend, xi.shape);
+    const n = tf.util.sizeFromShape(xi.shape);
     if (!withBias) {
-      if (n > 0) dispatchProgram(backend, geluGradProgram, [dx, dyi!, xi!], [n, n], gridWorkgroups(n, WG));
+      if (n > 0) dispatchProgram(backend, geluGradProgram, [dx, dyi, xi], [n, n], gridWorkgroups(n, WG));
       return dx;
     }
     const cols = bi!.shape[0] as number;
@@ -115,21 +113,18 @@ function backward(withBias: boolean) {
     const dbias = makeOutput(backend, [cols]);
     const chunks = rowChunks(n / cols, cols);
     const [partial] = partialTargets(backend, [dbias], chunks, cols);
-    dispatchProgram(backend, biasGeluGradProgram, [dx, partial!, dyi!, xi!, bi!], [n / cols, cols, chunks.chunkRows], columnWorkgroups(cols, chunks));
+    dispatchProgram(backend, biasGeluGradProgram, [dx, partial!, dyi, xi, bi!], [n / cols, cols, chunks.chunkRows], columnWorkgroups(cols, chunks));
     finishColumnSums(backend, [dbias], [partial!], chunks, cols);
     return [dx, dbias];
-  }) as unknown as tf.KernelFunc;
+  };
 }
 
-/** Fused GELU and bias + GELU, forward and backward (WGSL on the webgpu backend). */
-export const webgpuGeluOverride: KernelOverride = {
-  name: 'GELU, bias + GELU (webgpu fused, forward and backward)',
-  own: true,
-  kernels: [
-    { kernelName: GELU_KERNEL, kernelFunc: forward(false) },
-    { kernelName: GELU_GRAD_KERNEL, kernelFunc: backward(false) },
-    { kernelName: BIAS_GELU_KERNEL, kernelFunc: forward(true) },
-    { kernelName: BIAS_GELU_GRAD_KERNEL, kernelFunc: backward(true) },
-  ],
-  gradients: geluGradConfigs,
-};
+/** The GELU kernels by tfjs kernel name, for the kernel table's `gelu` entry. */
+export function kernels(): FusedKernels<'webgpu', 'gelu', WebGpuBackend> {
+  return {
+    [GELU_KERNEL]: forward(false),
+    [GELU_GRAD_KERNEL]: backward(false),
+    [BIAS_GELU_KERNEL]: forward(true),
+    [BIAS_GELU_GRAD_KERNEL]: backward(true),
+  };
+}

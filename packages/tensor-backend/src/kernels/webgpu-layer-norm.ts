@@ -8,8 +8,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormGradConfig, type LayerNormAttrs } from '../ops/layer-norm.js';
-import type { KernelOverride } from './kernel-registry.js';
+import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '../ops/layer-norm.js';
+import type { FusedKernelArgs, FusedKernels } from './fused-ops.generated.js';
 import { dispatchProgram, gridWorkgroups, makeOutput, wgslWorkgroupSum, type DarlProgram, type WebGpuBackend } from './webgpu-program.js';
 import {
   COLUMN_LOOP_BEGIN,
@@ -22,12 +22,6 @@ import {
   ROW_LANES,
   rowChunks,
 } from './webgpu-column-sums.js';
-
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}
 
 /** Invocations per row. */
 const ROW_WG = 64;
@@ -140,26 +134,21 @@ function rowsCols(shape: number[]): [number, number] {
 }
 
 /** Inputs `x [..., D]`, `gamma [D]`, `beta [D]`; outputs `y [..., D]`, `mean [rows]`, `rstd [rows]`. */
-function layerNormKernel(args: KernelArgs): tf.TensorInfo[] {
-  const backend = args.backend as WebGpuBackend;
-  const { x, gamma, beta } = args.inputs as Record<string, tf.TensorInfo>;
-  const { eps } = args.attrs as unknown as LayerNormAttrs;
-  const [rows, cols] = rowsCols(x!.shape);
-  const y = makeOutput(backend, x!.shape);
+function layerNormKernel({ inputs: { x, gamma, beta }, backend, attrs: { eps } }: FusedKernelArgs<'LAYER_NORM_KERNEL', WebGpuBackend>): tf.TensorInfo[] {
+  const [rows, cols] = rowsCols(x.shape);
+  const y = makeOutput(backend, x.shape);
   const mean = makeOutput(backend, [rows]);
   const rstd = makeOutput(backend, [rows]);
   if (rows * cols > 0) {
-    dispatchProgram(backend, forwardProgram, [y, mean, rstd, x!, gamma!, beta!], [rows, cols, 1 / cols, eps], gridWorkgroups(rows, 1));
+    dispatchProgram(backend, forwardProgram, [y, mean, rstd, x, gamma, beta], [rows, cols, 1 / cols, eps], gridWorkgroups(rows, 1));
   }
   return [y, mean, rstd];
 }
 
 /** Inputs `dy, x [..., D]`, `gamma [D]`, `mean, rstd [rows]`; outputs `dx [..., D]`, `dgamma [D]`, `dbeta [D]`. */
-function layerNormGradKernel(args: KernelArgs): tf.TensorInfo[] {
-  const backend = args.backend as WebGpuBackend;
-  const { dy, x, gamma, mean, rstd } = args.inputs as Record<string, tf.TensorInfo>;
-  const [rows, cols] = rowsCols(x!.shape);
-  const dx = makeOutput(backend, x!.shape);
+function layerNormGradKernel({ inputs: { dy, x, gamma, mean, rstd }, backend }: FusedKernelArgs<'LAYER_NORM_GRAD_KERNEL', WebGpuBackend>): tf.TensorInfo[] {
+  const [rows, cols] = rowsCols(x.shape);
+  const dx = makeOutput(backend, x.shape);
   if (rows === 0) {
     // No rows: dx is empty and the column sums are zeros.
     return [dx, backend.makeTensorInfo([cols], 'float32', new Float32Array(cols)), backend.makeTensorInfo([cols], 'float32', new Float32Array(cols))];
@@ -167,22 +156,19 @@ function layerNormGradKernel(args: KernelArgs): tf.TensorInfo[] {
   const dgamma = makeOutput(backend, [cols]);
   const dbeta = makeOutput(backend, [cols]);
   if (cols > 0) {
-    dispatchProgram(backend, dxProgram, [dx, dy!, x!, gamma!, mean!, rstd!], [rows, cols, 1 / cols], gridWorkgroups(rows, 1));
+    dispatchProgram(backend, dxProgram, [dx, dy, x, gamma, mean, rstd], [rows, cols, 1 / cols], gridWorkgroups(rows, 1));
     const chunks = rowChunks(rows, cols);
     const [pg, pb] = partialTargets(backend, [dgamma, dbeta], chunks, cols);
-    dispatchProgram(backend, paramGradProgram, [pg!, pb!, dy!, x!, mean!, rstd!], [rows, cols, chunks.chunkRows], columnWorkgroups(cols, chunks));
+    dispatchProgram(backend, paramGradProgram, [pg!, pb!, dy, x, mean, rstd], [rows, cols, chunks.chunkRows], columnWorkgroups(cols, chunks));
     finishColumnSums(backend, [dgamma, dbeta], [pg!, pb!], chunks, cols);
   }
   return [dx, dgamma, dbeta];
 }
 
-/** Fused LayerNorm, forward and backward (WGSL on the webgpu backend). */
-export const webgpuLayerNormOverride: KernelOverride = {
-  name: 'LayerNorm (webgpu fused, forward and backward)',
-  own: true,
-  kernels: [
-    { kernelName: LAYER_NORM_KERNEL, kernelFunc: layerNormKernel as unknown as tf.KernelFunc },
-    { kernelName: LAYER_NORM_GRAD_KERNEL, kernelFunc: layerNormGradKernel as unknown as tf.KernelFunc },
-  ],
-  gradients: [layerNormGradConfig],
-};
+/** The LayerNorm kernels by tfjs kernel name, for the kernel table's `layer-norm` entry. */
+export function kernels(): FusedKernels<'webgpu', 'layer-norm', WebGpuBackend> {
+  return {
+    [LAYER_NORM_KERNEL]: layerNormKernel,
+    [LAYER_NORM_GRAD_KERNEL]: layerNormGradKernel,
+  };
+}
