@@ -1,7 +1,7 @@
 /**
  * `Σ x²` of each of many tensors as one op (global-norm gradient clipping): on a backend with the fused
- * `DarlSumSquares` kernel (the native backend) one kernel call, accumulating in float64; everywhere else
- * `tf.stack` of per-tensor `tf.sum(tf.square(x))`.
+ * `DarlSumSquares` kernel one kernel call (native: accumulating in float64; webgpu: in float32, up to 7 tensors
+ * per dispatch); everywhere else `tf.stack` of per-tensor `tf.sum(tf.square(x))`.
  *
  * @module
  */
