@@ -32,9 +32,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { useBackend, disposeTree, BACKEND_CHOICES, checkOneOf } from '@darl/tensor-backend';
+import { useBackend, disposeTree, BACKEND_CHOICES, checkOneOf, UserError } from '@darl/tensor-backend';
 import { paramTree, RUN_PRESETS, type RunConfigInput } from '@darl/darl';
 import { generationQualityRun, pretrain, probeRun, readRunData, writeReport } from '@darl/darl/node';
+import { writeFile } from 'node:fs/promises';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
 // from its own minified file), and exit non-zero.
@@ -50,46 +51,46 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     out: { type: 'string' },
     steps: { type: 'string' },
+    seed: { type: 'string', default: '0' },
   },
 });
 const small = args.small;
 const mode = small ? 'small' : 'full';
+const seed = Number(args.seed);
+if (!Number.isSafeInteger(seed) || seed < 0) {
+  throw new UserError(`digits-diffusion: --seed must be a non-negative integer, got "${args.seed}". Pass e.g. --seed 1.`);
+}
 const started = performance.now();
 
 // 1. Backend: chosen here, at the edge. 'auto' tries BACKENDS_FASTEST_FIRST in order (webgpu only on a real GPU) and
 //    keeps the first that works.
 checkOneOf('digits-diffusion', '--backend', args.backend, BACKEND_CHOICES);
 const backend = await useBackend(args.backend);
-console.log(`digits-diffusion (${mode}): backend ${backend.name}${backend.simd !== undefined ? `, simd ${backend.simd ? 'on' : 'off'}` : ''}`);
+console.log(`digits-diffusion (${mode}, seed ${seed}): backend ${backend.name}${backend.simd !== undefined ? `, simd ${backend.simd ? 'on' : 'off'}` : ''}`);
 
 // 2. The run: the digits-diffusion preset (small Transformer: width 128, depth 4, 4 heads; patch 4 → 49 patches;
-//    x0 prediction) with a lighter patch decoder than the preset's (MLP depth 2, width 128, 2 noise draws per patch
-//    sharing one backbone pass, instead of depth 3, width 256, 4 draws): a training step then costs ~1.4× an MSE
-//    step instead of ~4.6× on wasm. Full mode trains FULL_STEPS steps of 64 images; small mode a dozen steps of 16
-//    with 5 denoising steps per sampled patch.
+//    x0 prediction; an MLP patch decoder of depth 2, width 128, 2 noise draws per patch sharing one backbone pass;
+//    γ ~ Beta(1, 2)), with an EMA of the weights that probing and sampling use. Full mode trains FULL_STEPS steps of
+//    64 images; small mode 15 steps of 16 with 5 denoising steps per sampled patch. `--seed` seeds everything: the
+//    initial weights, data order, noise draws, the labelled subsets of the probes and the sampling.
 const FULL_STEPS = 400;
+/** EMA decay of the weights (a window of ~200 steps): sampling from the average gives cleaner digits. */
+const EMA = 0.995;
 /** Full mode fails below this best probe accuracy (the reference run reached 83.5 %; chance is 10 %). */
 const MIN_FULL_ACCURACY = 0.6;
 /** Images generated for the quality measurement in full mode (the test split's 2 000 digits allow up to 666). */
 const GENERATED = 500;
+/** Labelled training digits of the headline comparison (a seeded subset); every test digit scores it. */
+const HEADLINE_LABELS = 100;
 const preset = RUN_PRESETS['digits-diffusion'];
 const steps = args.steps ? Number(args.steps) : small ? 15 : FULL_STEPS;
 const run: RunConfigInput = {
-  model: {
-    ...preset.model,
-    diffusion: {
-      ...preset.model.diffusion,
-      noiseLevels: { kind: 'beta', a: 1, b: 2 },
-      decoder: { kind: 'mlp', depth: 2, width: 128 },
-      batchMultiplier: 2,
-      sampleSteps: small ? 5 : 20,
-    },
-  },
+  model: { ...preset.model, diffusion: { ...preset.model.diffusion, sampleSteps: small ? 5 : 20 } },
   train: small
-    ? { ...preset.train, steps, batchSize: 16, warmupSteps: 5, logEvery: 5, sampleEvery: 0, evalImages: 64 }
-    : { ...preset.train, steps, warmupSteps: 20, logEvery: 5, sampleEvery: 100, evalImages: 512 },
+    ? { ...preset.train, steps, seed, batchSize: 16, warmupSteps: 5, logEvery: 5, sampleEvery: 0, evalImages: 64 }
+    : { ...preset.train, steps, seed, ema: EMA, warmupSteps: 20, logEvery: 5, sampleEvery: 100, evalImages: 512 },
 };
-const out = resolve(args.out ?? join('runs', `digits-diffusion-${mode}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+const out = resolve(args.out ?? join('runs', `digits-diffusion-${mode}-seed${seed}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
 console.log(`run directory ${out}`);
 
 const trained = await pretrain({ run, data: 'mnist', out, backend, progress: small ? 'lines' : 'auto' });
@@ -103,10 +104,41 @@ console.log(
 const reference = fileURLToPath(new URL('../reference.json', import.meta.url));
 if (existsSync(reference)) await cp(reference, join(out, 'reference.json'));
 
-// 4. Linear probe on frozen features: the upper layers × {mean, last} pooling with causal readout (as pretrained),
-//    beside a linear probe on raw pixels, on a seeded subset (4000 train / 1000 test images). Layers 0–1 and full
-//    attention at readout score lower on these short runs, so the sweep leaves them out to stay within ~2 minutes;
-//    `darl probe --run DIR` sweeps everything.
+// 4. The headline: few-label classification. HEADLINE_LABELS labelled training digits, the rest of the pretraining
+//    images unlabelled; a k-nearest-neighbour classifier (cosine, k = DEFAULT_KNN.k of @darl/eval) on the pretrained
+//    network's features, against the same classifier on the same network at its initial weights and on raw pixels,
+//    scored on every test digit. The feature cell (layer, pooling) is the linear probe's choice on a validation
+//    split of the labelled digits. Written to headline.json in the run directory.
+const few = await probeRun({
+  run: out,
+  maxTrain: small ? 50 : HEADLINE_LABELS,
+  layers: small ? [2, 4] : [1, 2, 3, 4],
+  poolings: ['mean', 'last'],
+  attentions: ['causal'],
+  knn: true,
+  seed,
+  backend: backend.name,
+});
+const knn = few.json.knn;
+if (!knn || knn.randomInitTestAccuracy === undefined || knn.pixelsTestAccuracy === undefined) {
+  throw new Error('digits-diffusion: probeRun returned no kNN result with its controls although it was asked for them.');
+}
+const headline = {
+  labels: few.json.trainSize,
+  testImages: few.json.testSize,
+  classifier: `kNN, k = ${knn.k}, cosine`,
+  cell: { layer: knn.layer, pooling: knn.pooling, attention: knn.attention },
+  pretrained: knn.testAccuracy,
+  randomInit: knn.randomInitTestAccuracy,
+  rawPixels: knn.pixelsTestAccuracy,
+  linearProbe: { pretrained: few.json.best.testAccuracy, randomInit: few.json.randomInit?.testAccuracy, rawPixels: few.json.rawPixels?.testAccuracy },
+  seed,
+};
+await writeFile(join(out, 'headline.json'), `${JSON.stringify(headline, null, 2)}\n`);
+
+// 5. The plain linear probe on frozen features: the upper layers × {mean, last} pooling with causal readout (as
+//    pretrained), beside a linear probe on raw pixels and the random-init control, on a seeded subset (4000 train /
+//    1000 test images). `darl probe --run DIR` sweeps everything. This is the run's probe.json.
 const probe = await probeRun({
   run: out,
   maxTrain: small ? 200 : 4000,
@@ -114,35 +146,47 @@ const probe = await probeRun({
   layers: small ? [0, 2, 4] : [2, 3, 4],
   poolings: ['mean', 'last'],
   attentions: ['causal'],
+  seed,
   backend: backend.name,
   onProgress: (message) => console.log(`  ${message}`),
 });
 const best = probe.json.best;
 const pixels = probe.json.rawPixels;
+const control = probe.json.randomInit;
 
-// Generation quality: unconditional samples and completions of test images from their top half, scored by a small pixel classifier
-// trained on the training digits (label agreement with the source, confidence, class spread, Fréchet distance to
-// held-out digits beside the real-vs-real floor). Written to generation.json and shown in the report.
-const quality = await generationQualityRun({ run: out, count: small ? 10 : GENERATED, backend: backend.name, onProgress: (m) => console.log(`  ${m}`) });
+// 6. Generation quality: unconditional samples and completions of test images from their top half, scored by a small
+//    pixel classifier trained on the training digits (label agreement with the source, confidence, class spread,
+//    Fréchet distance to held-out digits beside the real-vs-real floor). Written to generation.json.
+const quality = await generationQualityRun({ run: out, count: small ? 10 : GENERATED, seed, backend: backend.name, onProgress: (m) => console.log(`  ${m}`) });
 
-// 5. The report (probeRun already refreshed it; written again so it is there even if the probe is skipped).
-const report = await writeReport(out, { title: `digits-diffusion (${mode})` });
+// 7. The report, with the headline as its note (probe.json's own verdict says whether the linear probe beats its baselines).
+const pct = (x: number | undefined): string => (x === undefined ? 'n/a' : `${(100 * x).toFixed(1)} %`);
+const wins = headline.pretrained > headline.randomInit && headline.pretrained > headline.rawPixels;
+const note =
+  `With ${headline.labels} labelled digits (${headline.classifier}, ${headline.testImages} test digits) the pretrained network scores ${pct(headline.pretrained)}, ` +
+  `against ${pct(headline.randomInit)} for the same network at its initial weights and ${pct(headline.rawPixels)} for raw pixels: ` +
+  (wins ? 'pretraining beats both controls.' : 'pretraining does not beat both controls on this run.');
+const report = await writeReport(out, { title: `digits-diffusion (${mode}, seed ${seed})`, note });
 const total = (performance.now() - started) / 1000;
 
 console.log('');
-console.log(`digits-diffusion (${mode}) finished in ${total.toFixed(0)} s on ${backend.name}`);
-console.log(`  final training loss   ${trained.finalLoss.toFixed(4)}   (held-out ${trained.evalLoss?.toFixed(4) ?? 'n/a'})`);
-console.log(
-  `  linear probe (best)   ${(100 * best.testAccuracy).toFixed(1)} % test accuracy — layer ${best.layer}, ${best.pooling} pooling, ${best.attention} attention`,
-);
-console.log(`  raw-pixel baseline    ${pixels ? `${(100 * pixels.testAccuracy).toFixed(1)} %` : 'n/a'}`);
+console.log(`digits-diffusion (${mode}, seed ${seed}) finished in ${total.toFixed(0)} s on ${backend.name}`);
+console.log(`  headline: ${headline.labels} labels, ${headline.classifier} on layer ${knn.layer} ${knn.pooling} features, ${headline.testImages} test digits`);
+console.log(`    pretrained          ${pct(headline.pretrained)}`);
+console.log(`    same net, random init ${pct(headline.randomInit)}`);
+console.log(`    raw pixels          ${pct(headline.rawPixels)}`);
+console.log(`  linear probe (${probe.json.trainSize} labels) ${pct(best.testAccuracy)} — layer ${best.layer}, ${best.pooling} pooling; random init ${pct(control?.testAccuracy)}, raw pixels ${pct(pixels?.testAccuracy)}`);
 const q = quality.json;
-console.log(`  completions           keep the source's class ${(100 * (q.completions.labelAgreement ?? 0)).toFixed(1)} % (real digits: ${(100 * q.completions.heldOut.accuracy).toFixed(1)} %), Fréchet ${q.completions.frechet.toFixed(2)} (real vs real ${q.completions.heldOut.frechetRealVsReal.toFixed(2)})`);
-if (q.unconditional) console.log(`  unconditional         class spread ${q.unconditional.classSpread.toFixed(2)}, confidence ${q.unconditional.meanConfidence.toFixed(2)} (real ${q.unconditional.heldOut.meanConfidence.toFixed(2)}), Fréchet ${q.unconditional.frechet.toFixed(2)}`);
+if (q.unconditional) {
+  const u = q.unconditional;
+  console.log(`  unconditional samples Fréchet ${u.frechet.toFixed(2)} (real vs real ${u.heldOut.frechetRealVsReal.toFixed(2)}), confidence ${u.meanConfidence.toFixed(2)} (real ${u.heldOut.meanConfidence.toFixed(2)}), class spread ${u.classSpread.toFixed(2)}`);
+}
+console.log(`  completions           keep the source's class ${pct(q.completions.labelAgreement)} (real digits: ${pct(q.completions.heldOut.accuracy)}), Fréchet ${q.completions.frechet.toFixed(2)} (real vs real ${q.completions.heldOut.frechetRealVsReal.toFixed(2)})`);
+console.log(`  final training loss   ${trained.finalLoss.toFixed(4)}   (held-out ${trained.evalLoss?.toFixed(4) ?? 'n/a'})`);
 console.log(`  samples               ${join(out, 'samples')}`);
 console.log(`  report                ${report}`);
 
-// 6. Loud failure on nonsense (CI runs the small mode): the loss must fall, stay finite, and the probe beat chance.
+// 8. Loud failure on nonsense (CI runs the small mode): the loss must fall, stay finite, and the probes beat chance.
 const failures: string[] = [];
 const { metrics } = await readRunData(out);
 const firstLoss = metrics.find((r) => r.loss !== undefined)?.loss ?? Number.NaN;
@@ -155,10 +199,9 @@ if (!Number.isFinite(trained.finalLoss)) failures.push(`final loss is ${trained.
 if (!(trained.finalLoss < 0.8 * firstLoss)) failures.push(`loss did not fall: first ${firstLoss.toFixed(4)}, final ${trained.finalLoss.toFixed(4)}`);
 const minAccuracy = small ? 0.25 : MIN_FULL_ACCURACY;
 if (!(best.testAccuracy >= minAccuracy)) failures.push(`probe accuracy ${best.testAccuracy} is below ${minAccuracy} (chance is 0.1)`);
+if (!(headline.pretrained > 0.15)) failures.push(`few-label kNN accuracy ${headline.pretrained} is at chance (0.1)`);
 if (!(q.completions.frechet >= 0 && (q.completions.labelAgreement ?? -1) >= 0)) failures.push(`generation quality is not a number: ${JSON.stringify(q.completions)}`);
 if (failures.length) {
   console.error(`digits-diffusion: FAILED — ${failures.join('; ')}`);
   process.exit(1);
 }
-
-
