@@ -27,14 +27,14 @@
  *           injected noise only, so it does nothing to DDIM with η = 0.
  *   small — 17–46 s (15 steps of 16): loss 0.92 → ~0.21; best probe ~35 % vs ~68 % for raw pixels on 200/100 images.
  */
-import { cp, writeFile } from 'node:fs/promises';
+import { cp } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { useBackend, disposeTree, BACKEND_CHOICES, checkOneOf, UserError } from '@darl/tensor-backend';
 import { paramTree, RUN_PRESETS, type RunConfigInput } from '@darl/darl';
-import { finetuneRun, generationQualityRun, pretrain, probeRun, readRunData, writeReport } from '@darl/darl/node';
+import { generationQualityRun, pretrain, probeRun, readRunData, writeReport } from '@darl/darl/node';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
 // from its own minified file), and exit non-zero.
@@ -79,10 +79,8 @@ const EMA = 0.995;
 const MIN_FULL_ACCURACY = 0.6;
 /** Images generated for the quality measurement in full mode (the test split's 2 000 digits allow up to 666). */
 const GENERATED = 500;
-/** Labelled training digits of the headline comparison and the linear probe (a seeded subset); every test digit scores them. */
-const HEADLINE_LABELS = 1000;
-/** Fine-tuning epochs over the labelled digits, the same for the pretrained network and its from-scratch control. */
-const HEADLINE_EPOCHS = 5;
+/** Labelled training digits of the probes (a seeded subset). */
+const PROBE_LABELS = 4000;
 const preset = RUN_PRESETS['digits-diffusion'];
 const steps = args.steps ? Number(args.steps) : small ? 15 : FULL_STEPS;
 const run: RunConfigInput = {
@@ -105,32 +103,19 @@ console.log(
 const reference = fileURLToPath(new URL('../reference.json', import.meta.url));
 if (existsSync(reference)) await cp(reference, join(out, 'reference.json'));
 
-// 4. The headline: few-label classification. HEADLINE_LABELS labelled training digits (a seeded subset), the rest of
-//    the pretraining images unlabelled, every test digit scored. The pretrained network fine-tuned on them (full
-//    attention, a classification head, layer-wise LR decay: finetuneRun's defaults) against the same fine-tuning of
-//    the same network from the weights pretraining started from, with identical data, settings and budget, and
-//    against a linear classifier on raw pixels of the same labelled digits (step 5). finetune.json holds both runs.
-const labels = small ? 50 : HEADLINE_LABELS;
-const finetuned = await finetuneRun({
-  run: out,
-  maxTrain: labels,
-  fromScratch: true,
-  config: { seed, epochs: small ? 1 : HEADLINE_EPOCHS, testEvery: small ? 1 : HEADLINE_EPOCHS },
-  backend: backend.name,
-  onEpoch: (e, where) => console.log(`  fine-tuning (${where.init}) epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}`),
-});
-const comparison = finetuned.json.comparisons[0];
-if (!comparison?.fromScratch) throw new Error('digits-diffusion: finetuneRun returned no from-scratch control although it was asked for one.');
-
-// 5. The plain linear probe on frozen features, on the same labelled digits and test digits: the upper layers ×
-//    {mean, last} pooling with causal readout (as pretrained), chosen on a validation split of the labelled digits,
-//    beside a linear probe on raw pixels and the random-init control. `darl probe --run DIR` sweeps everything.
+// 4. The comparison under one protocol: a linear probe on frozen features (the upper layers × {mean, last} pooling
+//    with causal readout, as pretrained; the cell chosen on a validation split of the labelled digits) against the
+//    same probe of the same network at the weights pretraining started from and a linear probe on raw pixels, on a
+//    seeded subset (4000 labelled training digits / 1000 test digits); and kNN (k = 20, cosine) on the chosen cell
+//    with the same two controls. `darl probe --run DIR` sweeps everything.
 const probe = await probeRun({
   run: out,
-  maxTrain: labels,
+  maxTrain: small ? 200 : PROBE_LABELS,
+  maxTest: small ? 100 : 1000,
   layers: small ? [0, 2, 4] : [2, 3, 4],
   poolings: ['mean', 'last'],
   attentions: ['causal'],
+  knn: true,
   seed,
   backend: backend.name,
   onProgress: (message) => console.log(`  ${message}`),
@@ -138,40 +123,37 @@ const probe = await probeRun({
 const best = probe.json.best;
 const pixels = probe.json.rawPixels;
 const control = probe.json.randomInit;
-if (!pixels) throw new Error('digits-diffusion: probeRun returned no raw-pixel baseline.');
-const headline = {
-  labels: comparison.trainSize,
-  testImages: probe.json.testSize,
-  epochs: small ? 1 : HEADLINE_EPOCHS,
-  pretrained: comparison.pretrained.testAccuracy,
-  fromScratch: comparison.fromScratch.testAccuracy,
-  rawPixels: pixels.testAccuracy,
-  seed,
-};
-await writeFile(join(out, 'headline.json'), `${JSON.stringify(headline, null, 2)}\n`);
+const knn = probe.json.knn;
+if (!pixels || !control || !knn) throw new Error('digits-diffusion: probeRun returned no raw-pixel baseline, random-init control or kNN although asked for them.');
 
-// 6. Generation quality: unconditional samples and completions of test images from their top half, scored by a small
+// 5. Generation quality: unconditional samples and completions of test images from their top half, scored by a small
 //    pixel classifier trained on the training digits (label agreement with the source, confidence, class spread,
 //    Fréchet distance to held-out digits beside the real-vs-real floor). Written to generation.json.
 const quality = await generationQualityRun({ run: out, count: small ? 10 : GENERATED, seed, backend: backend.name, onProgress: (m) => console.log(`  ${m}`) });
 
-// 7. The report, with the headline as its note (probe.json's own verdict says whether the linear probe beats its baselines).
+// 6. The report, with the comparison as its note (probe.json also gives the report its own verdict on the baselines).
 const pct = (x: number | undefined): string => (x === undefined ? 'n/a' : `${(100 * x).toFixed(1)} %`);
-const wins = headline.pretrained > headline.fromScratch && headline.pretrained > headline.rawPixels;
+const beats = (acc: number): boolean => best.testAccuracy > acc;
 const note =
-  `With ${headline.labels} labelled digits (${headline.testImages} test digits), fine-tuning the pretrained network for ${headline.epochs} epochs scores ${pct(headline.pretrained)}, ` +
-  `against ${pct(headline.fromScratch)} for the same fine-tuning from the network's initial weights and ${pct(headline.rawPixels)} for a linear classifier on raw pixels: ` +
-  (wins ? 'pretraining beats both controls.' : 'pretraining does not beat both controls on this run.');
+  `Linear probe on ${probe.json.trainSize} labelled digits: pretrained ${pct(best.testAccuracy)}, the same network at its initial weights ${pct(control.testAccuracy)}, ` +
+  `raw pixels ${pct(pixels.testAccuracy)}. ` +
+  (beats(control.testAccuracy) && beats(pixels.testAccuracy)
+    ? 'Pretraining beats both controls.'
+    : beats(control.testAccuracy)
+      ? `Pretraining adds ${(100 * (best.testAccuracy - control.testAccuracy)).toFixed(1)} points over the untrained network, but a few minutes on 2 cores do not make features that beat raw pixels on these digits. ` +
+        'The Fashion-MNIST recipe (pnpm --filter @darl/example-fashion-mnist start, 30 minutes of pretraining) measured 85.3 % against 84.6 % for raw pixels and 64.4 % at random init.'
+      : 'Pretraining does not beat the untrained network on this run: something is wrong.');
 const report = await writeReport(out, { title: `digits-diffusion (${mode}, seed ${seed})`, note });
 const total = (performance.now() - started) / 1000;
 
 console.log('');
 console.log(`digits-diffusion (${mode}, seed ${seed}) finished in ${total.toFixed(0)} s on ${backend.name}`);
-console.log(`  headline: ${headline.labels} labelled digits, ${headline.testImages} test digits`);
-console.log(`    fine-tuned, pretrained      ${pct(headline.pretrained)}`);
-console.log(`    fine-tuned, from scratch    ${pct(headline.fromScratch)}   (same network, data, settings and budget)`);
-console.log(`    raw pixels, linear          ${pct(headline.rawPixels)}`);
-console.log(`  linear probe          ${pct(best.testAccuracy)} — layer ${best.layer}, ${best.pooling} pooling; random init ${pct(control?.testAccuracy)}, raw pixels ${pct(pixels?.testAccuracy)}`);
+console.log(`  linear probe, ${probe.json.trainSize} labels, ${probe.json.testSize} test digits (layer ${best.layer}, ${best.pooling} pooling):`);
+console.log(`    pretrained                  ${pct(best.testAccuracy)}`);
+console.log(`    same network, random init   ${pct(control.testAccuracy)}`);
+console.log(`    raw pixels                  ${pct(pixels.testAccuracy)}`);
+console.log(`  kNN (k = ${knn.k}, cosine), same cell: pretrained ${pct(knn.testAccuracy)}, random init ${pct(knn.randomInitTestAccuracy)}, raw pixels ${pct(knn.pixelsTestAccuracy)}`);
+console.log(`  note: ${note}`);
 const q = quality.json;
 if (q.unconditional) {
   const u = q.unconditional;
@@ -182,7 +164,7 @@ console.log(`  final training loss   ${trained.finalLoss.toFixed(4)}   (held-out
 console.log(`  samples               ${join(out, 'samples')}`);
 console.log(`  report                ${report}`);
 
-// 8. Loud failure on nonsense (CI runs the small mode): the loss must fall, stay finite, and the probes beat chance.
+// 7. Loud failure on nonsense (CI runs the small mode): the loss must fall, stay finite, and the probes beat chance.
 const failures: string[] = [];
 const { metrics } = await readRunData(out);
 const firstLoss = metrics.find((r) => r.loss !== undefined)?.loss ?? Number.NaN;
@@ -195,7 +177,7 @@ if (!Number.isFinite(trained.finalLoss)) failures.push(`final loss is ${trained.
 if (!(trained.finalLoss < 0.8 * firstLoss)) failures.push(`loss did not fall: first ${firstLoss.toFixed(4)}, final ${trained.finalLoss.toFixed(4)}`);
 const minAccuracy = small ? 0.25 : MIN_FULL_ACCURACY;
 if (!(best.testAccuracy >= minAccuracy)) failures.push(`probe accuracy ${best.testAccuracy} is below ${minAccuracy} (chance is 0.1)`);
-if (!(headline.pretrained > 0.15)) failures.push(`fine-tuned accuracy ${headline.pretrained} is at chance (0.1)`);
+if (!small && !(best.testAccuracy > control.testAccuracy)) failures.push(`the pretrained probe (${best.testAccuracy}) does not beat the same network at random init (${control.testAccuracy})`);
 if (!(q.completions.frechet >= 0 && (q.completions.labelAgreement ?? -1) >= 0)) failures.push(`generation quality is not a number: ${JSON.stringify(q.completions)}`);
 if (failures.length) {
   console.error(`digits-diffusion: FAILED — ${failures.join('; ')}`);
