@@ -37,7 +37,8 @@
  *           labels for 5 epochs from the step-253 EMA weights (which still carry much of the initialisation):
  *           40.2 % against 28.1 % from scratch, and minutes long. None beats raw pixels.
  *   small — 15 steps of 16: loss 0.92 → 0.21; probe 38 % vs 22 % random init and 68 % raw pixels (200/100 digits);
- *           154 s under load 12 with 30 % of a core (~47 s of CPU); 17–46 s on 2026-12-02 (before the kNN line).
+ *           2026-12-08: 154 s under load 12 (30 % of a core), 61 s under load 6 (seed 1, 66 %); 17–46 s on
+ *           2026-12-02 (before the kNN line).
  */
 import { cp } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
