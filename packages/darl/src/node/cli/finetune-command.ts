@@ -4,7 +4,7 @@
  * @module
  */
 import { checkFineTuneConfig, DEFAULT_FINE_TUNE, type FineTuneConfig } from '@darl/eval';
-import { finetuneRun } from '../finetune-run.js';
+import { finetuneRun } from '../jobs/finetune-run.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';
 

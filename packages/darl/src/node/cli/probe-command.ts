@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { formatProbeSweep, LINEAR_PROBE_SOLVERS, POOLINGS, READOUT_ATTENTIONS, type LinearProbeSolver, type Pooling, type ReadoutAttention } from '@darl/eval';
-import { probeRun } from '../probe-run.js';
+import { probeRun } from '../jobs/probe-run.js';
 import { RunError } from '../run-error.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';

@@ -15,7 +15,7 @@ import { NonFiniteLossError, type DarlTrainer, type StepResult } from '../../../
 import { writeRunConfig, type RunState } from '../../checkpoint.js';
 import { createProgress } from '../../progress.js';
 import { openMetricsLog, type Latest, type MetricsLog } from '../../run-dir/index.js';
-import { writeSampleGrids } from '../../samples.js';
+import { writeSampleGrids } from '../samples.js';
 import { Checkpointer, type StreamPoint } from './checkpointer.js';
 import { evaluateLoss } from './evaluate.js';
 import type { PretrainOptions, PretrainResult } from './options.js';

@@ -26,15 +26,15 @@ import {
   type ReadoutAttention,
 } from '@darl/eval';
 import { disposeTree } from '@darl/tensor-backend';
-import { initDarlParams, paramTree } from '../model/darl-model.js';
+import { initDarlParams, paramTree } from '../../model/darl-model.js';
 import { subsetDataset } from '@darl/patch-data';
 import { openJobData, type JobDatasets } from './job-data.js';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
-import { darlFeatureExtractor } from '../model/feature-extractor.js';
-import { loadRun } from './load-run.js';
-import type { BuildDarlOptions } from '../model/darl-model.js';
-import { RunError } from './run-error.js';
-import { writeReport } from './report/index.js';
+import { darlFeatureExtractor } from '../../model/feature-extractor.js';
+import { loadRun } from '../load-run.js';
+import type { BuildDarlOptions } from '../../model/darl-model.js';
+import { RunError } from '../run-error.js';
+import { writeReport } from '../report/index.js';
 
 /** The contents of `probe.json`. */
 export interface ProbeJson {

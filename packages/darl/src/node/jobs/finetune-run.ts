@@ -11,14 +11,14 @@ import { fineTune, type FineTuneConfig, type FineTuneEpoch, type FineTuneResult 
 import { subsetDataset } from '@darl/patch-data';
 import { openJobData, type JobDatasets } from './job-data.js';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
-import { RUN_FILES } from './run-dir/layout.js';
+import { RUN_FILES } from '../run-dir/layout.js';
 import { disposeTree } from '@darl/tensor-backend';
-import { darlFineTuneModel } from '../model/fine-tune-model.js';
-import { initDarlParams, paramTree } from '../model/darl-model.js';
-import { loadRun } from './load-run.js';
-import type { BuildDarlOptions } from '../model/darl-model.js';
-import { RunError } from './run-error.js';
-import { writeReport } from './report/index.js';
+import { darlFineTuneModel } from '../../model/fine-tune-model.js';
+import { initDarlParams, paramTree } from '../../model/darl-model.js';
+import { loadRun } from '../load-run.js';
+import type { BuildDarlOptions } from '../../model/darl-model.js';
+import { RunError } from '../run-error.js';
+import { writeReport } from '../report/index.js';
 
 /** Options of {@link finetuneRun}. */
 export interface FinetuneRunOptions {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { pixelsToTensor, readImages, type ImageDataset, pixelRange } from '@darl/patch-data';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
-import type { DarlModel, DarlParams } from '../model/darl-model.js';
-import { generate } from '../model/generate.js';
+import type { DarlModel, DarlParams } from '../../model/darl-model.js';
+import { generate } from '../../model/generate.js';
 import { encodeImageGrid } from '@darl/patch-data/node';
 
 /** File name stem for a step: `step-000200`. */

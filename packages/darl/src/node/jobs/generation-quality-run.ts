@@ -15,13 +15,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { generationQuality, trainQualityClassifier, type GenerationQuality, type QualityClassifierConfig } from '@darl/eval';
 import { arrayDataset, pixelRange, pixelsToTensor, readImages, readLabels, type ImageDataset } from '@darl/patch-data';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
-import type { BuildDarlOptions, DarlModel, DarlParams } from '../model/darl-model.js';
-import { generate } from '../model/generate.js';
+import type { BuildDarlOptions, DarlModel, DarlParams } from '../../model/darl-model.js';
+import { generate } from '../../model/generate.js';
 import { openJobData, type JobDatasets } from './job-data.js';
-import { loadRun } from './load-run.js';
-import { RunError } from './run-error.js';
-import { writeReport } from './report/index.js';
-import { RUN_FILES } from './run-dir/layout.js';
+import { loadRun } from '../load-run.js';
+import { RunError } from '../run-error.js';
+import { writeReport } from '../report/index.js';
+import { RUN_FILES } from '../run-dir/layout.js';
 
 /** Options of {@link generationQualityRun}. */
 export interface GenerationQualityRunOptions {
