@@ -18,11 +18,18 @@
  *       optimizer.safetensors   AdamW moments "m/…", "v/…"
  *       digests.json            SHA-256 of each file above, checked by every load (absent in older runs)
  *     .tmp-step-00000500-…/     a checkpoint being written (removed when found stale)
- *   samples/                    PNG grids: step-000200.png and completions-step-000200.png from training,
- *                               sample-seed0.png, sample-seed0-prefix7.png, … from `darl sample`
+ *   samples/                    PNG grids (names in sample-grids.ts): step-000200.png and
+ *                               completions-step-000200.png from training, sample-seed0.png,
+ *                               sample-seed0-prefix7.png, … from `darl sample`
  *   report.html                 the run's report (rewritten by each command that adds results)
- *   probe.json, finetune.json, generation.json   results of later commands
+ *   probe.json, finetune.json, generation.json   results of later commands (schemas in probe-file.ts, …)
+ *   reference.json              a reference run to compare against (reference-file.ts)
  * ```
+ *
+ * Each file has one module here with its schema and its one type: `state-file.ts`, `latest-file.ts`,
+ * `digests-file.ts`, `metrics-file.ts`, `probe-file.ts`, `finetune-file.ts`, `generation-file.ts`,
+ * `reference-file.ts`, `sample-grids.ts`; `config.json` is the run config of `config/schema.ts`, written by
+ * `configFileText` (`file-contents.ts`).
  *
  * @module
  */
@@ -49,14 +56,6 @@ export const RUN_FILES = {
   samples: 'samples',
   report: 'report.html',
 } as const;
-
-/**
- * Name of the grid `darl sample` writes under `samples/`: `sample-seed<seed>.png`, or
- * `sample-seed<seed>-prefix<patches>.png` for prefix completions. Placeholders (`'<seed>'`) give the pattern for help.
- */
-export function sampleGridName(seed: number | string, prefix?: number | string): string {
-  return `sample-seed${seed}${prefix !== undefined ? `-prefix${prefix}` : ''}.png`;
-}
 
 /** Prefix of a checkpoint directory being written. */
 export const TEMP_PREFIX = '.tmp-';

@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { join } from 'node:path';
 import { fineTune, type FineTuneConfig, type FineTuneEpoch, type FineTuneResult } from '@darl/eval';
 import { subsetDataset } from '@darl/patch-data';
 import { openJobData, type JobDatasets } from './job-data.js';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
-import { RUN_FILES } from '../run-dir/layout.js';
+import { finetuneFileSchema, runPaths, type FinetuneFile } from '../run-dir/index.js';
+import { jsonFileText } from '../../run-dir/file-contents.js';
 import { disposeTree } from '@darl/tensor-backend';
 import { darlFineTuneModel } from '../../model/fine-tune-model.js';
 import { initDarlParams, paramTree } from '../../model/darl-model.js';
@@ -63,39 +63,16 @@ export interface FinetuneSetting {
 /** Which weights a fine-tune started from. */
 export type FinetuneInit = 'pretrained' | 'fromScratch';
 
+/** One setting's result in `finetune.json`: the pretrained fine-tune and, when asked for, the from-scratch control. */
+type FinetuneComparison = NonNullable<FinetuneFile['comparisons']>[number];
+
 /** One fine-tune as recorded in `finetune.json`. */
-export interface FinetuneOutcome {
-  readonly epochs: { epoch: number; trainLoss: number; testAccuracy?: number; seconds: number }[];
-  readonly testAccuracy: number;
-  readonly top5: number | null;
-  readonly seconds: number;
-}
+type FinetuneOutcome = FinetuneComparison['pretrained'];
 
-/** One setting's result: the pretrained fine-tune and, when asked for, the from-scratch control. */
-export interface FinetuneComparison {
-  readonly labelFraction: number;
-  readonly trainSize: number;
-  readonly config: Partial<FineTuneConfig>;
-  readonly pretrained: FinetuneOutcome;
-  readonly fromScratch?: FinetuneOutcome;
-}
+/** `finetune.json` as this job writes it: with every setting's comparison (optional only in older files). */
+type FinetuneWritten = FinetuneFile & { readonly comparisons: FinetuneComparison[] };
 
-/**
- * The contents of `finetune.json`. The top-level `trainSize`, `config`, `epochs` and `final` describe the pretrained
- * fine-tune of the setting with the most labels (the first of those); `comparisons` holds every setting in order.
- */
-export interface FinetuneJson {
-  readonly dataset: string;
-  readonly trainSize: number;
-  readonly testSize: number;
-  readonly config: Partial<FineTuneConfig>;
-  readonly epochs: FinetuneOutcome['epochs'];
-  readonly final: { testAccuracy: number; top5: number | null };
-  readonly comparisons: FinetuneComparison[];
-  readonly backend?: string;
-}
-
-function finetuneJson(dataset: string, testSize: number, comparisons: FinetuneComparison[], head: FinetuneComparison, backend: string | undefined): FinetuneJson {
+function finetuneJson(dataset: string, testSize: number, comparisons: FinetuneComparison[], head: FinetuneComparison, backend: string | undefined): FinetuneWritten {
   return {
     dataset,
     trainSize: head.trainSize,
@@ -109,7 +86,7 @@ function finetuneJson(dataset: string, testSize: number, comparisons: FinetuneCo
 }
 
 /** Fine-tunes a copy of the run's weights (the run directory's checkpoint is not modified). */
-export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: FineTuneResult; json: FinetuneJson; report: string }> {
+export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: FineTuneResult; json: FinetuneWritten; report: string }> {
   const settings = opts.settings ?? [{ labelFraction: 1 }];
   if (settings.length === 0) throw new RunError('finetuneRun: settings is empty; give at least one { labelFraction } or leave it out (all labels).');
   for (const st of settings) {
@@ -151,7 +128,7 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: F
     const comparisons: FinetuneComparison[] = [];
     const results: FineTuneResult[] = [];
     let head = 0; // the setting with the most labels (the first of those)
-    let json: FinetuneJson | undefined;
+    let json: FinetuneWritten | undefined;
     for (const [index, st] of settings.entries()) {
       const { config, train } = plans[index]!;
       const tune = async (params: typeof loaded.params, init: FinetuneInit): Promise<{ result: FineTuneResult; outcome: FinetuneOutcome }> => {
@@ -192,7 +169,7 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: F
       comparisons.push({ labelFraction: st.labelFraction, trainSize: train.size, config, pretrained: pretrained.outcome, ...(fromScratch ? { fromScratch } : {}) });
       // Written after every setting, so a long comparison that is stopped keeps the settings it finished.
       json = finetuneJson(dataSpec, test.size, comparisons, comparisons[head]!, opts.backend);
-      await writeFileAtomic(join(opts.run, RUN_FILES.finetune), `${JSON.stringify(json, null, 2)}\n`);
+      await writeFileAtomic(runPaths(opts.run).finetune, jsonFileText(finetuneFileSchema.parse(json)));
     }
     const report = await writeReport(opts.run);
     return { result: results[head]!, json: json!, report };

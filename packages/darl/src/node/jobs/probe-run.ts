@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { join } from 'node:path';
 import {
   attentiveProbe,
   DEFAULT_KNN,
@@ -35,61 +34,12 @@ import { loadRun } from '../load-run.js';
 import type { BuildDarlOptions } from '../../model/darl-model.js';
 import { RunError } from '../run-error.js';
 import { writeReport } from '../report/index.js';
+import { jsonFileText } from '../../run-dir/file-contents.js';
+import { probeFileSchema, runPaths, type ProbeFile } from '../run-dir/index.js';
 
-/** The contents of `probe.json`. */
-export interface ProbeJson {
-  readonly dataset: string;
-  readonly trainSize: number;
-  readonly testSize: number;
-  readonly numClasses: number;
-  readonly sweep: readonly ProbeCellJson[];
-  readonly best: ProbeCellJson & { readonly test: ProbeSweepResult['best']['test'] };
-  readonly rawPixels: { readonly valAccuracy: number; readonly testAccuracy: number; readonly dim: number } | null;
-  /** The random-init control's best cell, chosen on its own validation accuracy (absent with `control: false`). */
-  readonly randomInit?: ProbeCellJson;
-  /** Linear-probe solver of every cell (lbfgs, ridge, adamw). */
-  readonly solver?: string;
-  readonly knn?: {
-    readonly k: number;
-    readonly layer: number;
-    readonly pooling: Pooling;
-    readonly attention: ReadoutAttention;
-    readonly testAccuracy: number;
-    /** The same kNN on the random-init control's features of the same cell, and on raw pixels. */
-    readonly randomInitTestAccuracy?: number;
-    readonly pixelsTestAccuracy?: number;
-    readonly seconds?: number;
-  };
-  readonly attentive?: {
-    readonly layer: number;
-    readonly attention: ReadoutAttention;
-    readonly testAccuracy: number;
-    readonly trainLoss: number[];
-    /** The same attentive probe on the random-init control's tokens of the same layer. */
-    readonly randomInitTestAccuracy?: number;
-    readonly seconds?: number;
-  };
-  readonly seconds: number;
-  readonly backend?: string;
-  readonly ema?: boolean;
-}
-
-/** One cell of the sweep in `probe.json`. */
-export interface ProbeCellJson {
-  readonly layer: number;
-  readonly pooling: Pooling;
-  readonly attention: ReadoutAttention;
-  readonly dim: number;
-  readonly weightDecay: number;
-  readonly valAccuracy: number;
-  readonly testAccuracy: number;
-  /** The random-init control on the same cell. */
-  readonly control?: { readonly valAccuracy: number; readonly testAccuracy: number };
-}
-
-/** probe.json as the run report reads it (see the run-directory format). */
-export function probeJson(dataset: string, r: ProbeSweepResult, extra: Partial<ProbeJson> = {}): ProbeJson {
-  const cell = (c: ProbeSweepResult['best']): ProbeCellJson => ({
+/** The contents of `probe.json` for a sweep's result (`run-dir/probe-file.ts`), with the fields `extra` adds. */
+export function probeJson(dataset: string, r: ProbeSweepResult, extra: Partial<ProbeFile> = {}): ProbeFile {
+  const cell = (c: ProbeSweepResult['best']): ProbeFile['sweep'][number] => ({
     layer: c.layer,
     pooling: c.pooling,
     attention: c.attention,
@@ -157,7 +107,7 @@ export interface ProbeRunOptions {
  * Runs the probe sweep on a run directory, writes `<run>/probe.json` and refreshes `report.html`.
  * The backend must already be selected.
  */
-export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSweepResult; json: ProbeJson; report: string }> {
+export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSweepResult; json: ProbeFile; report: string }> {
   const seed = opts.seed ?? 0;
   let controlParams: ReturnType<typeof initDarlParams> | null = null;
   const loaded = await loadRun(opts.run, {
@@ -196,7 +146,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
       probe: { seed, ...(opts.solver ? { solver: opts.solver } : {}), ...(opts.probeSteps ? { steps: opts.probeSteps } : {}) },
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
-    const extra: { -readonly [K in keyof ProbeJson]?: ProbeJson[K] } = { backend: opts.backend ?? 'unknown', ema: loaded.ema };
+    const extra: Partial<ProbeFile> = { backend: opts.backend ?? 'unknown', ema: loaded.ema };
     if (opts.knn || opts.attentive) {
       const b = result.best;
       const numClasses = result.numClasses;
@@ -261,7 +211,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
       }
     }
     const json = probeJson(dataSpec, result, extra);
-    await writeFileAtomic(join(opts.run, 'probe.json'), `${JSON.stringify(json, null, 2)}\n`);
+    await writeFileAtomic(runPaths(opts.run).probe, jsonFileText(probeFileSchema.parse(json)));
     const report = await writeReport(opts.run);
     return { result, json, report };
   } finally {
