@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { RUN_FORMAT, RUN_FILES, runPaths, checkpointPaths, checkpointDirName, parseCheckpointDirName, sampleGridName, trainingGridPath, parseTrainingGridName } from './layout.js';
+export { RUN_FORMAT, RUN_FILES, runPaths, checkpointPaths, checkpointDirName, parseCheckpointDirName, sampleGridName, trainingGridPath, parseTrainingGridName, type SampleGridKind } from './layout.js';
 export { CheckpointError } from './checkpoint-error.js';
 export { RunLockedError } from './run-locked-error.js';
 export { runStateSchema, inferenceStateSchema, type RunState, type InferenceState } from '../../run-dir/state-file.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { RUN_FILES } from '../../run-dir/names.js';
 
 export { RUN_FORMAT, RUN_FILES, TEMP_PREFIX, checkpointDirName, parseCheckpointDirName } from '../../run-dir/names.js';
-export { sampleGridName, trainingGridPath, parseTrainingGridName } from '../../run-dir/sample-grids.js';
+export { sampleGridName, trainingGridPath, parseTrainingGridName, type SampleGridKind } from '../../run-dir/sample-grids.js';
 
 /** Absolute-or-relative paths of one run directory's files. */
 export function runPaths(dir: string) {
