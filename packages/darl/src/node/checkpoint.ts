@@ -128,7 +128,7 @@ async function loadTensors(path: string, digests: Digests | null, step: number, 
     throw err;
   }
   if (decoded.metadata.step !== undefined && Number(decoded.metadata.step) !== step) {
-    throw new CheckpointError(`${path} holds step ${decoded.metadata.step} but its state.json says step ${step}. ${remedy}`);
+    throw new CheckpointError(`${path} holds step ${decoded.metadata.step} but its ${RUN_FILES.state} says step ${step}. ${remedy}`);
   }
   const out: Record<string, tf.Tensor> = {};
   try {
@@ -220,7 +220,7 @@ function chooseCheckpoint(dir: string, listing: CheckpointListing, opts: LoadChe
   if (entry) return entry;
   if (existsSync(join(dir, RUN_FILES.state))) {
     throw new CheckpointError(
-      `${dir} holds a run of an older darl (state.json at the top, format darl-run/1) that this version cannot continue. Start the run again with a new --out directory.`,
+      `${dir} holds a run of an older darl (${RUN_FILES.state} at the top, format darl-run/1) that this version cannot continue. Start the run again with a new --out directory.`,
     );
   }
   if (listing.pointerProblem === null) {

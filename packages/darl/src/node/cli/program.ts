@@ -91,13 +91,13 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .addOption(new Option('--progress <mode>', 'progress display on stderr').choices([...PROGRESS_MODES]).default(DEFAULT_PROGRESS_MODE))
     .option('--no-report', `do not write ${RUN_FILES.report}`)
     .option('--json', 'print the result as one JSON object on stdout')
-    .option('--print-config', 'print the fully resolved run config (what config.json would record) and exit without training')
+    .option('--print-config', `print the fully resolved run config (what ${RUN_FILES.config} would record) and exit without training`)
     .option('--dry-run', 'check the config, data, batch, model and memory as a run would, then exit without writing anything')
     .action(wrap((opts) => runPretrainCommand(opts, io)));
 
   program
     .command('probe')
-    .description('linear-probe sweep (layers × pooling × attention) with the raw-pixel baseline and the random-init control; writes probe.json')
+    .description(`linear-probe sweep (layers × pooling × attention) with the raw-pixel baseline and the random-init control; writes ${RUN_FILES.probe}`)
     .requiredOption('--run <dir>', 'run directory of a pretrained model')
     .addOption(stepOption())
     .option('--data <spec>', 'labelled data (default: the data the run was trained on)')
@@ -119,7 +119,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
 
   program
     .command('finetune')
-    .description('fine-tune the pretrained backbone with a classification head (full attention, layer-wise LR decay); writes finetune.json')
+    .description(`fine-tune the pretrained backbone with a classification head (full attention, layer-wise LR decay); writes ${RUN_FILES.finetune}`)
     .requiredOption('--run <dir>', 'run directory of a pretrained model')
     .addOption(stepOption())
     .option('--data <spec>', 'labelled data (default: the data the run was trained on)')

@@ -6,6 +6,7 @@ import { escapeHtml as h, jsonForScript, scriptSafe } from './escape.js';
 import { chartFigure, imageStrip, section } from './html-parts.js';
 import { PAGE_SCRIPT, STYLE } from './page-assets.js';
 import type { RunData } from './read-run.js';
+import { RUN_FILES } from '../run-dir/index.js';
 import { header } from './report-header.js';
 import { environmentTable, evalTable, finetuneBlock, generationTable, probeTable } from './result-tables.js';
 
@@ -51,7 +52,7 @@ export function renderReport(run: RunData, options: RenderReportOptions = {}): s
     'setup',
     'Configuration and environment',
     run.config || env
-      ? `<div class="setup">${run.config ? `<div><h3>config.json</h3><pre>${h(JSON.stringify(run.config, null, 2))}</pre></div>` : ''}${env ? `<div><h3>Environment</h3>${env}</div>` : ''}</div>`
+      ? `<div class="setup">${run.config ? `<div><h3>${RUN_FILES.config}</h3><pre>${h(JSON.stringify(run.config, null, 2))}</pre></div>` : ''}${env ? `<div><h3>Environment</h3>${env}</div>` : ''}</div>`
       : '',
   );
   const library = options.chartLibrary ?? loadChartLibrary();
