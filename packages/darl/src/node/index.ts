@@ -19,7 +19,7 @@ export {
   type LoadedCheckpoint,
   type LoadCheckpointOptions,
   type LoadPurpose,
-} from './checkpoint.js';
+} from './run-dir/checkpoint.js';
 export {
   RUN_FILES,
   runStateSchema,

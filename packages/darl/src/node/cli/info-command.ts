@@ -6,7 +6,7 @@
 import { BACKENDS_FASTEST_FIRST, backendPackage, useBackend, type BackendInfo, type WebGpuAdapterInfo } from '@darl/tensor-backend';
 import { runtimeVersions } from '../versions.js';
 import type { CliIO } from './cli-io.js';
-import { readRunConfig } from '../checkpoint.js';
+import { readRunConfig } from '../run-dir/checkpoint.js';
 import { listCheckpoints, lockHolderRunning, lockSchema, pointerNote, readJsonFile, RUN_FILES, runPaths, type LockInfo } from '../run-dir/index.js';
 
 /** `darl info --run D`: the checkpoints of a run directory. */

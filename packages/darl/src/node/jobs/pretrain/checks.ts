@@ -12,7 +12,7 @@ import { fileSystemError } from '@darl/tensor-backend/node';
 import { backboneConfigFor } from '../../../config/backbone-config.js';
 import type { RunConfig, RunConfigInput } from '../../../config/schema.js';
 import type { DarlModel } from '../../../model/darl-model.js';
-import { CheckpointError, type RunState } from '../../checkpoint.js';
+import { CheckpointError, type RunState } from '../../run-dir/checkpoint.js';
 import { RunError } from '../../run-error.js';
 import { parseCheckpointDirName, RUN_FILES, runPaths } from '../../run-dir/index.js';
 

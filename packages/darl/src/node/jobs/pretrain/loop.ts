@@ -12,7 +12,7 @@ import { fileSystemError } from '@darl/tensor-backend/node';
 import type { RunConfig, TrainConfig } from '../../../config/schema.js';
 import type { DarlModel, DarlParams } from '../../../model/darl-model.js';
 import { NonFiniteLossError, type DarlTrainer, type StepResult } from '../../../train/trainer.js';
-import { writeRunConfig, type RunState } from '../../checkpoint.js';
+import { writeRunConfig, type RunState } from '../../run-dir/checkpoint.js';
 import { createProgress } from '../../progress.js';
 import { openMetricsLog, type Latest, type MetricsLog } from '../../run-dir/index.js';
 import { writeSampleGrids } from '../samples.js';

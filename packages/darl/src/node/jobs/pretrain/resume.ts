@@ -10,7 +10,7 @@ import type { RunConfig } from '../../../config/schema.js';
 import { assignParams } from '../../../model/assign-params.js';
 import { paramTree, type DarlParams } from '../../../model/darl-model.js';
 import type { DarlTrainer } from '../../../train/trainer.js';
-import { CheckpointError, loadCheckpoint, readRunConfig, type RunState } from '../../checkpoint.js';
+import { CheckpointError, loadCheckpoint, readRunConfig, type RunState } from '../../run-dir/checkpoint.js';
 import { RunError } from '../../run-error.js';
 import { checkpointPaths, cleanStale, listCheckpoints, pointerNote, readJsonFile, RUN_FILES, runPaths, runStateSchema, settleMetrics, writeLatest, type Latest } from '../../run-dir/index.js';
 import { alreadyHoldsRun } from './checks.js';

@@ -9,9 +9,9 @@ import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors, isUserError, toTfTensor, type TensorTree } from '@darl/tensor-backend';
 import { errnoCode, fileSystemFix, saveSafetensors, writeFileAtomic, fileSystemError } from '@darl/tensor-backend/node';
-import { checkpointMetadata, checkpointModelTensors, configFileText, jsonFileText } from '../run-dir/file-contents.js';
-import { runConfigSchema, trainConfigSchema, type RunConfig } from '../config/schema.js';
-import { parseConfig } from '../config/validate.js';
+import { checkpointMetadata, checkpointModelTensors, configFileText, jsonFileText } from '../../run-dir/file-contents.js';
+import { runConfigSchema, trainConfigSchema, type RunConfig } from '../../config/schema.js';
+import { parseConfig } from '../../config/validate.js';
 import {
   checkBytes,
   checkpointPaths,
@@ -32,7 +32,7 @@ import {
   type Digests,
   type InferenceState,
   type RunState,
-} from './run-dir/index.js';
+} from './index.js';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 
