@@ -7,7 +7,7 @@
  * @module
  */
 import { fineTune, type FineTuneConfig, type FineTuneEpoch, type FineTuneResult } from '@darl/eval';
-import { subsetDataset } from '@darl/patch-data';
+import { subsetDataset, type ImageDataset } from '@darl/patch-data';
 import { openJobData, type JobDatasets } from './job-data.js';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { finetuneFileSchema, runPaths, type FinetuneFile } from '../run-dir/index.js';
@@ -85,6 +85,24 @@ function finetuneJson(dataset: string, testSize: number, comparisons: FinetuneCo
   };
 }
 
+/**
+ * Every setting's training subset and config, checked before the first fine-tune, so a bad setting late in a long
+ * comparison fails at once instead of after the settings before it.
+ */
+function planSettings(opts: FinetuneRunOptions, settings: readonly FinetuneSetting[], allTrain: ImageDataset, dataSpec: string, seed: number) {
+  return settings.map((st, index) => {
+    const config = { ...opts.config, ...st.config };
+    const train = subsetDataset(allTrain, Math.max(1, Math.round(st.labelFraction * allTrain.size)), seed + 2 + index);
+    if (config.batchSize !== undefined && config.batchSize > train.size) {
+      throw new RunError(
+        `The fine-tuning batch size ${config.batchSize} is larger than the ${train.size} training images of "${dataSpec}"${opts.maxTrain !== undefined ? ` (--max-train ${opts.maxTrain})` : ''}${st.labelFraction < 1 ? ` at label fraction ${st.labelFraction}` : ''}. ` +
+          `Lower --batch-size to at most ${train.size}, or use more images.`,
+      );
+    }
+    return { config, train };
+  });
+}
+
 /** Fine-tunes a copy of the run's weights (the run directory's checkpoint is not modified). */
 export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: FineTuneResult; json: FinetuneWritten; report: string }> {
   const settings = opts.settings ?? [{ labelFraction: 1 }];
@@ -112,19 +130,7 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: F
     }
     if (!allTrain.numClasses) throw new RunError(`"${dataSpec}" has no labels; fine-tuning needs a labelled dataset.`);
     const numClasses = allTrain.numClasses;
-    // Every setting's subset and batch size are checked before the first fine-tune, so a bad setting late in a long
-    // comparison fails at once instead of after the settings before it.
-    const plans = settings.map((st, index) => {
-      const config = { ...opts.config, ...st.config };
-      const train = subsetDataset(allTrain, Math.max(1, Math.round(st.labelFraction * allTrain.size)), seed + 2 + index);
-      if (config.batchSize !== undefined && config.batchSize > train.size) {
-        throw new RunError(
-          `The fine-tuning batch size ${config.batchSize} is larger than the ${train.size} training images of "${dataSpec}"${opts.maxTrain !== undefined ? ` (--max-train ${opts.maxTrain})` : ''}${st.labelFraction < 1 ? ` at label fraction ${st.labelFraction}` : ''}. ` +
-            `Lower --batch-size to at most ${train.size}, or use more images.`,
-        );
-      }
-      return { config, train };
-    });
+    const plans = planSettings(opts, settings, allTrain, dataSpec, seed);
     const comparisons: FinetuneComparison[] = [];
     const results: FineTuneResult[] = [];
     let head = 0; // the setting with the most labels (the first of those)

@@ -19,6 +19,7 @@ import {
   classLabels,
   type AttentiveProbeConfig,
   type FeatureCache,
+  type FeatureExtractor,
   type LinearProbeSolver,
   type Pooling,
   type ProbeSweepResult,
@@ -26,12 +27,12 @@ import {
 } from '@darl/eval';
 import { disposeTree } from '@darl/tensor-backend';
 import { initDarlParams, paramTree } from '../../model/darl-model.js';
-import { subsetDataset } from '@darl/patch-data';
+import { subsetDataset, type ImageDataset } from '@darl/patch-data';
 import { openJobData, type JobDatasets } from './job-data.js';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
 import { darlFeatureExtractor } from '../../model/feature-extractor.js';
 import { loadRun } from '../load-run.js';
-import type { BuildDarlOptions } from '../../model/darl-model.js';
+import type { BuildDarlOptions, DarlModel } from '../../model/darl-model.js';
 import { RunError } from '../run-error.js';
 import { writeReport } from '../report/index.js';
 import { jsonFileText } from '../../run-dir/file-contents.js';
@@ -147,69 +148,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     const extra: Partial<ProbeFile> = { backend: opts.backend ?? 'unknown', ema: loaded.ema };
-    if (opts.knn || opts.attentive) {
-      const b = result.best;
-      const numClasses = result.numClasses;
-      const trainLabels = classLabels(train, 'probe');
-      const testLabels = classLabels(test, 'probe');
-      const poolings: Pooling[] = [...new Set<Pooling>([...(opts.knn ? [b.pooling] : []), ...(opts.attentive ? ['concat' as const] : [])])];
-      const sel = { layers: [b.layer], poolings, attentions: [b.attention], scale: loaded.model.config.pixelScale };
-      const caches = [extractor, ...(control ? [control] : [])];
-      const trainCaches: FeatureCache[] = [];
-      const testCaches: FeatureCache[] = [];
-      for (const e of caches) {
-        trainCaches.push(await extractFeatures(e, train, sel));
-        testCaches.push(await extractFeatures(e, test, sel));
-      }
-      const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(2)} %`);
-      if (opts.knn) {
-        const k0 = performance.now();
-        const knnOf = async (trainF: ReturnType<typeof pixelFeatures>, testF: ReturnType<typeof pixelFeatures>): Promise<number> =>
-          (await knnEvaluate({ features: trainF, labels: trainLabels }, { features: testF, labels: testLabels }, numClasses)).top1;
-        const acc: number[] = [];
-        for (let i = 0; i < caches.length; i++) {
-          acc.push(await knnOf(trainCaches[i]!.get(b.layer, b.pooling, b.attention).features, testCaches[i]!.get(b.layer, b.pooling, b.attention).features));
-        }
-        const pixels = await knnOf(pixelFeatures(train), pixelFeatures(test));
-        extra.knn = {
-          k: DEFAULT_KNN.k,
-          layer: b.layer,
-          pooling: b.pooling,
-          attention: b.attention,
-          testAccuracy: acc[0]!,
-          ...(acc[1] !== undefined ? { randomInitTestAccuracy: acc[1] } : {}),
-          pixelsTestAccuracy: pixels,
-          seconds: (performance.now() - k0) / 1000,
-        };
-        opts.onProgress?.(`kNN (k=${DEFAULT_KNN.k}) on layer ${b.layer} ${b.pooling}/${b.attention}: ${pct(acc[0])} (random init ${pct(acc[1])}, pixels ${pct(pixels)})`);
-      }
-      if (opts.attentive) {
-        const a0 = performance.now();
-        const acc: number[] = [];
-        let trainLoss: number[] = [];
-        for (let i = 0; i < caches.length; i++) {
-          const tr = trainCaches[i]!.get(b.layer, 'concat', b.attention);
-          const te = testCaches[i]!.get(b.layer, 'concat', b.attention);
-          const r = await attentiveProbe(
-            { features: tr.features, tokens: tr.tokens, labels: trainLabels },
-            { features: te.features, tokens: te.tokens, labels: testLabels },
-            numClasses,
-            { seed, ...(typeof opts.attentive === 'object' ? opts.attentive : {}) },
-          );
-          acc.push(r.test.top1);
-          if (i === 0) trainLoss = r.trainLoss;
-        }
-        extra.attentive = {
-          layer: b.layer,
-          attention: b.attention,
-          testAccuracy: acc[0]!,
-          trainLoss,
-          ...(acc[1] !== undefined ? { randomInitTestAccuracy: acc[1] } : {}),
-          seconds: (performance.now() - a0) / 1000,
-        };
-        opts.onProgress?.(`attentive probe on layer ${b.layer} (${b.attention}): ${pct(acc[0])} (random init ${pct(acc[1])})`);
-      }
-    }
+    if (opts.knn || opts.attentive) Object.assign(extra, await bestCellExtras(opts, loaded.model, { extractor, control, result, train, test, seed }));
     const json = probeJson(dataSpec, result, extra);
     await writeFileAtomic(runPaths(opts.run).probe, jsonFileText(probeFileSchema.parse(json)));
     const report = await writeReport(opts.run);
@@ -218,4 +157,82 @@ export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSw
     if (controlParams) disposeTree(paramTree(controlParams));
     loaded.dispose();
   }
+}
+
+/** What the kNN and attentive probes on the best cell need: the sweep's result, its data and feature extractors. */
+interface BestCellInputs {
+  readonly extractor: FeatureExtractor;
+  readonly control: FeatureExtractor | null;
+  readonly result: ProbeSweepResult;
+  readonly train: ImageDataset;
+  readonly test: ImageDataset;
+  readonly seed: number;
+}
+
+/** kNN and the attentive probe on the best cell (as `opts` asks), each with its random-init control. */
+async function bestCellExtras(opts: ProbeRunOptions, model: DarlModel, inputs: BestCellInputs): Promise<Pick<ProbeFile, 'knn' | 'attentive'>> {
+  const { extractor, control, result, train, test, seed } = inputs;
+  const out: Pick<ProbeFile, 'knn' | 'attentive'> = {};
+  const b = result.best;
+  const numClasses = result.numClasses;
+  const trainLabels = classLabels(train, 'probe');
+  const testLabels = classLabels(test, 'probe');
+  const poolings: Pooling[] = [...new Set<Pooling>([...(opts.knn ? [b.pooling] : []), ...(opts.attentive ? ['concat' as const] : [])])];
+  const sel = { layers: [b.layer], poolings, attentions: [b.attention], scale: model.config.pixelScale };
+  const caches = [extractor, ...(control ? [control] : [])];
+  const trainCaches: FeatureCache[] = [];
+  const testCaches: FeatureCache[] = [];
+  for (const e of caches) {
+    trainCaches.push(await extractFeatures(e, train, sel));
+    testCaches.push(await extractFeatures(e, test, sel));
+  }
+  const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(2)} %`);
+  if (opts.knn) {
+    const k0 = performance.now();
+    const knnOf = async (trainF: ReturnType<typeof pixelFeatures>, testF: ReturnType<typeof pixelFeatures>): Promise<number> =>
+      (await knnEvaluate({ features: trainF, labels: trainLabels }, { features: testF, labels: testLabels }, numClasses)).top1;
+    const acc: number[] = [];
+    for (let i = 0; i < caches.length; i++) {
+      acc.push(await knnOf(trainCaches[i]!.get(b.layer, b.pooling, b.attention).features, testCaches[i]!.get(b.layer, b.pooling, b.attention).features));
+    }
+    const pixels = await knnOf(pixelFeatures(train), pixelFeatures(test));
+    out.knn = {
+      k: DEFAULT_KNN.k,
+      layer: b.layer,
+      pooling: b.pooling,
+      attention: b.attention,
+      testAccuracy: acc[0]!,
+      ...(acc[1] !== undefined ? { randomInitTestAccuracy: acc[1] } : {}),
+      pixelsTestAccuracy: pixels,
+      seconds: (performance.now() - k0) / 1000,
+    };
+    opts.onProgress?.(`kNN (k=${DEFAULT_KNN.k}) on layer ${b.layer} ${b.pooling}/${b.attention}: ${pct(acc[0])} (random init ${pct(acc[1])}, pixels ${pct(pixels)})`);
+  }
+  if (opts.attentive) {
+    const a0 = performance.now();
+    const acc: number[] = [];
+    let trainLoss: number[] = [];
+    for (let i = 0; i < caches.length; i++) {
+      const tr = trainCaches[i]!.get(b.layer, 'concat', b.attention);
+      const te = testCaches[i]!.get(b.layer, 'concat', b.attention);
+      const r = await attentiveProbe(
+        { features: tr.features, tokens: tr.tokens, labels: trainLabels },
+        { features: te.features, tokens: te.tokens, labels: testLabels },
+        numClasses,
+        { seed, ...(typeof opts.attentive === 'object' ? opts.attentive : {}) },
+      );
+      acc.push(r.test.top1);
+      if (i === 0) trainLoss = r.trainLoss;
+    }
+    out.attentive = {
+      layer: b.layer,
+      attention: b.attention,
+      testAccuracy: acc[0]!,
+      trainLoss,
+      ...(acc[1] !== undefined ? { randomInitTestAccuracy: acc[1] } : {}),
+      seconds: (performance.now() - a0) / 1000,
+    };
+    opts.onProgress?.(`attentive probe on layer ${b.layer} (${b.attention}): ${pct(acc[0])} (random init ${pct(acc[1])})`);
+  }
+  return out;
 }
