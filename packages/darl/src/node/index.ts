@@ -48,4 +48,4 @@ export { composeRunConfig, type ComposedRunConfig, type ConfigSources } from './
 export { probeRun, probeJson, type ProbeRunOptions } from './jobs/probe-run.js';
 export { finetuneRun, type FinetuneRunOptions, type FinetuneSetting, type FinetuneInit } from './jobs/finetune-run.js';
 export { generationQualityRun, type GenerationQualityRunOptions } from './jobs/generation-quality-run.js';
-export { writeReport, renderReport, readRunData, parseReferenceRun, type RunData } from './report/index.js';
+export { writeReport, renderReport, readRunData, parseReferenceRun, referenceRunOf, type RunData } from './report/index.js';

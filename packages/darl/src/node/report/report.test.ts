@@ -9,7 +9,8 @@ import { escapeHtml, jsonForScript, scriptSafe } from './escape.js';
 import { HOSTILE, probe as fixtureProbe, reference as fixtureReference, writeFullRun, writeMinimalRun } from './fixtures/make-run-dir.js';
 import { formatDuration, formatNumber, formatPercent } from './format.js';
 import type { ProbeFile, ReferenceRun } from '../run-dir/index.js';
-import { readRunData, renderReport, writeReport } from './index.js';
+import { readRunData, referenceRunOf, renderReport, writeReport } from './index.js';
+import { isUserError } from '@darl/tensor-backend';
 import { referenceLossAt } from './render-report.js';
 
 let root: string;
@@ -89,6 +90,24 @@ describe('readRunData', () => {
     const empty = join(root, 'empty');
     await mkdir(empty);
     await expect(readRunData(empty)).rejects.toThrow(/holds neither metrics\.jsonl nor config\.json/);
+  });
+});
+
+describe('referenceRunOf', () => {
+  it('makes a reference run from a finished run directory: thinned loss, probe, fine-tune and notes', async () => {
+    const ref = await referenceRunOf(fullDir, 'full', 'extra note');
+    expect(ref.loss.length).toBeLessThanOrEqual(200);
+    expect(ref.loss[0]).toEqual([1, Number((0.08 + 0.9 * Math.exp(-1 / 60) + 0.01 * Math.sin(1.7)).toPrecision(5))]);
+    expect(ref.loss.at(-1)![0]).toBe(300);
+    expect(ref.probe).toEqual({ testAccuracy: 0.912, rawPixels: 0.855 });
+    expect(ref.finetune).toEqual({ testAccuracy: 0.96 });
+    expect(ref.notes).toMatch(/^Full-mode run of 300 steps × 64 images, seed 7; .*backend wasm \(simd on\), tfjs-core 4\.22\.0.*; fine-tuned test accuracy 0\.96; extra note$/);
+  });
+
+  it('refuses a run directory without a committed checkpoint, as a user error', async () => {
+    const err = await referenceRunOf(minimalDir, 'minimal').catch((e: unknown) => e);
+    expect(isUserError(err)).toBe(true);
+    expect((err as Error).message).toMatch(/has no readable committed checkpoint/);
   });
 });
 
