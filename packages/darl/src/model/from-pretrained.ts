@@ -7,9 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors, disposeTree, toTfTensor, UserError } from '@darl/tensor-backend';
-import { runConfigSchema, type RunConfig, type RunConfigInput } from '../config/schema.js';
-import { parseConfig } from '../config/validate.js';
+import type { RunConfig, RunConfigInput } from '../config/schema.js';
 import { RUN_FILES } from '../run-dir/names.js';
+import { parseConfigFile } from '../run-dir/config-file.js';
 import { assignParams } from './assign-params.js';
 import { buildDarl, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from './darl-model.js';
 
@@ -57,7 +57,7 @@ function parseRunConfig(config: PretrainedSource['config'], source: string): Run
       throw new PretrainedError(`${source} is not valid JSON (${(err as Error).message}). Pass the run's ${RUN_FILES.config}.`);
     }
   }
-  return parseConfig(runConfigSchema, json, source);
+  return parseConfigFile(json, source);
 }
 
 function decodeWeights(weights: Uint8Array | ArrayBuffer, source: string): Record<string, tf.Tensor> {

@@ -28,8 +28,8 @@
  *
  * Each file has one module here with its schema and its one type: `state-file.ts`, `latest-file.ts`,
  * `digests-file.ts`, `metrics-file.ts`, `probe-file.ts`, `finetune-file.ts`, `generation-file.ts`,
- * `reference-file.ts`, `sample-grids.ts`; `config.json` is the run config of `config/schema.ts`, written by
- * `configFileText` (`file-contents.ts`).
+ * `reference-file.ts`, `sample-grids.ts`; `config-file.ts` writes and reads `config.json`, whose
+ * schema is the run config's own (`config/schema.ts`).
  *
  * @module
  */

@@ -9,9 +9,9 @@ import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors, isUserError, toTfTensor, type TensorTree } from '@darl/tensor-backend';
 import { errnoCode, fileSystemFix, saveSafetensors, writeFileAtomic, fileSystemError } from '@darl/tensor-backend/node';
-import { checkpointMetadata, checkpointModelTensors, configFileText, jsonFileText } from '../../run-dir/file-contents.js';
-import { runConfigSchema, trainConfigSchema, type RunConfig } from '../../config/schema.js';
-import { parseConfig } from '../../config/validate.js';
+import { configFileText, parseConfigFile } from '../../run-dir/config-file.js';
+import { checkpointMetadata, checkpointModelTensors, jsonFileText } from '../../run-dir/file-contents.js';
+import { trainConfigSchema, type RunConfig } from '../../config/schema.js';
 import {
   checkBytes,
   checkpointPaths,
@@ -73,7 +73,7 @@ export async function readRunConfig(dir: string): Promise<RunConfig> {
     throw fileSystemError(err, path, 'read the run config');
   }
   const json = parseJsonText(text, z.unknown(), path, 'Restore it from the run\'s start, or start the run again with a new --out directory.');
-  return parseConfig(runConfigSchema, json, path);
+  return parseConfigFile(json, path);
 }
 
 /**
