@@ -27,7 +27,7 @@ import {
   type ReferenceRun,
   type SampleGridKind,
 } from '../run-dir/index.js';
-import { summarizeIssues } from '../run-dir/read-json-file.js';
+import { parseRunFileText, summarizeIssues } from '../../run-dir/parse-run-file.js';
 
 /** A PNG written during training, already inlined as a `data:` URI. */
 export interface RunImage {
@@ -82,16 +82,9 @@ async function readOptionalText(path: string): Promise<string | undefined> {
 async function readRunFile<S extends z.ZodType>(path: string, name: string, schema: S, warnings: string[]): Promise<z.output<S> | undefined> {
   const text = await readOptionalText(path);
   if (text === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    warnings.push(`${name} is not valid JSON (${(err as Error).message}); it was ignored.`);
-    return undefined;
-  }
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  warnings.push(`${name} does not match its format (${summarizeIssues(r.error.issues)}); it was ignored.`);
+  const r = parseRunFileText(text, schema, name);
+  if ('value' in r) return r.value;
+  warnings.push(`${r.problem} It was ignored.`);
   return undefined;
 }
 
@@ -102,9 +95,9 @@ async function readConfig(runDir: string, warnings: string[]): Promise<Readonly<
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-    warnings.push(`${RUN_FILES.config} is not a JSON object; it was ignored.`);
+    warnings.push(`${RUN_FILES.config} is not a JSON object. It was ignored.`);
   } catch (err) {
-    warnings.push(`${RUN_FILES.config} is not valid JSON (${(err as Error).message}); it was ignored.`);
+    warnings.push(`${RUN_FILES.config} is not valid JSON (${(err as Error).message}). It was ignored.`);
   }
   return undefined;
 }

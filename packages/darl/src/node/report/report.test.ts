@@ -78,8 +78,8 @@ describe('readRunData', () => {
     expect(text).toMatch(/metrics\.jsonl: line\(s\) 2, 3, 4 are not JSON objects with a numeric "step"/);
     expect(text).toMatch(/outside the run directory/);
     expect(text).toMatch(/samples\/step-000002\.png: is not a valid PNG/);
-    expect(text).toMatch(/probe\.json is not valid JSON/);
-    expect(text).toMatch(/reference\.json does not match its format \(loss\.0\.1: .*\); it was ignored/);
+    expect(text).toMatch(/probe\.json is not valid JSON \(.*\)\. It was ignored\./);
+    expect(text).toMatch(/reference\.json is damaged: loss\.0\.1: .*\. It was ignored\./);
     const html = renderReport(run);
     expect(html).toContain('While reading this run:');
     expect(html).not.toContain('<img');
