@@ -29,7 +29,9 @@
  * Each file has one module here with its schema and its one type: `state-file.ts`, `latest-file.ts`,
  * `digests-file.ts`, `metrics-file.ts`, `probe-file.ts`, `finetune-file.ts`, `generation-file.ts`,
  * `reference-file.ts`, `sample-grids.ts`; `config-file.ts` writes and reads `config.json`, whose
- * schema is the run config's own (`config/schema.ts`).
+ * schema is the run config's own (`config/schema.ts`); `run.lock`'s schema is Node's alone
+ * (`node/run-dir/lock-file.ts`). `parse-run-file.ts` parses any of them for every reader, and `node/run-dir/` is
+ * the store that reads and writes them on disk.
  *
  * @module
  */
