@@ -129,16 +129,19 @@ export function benchFeatures(p: BenchParams, c: BenchModelConfig, patches: tf.T
 /**
  * Analytic FLOPs of one training step, counting multiply-adds as 2 FLOPs in every matmul and taking backward = 2 ×
  * forward (two matmuls per forward matmul); elementwise work (LayerNorm, GELU, softmax, RoPE's elementwise part,
- * AdamW) is left out. Per step, with T = B·L tokens:
+ * AdamW) is left out. Per step, with L tokens (SOS and the L − 1 embedded patches) and T = B·L:
  *
- *   forward = 2·B·N·PD·D (embed) + depth · [2·T·(3D² + D² + 2·D·F) (qkv, out, MLP)
+ *   forward = 2·B·(L−1)·PD·D (embed) + depth · [2·T·(3D² + D² + 2·D·F) (qkv, out, MLP)
  *             + 2·2·B·L²·D (QKᵀ and A·V, all heads) + 2·2·T·D·DH (RoPE rotate-half matmul on q and k)]
- *             + 2·B·N·D·PD (head)
+ *             + 2·B·N·D·PD (head, N outputs)
  *   step    = 3 · forward
+ *
+ * @param tokens L: N + 1 for the bench's own assembly (every patch embedded, the last output dropped), N for
+ *   `@darl/darl`'s model (`darlLoss` embeds p1 … p(N−1) after SOS)
  */
-export function trainingFlops(c: BenchModelConfig): number {
+export function trainingFlops(c: BenchModelConfig, tokens = numPatches(c) + 1): number {
   const N = numPatches(c);
-  const L = N + 1;
+  const L = tokens;
   const D = c.width;
   const F = c.mlpWidth;
   const DH = D / c.heads;
@@ -146,6 +149,6 @@ export function trainingFlops(c: BenchModelConfig): number {
   const B = c.batch;
   const T = B * L;
   const perBlock = 2 * T * (3 * D * D + D * D + 2 * D * F) + 2 * 2 * B * L * L * D + 2 * 2 * T * D * DH;
-  const forward = 2 * B * N * PD * D + c.depth * perBlock + 2 * B * N * D * PD;
+  const forward = 2 * B * (L - 1) * PD * D + c.depth * perBlock + 2 * B * N * D * PD;
   return 3 * forward;
 }

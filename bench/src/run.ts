@@ -1,44 +1,41 @@
 /**
- * `pnpm bench`: runs every system in its own process, one after another, and prints a table of the figures with the
- * ratio of darl's default backend (`auto`: native where it built) to the fastest PyTorch configuration found, and to
- * PyTorch's best 1-thread and 2-thread configurations; writes everything to `bench-results/latest.json` (git-ignored).
+ * `pnpm bench`: runs every system in its own process, one after another, measures the machine's fp32 peak in the
+ * same run, and prints a table of the figures with the ratio of darl's default backend (`auto`: native where it
+ * built) to PyTorch's fastest configuration per figure (named in the table), and to PyTorch's fastest 1-thread and
+ * 2-thread configuration; writes everything to `bench-results/latest.json` (git-ignored).
  *
- *   pnpm bench                 tfjs native, tfjs wasm + overrides, tfjs wasm as shipped, PyTorch in every configuration
- *   pnpm bench --quick         a few-second smoke run: default backend and PyTorch, 2 training steps each
+ *   pnpm bench                 tfjs native, tfjs wasm + overrides, tfjs wasm as shipped, the peak, PyTorch in every
+ *                              configuration (each OpenBLAS build × 1 and 2 threads × without and with malloc settings)
+ *   pnpm bench --quick         a smoke run of every code path: default backend, wasm + overrides, short peak runs,
+ *                              every PyTorch configuration, 1–2 repetitions per figure
  *   pnpm bench --with-cpu      also the tfjs cpu backend (minutes: ~180× slower than PyTorch)
- *   pnpm bench --no-python     skip the PyTorch reference
+ *   pnpm bench --no-python     skip the PyTorch reference (and its SGEMM)
  *   pnpm bench --gpu [--smoke] the GPU benchmark instead (src/gpu/gpu-run.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REFERENCE_CONFIG, trainingFlops } from './reference-model.js';
+import { REFERENCE_CONFIG, numPatches, trainingFlops } from './reference-model.js';
 import { loadAverageNow, machineInfo } from './machine.js';
+import { measurePeak } from './measure-peak.js';
+import { measuredPeak } from './peak.js';
+import { DEBIAN_BLAS_BUILDS, peerConfigs, type BlasBuild, type PeerConfig } from './peer-configs.js';
+import { figures, fmt, mainTable, peakLines, peerTable, type SystemResult } from './report.js';
 
-/** Measured single-core-pair fp32 FMA peak of the reference machine (docs/DESIGN.md §3: 2 Zen 4 cores, AVX-512). */
-const PEAK_GFLOPS = 230;
 const PYTHON = '/usr/bin/python3';
 
-interface SystemResult {
-  system: string;
-  train_ms: number;
-  train_cpu_ms?: number;
-  features_ms_per_256?: number;
-  /** For PyTorch: the configuration (BLAS build, threads). */
-  config?: string;
-  threads?: number;
-  gen_mse_ms: number;
-  gen_diffusion_ms: number;
-  data_ms_per_256: number;
-  [key: string]: unknown;
-}
+type Outcome = SystemResult | { system: string; error: string };
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 
-function runTfjs(args: string[]): SystemResult | { system: string; error: string } {
+function lastLines(s: string): string {
+  return s.trim().split('\n').slice(-5).join('\n');
+}
+
+function runTfjs(args: string[]): Outcome {
   const label = `tfjs ${args.join(' ')}`;
   process.stderr.write(`running ${label} …\n`);
   const r = spawnSync(process.execPath, ['--conditions=@darl/source', '--import', 'tsx', 'src/tfjs-system.ts', ...args, ...(quick ? ['--quick'] : [])], {
@@ -47,36 +44,16 @@ function runTfjs(args: string[]): SystemResult | { system: string; error: string
     maxBuffer: 64 * 1024 * 1024,
   });
   const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-  if (r.status !== 0 || !line) return { system: label, error: (r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n') };
+  if (r.status !== 0 || !line) return { system: label, error: lastLines(r.stderr || r.stdout) };
   return JSON.parse(line.slice('BENCH_RESULT '.length)) as SystemResult;
 }
 
-/** PyTorch configurations to try: each OpenBLAS build found (selected with LD_LIBRARY_PATH) × 1 and 2 threads. */
-function pytorchConfigs(): { name: string; env: Record<string, string>; threads: number }[] {
-  const blasDirs: [string, string | undefined][] = [
-    ['OpenMP OpenBLAS', '/usr/lib/x86_64-linux-gnu/openblas-openmp'],
-    ['pthread OpenBLAS', '/usr/lib/x86_64-linux-gnu/openblas-pthread'],
-  ];
-  const found = blasDirs.filter(([, dir]) => dir !== undefined && existsSync(join(dir, 'libblas.so.3')));
-  const variants: [string, string | undefined][] = found.length ? found : [['system BLAS', undefined]];
-  const out: { name: string; env: Record<string, string>; threads: number }[] = [];
-  for (const [blas, dir] of variants) {
-    for (const threads of [1, 2]) {
-      out.push({
-        name: `${blas}, ${threads} thread${threads > 1 ? 's' : ''}`,
-        threads,
-        env: {
-          ...(dir ? { LD_LIBRARY_PATH: dir } : {}),
-          OMP_NUM_THREADS: String(threads),
-          OPENBLAS_NUM_THREADS: String(threads),
-        },
-      });
-    }
-  }
-  return out;
+/** Debian's OpenBLAS builds present on this machine. */
+function blasBuildsFound(): BlasBuild[] {
+  return DEBIAN_BLAS_BUILDS.filter((b) => b.dir !== undefined && existsSync(join(b.dir, 'libblas.so.3')));
 }
 
-function runPytorch(cfg: { name: string; env: Record<string, string>; threads: number }): SystemResult | { system: string; error: string } {
+function runPytorch(cfg: PeerConfig): Outcome {
   const system = `PyTorch (${cfg.name})`;
   process.stderr.write(`running ${system} …\n`);
   const r = spawnSync(PYTHON, ['reference/darl_reference.py', '--threads', String(cfg.threads), ...(quick ? ['--quick'] : [])], {
@@ -85,8 +62,8 @@ function runPytorch(cfg: { name: string; env: Record<string, string>; threads: n
     env: { ...process.env, ...cfg.env },
   });
   const line = r.stdout.trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || !line.startsWith('{')) return { system, error: (r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n') };
-  return { ...(JSON.parse(line) as SystemResult), system, config: cfg.name, threads: cfg.threads };
+  if (r.status !== 0 || !line.startsWith('{')) return { system, error: lastLines(r.stderr || r.stdout) };
+  return { ...(JSON.parse(line) as SystemResult), system, config: cfg.name, threads: cfg.threads, malloc: cfg.malloc };
 }
 
 function pytorchAvailable(): string | undefined {
@@ -97,95 +74,59 @@ function pytorchAvailable(): string | undefined {
   return undefined;
 }
 
-function isOk(r: SystemResult | { system: string; error: string }): r is SystemResult {
+function isOk(r: Outcome): r is SystemResult {
   return !('error' in r);
 }
 
-function fmt(v: number, digits = 0): string {
-  return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+/** Runs everything, one process at a time: the tfjs systems, the peak, then PyTorch in every configuration. */
+function measureAll(): { systems: Outcome[]; torch: Outcome[]; peak: ReturnType<typeof measurePeak> } {
+  const systems: Outcome[] = [runTfjs(['--backend', 'auto']), runTfjs(['--backend', 'wasm'])];
+  if (!quick) systems.push(runTfjs(['--backend', 'wasm', '--no-overrides']));
+  if (argv.includes('--with-cpu')) systems.push(runTfjs(['--backend', 'cpu']));
+  const noPython = argv.includes('--no-python') ? 'skipped: --no-python' : pytorchAvailable();
+  const builds = blasBuildsFound();
+  for (const b of DEBIAN_BLAS_BUILDS) {
+    if (!builds.includes(b)) process.stderr.write(`${b.name}: not installed (no ${String(b.dir)}/libblas.so.3), so not tried\n`);
+  }
+  const peak = measurePeak({ benchDir, outDir: join(benchDir, 'bench-results'), builds, quick, ...(noPython ? { pythonSkipReason: noPython } : { python: PYTHON }) });
+  const torch = noPython ? [{ system: 'PyTorch', error: noPython }] : peerConfigs(builds).map(runPytorch);
+  return { systems: [...systems, ...torch], torch, peak };
 }
 
 function main(): void {
   const machine = machineInfo();
-  const systems: (SystemResult | { system: string; error: string })[] = [];
-  systems.push(runTfjs(['--backend', 'auto']));
-  systems.push(runTfjs(['--backend', 'wasm']));
-  if (!quick) systems.push(runTfjs(['--backend', 'wasm', '--no-overrides']));
-  if (argv.includes('--with-cpu')) systems.push(runTfjs(['--backend', 'cpu']));
-  const noPython = argv.includes('--no-python') ? 'skipped: --no-python' : pytorchAvailable();
-  const pys = noPython ? [{ system: 'pytorch', error: noPython }] : pytorchConfigs().map(runPytorch);
-  systems.push(...pys);
+  const { systems, torch, peak } = measureAll();
   const loadEnd = loadAverageNow();
-
   const flops = trainingFlops(REFERENCE_CONFIG);
-  const batch = REFERENCE_CONFIG.batch;
+  const trainerFlops = trainingFlops(REFERENCE_CONFIG, numPatches(REFERENCE_CONFIG)); // darlLoss: SOS + N − 1 patches
   const ok = systems.filter(isOk);
-  const torchOk = pys.filter(isOk);
-  const fastest = (rs: SystemResult[]): SystemResult | undefined => [...rs].sort((a, b) => a.train_ms - b.train_ms)[0];
-  // The peer at its best: the fastest configuration per training step, and the fastest with 1 and with 2 threads.
-  const refs: [string, SystemResult | undefined][] = [
-    ['best', fastest(torchOk)],
-    ['1 thread', fastest(torchOk.filter((r) => r.threads === 1))],
-    ['2 threads', fastest(torchOk.filter((r) => r.threads === 2))],
-  ];
-  const rows: [string, (r: SystemResult) => number | undefined, number, boolean][] = [
-    ['train ms/step', (r) => r.train_ms, 0, true],
-    ['train CPU ms/step (all threads)', (r) => r.train_cpu_ms, 0, true],
-    ['train images/s', (r) => (1000 * batch) / r.train_ms, 0, false],
-    ['train GFLOP/s', (r) => flops / 1e9 / (r.train_ms / 1000), 1, false],
-    [`train % of ${PEAK_GFLOPS} GFLOP/s peak`, (r) => (100 * flops) / 1e9 / (r.train_ms / 1000) / PEAK_GFLOPS, 1, false],
-    ['generate 1 image, MSE (ms)', (r) => r.gen_mse_ms, 0, true],
-    ['generate 1 image, diffusion 20 DDIM (ms)', (r) => r.gen_diffusion_ms, 0, true],
-    ['features (backbone fwd), images/s', (r) => (r.features_ms_per_256 === undefined ? undefined : (256 * 1000) / r.features_ms_per_256), 0, false],
-    ['data: patchify+normalise, images/s', (r) => (256 * 1000) / r.data_ms_per_256, 0, false],
-  ];
-  const def = ok[0] && !ok[0].system.startsWith('PyTorch') ? ok[0] : undefined;
-  const shownRefs = refs.filter((x): x is [string, SystemResult] => x[1] !== undefined);
-  const header = ['figure', ...ok.map((r) => r.system), ...shownRefs.map(([k]) => `default ÷ PyTorch ${k}`)];
-  const table: string[][] = [header];
-  const ratios: Record<string, Record<string, number>> = {};
-  for (const [name, get, digits, timeLike] of rows) {
-    const cells = ok.map((r) => {
-      const v = get(r);
-      return v === undefined || !Number.isFinite(v) ? '—' : fmt(v, digits);
-    });
-    const row = [name, ...cells];
-    for (const [k, ref] of shownRefs) {
-      const a = def ? get(def) : undefined;
-      const b = get(ref);
-      if (a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b)) {
-        // Time-like figures: tfjs time ÷ PyTorch time (>1 = slower). Rate-like: PyTorch rate ÷ tfjs rate (same sense).
-        const ratio = timeLike ? a / b : b / a;
-        (ratios[k] ??= {})[name] = ratio;
-        row.push(`${fmt(ratio, 2)}×`);
-      } else row.push('—');
-    }
-    table.push(row);
-  }
-  const widths = header.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
-  const lines = table.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  '));
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  console.log(lines.join('\n'));
+  const tfjs = ok.filter((r) => !r.system.startsWith('PyTorch'));
+  const torchOk = torch.filter(isOk);
+  const peak2 = measuredPeak(peak.measurements, 2);
+  const sgemm2 = measuredPeak(peak.measurements, 2, 'sgemm');
+  const def = systems[0] && isOk(systems[0]) ? systems[0] : undefined;
+  const { text, comparisons } = mainTable(tfjs, torchOk, def, figures({ flops, trainerFlops, batch: REFERENCE_CONFIG.batch, ...(peak2 ? { peak: peak2 } : {}), ...(sgemm2 ? { sgemmPeak: sgemm2 } : {}) }));
+  console.log(text);
   for (const s of systems) if (!isOk(s)) console.log(`\n${s.system}: ${s.error}`);
   if (def) console.log(`\ndefault = ${def.system} (${String(def.backend)}${def.native ? `, ${JSON.stringify(def.native)}` : ''})`);
-  for (const [k, ref] of shownRefs) console.log(`PyTorch ${k}: ${ref.system}, ${fmt(ref.train_ms)} ms/step (${String(ref.blas ?? '')})`);
+  for (const r of tfjs) if (r.sgemm_gflops !== undefined) console.log(`${r.system}: SGEMM ${r.sgemm_size}³ ${fmt(r.sgemm_gflops, 1)} GFLOP/s (tf.matMul, the backend's threads)`);
+  if (torchOk.length) console.log(`\nPyTorch, every configuration (* = fastest per column):\n${peerTable(torchOk)}`);
+  console.log(`\n${peakLines(peak.measurements, peak.errors, peak2, sgemm2)}`);
   console.log(
     `\n${machine.cpuModel}, ${machine.logicalCores} logical cores, load average ${fmt(machine.loadAverage.start, 1)} → ${fmt(loadEnd, 1)}` +
-      `; training step = ${fmt(flops / 1e9, 2)} GFLOP (analytic)`,
+      `; training step = ${fmt(flops / 1e9, 2)} GFLOP (analytic; DarlTrainer's step ${fmt(trainerFlops / 1e9, 2)}: one token fewer)`,
   );
   if (machine.loadAverage.start > machine.logicalCores || loadEnd > machine.logicalCores) {
-    console.log('warning: the machine was busy (load above its core count); wall times are inflated and ratios noisy.');
+    console.log('warning: the machine was busy (load above its core count); wall times are inflated, ratios and the peak noisy.');
   }
-
   const out = {
     date: new Date().toISOString(),
     quick,
     machine: { ...machine, loadAverage: { start: machine.loadAverage.start, end: loadEnd } },
-    model: { ...REFERENCE_CONFIG, tokens: 50, trainingGflopPerStep: flops / 1e9 },
-    peakGflops: PEAK_GFLOPS,
+    model: { ...REFERENCE_CONFIG, tokens: numPatches(REFERENCE_CONFIG) + 1, trainingGflopPerStep: flops / 1e9, trainerGflopPerStep: trainerFlops / 1e9 },
+    peak: { twoThreads: peak2 ?? null, sgemmTwoThreads: sgemm2 ?? null, measurements: peak.measurements, raw: peak.raw, errors: peak.errors },
     systems,
-    pytorchReferences: Object.fromEntries(shownRefs.map(([k, r]) => [k, r.system])),
-    ratiosDefaultOverPytorch: ratios,
+    comparisonsDefaultOverPytorch: comparisons,
   };
   const dir = join(benchDir, 'bench-results');
   mkdirSync(dir, { recursive: true });

@@ -9,6 +9,8 @@ import { AdamW, Rng, gradientsByPath, useBackend, type BackendName } from '@darl
 import { normPixTargets, pixelsToPatches } from '@darl/patch-data';
 import { REFERENCE_CONFIG, benchFeatures, benchLoss, benchPositions, initBenchModel, numPatches, patchDim } from './reference-model.js';
 import { generateImage, initDenoiser } from './generation.js';
+import { BENCH_EMA_DECAY, referenceTrainer } from './trainer-step.js';
+import { sgemmGflops } from './peak.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -28,6 +30,71 @@ function timeIt(fn: () => void, reps: number, warmup: number): { wallMs: number;
   const c = process.cpuUsage(c0);
   walls.sort((a, b) => a - b);
   return { wallMs: walls[Math.floor(walls.length / 2)] as number, cpuMs: (c.user + c.system) / 1000 / reps };
+}
+
+/** {@link timeIt} for a call that finishes when its promise resolves. */
+async function timeItAsync(fn: () => Promise<void>, reps: number, warmup: number): Promise<{ wallMs: number; cpuMs: number }> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const walls: number[] = [];
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    walls.push(performance.now() - t0);
+  }
+  const c = process.cpuUsage(c0);
+  walls.sort((a, b) => a - b);
+  return { wallMs: walls[Math.floor(walls.length / 2)] as number, cpuMs: (c.user + c.system) / 1000 / reps };
+}
+
+/** `DarlTrainer` steps on the reference preset, as configured (EMA off) and, when `withEma`, with EMA on. */
+async function benchTrainer(reps: number, withEma: boolean): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const variants: [string, number | undefined][] = [['trainer', undefined], ...(withEma ? [['trainer_ema', BENCH_EMA_DECAY] as [string, number]] : [])];
+  for (const [key, ema] of variants) {
+    const t = referenceTrainer(ema === undefined ? {} : { ema });
+    const r = await timeItAsync(() => t.step(), reps, 1);
+    out[`${key}_ms`] = r.wallMs;
+    out[`${key}_cpu_ms`] = r.cpuMs;
+    out[`${key}_settings`] = t.settings;
+    t.dispose();
+  }
+  return out;
+}
+
+/** GFLOP/s of one n×n by n×n `tf.matMul` on the current backend (best of `reps` after a warm-up). */
+async function benchSgemm(n: number, reps: number): Promise<{ sgemm_size: number; sgemm_gflops: number }> {
+  const rng = new Rng(6);
+  const a = rng.normal([n, n]) as tf.Tensor2D;
+  const b = rng.normal([n, n]) as tf.Tensor2D;
+  let best = Infinity;
+  for (let i = 0; i <= reps; i++) {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b);
+    await c.data();
+    const ms = performance.now() - t0;
+    c.dispose();
+    if (i > 0) best = Math.min(best, ms); // the first call is the warm-up
+  }
+  tf.dispose([a, b]);
+  return { sgemm_size: n, sgemm_gflops: sgemmGflops(n, best) };
+}
+
+/** Data throughput: `pixelsToPatches` + `normPixTargets` for 256 images (median wall ms per batch). */
+function benchData(c: typeof REFERENCE_CONFIG, quick: boolean): { wallMs: number; cpuMs: number } {
+  const rng = new Rng(2);
+  const B = 256;
+  const bytes = Uint8Array.from(rng.uniformArray(B * c.imageSize * c.imageSize * c.channels, 0, 256), (v) => Math.floor(v));
+  return timeIt(
+    () => {
+      const p = pixelsToPatches(bytes, [B, c.imageSize, c.imageSize, c.channels], c.patchSize, { scale: 'minus-one-one' });
+      const { targets, mean, std } = normPixTargets(p);
+      targets.dataSync();
+      tf.dispose([p, targets, mean, std]);
+    },
+    quick ? 3 : 20,
+    2,
+  );
 }
 
 async function main(): Promise<void> {
@@ -74,19 +141,11 @@ async function main(): Promise<void> {
     1,
   );
 
-  const rng = new Rng(2);
-  const B = 256;
-  const bytes = Uint8Array.from(rng.uniformArray(B * c.imageSize * c.imageSize * c.channels, 0, 256), (v) => Math.floor(v));
-  const data = timeIt(
-    () => {
-      const p = pixelsToPatches(bytes, [B, c.imageSize, c.imageSize, c.channels], c.patchSize, { scale: 'minus-one-one' });
-      const { targets, mean, std } = normPixTargets(p);
-      targets.dataSync();
-      tf.dispose([p, targets, mean, std]);
-    },
-    quick ? 3 : 20,
-    2,
-  );
+  const trainer = await benchTrainer(slow ? 1 : trainReps, !slow);
+  // A large SGEMM on this backend (not on the slow cpu / stock-wasm systems, where it would take minutes).
+  const sgemm = slow ? {} : await benchSgemm(quick ? 512 : 2048, quick ? 1 : 3);
+
+  const data = benchData(c, quick);
 
   const result = {
     system: `tfjs-${info.name}${info.name === 'wasm' ? (overrides ? '+overrides' : '-stock') : ''}${backend === 'auto' ? ' (auto)' : ''}`,
@@ -103,6 +162,8 @@ async function main(): Promise<void> {
     gen_diffusion_ms: genDiff.wallMs,
     data_ms_per_256: data.wallMs,
     features_ms_per_256: features.wallMs,
+    ...trainer,
+    ...sgemm,
   };
   console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
 }

@@ -4,7 +4,8 @@
 // and watches its denoising steps, saves the run directory and opens it with Node's loadRun, and loads a run that
 // the Node CLI trained — from dropped files and from a URL; then, in a second Chromium with WebGPU enabled
 // (SwiftShader), trains a few steps on the webgpu backend. Any console error, page error, failed request or request
-// to anywhere but the dev server fails the test. DARL_UPDATE_SCREENSHOT=1 writes the README's screenshot.
+// to anywhere but the dev server fails the test. Every run screenshots the page after
+// training and completing a digit; DARL_UPDATE_SCREENSHOT=1 saves it as the root README's docs/images/browser-page.png.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -129,7 +130,11 @@ describe.runIf(haveChromium || process.env.CI)('the browser example in Chromium'
     expect(completion.known).toBe(L);
     expect(completion.frames).toBe(L / 2); // the top half is given, the bottom half came one patch per frame
     expect((await grayLevels(page, '#completion'))[0]).toBeGreaterThan(8);
-    if (process.env.DARL_UPDATE_SCREENSHOT) await page.screenshot({ path: join(app, 'screenshot.png'), clip: { x: 0, y: 0, width: 1200, height: 900 } });
+    // The root README's picture of the page: taken on every run (it must fit the README's 300 KB budget), saved over
+    // docs/images/browser-page.png with DARL_UPDATE_SCREENSHOT=1.
+    const picture = await page.screenshot({ type: 'png', clip: { x: 0, y: 0, width: 1200, height: 900 } });
+    expect(picture.length).toBeLessThan(300 * 1024);
+    if (process.env.DARL_UPDATE_SCREENSHOT) await writeFile(join(repo, 'docs/images/browser-page.png'), picture);
   });
 
   it("saves the trained model as a run directory that Node's loadRun opens, with the same weights", async () => {

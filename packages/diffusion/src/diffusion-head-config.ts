@@ -9,21 +9,19 @@ import { validateNoiseLevelSpec } from './validate-noise-level-spec.js';
 import { LOSS_WEIGHTINGS, PREDICTIONS, type LossWeighting, type Prediction } from './parameterisation.js';
 import { PATCH_DECODER_DEFAULTS, validatePatchDecoderConfig, type PatchDecoderConfig } from './patch-decoder-config.js';
 
-/**
- * The diffusion head's configuration (readonly, JSON-serialisable).
- * - `decoder`: the denoising patch decoder.
- * - `noiseLevels`: how γ is drawn per training draw ({@link NoiseLevelSpec}).
- * - `prediction`: what the decoder predicts: `x0` (default), `eps` or `v`.
- * - `weighting`: loss weighting across noise levels, `none` (default), `snr` or `min-snr` (see `lossWeights`).
- * - `batchMultiplier`: K, noise draws per target sharing one condition (MAR's `diffusion_batch_mul`; default 1).
- * - `snrClip`: the clip k of `min-snr` (default `DEFAULT_SNR_CLIP`, 5); optional.
- */
+/** The diffusion head's configuration (readonly, JSON-serialisable). */
 export interface DiffusionHeadConfig {
+  /** The denoising patch decoder. */
   readonly decoder: PatchDecoderConfig;
+  /** How γ is drawn per training draw ({@link NoiseLevelSpec}). */
   readonly noiseLevels: NoiseLevelSpec;
+  /** What the decoder predicts: `x0` (default), `eps` or `v`. */
   readonly prediction: Prediction;
+  /** Loss weighting across noise levels, `none` (default), `snr` or `min-snr` (see `lossWeights`). */
   readonly weighting: LossWeighting;
+  /** K, noise draws per target sharing one condition (MAR's `diffusion_batch_mul`; default 1). */
   readonly batchMultiplier: number;
+  /** The clip k of `min-snr` (default `DEFAULT_SNR_CLIP`, 5). */
   readonly snrClip?: number;
 }
 
@@ -44,6 +42,7 @@ export const DIFFUSION_HEAD_KEYS = ['decoder', 'noiseLevels', 'prediction', 'wei
 
 /** Settings accepted by {@link diffusionHeadConfig}: the decoder may be partial (defaults filled in). */
 export type DiffusionHeadSettings = Partial<Omit<DiffusionHeadConfig, 'decoder'>> & {
+  /** The decoder's settings: `patchDim` and `conditionDim` are required, the rest default to {@link PATCH_DECODER_DEFAULTS}. */
   readonly decoder: Partial<PatchDecoderConfig> & Pick<PatchDecoderConfig, 'patchDim' | 'conditionDim'>;
 };
 

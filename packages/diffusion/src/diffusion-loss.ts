@@ -12,6 +12,7 @@ import { applyPatchDecoder, initPatchDecoder, type PatchDecoderParams, type Seed
 
 /** Parameters of a diffusion head (a TensorTree of variables; path prefix `decoder/`). */
 export type DiffusionHeadParams = {
+  /** The denoising patch decoder's variables. */
   readonly decoder: PatchDecoderParams;
 };
 

@@ -20,7 +20,9 @@ export const GAMMA_FEATURES = 256;
 
 /** Parameters of the γ embedding MLP: 256 → width → width. */
 export type GammaEmbeddingParams = {
+  /** First Linear, 256 sinusoidal features → width (followed by SiLU). */
   readonly fc1: LinearParams;
+  /** Second Linear, width → width. */
   readonly fc2: LinearParams;
 };
 

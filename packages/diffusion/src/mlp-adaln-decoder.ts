@@ -34,19 +34,29 @@ const LN_EPS = 1e-6;
 
 /** One residual adaLN block. `modulation` maps silu(y) to [shift | scale | gate], [W, 3W]. */
 export type MlpAdaLnBlockParams = {
+  /** LayerNorm of the block input (modulated by shift and scale). */
   readonly norm: LayerNormParams;
+  /** First Linear of the block MLP `[W, W]`. */
   readonly fc1: LinearParams;
+  /** Second Linear of the block MLP `[W, W]`. */
   readonly fc2: LinearParams;
+  /** silu(y) → [shift | scale | gate] `[W, 3W]`, zero-initialised (adaLN-Zero). */
   readonly modulation: LinearParams;
 };
 
 /** Parameters of the MLP decoder (a TensorTree of variables). */
 export type MlpAdaLnDecoderParams = {
+  /** Noisy patch → width, `[D, W]`. */
   readonly inputProj: LinearParams;
+  /** Condition (backbone output) → width, `[C, W]`. */
   readonly condEmbed: LinearParams;
+  /** Embedding of the noise level γ; present when `gammaInput` is true. */
   readonly gammaEmbed?: GammaEmbeddingParams;
+  /** The `depth` residual adaLN blocks. */
   readonly blocks: readonly MlpAdaLnBlockParams[];
+  /** silu(y) → [shift | scale] of the final LayerNorm `[W, 2W]`. */
   readonly finalModulation: LinearParams;
+  /** Width → prediction of the patch, `[W, D]`. */
   readonly outProj: LinearParams;
 };
 

@@ -28,13 +28,26 @@ export const NOISE_LEVEL_KINDS = ['beta', 'schedule'] as const;
  *   log-SNR ({@link shiftSchedule}). `cosineOffset`, `linear`, `sigmoid` hold that schedule's options.
  */
 export type NoiseLevelSpec =
-  | { readonly kind: 'beta'; readonly a: number; readonly b: number }
   | {
+      /** γ ~ Beta(a, b). */
+      readonly kind: 'beta';
+      /** First shape parameter α of the Beta distribution, > 0. */
+      readonly a: number;
+      /** Second shape parameter β of the Beta distribution, > 0. */
+      readonly b: number;
+    }
+  | {
+      /** γ = schedule(t), t ~ Uniform(0, 1). */
       readonly kind: 'schedule';
+      /** The noise schedule that maps t to γ. */
       readonly schedule: ScheduleName;
+      /** Log-SNR shift added to every draw (positive: more signal; negative: more noise). */
       readonly shift?: number;
+      /** Options of the `cosine-offset` schedule. */
       readonly cosineOffset?: CosineOffsetOptions;
+      /** Options of the `linear` schedule. */
       readonly linear?: LinearBetaOptions;
+      /** Options of the `sigmoid` schedule. */
       readonly sigmoid?: SigmoidScheduleOptions;
     };
 

@@ -8,24 +8,24 @@ import { checkKnownKeys, checkOneOf, SettingError } from '@darl/tensor-backend';
 /** The decoder kinds. */
 export const DECODER_KINDS = ['mlp', 'transformer'] as const;
 
-/**
- * The denoising patch decoder's configuration (readonly, JSON-serialisable).
- * - `kind`: `'mlp'` (MAR's SimpleMLPAdaLN: residual MLP blocks with adaptive LayerNorm from condition + γ) or
- *   `'transformer'` (pre-LN Transformer blocks over two tokens, [condition, noisy patch], full attention).
- * - `depth`: residual blocks (mlp) or Transformer blocks (transformer).
- * - `width`: hidden width W.
- * - `heads`: attention heads (transformer kind only; must divide `width`; ignored by mlp).
- * - `patchDim`: D, the patch vector's length (P·P·C).
- * - `conditionDim`: C, the backbone output's width.
- * - `gammaInput`: whether γ is embedded and fed in; `false` makes the decoder blind to the noise level.
- */
+/** The denoising patch decoder's configuration (readonly, JSON-serialisable). */
 export interface PatchDecoderConfig {
+  /**
+   * `'mlp'` (MAR's SimpleMLPAdaLN: residual MLP blocks with adaptive LayerNorm from condition + γ) or
+   * `'transformer'` (pre-LN Transformer blocks over two tokens, [condition, noisy patch], full attention).
+   */
   readonly kind: (typeof DECODER_KINDS)[number];
+  /** Residual blocks (mlp) or Transformer blocks (transformer). */
   readonly depth: number;
+  /** Hidden width W. */
   readonly width: number;
+  /** Attention heads (transformer kind only; must divide `width`; ignored by mlp). */
   readonly heads: number;
+  /** D, the patch vector's length (P·P·C). */
   readonly patchDim: number;
+  /** C, the backbone output's width. */
   readonly conditionDim: number;
+  /** Whether γ is embedded and fed in; `false` makes the decoder blind to the noise level. */
   readonly gammaInput: boolean;
 }
 

@@ -15,6 +15,7 @@ export type PatchDecoderParams = MlpAdaLnDecoderParams | TransformerDecoderParam
 
 /** A seed or an {@link Rng} to draw initial weights from. */
 export interface SeedOption {
+  /** A seed, or an `Rng` that the initialisation advances. */
   readonly seed: number | Rng;
 }
 

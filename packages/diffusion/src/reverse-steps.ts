@@ -60,7 +60,14 @@ function combine(where: string, noisy: tf.Tensor2D, x0Pred: tf.Tensor2D, cx0: nu
  * `σ = η·√((1−γn)/(1−γt))·√(1 − γt/γn)`, `ε̂ = (x_t − √γt·x0)/√(1−γt)`,
  * `x_next = √γn·x0 + √(1 − γn − σ²)·ε̂ + temperature·σ·z`.
  */
-export function ddimCoefficients(gammaNow: number, gammaNext: number, eta = 0, temperature = 1): { cx0: number; cx: number; cz: number } {
+export function ddimCoefficients(gammaNow: number, gammaNext: number, eta = 0, temperature = 1): {
+  /** Coefficient of the predicted clean patch x0. */
+  cx0: number;
+  /** Coefficient of the current noisy patch x_t. */
+  cx: number;
+  /** Coefficient of the fresh standard-normal noise z. */
+  cz: number;
+} {
   const [gt, gn] = checkLevels('ddimStep', gammaNow, gammaNext);
   if (!(eta >= 0)) throw new RangeError(`ddimStep: eta must be ≥ 0, got ${eta}.`);
   if (!(temperature >= 0)) throw new RangeError(`ddimStep: temperature must be ≥ 0, got ${temperature}.`);
@@ -88,7 +95,14 @@ export function ddimStep(noisy: tf.Tensor2D, x0Pred: tf.Tensor2D, gammaNow: numb
  * The coefficients of a DDPM ancestral step between respaced levels γ_t → γ_n: with `α = γt/γn`, `β = 1 − α`,
  * mean `√γn·β/(1−γt)·x0 + √α·(1−γn)/(1−γt)·x_t`, variance `β·(1−γn)/(1−γt)` (the posterior, "fixed small").
  */
-export function ddpmCoefficients(gammaNow: number, gammaNext: number, temperature = 1): { cx0: number; cx: number; cz: number } {
+export function ddpmCoefficients(gammaNow: number, gammaNext: number, temperature = 1): {
+  /** Coefficient of the predicted clean patch x0. */
+  cx0: number;
+  /** Coefficient of the current noisy patch x_t. */
+  cx: number;
+  /** Coefficient of the fresh standard-normal noise z. */
+  cz: number;
+} {
   const [gt, gn] = checkLevels('ddpmStep', gammaNow, gammaNext);
   if (!(temperature >= 0)) throw new RangeError(`ddpmStep: temperature must be ≥ 0, got ${temperature}.`);
   const alpha = gt / gn;

@@ -41,7 +41,12 @@ export const SAMPLERS = ['ddim', 'ddpm'] as const;
 export type Sampler = (typeof SAMPLERS)[number];
 
 /** How a head samples unless told otherwise: DDIM with 20 respaced steps. */
-export const DEFAULT_SAMPLING = { sampler: 'ddim', steps: 20 } as const satisfies { sampler: Sampler; steps: number };
+export const DEFAULT_SAMPLING = { sampler: 'ddim', steps: 20 } as const satisfies {
+  /** The sampler. */
+  sampler: Sampler;
+  /** Model evaluations (respaced steps). */
+  steps: number;
+};
 
 /** Options of {@link sampleDiffusion}. */
 export interface SampleDiffusionOptions {

@@ -32,10 +32,15 @@ import type { PatchDecoderConfig } from './patch-decoder-config.js';
 
 /** Parameters of the Transformer decoder (a TensorTree of variables). */
 export type TransformerDecoderParams = {
+  /** Noisy patch → width, `[D, W]`. */
   readonly inputProj: LinearParams;
+  /** Condition (backbone output) → width, `[C, W]`. */
   readonly condEmbed: LinearParams;
+  /** Embedding of the noise level γ; present when `gammaInput` is true. */
   readonly gammaEmbed?: GammaEmbeddingParams;
+  /** The Transformer blocks over the two tokens [condition, noisy patch]. */
   readonly transformer: TransformerParams;
+  /** Width → prediction of the patch, `[W, D]`. */
   readonly outProj: LinearParams;
 };
 

@@ -18,8 +18,11 @@ import { weightedLossSum } from './weighted-loss-sum.js';
 
 /** Token features of N images: `features` `[N, L·C]` (token-major, as the `concat` readout) with `tokens` = L. */
 export interface TokenFeatures {
+  /** Token features `[N, L·C]`, token-major (token 0's C channels first). */
   readonly features: FeatureMatrix;
+  /** Tokens per image (L). */
   readonly tokens: number;
+  /** Class of each image `[N]`. */
   readonly labels: Int32Array;
 }
 
@@ -59,17 +62,29 @@ export const DEFAULT_ATTENTIVE_PROBE: AttentiveProbeConfig = {
 export interface AttentiveProbeParams<T extends tf.Tensor = tf.Variable> {
   /** Learned query `[C]` (heads are its consecutive C/H slices). */
   readonly query: T;
-  /** Key and value projections `[C, C]`. */
+  /** Key projection `[C, C]`. */
   readonly wk: T;
+  /** Value projection `[C, C]`. */
   readonly wv: T;
-  /** LayerNorm of the pooled vector, `[C]` each. */
-  readonly norm: { readonly gamma: T; readonly beta: T };
-  /** Classifier `[C, K]` and `[K]`. */
-  readonly head: { readonly w: T; readonly b: T };
+  /** LayerNorm of the pooled vector. */
+  readonly norm: {
+    /** Scale `[C]`, starts at 1. */
+    readonly gamma: T;
+    /** Shift `[C]`, starts at 0. */
+    readonly beta: T;
+  };
+  /** The linear classifier on the normalised pooled vector. */
+  readonly head: {
+    /** Weight `[C, K]`. */
+    readonly w: T;
+    /** Bias `[K]`. */
+    readonly b: T;
+  };
 }
 
 /** What {@link attentiveProbe} returns. */
 export interface AttentiveProbeResult {
+  /** Metrics of the trained probe on the test tokens. */
   readonly test: ClassificationMetrics;
   /** Mean training loss of each epoch. */
   readonly trainLoss: number[];

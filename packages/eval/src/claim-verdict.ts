@@ -9,7 +9,12 @@
  */
 
 /** Mean and sample standard deviation (n − 1 in the denominator; 0 for a single value). */
-export function meanStd(xs: readonly number[]): { mean: number; std: number } {
+export function meanStd(xs: readonly number[]): {
+  /** Arithmetic mean. */
+  mean: number;
+  /** Sample standard deviation. */
+  std: number;
+} {
   if (xs.length === 0) throw new Error('meanStd: no values.');
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   if (xs.length === 1) return { mean, std: 0 };
@@ -23,6 +28,7 @@ export interface ClaimVerdict {
   readonly difference: number;
   /** Standard error of `difference`; NaN when a side has fewer than two values. */
   readonly standardError: number;
+  /** `reproduced` when the claimed winner is ahead by more than {@link CLAIM_THRESHOLD_SE} standard errors, `contradicted` when it is behind by more, `not resolved` otherwise. */
   readonly verdict: 'reproduced' | 'contradicted' | 'not resolved';
   /** One phrase saying why. */
   readonly why: string;

@@ -14,19 +14,25 @@ import { POOLINGS, pooledDim, poolTokens, type Pooling } from './pooling.js';
 
 /** One cached readout. */
 export interface CachedFeatures {
+  /** Layer the features were read from (0 = embedded patch tokens). */
   readonly layer: number;
+  /** How the layer's tokens were pooled into one vector per image. */
   readonly pooling: Pooling;
+  /** Attention pattern of the readout pass (`causal` or `full`). */
   readonly attention: ReadoutAttention;
   /** Pooled features `[N, C]` (`[N, L·C]` for `concat`, token-major: token 0's C channels first). */
   readonly features: FeatureMatrix;
-  /** Tokens per image (L) and channels per token (C) of the layer. */
+  /** Tokens per image (L) of the layer. */
   readonly tokens: number;
+  /** Channels per token (C) of the layer. */
   readonly channels: number;
 }
 
 /** Pooled features of a dataset, looked up by (layer, pooling, attention). */
 export interface FeatureCache {
+  /** Images the features were extracted from (N). */
   readonly size: number;
+  /** Every cached readout, in extraction order. */
   readonly entries: readonly CachedFeatures[];
   /** The cached readout; throws (listing what is cached) if it was not extracted. */
   get(layer: number, pooling: Pooling, attention: ReadoutAttention): CachedFeatures;

@@ -6,8 +6,11 @@
 
 /** Row-major features `[rows, dim]`; `data.length === rows · dim`. */
 export interface FeatureMatrix {
+  /** The values, row-major, `rows · dim` of them. */
   readonly data: Float32Array;
+  /** Number of rows (examples). */
   readonly rows: number;
+  /** Features per row. */
   readonly dim: number;
 }
 

@@ -111,23 +111,34 @@ export function checkFineTuneConfig(config: FineTuneConfig, name: (key: keyof Fi
 
 /** The classification head: LayerNorm on the pooled features, then a linear layer. Layer `numLayers + 1`. */
 export interface ClassificationHead<T extends tf.Tensor = tf.Variable> {
-  readonly norm: { readonly gamma: T; readonly beta: T };
+  /** LayerNorm of the pooled features. */
+  readonly norm: {
+    /** Scale `[C]`, starts at 1. */
+    readonly gamma: T;
+    /** Shift `[C]`, starts at 0. */
+    readonly beta: T;
+  };
+  /** Classifier weight `[C, K]`. */
   readonly w: T;
+  /** Classifier bias `[K]`. */
   readonly b: T;
 }
 
 /** One epoch of {@link fineTune}. */
 export interface FineTuneEpoch {
+  /** Epoch number, from 1. */
   readonly epoch: number;
   /** Mean training loss (with smoothing/mixup targets). */
   readonly trainLoss: number;
   /** Test top-1 after the epoch (absent on epochs that were not tested, see `testEvery`). */
   readonly top1?: number;
+  /** Wall-clock seconds of the epoch (training and testing). */
   readonly seconds: number;
 }
 
 /** What {@link fineTune} returns (JSON-serialisable). */
 export interface FineTuneResult {
+  /** One entry per epoch, in order. */
   readonly epochs: FineTuneEpoch[];
   /** Test metrics after the last epoch. */
   readonly test: ClassificationMetrics;

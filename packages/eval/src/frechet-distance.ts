@@ -14,8 +14,11 @@ import type { FeatureMatrix } from './feature-matrix.js';
 
 /** Mean `[C]` and covariance `[C, C]` (row-major, unbiased: divided by N − 1, as NumPy's `np.cov`). */
 export interface GaussianStatistics {
+  /** Feature width C. */
   readonly dim: number;
+  /** Mean `[C]`. */
   readonly mean: Float64Array;
+  /** Unbiased covariance `[C, C]`, row-major. */
   readonly covariance: Float64Array;
 }
 
@@ -50,7 +53,15 @@ export function gaussianStatistics(m: FeatureMatrix): GaussianStatistics {
  * Eigen-decomposition of the symmetric `a` `[d, d]` by cyclic Jacobi rotations.
  * @returns eigenvalues `[d]` and eigenvectors as the columns of `vectors` `[d, d]` (row-major)
  */
-export function symmetricEigen(a: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(
+  a: Float64Array,
+  d: number,
+): {
+  /** Eigenvalues `[d]`. */
+  values: Float64Array;
+  /** Eigenvectors as the columns of a row-major `[d, d]` matrix. */
+  vectors: Float64Array;
+} {
   const m = Float64Array.from(a);
   const v = new Float64Array(d * d);
   for (let i = 0; i < d; i++) v[i * d + i] = 1;

@@ -24,8 +24,11 @@ export interface QualityClassifierConfig {
   readonly hidden: number;
   /** Passes over the training images (default 2). */
   readonly epochs: number;
+  /** Images per training step (default 128). */
   readonly batchSize: number;
+  /** AdamW learning rate (default 2e-3). */
   readonly lr: number;
+  /** Seed of the initialisation and the data order (default 0). */
   readonly seed: number;
   /** Pixel normalisation, the same as the generator's images (default `minus-one-one`). */
   readonly scale: PixelScale;
@@ -36,8 +39,11 @@ export const DEFAULT_QUALITY_CLASSIFIER: QualityClassifierConfig = { hidden: 128
 
 /** A trained quality classifier (its variables are owned by it: call `dispose`). */
 export interface QualityClassifier {
+  /** Classes K it was trained on. */
   readonly numClasses: number;
+  /** Input width H·W·C. */
   readonly inputDim: number;
+  /** The settings it was trained with. */
   readonly config: QualityClassifierConfig;
   /** Seconds spent training. */
   readonly seconds: number;
@@ -46,7 +52,13 @@ export interface QualityClassifier {
    * @param images float32 [B, H, W, C], scaled like `config.scale`; not disposed
    * @returns `features` [B, hidden] and `probs` [B, K] as Float32Arrays
    */
-  evaluate(images: tf.Tensor4D): Promise<{ features: Float32Array; probs: Float32Array }>;
+  evaluate(images: tf.Tensor4D): Promise<{
+    /** Hidden features `[B, hidden]`, row-major. */
+    features: Float32Array;
+    /** Class probabilities `[B, K]`, row-major. */
+    probs: Float32Array;
+  }>;
+  /** Frees the classifier's variables. */
   dispose(): void;
 }
 
@@ -144,6 +156,7 @@ async function evaluateSource(c: QualityClassifier, source: ImageDataset, indice
 
 /** What {@link generationQuality} returns. */
 export interface GenerationQuality {
+  /** Generated images scored. */
   readonly count: number;
   /** Mean max-class probability over the generated images (real held-out images: `heldOut.meanConfidence`). */
   readonly meanConfidence: number;
@@ -156,7 +169,16 @@ export interface GenerationQuality {
   /** Agreement of the predicted class with `intendedLabels` (e.g. the source image of a prefix completion). */
   readonly labelAgreement?: number;
   /** The same figures for real images: the floor at this sample size. */
-  readonly heldOut: { readonly meanConfidence: number; readonly classSpread: number; readonly accuracy: number; readonly frechetRealVsReal: number };
+  readonly heldOut: {
+    /** Mean max-class probability over real held-out images. */
+    readonly meanConfidence: number;
+    /** `classSpread` of the classifier's predictions on real held-out images. */
+    readonly classSpread: number;
+    /** The classifier's top-1 accuracy on real held-out images. */
+    readonly accuracy: number;
+    /** Fréchet distance between two disjoint sets of real images of the same count. */
+    readonly frechetRealVsReal: number;
+  };
 }
 
 function summarise(probs: Float32Array, n: number, k: number) {

@@ -7,7 +7,9 @@ import { Rng } from '@darl/tensor-backend';
 
 /** Indices of the fitting part and the held-out validation part, each sorted ascending. */
 export interface HoldoutSplit {
+  /** Indices of the examples to fit on. */
   readonly fit: Int32Array;
+  /** Indices of the held-out validation examples. */
   readonly val: Int32Array;
 }
 

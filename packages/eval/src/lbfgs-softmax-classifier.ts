@@ -21,6 +21,7 @@ import type { LinearClassifier } from './linear-classifier.js';
 
 /** A softmax classifier fitted by L-BFGS and its L2 strength. */
 export interface LbfgsSoftmaxClassifier extends LinearClassifier {
+  /** L2 strength of the fit (the penalty `l2 · ‖W‖²`). */
   readonly l2: number;
   /** L-BFGS iterations used. */
   readonly iterations: number;

@@ -13,7 +13,9 @@ export interface LinearClassifier {
   readonly weight: Float32Array;
   /** `[K]`. */
   readonly bias: Float32Array;
+  /** Input width C. */
   readonly dim: number;
+  /** Classes K. */
   readonly numClasses: number;
 }
 

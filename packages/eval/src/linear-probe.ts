@@ -58,7 +58,9 @@ export const DEFAULT_LINEAR_PROBE: LinearProbeConfig = {
 
 /** Features with one label per row. */
 export interface LabelledFeatures {
+  /** Features `[N, C]`. */
   readonly features: FeatureMatrix;
+  /** Class of each row `[N]`. */
   readonly labels: Int32Array;
 }
 
@@ -66,15 +68,22 @@ export interface LabelledFeatures {
 export interface LinearProbeResult {
   /** The regularisation chosen on the held-out split: L-BFGS l2, ridge alpha or AdamW weight decay (see `solver`). */
   readonly weightDecay: number;
+  /** The solver that fitted the probe. */
   readonly solver: LinearProbeSolver;
   /** Held-out top-1 of the chosen weight decay (the model-selection score; never the test set). */
   readonly valTop1: number;
   /** Held-out top-1 per regularisation strength, in grid order. */
-  readonly validation: { weightDecay: number; top1: number }[];
+  readonly validation: {
+    /** The regularisation strength. */
+    weightDecay: number;
+    /** Held-out top-1 with it. */
+    top1: number;
+  }[];
   /** Test metrics of the classifier retrained on the whole training set. */
   readonly test: ClassificationMetrics;
   /** That classifier and the statistics that standardise its inputs. */
   readonly classifier: LinearClassifier;
+  /** Per-feature mean and standard deviation of the training set, which standardise the inputs. */
   readonly statistics: FeatureStatistics;
 }
 
@@ -102,7 +111,12 @@ export async function validateWeightDecays(
   train: LabelledFeatures,
   numClasses: number,
   config: Partial<LinearProbeConfig> = {},
-): Promise<{ weightDecay: number; top1: number }[]> {
+): Promise<{
+  /** The regularisation strength. */
+  weightDecay: number;
+  /** Held-out top-1 with it. */
+  top1: number;
+}[]> {
   const cfg = { ...DEFAULT_LINEAR_PROBE, ...config };
   const split = holdoutSplit(train.features.rows, cfg.valFraction, cfg.seed);
   const fitRaw = selectRows(train.features, split.fit);

@@ -9,6 +9,7 @@
 export interface ClassificationMetrics {
   /** Number of examples scored. */
   readonly count: number;
+  /** Classes K. */
   readonly numClasses: number;
   /** Fraction of examples whose highest-scoring class is the label, in [0, 1]. */
   readonly top1: number;

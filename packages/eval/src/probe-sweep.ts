@@ -19,8 +19,11 @@ import { POOLINGS, type Pooling } from './pooling.js';
 
 /** One probed readout. */
 export interface ProbeSweepCell {
+  /** Layer read (0 = embedded patch tokens). */
   readonly layer: number;
+  /** Pooling of the layer's tokens. */
   readonly pooling: Pooling;
+  /** Attention pattern of the readout pass. */
   readonly attention: ReadoutAttention;
   /** Feature width of the readout. */
   readonly dim: number;
@@ -35,27 +38,34 @@ export interface ProbeSweepCell {
   /** Seconds spent probing this cell (standardising, weight-decay selection, retraining, scoring). */
   readonly seconds: number;
   /** The control extractor's probe on the same cell (when a control is given). */
-  readonly control?: { readonly weightDecay: number; readonly valTop1: number; readonly testTop1: number; readonly seconds: number };
+  readonly control?: {
+    /** Weight decay chosen for the control on the held-out split. */
+    readonly weightDecay: number;
+    /** The control's held-out top-1. */
+    readonly valTop1: number;
+    /** The control's test top-1. */
+    readonly testTop1: number;
+    /** Seconds spent probing the control on this cell. */
+    readonly seconds: number;
+  };
 }
 
 /** The control's best cell. */
-export interface ControlBest {
-  readonly layer: number;
-  readonly pooling: Pooling;
-  readonly attention: ReadoutAttention;
-  readonly dim: number;
-  readonly weightDecay: number;
-  readonly valTop1: number;
-  readonly testTop1: number;
-}
+export type ControlBest = Pick<ProbeSweepCell, 'layer' | 'pooling' | 'attention' | 'dim' | 'weightDecay' | 'valTop1' | 'testTop1'>;
 
 /** The raw-pixel baseline: the linear probe on flattened, normalised pixels. */
 export interface PixelBaseline {
+  /** Pixels per image (H·W·C), the probe's input width. */
   readonly dim: number;
+  /** Weight decay chosen on the held-out split. */
   readonly weightDecay: number;
+  /** Held-out top-1 (the selection score). */
   readonly valTop1: number;
+  /** Test top-1 of the probe retrained on the whole training set. */
   readonly testTop1: number;
+  /** Full test metrics. */
   readonly test: ClassificationMetrics;
+  /** Seconds spent on the baseline. */
   readonly seconds: number;
 }
 
@@ -65,21 +75,36 @@ export interface ProbeSweepResult {
   readonly cells: ProbeSweepCell[];
   /** The cell with the highest held-out top-1 (ties: the first in `cells`). */
   readonly best: ProbeSweepCell;
+  /** The raw-pixel baseline, or null when `pixelBaseline` was false. */
   readonly pixels: PixelBaseline | null;
+  /** Classes K. */
   readonly numClasses: number;
+  /** Training images. */
   readonly trainSize: number;
+  /** Test images. */
   readonly testSize: number;
   /** The control's cell with the highest held-out top-1 (chosen on its own, like `best`), when a control is given. */
   readonly bestControl: ControlBest | null;
   /** The solver of every probe in the sweep. */
   readonly solver: string;
   /** Wall-clock seconds: feature extraction (all modes, train + test; control included), probing the cells (control included), the pixel baseline. */
-  readonly seconds: { readonly extraction: number; readonly probes: number; readonly pixels: number; readonly total: number };
+  readonly seconds: {
+    /** Feature extraction. */
+    readonly extraction: number;
+    /** Probing the cells. */
+    readonly probes: number;
+    /** The pixel baseline. */
+    readonly pixels: number;
+    /** The whole sweep. */
+    readonly total: number;
+  };
 }
 
 /** Options of {@link probeSweep}. */
 export interface ProbeSweepOptions {
+  /** Labelled images the probes are fitted on (their held-out split chooses the weight decay). */
   readonly train: ImageDataset;
+  /** Labelled images the probes are scored on. */
   readonly test: ImageDataset;
   /** Number of classes (default: largest label in train or test + 1). */
   readonly numClasses?: number;

@@ -55,6 +55,7 @@ export const DEFAULT_SOFTMAX_TRAINING: SoftmaxTrainingConfig = { steps: 300, bat
 
 /** A softmax classifier and the AdamW weight decay it was trained with. */
 export interface SoftmaxClassifier extends LinearClassifier {
+  /** AdamW weight decay it was trained with. */
   readonly weightDecay: number;
 }
 

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertShape, Rng, UserError } from '@darl/tensor-backend';
-import { applyTransformer, rasterPositions, type TransformerConfig, type TransformerParams } from '@darl/transformer';
+import { applyTransformer, rasterPositions, type TokenPositions, type TransformerConfig, type TransformerParams } from '@darl/transformer';
 import { patchify } from '@darl/patch-data';
 import type { FeatureExtractor } from './feature-extractor.js';
 import type { FineTuneModel } from './fine-tune.js';
@@ -18,7 +18,9 @@ import type { FineTuneModel } from './fine-tune.js';
  * is a `TensorTree` (`gradientsByPath`, `AdamW` and `disposeTree` take a model tree holding it).
  */
 export type PatchEmbeddingParams<T extends tf.Tensor = tf.Variable> = {
+  /** Weight `[P·P·C, D]`. */
   readonly w: T;
+  /** Bias `[D]`. */
   readonly b: T;
 };
 
@@ -44,7 +46,12 @@ export function embedPatches(
   params: PatchEmbeddingParams<tf.Tensor>,
   images: tf.Tensor4D,
   patchSize: number,
-): { tokens: tf.Tensor3D; positions: { rows: Int32Array; cols: Int32Array } } {
+): {
+  /** Patch tokens float32 `[B, L, D]`, owned by the caller. */
+  tokens: tf.Tensor3D;
+  /** Grid row and column of each token. */
+  positions: TokenPositions;
+} {
   const [b, h, w, c] = images.shape;
   const dims = assertShape('embedPatches', 'params.w', params.w.shape, [patchSize * patchSize * c, 'D']);
   const gr = h / patchSize;
@@ -58,9 +65,13 @@ export function embedPatches(
 
 /** A patch-embedding + Transformer backbone. */
 export interface TransformerBackbone {
+  /** The Transformer's config. */
   readonly config: TransformerConfig;
+  /** The Transformer's variables. */
   readonly transformer: TransformerParams;
+  /** The patch embedding's variables. */
   readonly embedding: PatchEmbeddingParams;
+  /** Side P of the square patches. */
   readonly patchSize: number;
 }
 

@@ -37,12 +37,12 @@ const compiler = compilers.find((c) => spawnSync(c, ['--version'], { stdio: 'ign
 if (!compiler) finish({ ok: false, reason: `no C++ compiler found on PATH (tried ${compilers.join(', ')}; set CXX to use another)` });
 
 const sources = readdirSync(join(pkgDir, 'src')).filter((f) => f.endsWith('.cc')).map((f) => join(pkgDir, 'src', f));
-const base = ['-O3', '-std=c++17', '-fPIC', '-shared', '-fopenmp', '-fno-math-errno', '-DNODE_GYP_MODULE_NAME=darl_native', `-I${headers}`];
+const base = ['-O3', '-std=c++17', '-fPIC', '-shared', '-fopenmp-simd', '-pthread', '-fno-math-errno', '-DNODE_GYP_MODULE_NAME=darl_native', `-I${headers}`];
 let lastError = '';
 for (const tuning of [['-march=native'], []]) {
   const flags = [...base, ...tuning];
   const r = spawnSync(compiler, [...flags, ...sources, '-o', output], { encoding: 'utf8', timeout: 300_000 });
-  if (r.status === 0) finish({ ok: true, compiler, flags: [...tuning, '-O3', '-fopenmp'] });
+  if (r.status === 0) finish({ ok: true, compiler, flags: [...tuning, '-O3', '-pthread'] });
   lastError = (r.error?.message ?? r.stderr ?? '').split('\n').find((l) => /error/i.test(l)) ?? `exit ${r.status}`;
 }
 finish({ ok: false, reason: `${compiler} failed: ${lastError.trim()}` });

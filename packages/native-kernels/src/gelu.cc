@@ -19,8 +19,8 @@ inline float gelu(float z) { return (z * 0.5f) * (erf_f(z * kSqrtHalf) + 1.0f); 
 /** d gelu / dz = Φ(z) + z · φ(z). */
 inline float gelu_grad(float z) { return 0.5f * (erf_f(z * kSqrtHalf) + 1.0f) + z * (kInvSqrt2Pi * exp_f(-0.5f * z * z)); }
 
-/** Per element: erf and exp, a few dozen flops. */
-constexpr double kCost = 8.0;
+/** Nanoseconds per element on one thread (parallel_for's unit): forward 0.4 measured, backward (erf and exp) about 0.8. */
+constexpr double kCost = 0.6;
 
 }  // namespace
 

@@ -6,12 +6,16 @@
 #include "reduce.h"
 
 namespace darl {
+namespace {
+/** Nanoseconds per element on one thread (parallel_for's unit): forward 0.33 measured, backward a little more. */
+constexpr double kCost = 0.4;
+}  // namespace
 
 void layer_norm_forward(const float* x, const float* gamma, const float* beta, float eps, int64_t rows, int64_t cols,
                         float* y, float* mean, float* rstd) {
   if (rows == 0) return;
   const float inv = cols > 0 ? 1.0f / static_cast<float>(cols) : 0.f;
-  parallel_for(rows, cols * 0.25, [&](int64_t r0, int64_t r1) {
+  parallel_for(rows, cols * kCost, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
       const float* xr = x + r * cols;
       float* yr = y + r * cols;
@@ -76,7 +80,7 @@ void layer_norm_backward(const float* dy, const float* x, const float* gamma, co
                          int64_t rows, int64_t cols, float* dx, float* dgamma, float* dbeta) {
   const float inv = cols > 0 ? 1.0f / static_cast<float>(cols) : 0.f;
   if (!dgamma && !dbeta) {
-    parallel_for(rows, cols * 0.25, [&](int64_t r0, int64_t r1) {
+    parallel_for(rows, cols * kCost, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; r++) row_dx(dy + r * cols, x + r * cols, gamma, mean[r], rstd[r], cols, inv, dx + r * cols);
     });
     return;

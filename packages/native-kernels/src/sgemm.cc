@@ -212,11 +212,12 @@ void sgemm(int64_t M, int64_t N, int64_t K, Operand A, Operand B, float* C, int6
     return;
   }
   const double macs = static_cast<double>(M) * N * K;
-  if (M < MR / 2 && !(parallel && macs > 1e6)) {
+  if (M < MR / 2 && !(parallel && num_threads() > 1 && macs * 0.02 >= kParallelMinWork)) {
     small_m(M, N, K, A, B, C, ldc);
     return;
   }
-  const bool par = parallel && num_threads() > 1 && macs > 2e5;
+  // Parallel from about 5 M multiply-adds (100 µs at 0.02 ns each, kParallelMinWork): below, one thread is faster.
+  const bool par = parallel && num_threads() > 1 && macs * 0.02 >= kParallelMinWork;
   for (int64_t jc = 0; jc < N; jc += NC) {
     const int64_t nc = std::min(NC, N - jc);
     const int64_t nPanels = (nc + NR - 1) / NR;
@@ -250,27 +251,26 @@ void sgemm(int64_t M, int64_t N, int64_t K, Operand A, Operand B, float* C, int6
       const int64_t chunk = std::max<int64_t>(1, (nPanels + wantChunks - 1) / wantChunks);
       const int64_t nChunks = (nPanels + chunk - 1) / chunk;
       const int64_t tasks = nIc * nChunks;
-#pragma omp parallel num_threads(t)
-      {
-#pragma omp for schedule(dynamic, 4) nowait
-        for (int64_t q = 0; q < nPanels; q++)
-          pack_b_panel(B, pc, kc, jc + q * NR, std::min<int64_t>(NR, nc - q * NR), bp + q * NR * kc);
-#pragma omp for schedule(dynamic, 8)
-        for (int64_t p = 0; p < mPanels; p++) pack_a(A, p * MR, std::min<int64_t>(MR, M - p * MR), pc, kc, ap + p * MR * kc);
-#pragma omp for schedule(dynamic, 1)
-        for (int64_t task = 0; task < tasks; task++) {
-          const int64_t ic = (task / nChunks) * MC;
-          const int64_t mc = std::min(MC, M - ic);
-          const int64_t q0 = (task % nChunks) * chunk;
-          const int64_t q1 = std::min(nPanels, q0 + chunk);
-          for (int64_t q = q0; q < q1; q++) {
-            const int64_t nr = std::min<int64_t>(NR, nc - q * NR);
-            for (int64_t ip = 0; ip < mc; ip += MR)
-              tile(kc, ap + (ic + ip) * kc, bp + q * NR * kc, C + (ic + ip) * ldc + jc + q * NR, ldc,
-                   std::min<int64_t>(MR, mc - ip), nr, acc);
-          }
+      parallel_tasks(nPanels + mPanels, [&](int64_t i) {
+        if (i < nPanels) {
+          pack_b_panel(B, pc, kc, jc + i * NR, std::min<int64_t>(NR, nc - i * NR), bp + i * NR * kc);
+        } else {
+          const int64_t p = i - nPanels;
+          pack_a(A, p * MR, std::min<int64_t>(MR, M - p * MR), pc, kc, ap + p * MR * kc);
         }
-      }
+      });
+      parallel_tasks(tasks, [&](int64_t task) {
+        const int64_t ic = (task / nChunks) * MC;
+        const int64_t mc = std::min(MC, M - ic);
+        const int64_t q0 = (task % nChunks) * chunk;
+        const int64_t q1 = std::min(nPanels, q0 + chunk);
+        for (int64_t q = q0; q < q1; q++) {
+          const int64_t nr = std::min<int64_t>(NR, nc - q * NR);
+          for (int64_t ip = 0; ip < mc; ip += MR)
+            tile(kc, ap + (ic + ip) * kc, bp + q * NR * kc, C + (ic + ip) * ldc + jc + q * NR, ldc,
+                 std::min<int64_t>(MR, mc - ip), nr, acc);
+        }
+      });
     }
   }
 }
@@ -284,7 +284,7 @@ void sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, Operand A, in
   };
   const double macs = static_cast<double>(M) * N * K;
   if (batch >= num_threads() && (macs < 4e6 || batch >= 8 * num_threads())) {
-    parallel_for(batch, macs, [&](int64_t b0, int64_t b1) {
+    parallel_for(batch, macs * 0.1, [&](int64_t b0, int64_t b1) {  // ns: small products run at about 0.1 per multiply-add
       for (int64_t b = b0; b < b1; b++) item(b, false);
     });
   } else {

@@ -13,8 +13,11 @@ export interface ArrayDatasetOptions {
   readonly name?: string;
   /** All images back to back, uint8 `[N, H, W, C]` (flat, HWC per image). Not copied. */
   readonly images: Uint8Array;
+  /** Image height H in pixels. */
   readonly height: number;
+  /** Image width W in pixels. */
   readonly width: number;
+  /** Channels per pixel C (1 grey, 3 RGB). */
   readonly channels: number;
   /** One label per image (0 … numClasses − 1); omit for an unlabelled dataset. Not copied. */
   readonly labels?: ArrayLike<number>;

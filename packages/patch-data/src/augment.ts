@@ -15,9 +15,19 @@ export interface AugmentOptions {
    * [0.08, 1]) and aspect ratio (width / height) log-uniform in `ratio` (default [3/4, 4/3]); 10 attempts, then the
    * largest centred region within `ratio`. Resized with the area/bilinear filter of `resize.ts`.
    */
-  readonly randomResizedCrop?: { readonly scale?: readonly [number, number]; readonly ratio?: readonly [number, number] };
+  readonly randomResizedCrop?: {
+    /** Range of the crop's area as a fraction of the image (default [0.08, 1]). */
+    readonly scale?: readonly [number, number];
+    /** Range of the crop's aspect ratio width/height (default [3/4, 4/3]). */
+    readonly ratio?: readonly [number, number];
+  };
   /** Pad each side by `padding` pixels of value `fill` (default 0) and take a random crop of the original size. */
-  readonly randomCrop?: { readonly padding: number; readonly fill?: number };
+  readonly randomCrop?: {
+    /** Pixels of padding on each side. */
+    readonly padding: number;
+    /** Byte value of the padding (default 0). */
+    readonly fill?: number;
+  };
   /** Mirror left–right with probability 0.5 (`true`) or the given probability. */
   readonly horizontalFlip?: boolean | number;
 }

@@ -14,7 +14,9 @@ import { imageBytes, type ImageDataset } from './dataset.js';
 
 /** Where a stream is: the epoch of the next batch and the position of its first example in that epoch's order. */
 export interface StreamCursor {
+  /** Epoch of the next batch, from 0. */
   readonly epoch: number;
+  /** Index of the next batch's first example in that epoch's shuffled order. */
   readonly position: number;
 }
 

@@ -21,7 +21,9 @@ export interface ImageGridOptions {
 
 /** An RGBA picture, row-major, 4 bytes per pixel, fully opaque. */
 export interface ImageGridPixels {
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
   /** [height · width · 4] RGBA bytes. */
   readonly data: Uint8ClampedArray;

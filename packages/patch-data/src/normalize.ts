@@ -12,7 +12,15 @@ import { imageBytes, type ImageDataset } from './dataset.js';
  * (`b / 255`), `{ mean, std }` standardises per channel in unit scale (`(b / 255 − mean[c]) / std[c]`, the
  * torchvision `ToTensor` + `Normalize` convention; a single number applies to every channel).
  */
-export type PixelScale = 'minus-one-one' | 'unit' | { readonly mean: number | readonly number[]; readonly std: number | readonly number[] };
+export type PixelScale =
+  | 'minus-one-one'
+  | 'unit'
+  | {
+      /** Mean subtracted from [0, 1] pixels: one number, or one per channel. */
+      readonly mean: number | readonly number[];
+      /** Standard deviation the centred pixels are divided by: one number, or one per channel. */
+      readonly std: number | readonly number[];
+    };
 
 /** The named pixel scales (the `{ mean, std }` form aside). */
 export const PIXEL_SCALES = ['minus-one-one', 'unit'] as const;
@@ -36,6 +44,7 @@ export function pixelRange(scale: PixelScale): [number, number] {
 
 /** Options of {@link pixelsToTensor}. */
 export interface PixelsToTensorOptions {
+  /** How bytes become values: a named scale or per-channel `{ mean, std }` over [0, 1] pixels. */
   readonly scale: PixelScale;
 }
 
@@ -106,7 +115,12 @@ export function pixelsToTensor(
 }
 
 /** Per-channel mean and standard deviation of a dataset's pixels in unit scale (bytes / 255), for `{ mean, std }`. */
-export function datasetMeanStd(dataset: ImageDataset, opts: { maxImages?: number } = {}): { mean: number[]; std: number[] } {
+export function datasetMeanStd(dataset: ImageDataset, opts: { maxImages?: number } = {}): {
+  /** Per-channel mean of the [0, 1] pixels `[C]`. */
+  mean: number[];
+  /** Per-channel standard deviation of the [0, 1] pixels `[C]`. */
+  std: number[];
+} {
   const count = Math.min(dataset.size, opts.maxImages ?? dataset.size);
   if (count <= 0) throw new RangeError(`datasetMeanStd: dataset "${dataset.name}" has no images to measure.`);
   const c = dataset.channels;

@@ -23,7 +23,12 @@ export interface PatchOrder {
   /** Raster index → sequence position, length `h·w`. */
   readonly inverse: Int32Array;
   /** Grid row and column of the patch at each sequence position. */
-  readonly positions: { readonly rows: Int32Array; readonly cols: Int32Array };
+  readonly positions: {
+    /** Grid row of the patch at each sequence position `[L]`. */
+    readonly rows: Int32Array;
+    /** Grid column of the patch at each sequence position `[L]`. */
+    readonly cols: Int32Array;
+  };
 }
 
 function checkGrid(where: string, rows: number, cols: number): void {

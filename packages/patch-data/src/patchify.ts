@@ -50,9 +50,13 @@ export function patchify(images: tf.Tensor4D, patchSize: number): tf.Tensor3D {
 
 /** Image geometry for {@link unpatchify}. */
 export interface PatchGeometry {
+  /** Image height H in pixels. */
   readonly height: number;
+  /** Image width W in pixels. */
   readonly width: number;
+  /** Channels per pixel C. */
   readonly channels: number;
+  /** Side P of the square patches. */
   readonly patchSize: number;
 }
 

@@ -11,9 +11,13 @@
 
 /** A rectangle of a source image: top-left corner and size in pixels. */
 export interface Region {
+  /** Top row. */
   readonly y: number;
+  /** Left column. */
   readonly x: number;
+  /** Height in pixels. */
   readonly height: number;
+  /** Width in pixels. */
   readonly width: number;
 }
 

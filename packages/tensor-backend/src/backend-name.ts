@@ -20,3 +20,20 @@ export const BACKENDS_FASTEST_FIRST: readonly BackendName[] = ['webgpu', 'node-g
 
 /** What a `--backend` option accepts: `auto` and every concrete name (the CLI, the recipes and `useBackend`). */
 export const BACKEND_CHOICES: readonly (BackendName | 'auto')[] = ['auto', ...BACKENDS_FASTEST_FIRST];
+
+/**
+ * Why each backend sits where it does in {@link BACKENDS_FASTEST_FIRST}: the reason `auto` gives for choosing it
+ * (`BackendInfo.reason`, printed by `darl info`). There is no model-size rule between `native` and `wasm`: since the
+ * native kernels run on the calling thread below 100 µs of estimated work, native measured faster than wasm on every
+ * model darl ships, the `tiny` preset included (paired runs, `bench/src/native-vs-wasm.ts`).
+ */
+export const AUTO_REASONS: Readonly<Record<BackendName, string>> = {
+  webgpu: 'a hardware GPU adapter runs the model on the GPU',
+  'node-gpu': 'TensorFlow\'s CUDA build is installed and found a GPU',
+  node: 'TensorFlow\'s native CPU build is installed',
+  native:
+    'darl\'s native kernels built here: faster than wasm at every model size (small work runs on one thread, so tiny ' +
+    'models are not slowed by thread start-up; large work uses every allowed CPU)',
+  wasm: 'runs everywhere; the faster backends above it are not available here',
+  cpu: 'the last resort: no other backend initialised',
+};

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { BackendUnavailableError, useBackend } from './backend.js';
+import { AUTO_REASONS, BackendUnavailableError, useBackend } from './backend.js';
 
 describe('useBackend', () => {
   it('selects cpu and reports what it chose', async () => {
@@ -81,6 +81,14 @@ describe('useBackend', () => {
     expect(info.skipped[0]!.reason).toMatch(/found no adapter|only adapter is a software one|needs the package webgpu|no GPU device/);
     expect(info.skipped[2]!.reason).toContain('@tensorflow/tfjs-node');
     if (!native.ok) expect(info.skipped[3]!.reason).toContain(native.reason);
+    // The reason lists what was skipped and why the chosen backend ranks above the rest.
+    expect(info.reason).toContain(`skipped ${tried.join(', ')}`);
+    expect(info.reason).toContain(`${info.name}: ${AUTO_REASONS[info.name]}`);
+    if (native.ok) expect(info.reason).toMatch(/native: .*faster than wasm at every model size/);
+  });
+
+  it('says a backend asked for by name was requested', async () => {
+    expect((await useBackend('cpu')).reason).toBe('requested by name ("cpu")');
   });
 
   it('rejects unknown names', async () => {

@@ -8,7 +8,7 @@ import { UserError } from './user-error.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients, warnIfDuplicateTfjs } from './tfjs-runtime.js';
 import { installKernelOverrides, loadKernelOverrides, uninstallKernelOverrides } from './kernels/install.js';
-import { BACKENDS_FASTEST_FIRST, BACKEND_CHOICES, type BackendName } from './backend-name.js';
+import { AUTO_REASONS, BACKENDS_FASTEST_FIRST, BACKEND_CHOICES, type BackendName } from './backend-name.js';
 import { setNativeKernels } from './kernels/native-kernels.js';
 import type { NativeLoad } from '@darl/native-kernels';
 import { importOptional } from './import-optional.js';
@@ -17,7 +17,7 @@ import { BackendUnavailableError } from './backend-unavailable-error.js';
 import { watchWebGpuDevice, webgpuDeviceLoss } from './webgpu-device-loss.js';
 import { withoutAddedCrashHandlers } from './process-handlers.js';
 
-export { BACKENDS_FASTEST_FIRST, BACKEND_CHOICES, type BackendName } from './backend-name.js';
+export { AUTO_REASONS, BACKENDS_FASTEST_FIRST, BACKEND_CHOICES, type BackendName } from './backend-name.js';
 export { BackendUnavailableError } from './backend-unavailable-error.js';
 
 /** The native addon as loaded by the `native` backend's spec (the last successful load). */
@@ -151,13 +151,30 @@ export interface BackendInfo {
   /** Whether the wasm backend runs multi-threaded (undefined where it does not apply). */
   readonly threads?: boolean;
   /** For `native`: threads of its kernels, where that count came from, and the compiled GEMM microkernel. */
-  readonly native?: { readonly threads: number; readonly threadsFrom: string; readonly gemmKernel: string };
+  readonly native?: {
+    /** Threads the native kernels run on. */
+    readonly threads: number;
+    /** Where that count came from (an option, an environment variable, or the core count). */
+    readonly threadsFrom: string;
+    /** Name of the GEMM microkernel compiled for this CPU. */
+    readonly gemmKernel: string;
+  };
   /** For `webgpu`: the adapter it runs on (vendor, architecture, software fallback or not). */
   readonly webgpu?: WebGpuAdapterInfo;
   /** Names of darl's kernel overrides installed for this backend. */
   readonly kernelOverrides: readonly string[];
   /** For `auto`: each backend tried before this one and why it was skipped. */
-  readonly skipped: readonly { name: BackendName; reason: string }[];
+  readonly skipped: readonly {
+    /** The backend that was tried. */
+    name: BackendName;
+    /** Why it was not used (its error message). */
+    reason: string;
+  }[];
+  /**
+   * Why this backend: `requested by name`, or for `auto` the order it tried, what it skipped and why the chosen one
+   * ranks above the rest ({@link AUTO_REASONS}); `darl info` prints it.
+   */
+  readonly reason: string;
 }
 
 /** Options for {@link useBackend}. */
@@ -265,6 +282,7 @@ async function initialise(name: BackendName, opts: UseBackendOptions, auto = fal
       : {}),
     kernelOverrides,
     skipped: [],
+    reason: `requested by name ("${name}")`,
   };
 }
 
@@ -323,7 +341,7 @@ async function selectBackend(name: BackendName | 'auto', opts: UseBackendOptions
   for (const candidate of BACKENDS_FASTEST_FIRST) {
     try {
       const info = await initialise(candidate, opts, true);
-      return { ...info, skipped };
+      return { ...info, skipped, reason: autoReason(candidate, skipped) };
     } catch (err) {
       skipped.push({ name: candidate, reason: err instanceof Error ? err.message : String(err) });
     }
@@ -332,6 +350,13 @@ async function selectBackend(name: BackendName | 'auto', opts: UseBackendOptions
     'cpu',
     `No backend could be initialised:\n${skipped.map((s) => `  ${s.name}: ${s.reason}`).join('\n')}`,
   );
+}
+
+/** Why `auto` chose `name` after skipping `skipped`. */
+function autoReason(name: BackendName, skipped: readonly { name: BackendName }[]): string {
+  const order = BACKENDS_FASTEST_FIRST.join(' > ');
+  const skippedText = skipped.length ? `; skipped ${skipped.map((s) => s.name).join(', ')}` : '';
+  return `auto picks the fastest backend that initialises (order: ${order}; webgpu only on a hardware adapter)${skippedText}; ${name}: ${AUTO_REASONS[name]}`;
 }
 
 /** The npm package that provides a backend, e.g. for `darl info`. */

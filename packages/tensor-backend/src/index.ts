@@ -8,6 +8,7 @@ export {
   useBackend,
   backendPackage,
   BackendUnavailableError,
+  AUTO_REASONS,
   BACKENDS_FASTEST_FIRST,
   BACKEND_CHOICES,
   type BackendName,

@@ -13,7 +13,9 @@ import { requireBackend } from './require-backend.js';
 
 /** The serialisable state of an {@link Rng}: four unsigned 32-bit words plus a cached spare normal deviate. */
 export interface RngState {
+  /** The four xoshiro128** state words (unsigned 32-bit). */
   readonly s: readonly [number, number, number, number];
+  /** The second normal deviate of the last pair drawn by the polar method, or null when none is cached. */
   readonly spare: number | null;
 }
 

@@ -11,6 +11,7 @@ import { UserError } from './user-error.js';
 
 /** A user-fixable problem with one setting; `key` is its name relative to the config that holds it (`heads`, `decoder.width`). */
 export class SettingError extends UserError {
+  /** The error's class name, `'SettingError'`. */
   override name = 'SettingError';
   constructor(
     /** The setting's key, relative to the config the constructor validates (dotted for nested keys). */

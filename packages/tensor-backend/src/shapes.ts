@@ -13,6 +13,7 @@ export type DimBindings = Record<string, number>;
 
 /** Raised for a tensor whose shape does not match what a function expects. */
 export class ShapeError extends UserError {
+  /** The error's class name, `'ShapeError'`. */
   override readonly name = 'ShapeError';
 }
 

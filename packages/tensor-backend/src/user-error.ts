@@ -14,7 +14,9 @@ const USER_ERROR: unique symbol = Symbol.for('@darl/user-error') as never;
 
 /** A problem the user can fix; its message is the whole story (no stack trace is shown for it). */
 export class UserError extends Error {
+  /** The error's class name, `'UserError'`, which the CLI prints before the message. */
   override name = 'UserError';
+  /** The user-error brand: a registered symbol set to `true`, checked by {@link isUserError} (works across copies of this package, unlike `instanceof`). */
   readonly [USER_ERROR] = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

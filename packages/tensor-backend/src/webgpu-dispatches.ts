@@ -20,7 +20,12 @@ type Record = (...args: unknown[]) => unknown;
  * const { dispatches } = await countDispatches(() => trainStep(batch));
  * console.log(`${dispatches} dispatches per training step`);
  */
-export async function countDispatches<T>(fn: () => T | Promise<T>): Promise<{ result: T; dispatches: number }> {
+export async function countDispatches<T>(fn: () => T | Promise<T>): Promise<{
+  /** What `fn` returned. */
+  result: T;
+  /** GPU compute dispatches recorded while it ran. */
+  dispatches: number;
+}> {
   const backend = tf.backend() as unknown as { recordAndSubmit?: Record };
   const original = backend.recordAndSubmit;
   if (tf.getBackend() !== 'webgpu' || typeof original !== 'function') {

@@ -22,9 +22,13 @@ import type { RopeTables } from './rope.js';
  * `bqkv [3D]`, `wo [D, D]`, `bo [D]`.
  */
 export type AttentionParams<T extends tf.Tensor = tf.Variable> = {
+  /** Fused query/key/value projection float32 `[D, 3D]`, output channels `[q | k | v]`. */
   readonly wqkv: T;
+  /** Bias of the fused projection float32 `[3D]`. */
   readonly bqkv: T;
+  /** Output projection float32 `[D, D]`. */
   readonly wo: T;
+  /** Bias of the output projection float32 `[D]`. */
   readonly bo: T;
 }
 
@@ -33,7 +37,9 @@ export type AttentionMode = 'causal' | 'full';
 
 /** Keys and values of earlier tokens, after RoPE: float32 `[B·H, T, dh]` each. */
 export interface PastKeyValues {
+  /** Keys of the earlier tokens float32 `[B·H, T, dh]`, already rotated. */
   readonly keys: tf.Tensor3D;
+  /** Values of the earlier tokens float32 `[B·H, T, dh]`. */
   readonly values: tf.Tensor3D;
 }
 
@@ -51,6 +57,7 @@ export function initAttention(config: TransformerConfig, opts: { seed: number | 
 
 /** Options of one attention call. */
 export interface AttentionOptions {
+  /** `causal` (default) or `full`: which tokens each token attends to. */
   readonly attention?: AttentionMode;
   /** RoPE tables for the `L` new tokens (`[L, dh]`); omit for no rotary encoding. */
   readonly rope?: RopeTables;

@@ -15,9 +15,13 @@ import type { RopeTables } from './rope.js';
 
 /** Parameters of one block; paths `norm1/gamma`, `attn/wqkv`, `mlp/w1`, … */
 export type BlockParams<T extends tf.Tensor = tf.Variable> = {
+  /** LayerNorm before attention. */
   readonly norm1: LayerNormParams<T>;
+  /** Multi-head self-attention. */
   readonly attn: AttentionParams<T>;
+  /** LayerNorm before the MLP. */
   readonly norm2: LayerNormParams<T>;
+  /** The two-layer GELU MLP. */
   readonly mlp: MlpParams<T>;
 }
 

@@ -96,6 +96,7 @@ const CONFIG_KEYS = TRANSFORMER_CONFIG_KEYS;
 
 /** Raised by {@link transformerConfig} for an unknown key or an impossible value; `key` names the setting. */
 export class TransformerConfigError extends SettingError {
+  /** The error's class name, `'TransformerConfigError'`. */
   override name = 'TransformerConfigError';
 }
 

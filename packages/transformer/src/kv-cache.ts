@@ -13,7 +13,9 @@ import { headDim, type TransformerConfig } from './config.js';
 
 /** Per-block cached keys and values, float32 `[B·H, T, dh]`, or null before the first token. */
 export interface KVCacheLayer {
+  /** Cached keys float32 `[B·H, T, dh]` (after RoPE), null before the first token. */
   keys: tf.Tensor3D | null;
+  /** Cached values float32 `[B·H, T, dh]`, null before the first token. */
   values: tf.Tensor3D | null;
 }
 
@@ -23,7 +25,9 @@ export interface KVCache {
   readonly batch: number;
   /** The config it was created for (checked on use). */
   readonly width: number;
+  /** Attention heads `H` of that config. */
   readonly heads: number;
+  /** Channels per head `dh = width / heads`. */
   readonly headDim: number;
   /** Tokens cached so far (`T`), the sequence index of the next token. */
   length: number;

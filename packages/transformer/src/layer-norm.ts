@@ -8,7 +8,9 @@ import { assertShape, layerNorm as layerNormOp, toVariable } from '@darl/tensor-
 
 /** LayerNorm parameters: `gamma float32 [D]` (init 1), `beta float32 [D]` (init 0). */
 export type LayerNormParams<T extends tf.Tensor = tf.Variable> = {
+  /** Scale float32 `[D]`, starts at 1. */
   readonly gamma: T;
+  /** Shift float32 `[D]`, starts at 0. */
   readonly beta: T;
 }
 

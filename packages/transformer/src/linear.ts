@@ -11,7 +11,9 @@ import { initWeight } from './init.js';
 
 /** Parameters of a Linear layer: `w float32 [in, out]`, `b float32 [out]`. */
 export type LinearParams<T extends tf.Tensor = tf.Variable> = {
+  /** Weight float32 `[in, out]`. */
   readonly w: T;
+  /** Bias float32 `[out]`. */
   readonly b: T;
 }
 
@@ -19,7 +21,10 @@ export type LinearParams<T extends tf.Tensor = tf.Variable> = {
  * How a Linear layer's weight starts: a {@link TransformerInit} (see `initWeight`), all zeros (adaLN-Zero's
  * modulation and output layers), or N(0, std²). Biases always start at zero.
  */
-export type LinearInit = TransformerInit | 'zero' | { readonly normalStd: number };
+export type LinearInit = TransformerInit | 'zero' | {
+  /** Standard deviation of the N(0, std²) draw. */
+  readonly normalStd: number;
+};
 
 /**
  * Creates a Linear layer's variables: weight by `init`, bias zero.

@@ -12,9 +12,13 @@ import { linear2d } from './linear.js';
 
 /** MLP parameters: `w1 float32 [D, F]`, `b1 [F]`, `w2 [F, D]`, `b2 [D]`. */
 export type MlpParams<T extends tf.Tensor = tf.Variable> = {
+  /** First layer weight float32 `[D, M]` (M = D · mlpRatio). */
   readonly w1: T;
+  /** First layer bias float32 `[M]`. */
   readonly b1: T;
+  /** Second layer weight float32 `[M, D]`. */
   readonly w2: T;
+  /** Second layer bias float32 `[D]`. */
   readonly b2: T;
 }
 

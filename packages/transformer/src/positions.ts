@@ -16,7 +16,9 @@ import { ShapeError } from '@darl/tensor-backend';
  * (0-based, offset by the KV cache length).
  */
 export interface TokenPositions {
+  /** Row of each token `[L]`. */
   readonly rows: Int32Array;
+  /** Column of each token `[L]`. */
   readonly cols: Int32Array;
 }
 

@@ -23,8 +23,11 @@ import { sincos2dTable } from './sincos-position.js';
  * `pos` (`[maxTokens, D]`) for learned positions.
  */
 export type TransformerParams<T extends tf.Tensor = tf.Variable> = {
+  /** The `depth` Transformer blocks, input first. */
   readonly blocks: readonly BlockParams<T>[];
+  /** Final LayerNorm over the last block's output. */
   readonly norm: LayerNormParams<T>;
+  /** Learned position table float32 `[maxTokens, D]`, present only with `position: 'learned'`. */
   readonly pos?: T;
 }
 

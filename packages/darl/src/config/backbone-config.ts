@@ -8,7 +8,12 @@ import { transformerConfig, type PositionEncoding, type TransformerConfig, type 
 
 /** What the backbone resolves from: a parsed model config's `backbone` section and `position`. */
 export interface BackboneSource {
-  readonly backbone: Partial<Omit<TransformerConfig, 'position' | 'maxTokens'>> & { readonly preset: TransformerPresetName };
+  /** The `model.backbone` section: a preset and the fields that override it. */
+  readonly backbone: Partial<Omit<TransformerConfig, 'position' | 'maxTokens'>> & {
+    /** The @darl/transformer preset the other fields override. */
+    readonly preset: TransformerPresetName;
+  };
+  /** The `model.position` encoding. */
   readonly position: PositionEncoding;
 }
 

@@ -26,14 +26,28 @@ const probability = z.number().min(0).max(1);
  * The resolved order, as `config.json` records it: `permutation[i]` is the raster index of the i-th patch of the
  * sequence. When present it is used as is, so a reader needs neither darl's order code nor its RNG.
  */
-const resolvedPermutation = z.array(nonNegInt).optional();
+const resolvedPermutation = z
+  .array(nonNegInt)
+  .optional()
+  .describe('The resolved order: permutation[i] is the raster index of the i-th patch of the sequence (written by darl; used as is when present)');
 
 /** Patch order of the autoregressive sequence (`@darl/patch-data`'s orders). */
 export const patchOrderSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('raster'), permutation: resolvedPermutation }),
-  z.strictObject({ kind: z.literal('nested'), block: positiveInt, permutation: resolvedPermutation }),
-  z.strictObject({ kind: z.literal('random'), seed: z.number().int(), permutation: resolvedPermutation }),
-  z.strictObject({ kind: z.literal('custom'), permutation: z.array(nonNegInt) }),
+  z.strictObject({ kind: z.literal('raster').describe('Row by row, left to right'), permutation: resolvedPermutation }),
+  z.strictObject({
+    kind: z.literal('nested').describe('Raster order of block × block tiles, raster order inside each tile'),
+    block: positiveInt.describe('Side of a tile in patches; must divide the patch grid'),
+    permutation: resolvedPermutation,
+  }),
+  z.strictObject({
+    kind: z.literal('random').describe('One fixed random permutation drawn from seed'),
+    seed: z.number().int().describe('Seed of the permutation'),
+    permutation: resolvedPermutation,
+  }),
+  z.strictObject({
+    kind: z.literal('custom').describe('A permutation given by hand'),
+    permutation: z.array(nonNegInt).describe('permutation[i] is the raster index of the i-th patch of the sequence'),
+  }),
 ]);
 
 /** Backbone shape: a `@darl/transformer` preset plus explicit overrides (its option lists and default preset). */
@@ -95,11 +109,17 @@ export const darlConfigSchema = z
         width: positiveInt.default(28).describe('Image width in pixels'),
         channels: positiveInt.max(4).default(1).describe('Channels per pixel (1 grey, 3 RGB)'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('Size of the training images; the data must match it'),
     pixelScale: z
       .union([
         z.enum(PIXEL_SCALES),
-        z.strictObject({ mean: z.union([z.number(), z.array(z.number())]), std: z.union([z.number().positive(), z.array(z.number().positive())]) }),
+        z.strictObject({
+          mean: z.union([z.number(), z.array(z.number())]).describe('Mean subtracted from [0, 1] pixels: one number, or one per channel'),
+          std: z
+            .union([z.number().positive(), z.array(z.number().positive())])
+            .describe('Standard deviation the centred pixels are divided by: one number, or one per channel'),
+        }),
       ])
       .default(DEFAULT_PIXEL_SCALE)
       .describe(
@@ -111,7 +131,7 @@ export const darlConfigSchema = z
       .describe(
         'Order of the patches in the autoregressive sequence: raster, nested (raster of block × block tiles), random (seeded) or custom; config.json records the resolved permutation',
       ),
-    backbone: backboneSchema.prefault({}),
+    backbone: backboneSchema.prefault({}).describe('Backbone shape: a @darl/transformer preset plus overrides'),
     position: z
       .enum(POSITION_ENCODINGS)
       .default(TRANSFORMER_PRESETS[DEFAULT_TRANSFORMER_PRESET].position)
@@ -194,8 +214,8 @@ export const trainConfigSchema = z.strictObject({
 /** A whole run: model plus training. */
 export const runConfigSchema = z.strictObject({
   $schema: z.string().optional().describe('Where an editor finds the JSON Schema of this file (@darl/darl/run-config.schema.json); ignored by darl'),
-  model: darlConfigSchema.prefault({}),
-  train: trainConfigSchema.prefault({}),
+  model: darlConfigSchema.prefault({}).describe('The model: image size, patches, backbone and objective'),
+  train: trainConfigSchema.prefault({}).describe('Training: steps, batch, optimiser, checkpoints'),
 });
 
 /** A validated model config: every default filled in (the output of {@link darlConfigSchema}). */

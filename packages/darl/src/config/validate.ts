@@ -11,7 +11,9 @@ import { z } from 'zod';
 export class ConfigError extends UserError {
   override readonly name = 'ConfigError';
   constructor(
+    /** What was being validated, e.g. `run config` or a file name. */
     readonly source: string,
+    /** One sentence per problem found. */
     readonly problems: readonly string[],
   ) {
     super(`Invalid ${source}: ${problems.length === 1 ? problems[0]! : problems.map((p, i) => `(${i + 1}) ${p}`).join(' ')}`);

@@ -33,18 +33,31 @@ export interface BackboneApplyOptions<Cache> {
 
 /** A causal sequence model over token embeddings of width {@link DarlBackbone.width}. */
 export interface DarlBackbone<P = TensorTree, Cache = unknown> {
+  /** Name of the backbone kind (`transformer` for the default), recorded in the run directory. */
   readonly kind: string;
   /** Token width C. */
   readonly width: number;
   /** Number of blocks (layers that `returnHidden` reports). */
   readonly depth: number;
+  /** Creates the backbone's variables, seeded. */
   init(seed: number): P;
   /**
    * @param tokens float32 [B, L, C]
    * @returns output float32 [B, L, C]; hidden: `depth` tensors [B, L, C] when requested
    */
-  apply(params: P, tokens: tf.Tensor3D, opts: BackboneApplyOptions<Cache>): { output: tf.Tensor3D; hidden?: tf.Tensor3D[] };
+  apply(
+    params: P,
+    tokens: tf.Tensor3D,
+    opts: BackboneApplyOptions<Cache>,
+  ): {
+    /** Output tokens float32 `[B, L, C]`. */
+    output: tf.Tensor3D;
+    /** The residual stream after each block, `depth` tensors float32 `[B, L, C]`, when `returnHidden` was set. */
+    hidden?: tf.Tensor3D[];
+  };
+  /** Creates an empty incremental-decoding cache for `batch` sequences. */
   createCache(batch: number): Cache;
+  /** Frees the tensors a cache holds. */
   disposeCache(cache: Cache): void;
 }
 

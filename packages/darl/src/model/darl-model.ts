@@ -41,12 +41,21 @@ import { OBJECTIVES } from './objectives.js';
 
 /** The composition of a DARL model; no tensors. */
 export interface DarlModel<BP = unknown, HP = unknown> {
+  /** The validated model config it was built from. */
   readonly config: DarlConfig;
+  /** The sequence model over patch tokens. */
   readonly backbone: DarlBackbone<BP>;
+  /** The per-patch prediction head and loss. */
   readonly head: DarlHead<HP>;
+  /** The order in which the patches form the autoregressive sequence. */
   readonly order: PatchOrder;
   /** Patch grid: rows × cols = L. */
-  readonly grid: { readonly rows: number; readonly cols: number };
+  readonly grid: {
+    /** Patch rows H/P. */
+    readonly rows: number;
+    /** Patch columns W/P. */
+    readonly cols: number;
+  };
   /** L, the number of patches (= sequence length). */
   readonly length: number;
   /** D = P·P·channels. */
@@ -61,7 +70,9 @@ export interface DarlParams<BP = unknown, HP = unknown> {
   readonly embed: LinearParams;
   /** Learned start-of-sequence token, [1, 1, C]. */
   readonly sos: tf.Variable;
+  /** The backbone's variables. */
   readonly backbone: BP;
+  /** The head's variables. */
   readonly head: HP;
 }
 
@@ -193,9 +204,11 @@ export function inputTokens(_model: DarlModel, params: DarlParams, patches: tf.T
 
 /** What {@link darlLoss} returns. */
 export interface DarlLoss {
+  /** Mean loss over every target and draw float32 `[]`. */
   readonly loss: tf.Scalar;
   /** Per-target loss [K·B·L], draw-major then batch then position. */
   readonly perTarget: tf.Tensor1D;
+  /** K, noise draws per target (1 unless the diffusion head's `batchMultiplier` is larger). */
   readonly draws: number;
   /** γ per draw (diffusion only), aligned with `perTarget`. */
   readonly gamma?: Float64Array;

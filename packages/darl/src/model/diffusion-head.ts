@@ -32,15 +32,19 @@ const scheduleOptions = z.record(z.string(), z.number()).optional();
 /** Noise-level distribution for the diffusion objective: γ per patch (`@darl/diffusion`'s `NoiseLevelSpec`). */
 export const noiseLevelSchema = z.discriminatedUnion('kind', [
   /** γ ~ Beta(a, b) directly (the paper's tailored family). */
-  z.strictObject({ kind: z.literal('beta'), a: z.number().positive(), b: z.number().positive() }),
+  z.strictObject({
+    kind: z.literal('beta').describe('γ ~ Beta(a, b)'),
+    a: z.number().positive().describe('First shape parameter α of the Beta distribution'),
+    b: z.number().positive().describe('Second shape parameter β of the Beta distribution'),
+  }),
   /** γ = schedule(t), t ~ U(0, 1), optionally with a log-SNR shift; each schedule's options under its name. */
   z.strictObject({
-    kind: z.literal('schedule'),
-    schedule: z.enum(SCHEDULE_NAMES),
-    shift: z.number().optional(),
-    cosineOffset: scheduleOptions,
-    linear: scheduleOptions,
-    sigmoid: scheduleOptions,
+    kind: z.literal('schedule').describe('γ = schedule(t), t ~ U(0, 1)'),
+    schedule: z.enum(SCHEDULE_NAMES).describe("@darl/diffusion's noise schedule that maps t to γ"),
+    shift: z.number().optional().describe('Log-SNR shift added to every draw (negative: noisier)'),
+    cosineOffset: scheduleOptions.describe('Options of the cosine-offset schedule'),
+    linear: scheduleOptions.describe('Options of the linear schedule'),
+    sigmoid: scheduleOptions.describe('Options of the sigmoid schedule'),
   }),
 ]);
 
@@ -54,7 +58,8 @@ export const diffusionSettingsSchema = z.strictObject({
       heads: positiveInt.default(PATCH_DECODER_DEFAULTS.heads).describe('Attention heads of the transformer decoder'),
       gammaInput: z.boolean().default(PATCH_DECODER_DEFAULTS.gammaInput).describe('Feed the noise level γ to the decoder'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The denoising patch decoder conditioned on each backbone output'),
   noiseLevels: noiseLevelSchema
     .default(DIFFUSION_HEAD_DEFAULTS.noiseLevels)
     .describe('Training noise levels, γ per patch: { kind: beta, a, b } draws γ ~ Beta(a, b); { kind: schedule, schedule, shift? } draws γ = schedule(t), t ~ U(0, 1)'),

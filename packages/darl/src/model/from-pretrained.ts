@@ -38,8 +38,11 @@ export interface PretrainedOptions {
 
 /** A loaded model: pass `model` and `params` to `generate`, `pooledFeatures` or `darlFeatureExtractor`. */
 export interface Pretrained {
+  /** The run's validated config (model and training). */
   readonly run: RunConfig;
+  /** The model built from `run.model`. */
   readonly model: DarlModel;
+  /** Its parameters, loaded from the weights. */
   readonly params: DarlParams;
   /** Whether `params` hold the EMA weights. */
   readonly ema: boolean;
@@ -108,7 +111,16 @@ export function fromPretrained(src: PretrainedSource, opts: PretrainedOptions = 
 /** Options of {@link fetchPretrained}. */
 export interface FetchPretrainedOptions extends Omit<PretrainedOptions, 'source'> {
   /** The `fetch` to use (default `globalThis.fetch`), e.g. one that adds credentials. */
-  readonly fetch?: (url: string) => Promise<{ ok: boolean; status: number; statusText: string; arrayBuffer(): Promise<ArrayBuffer> }>;
+  readonly fetch?: (url: string) => Promise<{
+    /** Whether the status is 2xx. */
+    ok: boolean;
+    /** The HTTP status. */
+    status: number;
+    /** The HTTP status text. */
+    statusText: string;
+    /** The body's bytes. */
+    arrayBuffer(): Promise<ArrayBuffer>;
+  }>;
 }
 
 /**

@@ -16,7 +16,12 @@ export interface GenerateOptions {
   /** Number of images (ignored when `prefix` is given: its batch size is used). */
   readonly n?: number;
   /** Prefix completion: the first `patches` patches (in sequence order) of `images` are kept, the rest generated. */
-  readonly prefix?: { readonly images: tf.Tensor4D; readonly patches: number };
+  readonly prefix?: {
+    /** The images to complete float32 `[N, H, W, Ch]`, scaled like the training data; not disposed. */
+    readonly images: tf.Tensor4D;
+    /** How many patches (in sequence order) are kept, 0 … L. */
+    readonly patches: number;
+  };
   /** Refinement steps per patch (diffusion: denoising steps); default from the head's config. */
   readonly steps?: number;
   /** The head's sampler (diffusion: `ddim` or `ddpm`); default from the head's config. */
@@ -26,6 +31,7 @@ export interface GenerateOptions {
    * distribution. DDIM with η = 0 (the default) injects none, so there it changes nothing. Ignored by MSE models.
    */
   readonly temperature?: number;
+  /** Seed of the sampling noise (default 0): same seed, same images. */
   readonly seed?: number;
 }
 

@@ -31,6 +31,7 @@ export interface HeadSampleOptions {
   readonly sampler?: string;
   /** Scales the injected noise; 1 = the model's distribution. Ignored by deterministic heads. */
   readonly temperature: number;
+  /** Source of the sampling noise. */
   readonly rng: Rng;
 }
 

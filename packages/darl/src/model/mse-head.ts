@@ -11,6 +11,7 @@ import type { DarlObjective } from './objective.js';
 
 /** Parameters of {@link mseHead}: one linear layer C → D. */
 export interface MseHeadParams {
+  /** The linear layer C → D: weight `[C, D]`, bias `[D]`. */
   readonly out: LinearParams;
 }
 

@@ -16,11 +16,23 @@ export interface DarlBackboneSizes {
   /** The validated model config. */
   readonly config: DarlConfig;
   /** Image size H×W×Ch (`config.image`). */
-  readonly image: { readonly height: number; readonly width: number; readonly channels: number };
+  readonly image: {
+    /** Height H in pixels. */
+    readonly height: number;
+    /** Width W in pixels. */
+    readonly width: number;
+    /** Channels Ch per pixel. */
+    readonly channels: number;
+  };
   /** Patch size P (`config.patchSize`). */
   readonly patchSize: number;
   /** Patch grid: rows × cols = L. */
-  readonly grid: { readonly rows: number; readonly cols: number };
+  readonly grid: {
+    /** Patch rows H/P. */
+    readonly rows: number;
+    /** Patch columns W/P. */
+    readonly cols: number;
+  };
   /** L, the number of patches (= sequence length of training inputs). */
   readonly length: number;
   /** D = P·P·Ch, the dimension of one patch vector. */

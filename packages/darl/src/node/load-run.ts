@@ -11,14 +11,19 @@ import { CheckpointError, loadCheckpoint, type InferenceState } from './run-dir/
 
 /** A run loaded for inference. */
 export interface LoadedRun {
+  /** The run directory. */
   readonly dir: string;
+  /** The run's validated config. */
   readonly run: RunConfig;
   /** The checkpoint's state.json (the resume fields `cursor` and `rng` may be absent). */
   readonly state: InferenceState;
+  /** The model built from the config (and `parts`). */
   readonly model: DarlModel;
+  /** The checkpoint's parameters. */
   readonly params: DarlParams;
   /** Whether `params` hold the EMA weights. */
   readonly ema: boolean;
+  /** Disposes the parameters. */
   dispose(): void;
 }
 

@@ -21,8 +21,11 @@ const hexDigest = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex d
 
 /** Schema of `digests.json`: `files` maps each file name of the checkpoint directory to its digest. */
 export const digestsSchema = z.strictObject({
+  /** Format tag of the run directory, {@link RUN_FORMAT}. */
   format: z.literal(RUN_FORMAT),
+  /** The digest algorithm, `sha256`. */
   algorithm: z.literal(DIGEST_ALGORITHM),
+  /** Hex digest of each file of the checkpoint directory, by file name. */
   files: z.record(z.string().refine((n) => n !== RUN_FILES.digests && !n.includes('/'), 'must name a file of the checkpoint directory'), hexDigest),
 });
 

@@ -9,6 +9,7 @@ import { parseCheckpointDirName, RUN_FILES, RUN_FORMAT } from './names.js';
 
 /** Schema of `latest.json`. */
 export const latestSchema = z.strictObject({
+  /** Format tag of the run directory, {@link RUN_FORMAT}. */
   format: z.literal(RUN_FORMAT),
   /** Step of the committed checkpoint. */
   step: z.number().int().nonnegative(),

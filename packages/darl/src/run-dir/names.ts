@@ -41,21 +41,37 @@ export const RUN_FORMAT = 'darl-run/2';
 
 /** File names in a run directory. */
 export const RUN_FILES = {
+  /** The run config (`{ model, train }`), written once at the start. */
   config: 'config.json',
+  /** One JSON line per logged step and event. */
   metrics: 'metrics.jsonl',
+  /** Side file of a resume from an earlier checkpoint: its new metrics lines, merged into metrics.jsonl once it commits a checkpoint. */
   metricsRewind: 'metrics.rewind.jsonl',
+  /** Names the committed checkpoint. */
   latest: 'latest.json',
+  /** Held by the process writing the run. */
   lock: 'run.lock',
+  /** Folder of the checkpoint directories (`step-00000400`). */
   checkpoints: 'checkpoints',
+  /** A checkpoint's progress: step, data cursor, random state, versions, backend. */
   state: 'state.json',
+  /** A checkpoint's model weights (and EMA weights under `ema/`). */
   model: 'model.safetensors',
+  /** A checkpoint's AdamW moments. */
   optimizer: 'optimizer.safetensors',
+  /** A checkpoint's SHA-256 digest of each of its files. */
   digests: 'digests.json',
+  /** Linear-probe results (`darl probe`). */
   probe: 'probe.json',
+  /** Fine-tuning results (`darl finetune`). */
   finetune: 'finetune.json',
+  /** Generation-quality results (`darl generation-quality`). */
   generation: 'generation.json',
+  /** An optional reference run the report draws next to this one. */
   reference: 'reference.json',
+  /** Folder of the sample grids and completions written during training. */
   samples: 'samples',
+  /** The self-contained HTML report. */
   report: 'report.html',
 } as const;
 

@@ -7,9 +7,13 @@
 
 /** Mean loss of the draws whose γ fell in [lo, hi). */
 export interface NoiseBin {
+  /** Lower edge of the γ bin (inclusive). */
   readonly lo: number;
+  /** Upper edge of the γ bin (exclusive). */
   readonly hi: number;
+  /** Mean loss of the draws in the bin (NaN when empty). */
   readonly loss: number;
+  /** Draws in the bin. */
   readonly count: number;
 }
 

@@ -27,6 +27,7 @@ import { lossByNoiseLevel, lossByPatchRow, type NoiseBin } from './step-metrics.
 export interface StepResult {
   /** Step number after this update (1 for the first). */
   readonly step: number;
+  /** Mean training loss of the step's batch (before the update). */
   readonly loss: number;
   /** Learning rate used for this update. */
   readonly lr: number;
@@ -42,8 +43,11 @@ export interface StepResult {
 export class NonFiniteLossError extends UserError {
   override readonly name = 'NonFiniteLossError';
   constructor(
+    /** The step that diverged. */
     readonly step: number,
+    /** The non-finite value (NaN or ±Infinity). */
     readonly value: number,
+    /** What was non-finite: `loss` or `gradient norm`. */
     readonly what: string,
     /** What the run directory keeps, e.g. 'The last good checkpoint (step 2) is committed in runs/x.' */
     readonly kept = '',
@@ -58,7 +62,9 @@ export class NonFiniteLossError extends UserError {
 
 /** Trains `params` in place. */
 export class DarlTrainer {
+  /** The AdamW optimiser over every parameter (its moments are part of a checkpoint). */
   readonly optimizer: AdamW;
+  /** The EMA of the weights, or null when `train.ema` is 0. */
   readonly ema: Ema | null;
   /** Step schedule (used when `train.budgetSeconds` is 0). */
   readonly schedule: (step: number) => number;
@@ -67,8 +73,11 @@ export class DarlTrainer {
   private rng: Rng;
 
   constructor(
+    /** The model being trained. */
     readonly model: DarlModel,
+    /** Its parameters, updated in place by each step. */
     readonly params: DarlParams,
+    /** The training settings. */
     readonly train: TrainConfig,
     opts: { rngState?: RngState } = {},
   ) {

@@ -15,14 +15,23 @@ export type { NativeKernels } from './kernels.generated.js';
 /** The result of {@link loadNativeKernels}: the addon and its thread count, or why it is unavailable. */
 export type NativeLoad =
   | {
+      /** The addon loaded. */
       readonly ok: true;
+      /** The addon's kernels. */
       readonly kernels: NativeKernels;
+      /** Threads the kernels run on. */
       readonly threads: number;
       /** Where the thread count came from, e.g. `DARL_NUM_THREADS=2`. */
       readonly threadsFrom: string;
+      /** Name of the compiled GEMM microkernel. */
       readonly gemmKernel: string;
     }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      /** The addon did not load. */
+      readonly ok: false;
+      /** Why (not built, or failed to load), with how to rebuild. */
+      readonly reason: string;
+    };
 
 /** Environment variable that sets the thread count (default: the CPUs in the process's affinity mask). */
 export const THREADS_ENV = 'DARL_NUM_THREADS';
@@ -70,17 +79,11 @@ function load(dir: string): NativeLoad {
     return { ok: false, reason: `the native kernels were not built: ${why}; ${rebuild}` };
   }
   let kernels: NativeKernels;
-  // libgomp reads its settings when it loads: spin only briefly before sleeping (the default spins ~300k
-  // iterations), so an idle pool does not take the CPU from the single-threaded kernels between parallel ones.
-  const spin = process.env.GOMP_SPINCOUNT;
-  if (spin === undefined && process.env.OMP_WAIT_POLICY === undefined) process.env.GOMP_SPINCOUNT = '20000';
   try {
     kernels = createRequire(import.meta.url)(file) as NativeKernels;
   } catch (err) {
     const msg = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
     return { ok: false, reason: `the native kernels failed to load (${msg}); ${rebuild}` };
-  } finally {
-    if (spin === undefined) delete process.env.GOMP_SPINCOUNT;
   }
   const raw = process.env[THREADS_ENV];
   let threadsFrom = `the ${kernels.info().allowedCpus} CPUs this process may use`;

@@ -84,5 +84,12 @@ export interface NativeKernels {
   /** Sets the thread count of every kernel (≥ 1). */
   setThreads(n: number): void;
   /** Threads in use, CPUs the process may run on, and the compiled GEMM microkernel. */
-  info(): { threads: number; allowedCpus: number; gemmKernel: string };
+  info(): {
+    /** Threads in use. */
+    threads: number;
+    /** CPUs the process may run on (its affinity mask). */
+    allowedCpus: number;
+    /** Name of the compiled GEMM microkernel. */
+    gemmKernel: string;
+  };
 }

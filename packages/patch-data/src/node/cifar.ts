@@ -26,6 +26,7 @@ export interface LoadCifarOptions {
   readonly variant: 10 | 100;
   /** The `-bin` folder, or a folder containing `cifar-10-batches-bin` / `cifar-100-binary`. */
   readonly dir: string;
+  /** Which split to read. */
   readonly split: 'train' | 'test';
   /** CIFAR-100 only: the 100 fine labels (default) or the 20 coarse superclass labels. */
   readonly labels?: 'fine' | 'coarse';

@@ -10,8 +10,11 @@ import { DatasetError } from '../dataset.js';
 
 /** A decoded image: `height × width` RGBA pixels (4 bytes each, row-major). */
 export interface DecodedImage {
+  /** Height in pixels. */
   readonly height: number;
+  /** Width in pixels. */
   readonly width: number;
+  /** `[height · width · 4]` RGBA bytes, row-major. */
   readonly rgba: Uint8Array;
 }
 

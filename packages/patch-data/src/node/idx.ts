@@ -16,7 +16,9 @@ import { readDatasetFile } from './read-file.js';
 
 /** A parsed IDX file: its dimensions and a view of its data bytes (no copy). */
 export interface IdxArray {
+  /** Size of each dimension, outermost first. */
   readonly dims: number[];
+  /** The element bytes, row-major (a view into the file's buffer). */
   readonly data: Uint8Array;
 }
 
@@ -73,12 +75,19 @@ export function parseIdx(bytes: Uint8Array, source: string, expectedRanks: reado
 /** Where {@link loadIdx} reads from: a folder with standard file names, or explicit paths. */
 export type IdxSource =
   | {
+      /** Folder holding the files under their standard names (`train-images-idx3-ubyte`, …, optionally gzipped). */
       readonly dir: string;
+      /** Which split to read. */
       readonly split: 'train' | 'test';
       /** Whether a labels file must be present (default true); pretraining needs none. */
       readonly labels?: 'required' | 'optional';
     }
-  | { readonly images: string; readonly labels?: string };
+  | {
+      /** Path of the images file. */
+      readonly images: string;
+      /** Path of the labels file; omit for unlabelled images. */
+      readonly labels?: string;
+    };
 
 /** Options of {@link loadIdx}. */
 export interface LoadIdxOptions {
@@ -98,7 +107,12 @@ export interface LoadIdxOptions {
 const IMAGE_RE = /^(?:.*-)?(train|t10k|test)-images-idx3-ubyte(?:\.gz)?$|^(?:.*-)?(train|t10k|test)-images\.idx3-ubyte(?:\.gz)?$/;
 
 /** Finds the images and labels files of `split` in `dir` by their standard names. */
-export async function findIdxFiles(dir: string, split: 'train' | 'test', labelsFile: 'required' | 'optional' = 'required'): Promise<{ images: string; labels?: string }> {
+export async function findIdxFiles(dir: string, split: 'train' | 'test', labelsFile: 'required' | 'optional' = 'required'): Promise<{
+  /** Path of the images file. */
+  images: string;
+  /** Path of the labels file, when found. */
+  labels?: string;
+}> {
   let names: string[];
   try {
     names = await readdir(dir);

@@ -20,7 +20,14 @@ export interface LoadImageFolderOptions {
    * Output size: every image is resized to cover it (keeping its aspect ratio) and centre-cropped — area filter
    * when shrinking, bilinear when enlarging (see `resize.ts`). Without it all images must have the same size.
    */
-  readonly size?: number | { readonly height: number; readonly width: number };
+  readonly size?:
+    | number
+    | {
+        /** Output height in pixels. */
+        readonly height: number;
+        /** Output width in pixels. */
+        readonly width: number;
+      };
   /** 1 (luma), 3 (RGB, alpha dropped; default) or 4 (RGBA). */
   readonly channels?: 1 | 3 | 4;
   /** Dataset name (default `folder:DIR`). */

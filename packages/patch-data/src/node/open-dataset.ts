@@ -22,13 +22,21 @@ export interface DatasetKind {
   /** Whether the spec names a folder (`kind:DIR`) or stands alone (`mnist`). */
   readonly takesDir: boolean;
   /** The images' shape when every dataset of this kind has the same one (lets a config be checked before loading). */
-  readonly imageShape?: { readonly height: number; readonly width: number; readonly channels: number };
+  readonly imageShape?: {
+    /** Height H in pixels. */
+    readonly height: number;
+    /** Width W in pixels. */
+    readonly width: number;
+    /** Channels C per pixel. */
+    readonly channels: number;
+  };
   /** Opens the split (before any resizing or channel conversion). */
   open(dir: string, opts: OpenDatasetOptions): Promise<ImageDataset>;
 }
 
 /** Options of {@link openDataset}. */
 export interface OpenDatasetOptions {
+  /** Which split to open. */
   readonly split: 'train' | 'test';
   /**
    * Image size: folders are decoded at this size; other datasets are resized on read (cover + centre crop, area
@@ -102,7 +110,17 @@ function parseSpec(spec: string): { kind: string; dir: string; entry: DatasetKin
  * The image shape `openDataset(spec, opts)` will return when it is known without reading anything (a kind of fixed
  * shape, or `opts.size`/`opts.channels` given), else undefined. Throws a DatasetError for a malformed spec.
  */
-export function knownImageShape(spec: string, opts: Pick<OpenDatasetOptions, 'size' | 'channels'> = {}): { height: number; width: number; channels: number } | undefined {
+export function knownImageShape(spec: string, opts: Pick<OpenDatasetOptions, 'size' | 'channels'> = {},
+):
+  | {
+      /** Height H in pixels. */
+      height: number;
+      /** Width W in pixels. */
+      width: number;
+      /** Channels C per pixel. */
+      channels: number;
+    }
+  | undefined {
   const { kind, entry } = parseSpec(spec);
   const channels = kind === 'folder' ? (opts.channels ?? 3) : entry.imageShape?.channels;
   if (opts.size !== undefined && channels !== undefined) return { height: opts.size, width: opts.size, channels };

@@ -25,7 +25,8 @@ const CASES: [number[], number[]][] = [
   [[2, 3, 13, 8], [2, 3, 8, 13]], // rank-4 batched (attention)
   [[2, 1, 6, 5], [1, 3, 5, 7]], // rank-4 two-sided broadcast
   [[3, 6, 5], [2, 3, 5, 4]], // ranks differ, batched
-  [[3, 130, 33], [3, 33, 70]], // batched and large enough to use every thread per item
+  [[3, 130, 33], [3, 33, 70]], // batched, one item at a time
+  [[300, 200], [200, 100]], // 6 M multiply-adds: above the thread pool's threshold, so on every thread
 ];
 
 function orient(shape: number[], transpose: boolean): number[] {

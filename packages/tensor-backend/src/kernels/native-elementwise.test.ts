@@ -5,6 +5,7 @@ import { useBackend } from '../backend.js';
 import { expectNoLeak } from '../testing/no-leak.js';
 import { NATIVE_BINARY_OPS, NATIVE_UNARY_OPS } from './native-abi.generated.js';
 import { evaluateOn, maxRelDiff, randomArgs } from './test-helpers.js';
+import { collapseBroadcast } from './native-elementwise.js';
 
 /** float32 machine epsilon: every kernel here is a few roundings per element, so tolerances are small multiples. */
 const EPS = 2 ** -23;
@@ -48,6 +49,9 @@ const BINARY_SHAPES: [number[], number[]][] = [
   [[1, 33], [9, 1]],
   [[2, 3, 5, 7], [3, 1, 7]],
   [[4, 1, 6], [1, 5, 1]],
+  [[6, 5, 4], [6, 5, 1]],
+  [[6, 5, 1], []],
+  [[3, 1, 4, 5], [1, 2, 1, 5]],
 ];
 
 async function compare(fn: (...xs: tf.Tensor[]) => tf.Tensor, shapes: number[][], seed: number, tol: number, grads = true): Promise<void> {
@@ -118,6 +122,24 @@ describe('native elementwise overrides', () => {
     });
   }
 
+  // Sizes above the native thread pool's threshold (100 µs of estimated single-thread work): these run on every
+  // thread (the shapes above run on one).
+  const POOLED: [string, (...xs: tf.Tensor[]) => tf.Tensor, number[][], number][] = [
+    ['exp', (x) => tf.exp(x), [[600, 1000]], 8 * EPS],
+    ['log', (x) => tf.log(positive(x)), [[100, 1000]], 8 * EPS],
+    ['sub of row means', (a, b) => tf.sub(a, b), [[1100, 1000], [1100, 1]], 4 * EPS],
+    ['mul by a row', (a, b) => tf.mul(a, b), [[1100, 1000], [1000]], 4 * EPS],
+  ];
+  for (const [name, fn, shapes, tol] of POOLED) {
+    it(`${name} ${JSON.stringify(shapes)} (on the thread pool) matches cpu, forward`, async () => {
+      await compare(fn, shapes, seed++, tol, false);
+    });
+  }
+  it('sum [2000, 600] over rows and columns (on the thread pool) matches cpu', async () => {
+    await compare((x) => tf.sum(x, -1), [[2000, 600]], seed++, 4 * 600 * EPS, false);
+    await compare((x) => tf.sum(x, 0), [[2000, 600]], seed++, 4 * 2000 * EPS, false);
+  });
+
   it('handles empty tensors and leaves int32 to the stock kernels', async () => {
     await useBackend('native');
     tf.tidy(() => {
@@ -138,5 +160,28 @@ describe('native elementwise overrides', () => {
       tf.dispose([a, b]);
       return g;
     }, 'native elementwise overrides');
+  });
+});
+
+describe('collapseBroadcast (the loop shape of the native binary kernel)', () => {
+  it('merges dimensions both operands step through alike and drops size-1 ones', () => {
+    // Per-row statistics broadcast over a patch: [B, L, D] − [B, L, 1] is one [B·L, D] loop.
+    expect(collapseBroadcast([256, 49, 16], [256, 49, 1], [256, 49, 16])).toEqual({ shape: [12544, 16], aStrides: [16, 1], bStrides: [1, 0] });
+    // A column of statistics plus a scalar is one flat loop.
+    expect(collapseBroadcast([256, 49, 1], [], [256, 49, 1])).toEqual({ shape: [12544], aStrides: [1], bStrides: [0] });
+    // Equal shapes are one flat loop.
+    expect(collapseBroadcast([2, 3, 4], [2, 3, 4], [2, 3, 4])).toEqual({ shape: [24], aStrides: [1], bStrides: [1] });
+  });
+
+  it('keeps dimensions whose broadcasting differs between the operands', () => {
+    expect(collapseBroadcast([64, 33], [33], [64, 33])).toEqual({ shape: [64, 33], aStrides: [33, 1], bStrides: [0, 1] });
+    expect(collapseBroadcast([4, 1, 6], [1, 5, 1], [4, 5, 6])).toEqual({ shape: [4, 5, 6], aStrides: [6, 0, 1], bStrides: [0, 1, 0] });
+    // Each pair of neighbours is broadcast by one operand and stepped by the other: nothing merges.
+    expect(collapseBroadcast([3, 1, 4, 5], [1, 2, 1, 5], [3, 2, 4, 5])).toEqual({ shape: [3, 2, 4, 5], aStrides: [20, 0, 5, 1], bStrides: [0, 5, 0, 1] });
+  });
+
+  it('returns one dimension for scalars', () => {
+    expect(collapseBroadcast([], [], [])).toEqual({ shape: [1], aStrides: [0], bStrides: [0] });
+    expect(collapseBroadcast([1, 1], [1], [1, 1])).toEqual({ shape: [1], aStrides: [0], bStrides: [0] });
   });
 });

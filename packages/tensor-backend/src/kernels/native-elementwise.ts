@@ -46,11 +46,11 @@ function unaryKernel(kernelName: string, op: number): tf.KernelFunc {
   }) as unknown as tf.KernelFunc;
 }
 
-/** Element strides of `shape` read as `outShape` under broadcasting (0 on broadcast dimensions), as int32. */
-function broadcastStrides(shape: readonly number[], outShape: readonly number[]): Int32Array {
+/** Element strides of `shape` read as `outShape` under broadcasting (0 on broadcast dimensions). */
+function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
   const r = outShape.length;
   const padded = new Array<number>(r - shape.length).fill(1).concat(shape);
-  const strides = new Int32Array(r);
+  const strides = new Array<number>(r);
   let s = 1;
   for (let d = r - 1; d >= 0; d--) {
     const n = padded[d] as number;
@@ -60,6 +60,41 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
   return strides;
 }
 
+/**
+ * The broadcast of `a` and `b` to `outShape` with dimensions of size 1 dropped and neighbouring dimensions merged
+ * wherever both operands step through them alike (contiguously, or not at all), so that the native loop runs over
+ * the longest possible inner dimension: `[256, 49, 16] − [256, 49, 1]` becomes `[12544, 16]` with `b`'s inner
+ * stride 0, and `[256, 49, 1] + scalar` one loop of 12 544. Returns at least one dimension.
+ */
+export function collapseBroadcast(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  outShape: readonly number[],
+): { shape: number[]; aStrides: number[]; bStrides: number[] } {
+  const as = broadcastStrides(aShape, outShape);
+  const bs = broadcastStrides(bShape, outShape);
+  const shape: number[] = [];
+  const aStrides: number[] = [];
+  const bStrides: number[] = [];
+  for (let d = 0; d < outShape.length; d++) {
+    const n = outShape[d] as number;
+    if (n === 1) continue;
+    const k = shape.length - 1;
+    // Merge into the previous kept dimension when, for both operands, stepping it equals n steps of this one.
+    if (k >= 0 && aStrides[k] === (as[d] as number) * n && bStrides[k] === (bs[d] as number) * n) {
+      shape[k] = (shape[k] as number) * n;
+      aStrides[k] = as[d] as number;
+      bStrides[k] = bs[d] as number;
+      continue;
+    }
+    shape.push(n);
+    aStrides.push(as[d] as number);
+    bStrides.push(bs[d] as number);
+  }
+  if (shape.length === 0) return { shape: [1], aStrides: [0], bStrides: [0] };
+  return { shape, aStrides, bStrides };
+}
+
 function binaryKernel(kernelName: string, op: number): tf.KernelFunc {
   return ((args: KernelArgs) => {
     const backend = args.backend as WasmBackend;
@@ -67,19 +102,19 @@ function binaryKernel(kernelName: string, op: number): tf.KernelFunc {
     const b = args.inputs.b as tf.TensorInfo;
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return stock(kernelName, args);
     const outShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    if (outShape.length > 8) return stock(kernelName, args);
+    const c = collapseBroadcast(a.shape, b.shape, outShape);
+    if (c.shape.length > 8) return stock(kernelName, args);
     const out = backend.makeOutput(outShape, 'float32');
     if (tf.util.sizeFromShape(outShape) === 0) return out;
-    const shape = outShape.length === 0 ? [1] : outShape;
     nativeKernels().binary(
       backend.wasm.HEAPU8.buffer,
       op,
       offset(backend, a),
-      broadcastStrides(a.shape, shape),
+      Int32Array.from(c.aStrides),
       offset(backend, b),
-      broadcastStrides(b.shape, shape),
+      Int32Array.from(c.bStrides),
       offset(backend, out),
-      Int32Array.from(shape),
+      Int32Array.from(c.shape),
     );
     return out;
   }) as unknown as tf.KernelFunc;

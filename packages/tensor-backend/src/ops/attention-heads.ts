@@ -23,7 +23,14 @@ export function projectionHeadDim(where: string, D3: number, heads: number): num
  * @param qkv float32 `[B, L, 3·H·dh]`
  * @returns `q`, `k`, `v` float32 `[B·H, L, dh]`
  */
-export function splitHeads(qkv: tf.Tensor3D, heads: number, rope?: RotaryTables): { q: tf.Tensor3D; k: tf.Tensor3D; v: tf.Tensor3D } {
+export function splitHeads(qkv: tf.Tensor3D, heads: number, rope?: RotaryTables): {
+  /** Queries float32 `[B·H, L, dh]`, rotated when `rope` is given. */
+  q: tf.Tensor3D;
+  /** Keys float32 `[B·H, L, dh]`, rotated when `rope` is given. */
+  k: tf.Tensor3D;
+  /** Values float32 `[B·H, L, dh]`. */
+  v: tf.Tensor3D;
+} {
   const [B, L, D3] = qkv.shape;
   const H = heads;
   const dh = D3 / (3 * H);

@@ -15,9 +15,13 @@ import { checkCacheInputs, kvCacheAttention, recordingGradients, type KvCacheAtt
 
 /** The layer's weights: `wqkv [D, 3D]` (output channels `[q | k | v]`, each `[H, dh]`), `bqkv [3D]`, `wo [D, D]`, `bo [D]`. */
 export interface AttentionLayerWeights {
+  /** Fused query/key/value projection float32 `[D, 3D]`, output channels `[q | k | v]`, each `[H, dh]`. */
   readonly wqkv: tf.Tensor;
+  /** Bias of the fused projection float32 `[3D]`. */
   readonly bqkv: tf.Tensor;
+  /** Output projection float32 `[D, D]`. */
   readonly wo: tf.Tensor;
+  /** Bias of the output projection float32 `[D]`. */
   readonly bo: tf.Tensor;
 }
 

@@ -22,7 +22,12 @@ export interface KvCacheAttentionOptions {
   /** Heads `H`; the projection's last axis is `3 · H · dh`. */
   readonly heads: number;
   /** Keys (after RoPE) and values of the `T` cached tokens, float32 `[B·H, T, dh]` each; omit when `T = 0`. */
-  readonly past?: { readonly keys: tf.Tensor3D; readonly values: tf.Tensor3D };
+  readonly past?: {
+    /** Cached keys of the earlier tokens float32 `[B·H, T, dh]`. */
+    readonly keys: tf.Tensor3D;
+    /** Cached values of the earlier tokens float32 `[B·H, T, dh]`. */
+    readonly values: tf.Tensor3D;
+  };
   /** RoPE tables `[L, dh]` of the new tokens; omit for none. */
   readonly rope?: RotaryTables;
   /** Multiplies the scores `q·k`; default `1/√dh`. */

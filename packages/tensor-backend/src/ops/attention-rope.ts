@@ -14,10 +14,13 @@ import * as tf from '@tensorflow/tfjs-core';
  * matrix exchanging the halves of each section; `sections` 1 (1-D) or 2 (2-D).
  */
 export interface RotaryTables {
+  /** Cosine table float32 `[L, dh]`. */
   readonly cos: tf.Tensor2D;
   /** Sine table with the sign of each section's first half negated (`[−sin, +sin]` per section). */
   readonly sin: tf.Tensor2D;
+  /** Permutation matrix float32 `[dh, dh]` that exchanges the two halves of each section. */
   readonly swap: tf.Tensor2D;
+  /** Sections per head: 1 for 1-D RoPE over the sequence index, 2 for 2-D RoPE over patch rows and columns. */
   readonly sections: 1 | 2;
 }
 

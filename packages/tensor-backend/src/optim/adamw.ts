@@ -129,7 +129,14 @@ export class AdamW {
   }
 
   /** Per parameter: its path, whether it is decayed and its LR multiplier, in tree order. */
-  settings(): { path: string; decay: boolean; lrScale: number }[] {
+  settings(): {
+    /** Path of the parameter in the tree (`blocks.0.attn.wqkv`). */
+    path: string;
+    /** Whether weight decay applies to it. */
+    decay: boolean;
+    /** Multiplier of the learning rate for it. */
+    lrScale: number;
+  }[] {
     return this.slots.map(({ path, decay, lrScale }) => ({ path, decay, lrScale }));
   }
 

@@ -49,7 +49,12 @@ export function clipGradients(
   grads: Record<string, tf.Tensor>,
   squares: ArrayLike<number>,
   maxNorm: number,
-): { grads: Record<string, tf.Tensor>; norm: number } {
+): {
+  /** The gradients, scaled so their global norm is at most `maxNorm` (same keys and shapes). */
+  grads: Record<string, tf.Tensor>;
+  /** The global L2 norm of the gradients before clipping. */
+  norm: number;
+} {
   checkMaxNorm('clipGradients', maxNorm);
   const entries = Object.entries(grads);
   if (squares.length !== entries.length) {
@@ -76,7 +81,12 @@ export function clipGradients(
 export async function clipByGlobalNorm(
   grads: Record<string, tf.Tensor>,
   maxNorm: number,
-): Promise<{ grads: Record<string, tf.Tensor>; norm: number }> {
+): Promise<{
+  /** The gradients, scaled so their global norm is at most `maxNorm` (same keys and shapes). */
+  grads: Record<string, tf.Tensor>;
+  /** The global L2 norm of the gradients before clipping. */
+  norm: number;
+}> {
   checkMaxNorm('clipByGlobalNorm', maxNorm);
   if (Object.keys(grads).length === 0) return { grads: {}, norm: 0 };
   const squared = gradientSquares(grads);

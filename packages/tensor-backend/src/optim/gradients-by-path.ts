@@ -26,7 +26,12 @@ import { flattenTree, type TensorTree } from '../memory.js';
 export function gradientsByPath(
   params: TensorTree<tf.Variable>,
   lossFn: () => tf.Scalar,
-): { loss: tf.Scalar; grads: Record<string, tf.Tensor> } {
+): {
+  /** The loss float32 `[]`. */
+  loss: tf.Scalar;
+  /** d loss / d parameter, keyed by the parameter's path, each shaped like its parameter. */
+  grads: Record<string, tf.Tensor>;
+} {
   const leaves = flattenTree(params);
   const pathByName = new Map<string, string>();
   for (const [path, variable] of leaves) {

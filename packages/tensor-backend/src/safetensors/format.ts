@@ -19,8 +19,11 @@ export type SafetensorsData = Float32Array | Int32Array | BigInt64Array | Uint8A
 
 /** One tensor of a safetensors file: dtype, shape (row-major) and its elements. */
 export interface SafetensorsEntry {
+  /** Element type as the file names it (`F32`, `I32`, ...). */
   readonly dtype: SafetensorsDtype;
+  /** Dimensions, row-major. */
   readonly shape: readonly number[];
+  /** The elements, in the array type of `dtype`. */
   readonly data: SafetensorsData;
 }
 
@@ -38,6 +41,7 @@ export const MAX_HEADER_BYTES = 100_000_000;
 
 /** Raised for bytes that are not a valid safetensors file, or for tensors that cannot be written as one. */
 export class SafetensorsError extends UserError {
+  /** The error's class name, `'SafetensorsError'`. */
   override readonly name = 'SafetensorsError';
 }
 

@@ -6,7 +6,9 @@
 
 /** Where command output goes (tests replace these). */
 export interface CliIO {
+  /** Writes `s` to standard output (results). */
   stdout(s: string): void;
+  /** Writes `s` to standard error (progress, messages). */
   stderr(s: string): void;
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyIdx } from '../../test-support/tiny-data.js';
-import { BACKEND_CHOICES } from '@darl/tensor-backend';
+import { AUTO_REASONS, BACKEND_CHOICES, type BackendName } from '@darl/tensor-backend';
 import { runCli } from './program.js';
 import { finetuneRun } from '../jobs/finetune-run.js';
 import { generationQualityRun } from '../jobs/generation-quality-run.js';
@@ -46,6 +46,8 @@ describe('darl CLI: usage', () => {
     const j = JSON.parse(r.out) as { chosen: { name: string; why: string }; backends: { name: string; available: boolean; reason?: string }[]; versions: Record<string, string> };
     expect(['native', 'wasm', 'cpu']).toContain(j.chosen.name);
     expect(j.chosen.why).toMatch(/fastest backend that initialises/);
+    // The reason names why the chosen backend ranks where it does (BackendInfo.reason, from AUTO_REASONS).
+    expect(j.chosen.why).toContain(`${j.chosen.name}: ${AUTO_REASONS[j.chosen.name as BackendName]}`);
     const node = j.backends.find((b) => b.name === 'node')!;
     expect(node.available).toBe(false);
     expect(node.reason).toContain('@tensorflow/tfjs-node');

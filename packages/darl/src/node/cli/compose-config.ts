@@ -44,14 +44,19 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
 
 /** Sources of a run configuration. */
 export interface ConfigSources {
+  /** A run preset's name (`--preset`), applied first. */
   readonly preset?: string;
+  /** A JSON config file (`--config`), merged over the preset. */
   readonly configFile?: string;
+  /** `key=value` overrides (`--set`), applied in order over both. */
   readonly set?: readonly string[];
+  /** `--seed`, which sets `train.seed` last. */
   readonly seed?: number;
 }
 
 /** A composed run configuration: its input (not yet parsed: the plan parses it once, against the data's image) and its sources' name. */
 export interface ComposedRunConfig {
+  /** The merged, not yet validated config. */
   readonly input: RunConfigInput;
   /** The sources, named in a config error: e.g. "config file run.json + --set". */
   readonly source: string;

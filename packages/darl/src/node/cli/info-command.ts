@@ -61,11 +61,7 @@ export async function runInfoCommand(opts: { backend: string; json?: boolean; ru
     }
   }
   const chosen: BackendInfo = await useBackend(opts.backend as never);
-  const why =
-    opts.backend === 'auto'
-      ? `auto picks the fastest backend that initialises (order: ${BACKENDS_FASTEST_FIRST.join(' > ')}; webgpu only on a hardware adapter)` +
-        (chosen.skipped.length ? `; skipped ${chosen.skipped.map((s) => s.name).join(', ')}` : '')
-      : `requested with --backend ${opts.backend}`;
+  const why = opts.backend === 'auto' ? chosen.reason : `requested with --backend ${opts.backend}`;
   const result = {
     command: 'info',
     chosen: {

@@ -22,6 +22,7 @@ import { writeReport } from '../report/index.js';
 
 /** Options of {@link finetuneRun}. */
 export interface FinetuneRunOptions {
+  /** Run directory of a pretrained model. */
   readonly run: string;
   /** Fine-tune from the kept checkpoint of this step instead of the committed one. */
   readonly step?: number;
@@ -31,12 +32,15 @@ export interface FinetuneRunOptions {
   readonly data?: string;
   /** Labelled data given directly, as `pretrain({ datasets })` takes it (e.g. a run trained on in-memory data). */
   readonly datasets?: JobDatasets;
+  /** Use at most this many training images (a seeded subset). */
   readonly maxTrain?: number;
+  /** Use at most this many test images (a seeded subset). */
   readonly maxTest?: number;
   /** Fine-tuning settings (see @darl/eval's FineTuneConfig). */
   readonly config?: Partial<FineTuneConfig>;
   /** Start from the EMA weights when the run has them (default true). */
   readonly ema?: boolean;
+  /** Recorded in finetune.json. */
   readonly backend?: string;
   /**
    * Also fine-tune the same architecture from the weights pretraining started from (its seed's initialisation), with
@@ -70,7 +74,10 @@ type FinetuneComparison = NonNullable<FinetuneFile['comparisons']>[number];
 type FinetuneOutcome = FinetuneComparison['pretrained'];
 
 /** `finetune.json` as this job writes it: with every setting's comparison (optional only in older files). */
-type FinetuneWritten = FinetuneFile & { readonly comparisons: FinetuneComparison[] };
+type FinetuneWritten = FinetuneFile & {
+  /** Every setting, in order. */
+  readonly comparisons: FinetuneComparison[];
+};
 
 function finetuneJson(dataset: string, testSize: number, comparisons: FinetuneComparison[], head: FinetuneComparison, backend: string | undefined): FinetuneWritten {
   return {
@@ -83,6 +90,18 @@ function finetuneJson(dataset: string, testSize: number, comparisons: FinetuneCo
     comparisons: [...comparisons],
     ...(backend ? { backend } : {}),
   };
+}
+
+/** The settings of a fine-tuning comparison (default: all labels), each label fraction checked. */
+function checkedSettings(opts: FinetuneRunOptions): readonly FinetuneSetting[] {
+  const settings = opts.settings ?? [{ labelFraction: 1 }];
+  if (settings.length === 0) throw new RunError('finetuneRun: settings is empty; give at least one { labelFraction } or leave it out (all labels).');
+  for (const st of settings) {
+    if (!(st.labelFraction > 0 && st.labelFraction <= 1)) {
+      throw new RunError(`A fine-tuning label fraction is ${st.labelFraction}; it must be in (0, 1] (e.g. 0.01 for 1 % of the labels).`);
+    }
+  }
+  return settings;
 }
 
 /**
@@ -104,14 +123,15 @@ function planSettings(opts: FinetuneRunOptions, settings: readonly FinetuneSetti
 }
 
 /** Fine-tunes a copy of the run's weights (the run directory's checkpoint is not modified). */
-export async function finetuneRun(opts: FinetuneRunOptions): Promise<{ result: FineTuneResult; json: FinetuneWritten; report: string }> {
-  const settings = opts.settings ?? [{ labelFraction: 1 }];
-  if (settings.length === 0) throw new RunError('finetuneRun: settings is empty; give at least one { labelFraction } or leave it out (all labels).');
-  for (const st of settings) {
-    if (!(st.labelFraction > 0 && st.labelFraction <= 1)) {
-      throw new RunError(`A fine-tuning label fraction is ${st.labelFraction}; it must be in (0, 1] (e.g. 0.01 for 1 % of the labels).`);
-    }
-  }
+export async function finetuneRun(opts: FinetuneRunOptions): Promise<{
+  /** The headline pretrained fine-tune's result. */
+  result: FineTuneResult;
+  /** What was written to finetune.json. */
+  json: FinetuneWritten;
+  /** Path of the refreshed report.html. */
+  report: string;
+}> {
+  const settings = checkedSettings(opts);
   const loadOpts = {
     ema: opts.ema === false ? (false as const) : ('auto' as const),
     ...(opts.parts ? { parts: opts.parts } : {}),

@@ -25,6 +25,7 @@ import { jsonFileText } from '../../run-dir/file-contents.js';
 
 /** Options of {@link generationQualityRun}. */
 export interface GenerationQualityRunOptions {
+  /** Run directory of a pretrained model. */
   readonly run: string;
   /** The custom backbone/head the run was trained with (`pretrain({ parts })`), if any. */
   readonly parts?: BuildDarlOptions<unknown, unknown>;
@@ -38,14 +39,19 @@ export interface GenerationQualityRunOptions {
   readonly prefixPatches?: number;
   /** Denoising steps per patch, sampler and noise temperature (diffusion heads; defaults from the head; see `generate`). */
   readonly steps?: number;
+  /** Sampler (`ddim` or `ddpm`). */
   readonly sampler?: string;
+  /** Scale of the injected sampling noise. */
   readonly temperature?: number;
   /** The quality classifier's settings (see @darl/eval). */
   readonly classifier?: Partial<QualityClassifierConfig>;
   /** Use the EMA weights when the run has them (default true). */
   readonly ema?: boolean;
+  /** Seed of the generation and the classifier (default 0). */
   readonly seed?: number;
+  /** Recorded in generation.json. */
   readonly backend?: string;
+  /** Progress messages (one line each). */
   readonly onProgress?: (message: string) => void;
 }
 
@@ -83,7 +89,12 @@ async function generateInChunks(model: DarlModel, count: number, make: (start: n
 }
 
 /** Measures the generation quality of a run and writes `generation.json` (and refreshes `report.html`). */
-export async function generationQualityRun(opts: GenerationQualityRunOptions): Promise<{ json: GenerationFile; report: string }> {
+export async function generationQualityRun(opts: GenerationQualityRunOptions): Promise<{
+  /** What was written to generation.json. */
+  json: GenerationFile;
+  /** Path of the refreshed report.html. */
+  report: string;
+}> {
   const count = opts.count ?? 500;
   if (!(Number.isInteger(count) && count >= 2)) throw new RunError(`The generation-quality count must be an integer ≥ 2, got ${count}.`);
   const seed = opts.seed ?? 0;

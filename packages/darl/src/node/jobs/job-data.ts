@@ -11,7 +11,9 @@ import { RunError } from '../run-error.js';
 
 /** Labelled train and test splits given directly (programmatic use, e.g. data that exists only in memory). */
 export interface JobDatasets {
+  /** The labelled training split (probes are fitted on it). */
   readonly train: ImageDataset;
+  /** The labelled test split (probes are scored on it). */
   readonly test: ImageDataset;
 }
 

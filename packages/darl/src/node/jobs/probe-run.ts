@@ -82,9 +82,13 @@ export interface ProbeRunOptions {
   readonly datasets?: JobDatasets;
   /** Layers (default all: 0 … depth). */
   readonly layers?: readonly number[];
+  /** Poolings (default mean, last, concat). */
   readonly poolings?: readonly Pooling[];
+  /** Readout attentions (default causal, full). */
   readonly attentions?: readonly ReadoutAttention[];
+  /** Use at most this many training images (a seeded subset). */
   readonly maxTrain?: number;
+  /** Use at most this many test images (a seeded subset). */
   readonly maxTest?: number;
   /** AdamW steps of each linear probe (solver `adamw` only). */
   readonly probeSteps?: number;
@@ -98,9 +102,11 @@ export interface ProbeRunOptions {
   readonly attentive?: boolean | Partial<AttentiveProbeConfig>;
   /** Use EMA weights when the run has them (default true). */
   readonly ema?: boolean;
+  /** Seed of the subsets, the held-out split and the probes (default 0). */
   readonly seed?: number;
   /** Recorded in probe.json. */
   readonly backend?: string;
+  /** Progress messages (one line each). */
   readonly onProgress?: (message: string) => void;
 }
 
@@ -108,7 +114,14 @@ export interface ProbeRunOptions {
  * Runs the probe sweep on a run directory, writes `<run>/probe.json` and refreshes `report.html`.
  * The backend must already be selected.
  */
-export async function probeRun(opts: ProbeRunOptions): Promise<{ result: ProbeSweepResult; json: ProbeFile; report: string }> {
+export async function probeRun(opts: ProbeRunOptions): Promise<{
+  /** The sweep's full result. */
+  result: ProbeSweepResult;
+  /** What was written to probe.json. */
+  json: ProbeFile;
+  /** Path of the refreshed report.html. */
+  report: string;
+}> {
   const seed = opts.seed ?? 0;
   let controlParams: ReturnType<typeof initDarlParams> | null = null;
   const loaded = await loadRun(opts.run, {

@@ -42,7 +42,12 @@ export async function writeSampleGrids(
   params: DarlParams,
   step: number,
   opts: { seed: number; data: ImageDataset; samples?: number; completions?: number; variants?: number },
-): Promise<{ samples: string; completions: string }> {
+): Promise<{
+  /** Path of the written sample grid. */
+  samples: string;
+  /** Path of the written completions grid. */
+  completions: string;
+}> {
   const { height, width, channels } = model.config.image;
   const deterministic = model.head.kind === 'mse';
   const nSamples = deterministic ? 1 : (opts.samples ?? 16);

@@ -58,9 +58,13 @@ export interface RunData {
   readonly metrics: readonly StepLine[];
   /** Its events (`sample`, `eval`, …), in file order. */
   readonly events: readonly EventLine[];
+  /** `probe.json`, when present. */
   readonly probe?: ProbeFile;
+  /** `finetune.json`, when present. */
   readonly finetune?: FinetuneFile;
+  /** `generation.json`, when present. */
   readonly generation?: GenerationFile;
+  /** `reference.json`, when present (or the reference given to `writeReport`). */
   readonly reference?: ReferenceRun;
   /** Sample grids and completions in step order. */
   readonly images: readonly RunImage[];

@@ -19,7 +19,9 @@ import { jsonFileText } from '../../run-dir/file-contents.js';
 
 /** One checkpoint directory on disk. */
 export interface CheckpointEntry {
+  /** Step of the checkpoint. */
   readonly step: number;
+  /** Revision of that step's directory: 1, or 2, 3, ... for a later checkpoint of the same step (`step-00000400-2`). */
   readonly revision: number;
   /** Directory name under `checkpoints/`. */
   readonly name: string;
@@ -49,7 +51,12 @@ export interface CheckpointListing {
    */
   readonly stale: readonly string[];
   /** Checkpoint directories found incomplete or damaged while recovering, with the problem; never removed. */
-  readonly damaged: readonly { readonly path: string; readonly problem: string }[];
+  readonly damaged: readonly {
+    /** Path of the directory. */
+    readonly path: string;
+    /** What is wrong with it, one sentence. */
+    readonly problem: string;
+  }[];
 }
 
 const POINTER_REMEDY = 'darl finds the newest intact checkpoint without it.';

@@ -43,7 +43,9 @@ export const DEFAULT_KEEP_CHECKPOINTS = trainConfigSchema.shape.keepCheckpoints.
 
 /** A loaded checkpoint. */
 export interface LoadedCheckpoint<S extends InferenceState = RunState> {
+  /** The run's validated config. */
   readonly run: RunConfig;
+  /** The checkpoint's `state.json`. */
   readonly state: S;
   /** The checkpoint directory it came from. */
   readonly from: string;

@@ -22,9 +22,13 @@ import { runPaths } from './layout.js';
 
 /** Schema of `run.lock`. `bootId` and `startTicks` are absent in locks of older versions and where `/proc` is not. */
 export const lockSchema = z.object({
+  /** Process id of the writer. */
   pid: z.number().int().positive(),
+  /** Host name of the writer's machine. */
   host: z.string(),
+  /** When the writer took the lock, ISO 8601. */
   startedAt: z.string(),
+  /** The writer's command line, for the message that names it. */
   command: z.string().optional(),
   /** The machine's boot id (Linux `/proc/sys/kernel/random/boot_id`). */
   bootId: z.string().optional(),
@@ -48,6 +52,7 @@ export interface RunLock {
 
 /** How a lock's holder stands: `live` (it writes the run), `gone` (provably), or `unknown` (cannot be judged). */
 export interface LockJudgement {
+  /** `live`: the writer is running; `gone`: it is not (the lock is stale); `unknown`: it cannot be told (another machine). */
   readonly holder: 'live' | 'gone' | 'unknown';
   /** Why, as a clause: "no process has pid 123". */
   readonly why: string;

@@ -36,7 +36,12 @@ export interface PretrainOptions {
    * Datasets given directly (programmatic use); `data` then only names them in state.json (default: the train
    * dataset's name). The run jobs (`probeRun`, …) take the same datasets again.
    */
-  readonly datasets?: { readonly train: ImageDataset; readonly test?: ImageDataset };
+  readonly datasets?: {
+    /** The images to pretrain on. */
+    readonly train: ImageDataset;
+    /** Held-out images for the validation loss (`train.evalImages`) and completions. */
+    readonly test?: ImageDataset;
+  };
   /** Hands each step's result to the caller (tests, notebooks). */
   readonly onStep?: (r: StepResult) => void;
   /** Seconds on a monotonic clock, read before and after each step to count training time (default `performance.now() / 1000`; tests pass a fake one). */
@@ -54,17 +59,23 @@ export interface PretrainOptions {
 
 /** What {@link pretrain} returns. */
 export interface PretrainResult {
+  /** The run directory. */
   readonly out: string;
+  /** Steps completed. */
   readonly step: number;
+  /** Whether the run reached the end of its schedule. */
   readonly finished: boolean;
   /** Whether `signal` stopped the run early (a checkpoint of `step` was committed). */
   readonly interrupted: boolean;
+  /** Training loss of the last step. */
   readonly finalLoss: number;
   /** Mean loss on held-out images (test split), when `train.evalImages` > 0. */
   readonly evalLoss: number | null;
   /** The run's training rate: images trained by this call over its training seconds (checkpoints, samples and held-out evaluation excluded). */
   readonly imagesPerSec: number;
+  /** Wall-clock seconds of this call. */
   readonly wallSeconds: number;
+  /** The trained model's description. */
   readonly model: DarlModel;
   /** The trained parameters (the caller disposes them, or lets the process end). */
   readonly params: DarlParams;

@@ -20,7 +20,10 @@ import { previewResume } from './resume.js';
 export const DEFAULT_DATA = 'mnist';
 
 /** What {@link planPretrain} needs: {@link PretrainOptions} without the loop's; `out` may be left out (then unchecked). */
-export type PlanOptions = Pick<PretrainOptions, 'run' | 'configSource' | 'data' | 'resume' | 'fromStep' | 'parts' | 'datasets' | 'write'> & { readonly out?: string };
+export type PlanOptions = Pick<PretrainOptions, 'run' | 'configSource' | 'data' | 'resume' | 'fromStep' | 'parts' | 'datasets' | 'write'> & {
+  /** The run directory to create (a resume's is `resume`). */
+  readonly out?: string;
+};
 
 /** A run ready to start: nothing written, nothing allocated but the model's description. */
 export interface PretrainPlan {
@@ -28,7 +31,9 @@ export interface PretrainPlan {
   readonly run: RunConfig;
   /** The data spec recorded in state.json. */
   readonly dataSpec: string;
+  /** The training images, opened (and resized or converted to the config's image). */
   readonly train: ImageDataset;
+  /** The model's description, built once. */
   readonly model: DarlModel;
   /** For a resume: the state of the checkpoint it continues from (read, not yet loaded). */
   readonly resumeState: RunState | null;
