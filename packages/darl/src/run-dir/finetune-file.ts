@@ -11,35 +11,50 @@ import { z } from 'zod';
 const accuracy = z.number().min(0).max(1);
 
 /** One epoch; `testAccuracy` is absent on epochs that were not tested. */
-const epoch = z.object({ epoch: z.number().int().positive(), trainLoss: z.number(), testAccuracy: accuracy.optional(), seconds: z.number().nonnegative() });
+const epoch = z.object({
+  epoch: z.number().int().positive().describe('Epoch number, from 1'),
+  trainLoss: z.number().describe('Mean training loss'),
+  testAccuracy: accuracy.optional().describe('Test top-1 after the epoch, on epochs that were tested'),
+  seconds: z.number().nonnegative().describe('Wall-clock seconds of the epoch'),
+});
 
 /** The fine-tuning settings over `@darl/eval`'s defaults, as given (`Partial<FineTuneConfig>`). */
 const settings = z.record(z.string(), z.unknown());
 
 /** One fine-tune. */
-const outcome = z.object({ epochs: z.array(epoch), testAccuracy: accuracy, top5: accuracy.nullable(), seconds: z.number().nonnegative() });
+const outcome = z.object({
+  epochs: z.array(epoch).describe('One entry per epoch, in order'),
+  testAccuracy: accuracy.describe('Test top-1 after the last epoch'),
+  top5: accuracy.nullable().describe('Test top-5 after the last epoch, or null with fewer than 5 classes'),
+  seconds: z.number().nonnegative().describe('Wall-clock seconds of the fine-tune'),
+});
 
 /** Schema of `finetune.json`. */
 export const finetuneFileSchema = z.object({
-  dataset: z.string(),
-  trainSize: z.number().int().nonnegative(),
-  testSize: z.number().int().nonnegative(),
-  config: settings,
-  epochs: z.array(epoch),
-  final: z.object({ testAccuracy: accuracy, top5: accuracy.nullable() }),
-  /** One row per setting: share of the labels, and the fine-tunes from the pretrained and from the initial weights. */
+  dataset: z.string().describe('The labelled data\'s spec or name'),
+  trainSize: z.number().int().nonnegative().describe('Training images of the headline setting'),
+  testSize: z.number().int().nonnegative().describe('Test images'),
+  config: settings.describe('Fine-tuning settings of the headline setting (over the defaults)'),
+  epochs: z.array(epoch).describe('Epochs of the headline pretrained fine-tune'),
+  final: z
+    .object({
+      testAccuracy: accuracy.describe('Test top-1'),
+      top5: accuracy.nullable().describe('Test top-5, or null with fewer than 5 classes'),
+    })
+    .describe('Final test figures of the headline pretrained fine-tune'),
   comparisons: z
     .array(
       z.object({
-        labelFraction: z.number().positive().max(1),
-        trainSize: z.number().int().nonnegative(),
-        config: settings,
-        pretrained: outcome,
-        fromScratch: outcome.optional(),
+        labelFraction: z.number().positive().max(1).describe('Share of the labelled training images used'),
+        trainSize: z.number().int().nonnegative().describe('Training images used'),
+        config: settings.describe('The fine-tuning settings given (over the defaults)'),
+        pretrained: outcome.describe('The fine-tune from the pretrained weights'),
+        fromScratch: outcome.optional().describe('The same fine-tune from the initial weights (with fromScratch)'),
       }),
     )
-    .optional(),
-  backend: z.string().optional(),
+    .optional()
+    .describe('Every setting, in order (absent in files of the first version)'),
+  backend: z.string().optional().describe('The backend it ran on'),
 });
 
 /** The contents of `finetune.json`. */

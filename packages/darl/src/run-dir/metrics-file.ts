@@ -15,23 +15,32 @@ const measured = z.union([z.number(), z.null()]).transform((v) => v ?? Number.Na
 
 /** A logged training step. Runs written before a field was logged lack it (`count` of a noise bin, `trainSeconds`). */
 export const metricsStepSchema = z.looseObject({
-  step: z.number().int().nonnegative(),
-  loss: z.number().optional(),
-  lr: z.number().optional(),
-  gradNorm: z.number().optional(),
-  imagesPerSec: z.number().optional(),
-  /** Wall seconds since the run started. */
-  elapsed: z.number().optional(),
-  /** Seconds of training proper since the run started. */
-  trainSeconds: z.number().optional(),
-  /** Mean loss per bin of the signal fraction γ (diffusion objectives). */
-  lossByNoise: z.array(z.object({ lo: z.number(), hi: z.number(), loss: measured.optional().transform((v) => v ?? Number.NaN), count: z.number().optional() })).optional(),
-  /** Mean loss per row of patches. */
-  lossByRow: z.array(measured).optional(),
+  step: z.number().int().nonnegative().describe('Optimiser steps completed'),
+  loss: z.number().optional().describe('Training loss of the step'),
+  lr: z.number().optional().describe('Learning rate of the step'),
+  gradNorm: z.number().optional().describe('Global gradient norm before clipping'),
+  imagesPerSec: z.number().optional().describe('Training throughput since the previous logged step'),
+  elapsed: z.number().optional().describe('Wall seconds since the run started'),
+  trainSeconds: z.number().optional().describe('Seconds of training proper since the run started'),
+  lossByNoise: z
+    .array(
+      z.object({
+        lo: z.number().describe('Lower edge of the bin of the signal fraction γ'),
+        hi: z.number().describe('Upper edge of the bin'),
+        loss: measured.optional().transform((v) => v ?? Number.NaN).describe('Mean loss in the bin (NaN when empty)'),
+        count: z.number().optional().describe('Patches in the bin (absent in older runs)'),
+      }),
+    )
+    .optional()
+    .describe('Mean loss per bin of the signal fraction γ (diffusion objectives)'),
+  lossByRow: z.array(measured).optional().describe('Mean loss per row of patches'),
 });
 
 /** An event line: `{ "event": "eval", "step": 200, … }`, its other fields kept as written. */
-export const metricsEventSchema = z.looseObject({ event: z.string(), step: z.number().optional() });
+export const metricsEventSchema = z.looseObject({
+  event: z.string().describe('What happened: sample, eval, diverged, …'),
+  step: z.number().optional().describe('The step it happened at'),
+});
 
 /** One line of `metrics.jsonl`: a logged step, or an event. */
 export type MetricsLine = z.output<typeof metricsStepSchema> | z.output<typeof metricsEventSchema>;
@@ -49,8 +58,11 @@ export function metricsLineText(line: MetricsLineInput): string {
  * `bad` lists the 1-based numbers of lines that are neither.
  */
 export function parseMetricsText(text: string): {
+  /** The logged steps, in step order. */
   steps: z.output<typeof metricsStepSchema>[];
+  /** The events, in file order. */
   events: z.output<typeof metricsEventSchema>[];
+  /** 1-based numbers of the lines that are neither. */
   bad: number[];
 } {
   const steps: z.output<typeof metricsStepSchema>[] = [];
