@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { transformerConfig } from '@darl/transformer';
 import { buildDarl } from '../model/darl-model.js';
-import { readRunConfig, writeRunConfig } from '../node/checkpoint.js';
+import { readRunConfig, writeRunConfig } from '../node/run-dir/checkpoint.js';
 import { runConfigSchema } from './schema.js';
 import { parseConfig } from './validate.js';
 

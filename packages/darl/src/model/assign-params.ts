@@ -5,6 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { flattenTree, UserError, type TensorTree } from '@darl/tensor-backend';
+import { RUN_FILES } from '../run-dir/names.js';
 
 /** Raised when weights do not belong to the model built from their config (missing, extra or mis-shaped tensors). */
 export class WeightsMismatchError extends UserError {
@@ -33,7 +34,7 @@ export function assignParams(params: TensorTree, tensors: Record<string, tf.Tens
   }
   if (problems.length) {
     throw new WeightsMismatchError(
-      `${source} does not match the model built from its config.json (${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}).`,
+      `${source} does not match the model built from its ${RUN_FILES.config} (${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}).`,
     );
   }
   for (const [path, v] of leaves) (v as tf.Variable).assign(tensors[`${prefix}${path}`]!);

@@ -7,8 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors, disposeTree, toTfTensor, UserError } from '@darl/tensor-backend';
-import { runConfigSchema, type RunConfig, type RunConfigInput } from '../config/schema.js';
-import { parseConfig } from '../config/validate.js';
+import type { RunConfig, RunConfigInput } from '../config/schema.js';
+import { RUN_FILES } from '../run-dir/names.js';
+import { parseConfigFile } from '../run-dir/config-file.js';
 import { assignParams } from './assign-params.js';
 import { buildDarl, initDarlParams, paramTree, type BuildDarlOptions, type DarlModel, type DarlParams } from './darl-model.js';
 
@@ -56,10 +57,10 @@ function parseRunConfig(config: PretrainedSource['config'], source: string): Run
     try {
       json = JSON.parse(text);
     } catch (err) {
-      throw new PretrainedError(`${source} is not valid JSON (${(err as Error).message}). Pass the run's config.json.`);
+      throw new PretrainedError(`${source} is not valid JSON (${(err as Error).message}). Pass the run's ${RUN_FILES.config}.`);
     }
   }
-  return parseConfig(runConfigSchema, json, source);
+  return parseConfigFile(json, source);
 }
 
 function decodeWeights(weights: Uint8Array | ArrayBuffer, source: string): Record<string, tf.Tensor> {
@@ -85,8 +86,8 @@ function decodeWeights(weights: Uint8Array | ArrayBuffer, source: string): Recor
  */
 export function fromPretrained(src: PretrainedSource, opts: PretrainedOptions = {}): Pretrained {
   const where = (file: string) => (opts.source ? `${opts.source.replace(/\/$/, '')}/${file}` : file);
-  const source = where('model.safetensors');
-  const run = parseRunConfig(src.config, where('config.json'));
+  const source = where(RUN_FILES.model);
+  const run = parseRunConfig(src.config, where(RUN_FILES.config));
   const decoded = src.weights instanceof Uint8Array || src.weights instanceof ArrayBuffer;
   const tensors = decoded ? decodeWeights(src.weights as Uint8Array | ArrayBuffer, source) : (src.weights as Record<string, tf.Tensor>);
   try {
@@ -137,7 +138,7 @@ export async function fetchPretrained(url: string | URL, opts: FetchPretrainedOp
   try {
     base = new URL(text.endsWith('/') ? text : `${text}/`, page);
   } catch {
-    throw new PretrainedError(`fetchPretrained: "${text}" is not a URL; give the absolute URL of the folder holding config.json and model.safetensors.`);
+    throw new PretrainedError(`fetchPretrained: "${text}" is not a URL; give the absolute URL of the folder holding ${RUN_FILES.config} and ${RUN_FILES.model}.`);
   }
   const fetchFn = opts.fetch ?? (globalThis.fetch as unknown as NonNullable<FetchPretrainedOptions['fetch']>);
   const get = async (name: string): Promise<Uint8Array> => {
@@ -148,10 +149,10 @@ export async function fetchPretrained(url: string | URL, opts: FetchPretrainedOp
     } catch (err) {
       throw new PretrainedError(`fetchPretrained: fetching ${file} failed (${(err as Error).message}). Check the URL and that the server allows the request.`);
     }
-    if (!res.ok) throw new PretrainedError(`fetchPretrained: ${file} answered ${res.status} ${res.statusText}. The folder must hold config.json and model.safetensors.`);
+    if (!res.ok) throw new PretrainedError(`fetchPretrained: ${file} answered ${res.status} ${res.statusText}. The folder must hold ${RUN_FILES.config} and ${RUN_FILES.model}.`);
     return new Uint8Array(await res.arrayBuffer());
   };
-  const [config, weights] = await Promise.all([get('config.json'), get('model.safetensors')]);
+  const [config, weights] = await Promise.all([get(RUN_FILES.config), get(RUN_FILES.model)]);
   const { fetch: _fetch, ...rest } = opts;
   return fromPretrained({ config, weights }, { ...rest, source: base.href });
 }

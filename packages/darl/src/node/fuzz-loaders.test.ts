@@ -11,7 +11,7 @@ import { disposeTree, isUserError, Rng, useBackend } from '@darl/tensor-backend'
 import { paramTree } from '../model/darl-model.js';
 import { tinyDataset, writeTinyIdx } from '../test-support/tiny-data.js';
 import { encodeImageGrid } from '@darl/patch-data/node';
-import { loadCheckpoint } from './checkpoint.js';
+import { loadCheckpoint } from './run-dir/checkpoint.js';
 import { loadRun } from './load-run.js';
 import { pretrain } from './pretrain.js';
 

@@ -19,7 +19,7 @@ export {
   type LoadedCheckpoint,
   type LoadCheckpointOptions,
   type LoadPurpose,
-} from './checkpoint.js';
+} from './run-dir/checkpoint.js';
 export {
   RUN_FILES,
   runStateSchema,
@@ -40,12 +40,12 @@ export {
 } from './run-dir/index.js';
 export { loadRun, type LoadedRun } from './load-run.js';
 export { saveRunDirectory } from './save-run-directory.js';
-export type { JobDatasets } from './job-data.js';
-export { writeSampleGrids } from './samples.js';
+export type { JobDatasets } from './jobs/job-data.js';
+export { writeSampleGrids } from './jobs/samples.js';
 export { runtimeVersions } from './versions.js';
 export { runCli, type CliIO } from './cli/program.js';
 export { composeRunConfig, type ComposedRunConfig, type ConfigSources } from './cli/compose-config.js';
-export { probeRun, probeJson, type ProbeRunOptions, type ProbeJson, type ProbeCellJson } from './probe-run.js';
-export { finetuneRun, type FinetuneRunOptions, type FinetuneJson, type FinetuneSetting, type FinetuneComparison, type FinetuneOutcome, type FinetuneInit } from './finetune-run.js';
-export { generationQualityRun, type GenerationQualityRunOptions, type GenerationJson } from './generation-quality-run.js';
-export { writeReport, renderReport, readRunData, parseReferenceRun, type RunData, type ReferenceRun } from './report/index.js';
+export { probeRun, probeJson, type ProbeRunOptions } from './jobs/probe-run.js';
+export { finetuneRun, type FinetuneRunOptions, type FinetuneSetting, type FinetuneInit } from './jobs/finetune-run.js';
+export { generationQualityRun, type GenerationQualityRunOptions } from './jobs/generation-quality-run.js';
+export { writeReport, renderReport, readRunData, parseReferenceRun, referenceRunOf, type RunData } from './report/index.js';

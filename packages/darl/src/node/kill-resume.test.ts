@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUserError, Rng, useBackend } from '@darl/tensor-backend';
 import { writeTinyIdx } from '../test-support/tiny-data.js';
-import { loadCheckpoint } from './checkpoint.js';
+import { loadCheckpoint } from './run-dir/checkpoint.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const CLI = ['--conditions=@darl/source', '--import', 'tsx', join(root, 'packages/darl/src/cli.ts')];

@@ -7,7 +7,7 @@
 import type { RunConfig } from '../config/schema.js';
 import { buildDarl, type BuildDarlOptions, type DarlModel, type DarlParams } from '../model/darl-model.js';
 import { fromPretrained } from '../model/from-pretrained.js';
-import { CheckpointError, loadCheckpoint, type InferenceState } from './checkpoint.js';
+import { CheckpointError, loadCheckpoint, type InferenceState } from './run-dir/checkpoint.js';
 
 /** A run loaded for inference. */
 export interface LoadedRun {

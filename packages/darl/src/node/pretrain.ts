@@ -13,7 +13,7 @@ import { disposeTree } from '@darl/tensor-backend';
 import { fileSystemError } from '@darl/tensor-backend/node';
 import { initDarlParams, paramTree, type DarlParams } from '../model/darl-model.js';
 import { DarlTrainer } from '../train/trainer.js';
-import { readRunConfig } from './checkpoint.js';
+import { readRunConfig } from './run-dir/checkpoint.js';
 import { acquireRunLock } from './run-dir/index.js';
 import { trainLoop } from './jobs/pretrain/loop.js';
 import { writerOf, type PretrainOptions, type PretrainResult } from './jobs/pretrain/options.js';

@@ -7,7 +7,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli/program.js';
-import { loadCheckpointWith } from './checkpoint.js';
+import { loadCheckpointWith } from './run-dir/checkpoint.js';
 import { pretrain } from './pretrain.js';
 
 const T = ['--preset', 'tiny', '--set', 'train.evalImages=0', '--no-report', '--progress', 'none', '--backend', 'cpu'];

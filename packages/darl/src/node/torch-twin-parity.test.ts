@@ -17,7 +17,7 @@ import { parseConfig } from '../config/validate.js';
 import { buildDarl, darlLoss, initDarlParams, paramTree } from '../model/darl-model.js';
 import { tinyDataset } from '../test-support/tiny-data.js';
 import { runTwin, skipTwin } from '../test-support/torch-twin.js';
-import { RUN_FORMAT, saveCheckpoint, writeRunConfig } from './checkpoint.js';
+import { RUN_FORMAT, saveCheckpoint, writeRunConfig } from './run-dir/checkpoint.js';
 
 const backbone = { preset: 'tiny' as const, width: 16, depth: 2, heads: 2 };
 const decoder = { width: 16, depth: 2, heads: 2 };

@@ -13,7 +13,7 @@ import { writeTinyIdx } from '../test-support/tiny-data.js';
 import { runTwin, skipTwin, TORCHRUN_PY311 } from '../test-support/torch-twin.js';
 import { loadRun } from './load-run.js';
 import { pretrain } from './pretrain.js';
-import { probeRun } from './probe-run.js';
+import { probeRun } from './jobs/probe-run.js';
 
 const N = 3;
 const tmp = () => mkdtempSync(join(tmpdir(), 'darl-twin-'));

@@ -55,7 +55,7 @@ it('names the missing file and the damaged one, as user errors', () => {
   const without = Object.fromEntries(Object.entries(files).filter(([p]) => !p.endsWith('step-00000003/model.safetensors')));
   expect(() => decodeRunDirectory(without, { source: 'run.zip' })).toThrow('run.zip has no my-run/checkpoints/step-00000003/model.safetensors');
   const damaged = { ...files, 'my-run/latest.json': new TextEncoder().encode('{"format":"darl-run/2","step":3,"dir":"elsewhere","committedAt":"x"}') };
-  expect(decodeRunDirectory(damaged, { source: 'run.zip' }).pointerProblem).toMatch(/^run\.zip: my-run\/latest\.json: dir must be "checkpoints\/step-NNNNNNNN"/);
+  expect(decodeRunDirectory(damaged, { source: 'run.zip' }).pointerProblem).toMatch(/^run\.zip: my-run\/latest\.json is damaged: dir: must be "checkpoints\/step-NNNNNNNN"/);
   // With no checkpoint to fall back on, the damaged pointer is the error.
   const noCheckpoint = Object.fromEntries(Object.entries(damaged).filter(([p]) => !p.startsWith('my-run/checkpoints/')));
   let err: unknown;
@@ -65,7 +65,7 @@ it('names the missing file and the damaged one, as user errors', () => {
     err = e;
   }
   expect(isUserError(err)).toBe(true);
-  expect((err as Error).message).toMatch(/^run\.zip: my-run\/latest\.json: dir must be "checkpoints\/step-NNNNNNNN"/);
+  expect((err as Error).message).toMatch(/^run\.zip: my-run\/latest\.json is damaged: dir: must be "checkpoints\/step-NNNNNNNN"/);
 });
 
 it('refuses a flipped byte in the weights against the digest recorded at commit; a checkpoint without digests still loads', () => {

@@ -11,6 +11,7 @@ import { PretrainedError } from '../model/from-pretrained.js';
 import { digestMismatch, digestsSchema, sha256Hex, type Digests } from './digests-file.js';
 import { latestSchema } from './latest-file.js';
 import { parseCheckpointDirName, RUN_FILES } from './names.js';
+import { parseRunFileText } from './parse-run-file.js';
 import { runStateSchema, type RunState } from './state-file.js';
 
 /** The committed checkpoint of a run directory, ready for `fromPretrained({ config, weights })`. */
@@ -118,16 +119,7 @@ function commonFolder(paths: readonly string[]): string {
 }
 
 function parseJson<S extends z.ZodType>(bytes: Uint8Array, schema: S, where: string): z.output<S> {
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (err) {
-    throw new PretrainedError(`${where} is not valid JSON (${(err as Error).message}). The run directory is damaged; save or copy it again.`);
-  }
-  const r = schema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new PretrainedError(`${where}: ${issue.path.join('.') || 'the file'} ${issue.message}. The run directory is damaged; save or copy it again.`);
-  }
-  return r.data;
+  const r = parseRunFileText(new TextDecoder().decode(bytes), schema, where);
+  if ('problem' in r) throw new PretrainedError(`${r.problem} The run directory is damaged; save or copy it again.`);
+  return r.value;
 }

@@ -9,7 +9,7 @@ import { disposeTree, flattenTree, useBackend } from '@darl/tensor-backend';
 import { runConfigSchema } from '../config/schema.js';
 import { buildDarl, initDarlParams, paramTree } from '../model/darl-model.js';
 import { DarlTrainer } from '../train/trainer.js';
-import { loadCheckpoint, saveCheckpoint, writeRunConfig } from '../node/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, writeRunConfig } from '../node/run-dir/checkpoint.js';
 import { listCheckpoints } from '../node/run-dir/checkpoint-store.js';
 import { loadRun } from '../node/load-run.js';
 import { encodeRunDirectory, type RunDirectoryInput } from './encode-run-directory.js';

@@ -9,8 +9,10 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { encodeSafetensors, type TensorTree } from '@darl/tensor-backend';
 import type { RunConfig } from '../config/schema.js';
 import { digestsOf, sha256Hex } from './digests-file.js';
-import { checkpointMetadata, checkpointModelTensors, configFileText, jsonFileText } from './file-contents.js';
+import { configFileText } from './config-file.js';
+import { checkpointMetadata, checkpointModelTensors, jsonFileText } from './file-contents.js';
 import { latestSchema } from './latest-file.js';
+import { metricsLineText, type MetricsLineInput } from './metrics-file.js';
 import { checkpointDirName, RUN_FILES, RUN_FORMAT } from './names.js';
 import { runStateSchema, type RunState } from './state-file.js';
 
@@ -27,7 +29,7 @@ export interface RunDirectoryInput {
   /** Optimiser slots by name (`trainer.optimizer.stateTensors()`), e.g. `m/<path>`, `v/<path>`. */
   readonly optimizer: Readonly<Record<string, tf.Tensor>>;
   /** Lines of `metrics.jsonl` (e.g. `{ step, loss, lr, … }`); default none. */
-  readonly metrics?: readonly Readonly<Record<string, unknown>>[];
+  readonly metrics?: readonly MetricsLineInput[];
   /** When the checkpoint is committed, ISO 8601 (default now). */
   readonly committedAt?: string;
 }
@@ -59,7 +61,7 @@ export async function encodeRunDirectory(input: RunDirectoryInput): Promise<Reco
   checkpoint[RUN_FILES.digests] = text.encode(jsonFileText(digests));
   return {
     [RUN_FILES.config]: text.encode(configFileText(input.run)),
-    [RUN_FILES.metrics]: text.encode((input.metrics ?? []).map((m) => `${JSON.stringify(m)}\n`).join('')),
+    [RUN_FILES.metrics]: text.encode((input.metrics ?? []).map(metricsLineText).join('')),
     [RUN_FILES.latest]: text.encode(jsonFileText(latest)),
     ...Object.fromEntries(Object.entries(checkpoint).map(([name, bytes]) => [`${dir}/${name}`, bytes])),
   };

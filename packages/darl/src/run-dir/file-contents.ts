@@ -7,18 +7,11 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { flattenTree, type TensorTree } from '@darl/tensor-backend';
-import { resolveRunConfig } from '../config/resolve.js';
-import type { RunConfig } from '../config/schema.js';
 import { RUN_FORMAT } from './names.js';
 
 /** A JSON file of the run directory: two-space indented, one trailing newline. */
 export function jsonFileText(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
-}
-
-/** `config.json`: the fully resolved run config. */
-export function configFileText(run: RunConfig): string {
-  return jsonFileText(resolveRunConfig(run));
 }
 
 /** The tensors of `model.safetensors`: parameters by path, EMA weights under `ema/<path>`. */

@@ -18,11 +18,20 @@
  *       optimizer.safetensors   AdamW moments "m/…", "v/…"
  *       digests.json            SHA-256 of each file above, checked by every load (absent in older runs)
  *     .tmp-step-00000500-…/     a checkpoint being written (removed when found stale)
- *   samples/                    PNG grids: step-000200.png and completions-step-000200.png from training,
- *                               sample-seed0.png, sample-seed0-prefix7.png, … from `darl sample`
+ *   samples/                    PNG grids (names in sample-grids.ts): step-000200.png and
+ *                               completions-step-000200.png from training, sample-seed0.png,
+ *                               sample-seed0-prefix7.png, … from `darl sample`
  *   report.html                 the run's report (rewritten by each command that adds results)
- *   probe.json, finetune.json, generation.json   results of later commands
+ *   probe.json, finetune.json, generation.json   results of later commands (schemas in probe-file.ts, …)
+ *   reference.json              a reference run to compare against (reference-file.ts)
  * ```
+ *
+ * Each file has one module here with its schema and its one type: `state-file.ts`, `latest-file.ts`,
+ * `digests-file.ts`, `metrics-file.ts`, `probe-file.ts`, `finetune-file.ts`, `generation-file.ts`,
+ * `reference-file.ts`, `sample-grids.ts`; `config-file.ts` writes and reads `config.json`, whose
+ * schema is the run config's own (`config/schema.ts`); `run.lock`'s schema is Node's alone
+ * (`node/run-dir/lock-file.ts`). `parse-run-file.ts` parses any of them for every reader, and `node/run-dir/` is
+ * the store that reads and writes them on disk.
  *
  * @module
  */
@@ -65,14 +74,6 @@ export const RUN_FILES = {
   /** The self-contained HTML report. */
   report: 'report.html',
 } as const;
-
-/**
- * Name of the grid `darl sample` writes under `samples/`: `sample-seed<seed>.png`, or
- * `sample-seed<seed>-prefix<patches>.png` for prefix completions. Placeholders (`'<seed>'`) give the pattern for help.
- */
-export function sampleGridName(seed: number | string, prefix?: number | string): string {
-  return `sample-seed${seed}${prefix !== undefined ? `-prefix${prefix}` : ''}.png`;
-}
 
 /** Prefix of a checkpoint directory being written. */
 export const TEMP_PREFIX = '.tmp-';

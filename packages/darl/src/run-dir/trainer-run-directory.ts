@@ -12,6 +12,7 @@ import type { RunConfig } from '../config/schema.js';
 import { paramTree } from '../model/darl-model.js';
 import type { DarlTrainer } from '../train/trainer.js';
 import { encodeRunDirectory } from './encode-run-directory.js';
+import type { MetricsLineInput } from './metrics-file.js';
 
 /** What a loop adds to the trainer's state; everything but `data` has a default. */
 export interface TrainerRunOptions {
@@ -26,7 +27,7 @@ export interface TrainerRunOptions {
   /** Whether the schedule ran to its end (default: `trainer.step >= train.steps`). */
   readonly finished?: boolean;
   /** Lines of `metrics.jsonl`, e.g. `{ step, loss, lr }` per step (default none). */
-  readonly metrics?: readonly Readonly<Record<string, unknown>>[];
+  readonly metrics?: readonly MetricsLineInput[];
   /** The backend, recorded in `state.json` (default `{ name: tf.getBackend() }`; pass what `useBackend` returned). */
   readonly backend?: Readonly<Record<string, unknown>>;
   /** Package versions recorded in `state.json` (default tfjs-core's; Node's `saveRunDirectory` records all of darl's). */

@@ -5,8 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyIdx } from '../../test-support/tiny-data.js';
 import { AUTO_REASONS, BACKEND_CHOICES, type BackendName } from '@darl/tensor-backend';
 import { runCli } from './program.js';
-import { finetuneRun } from '../finetune-run.js';
-import { generationQualityRun } from '../generation-quality-run.js';
+import { finetuneRun } from '../jobs/finetune-run.js';
+import { generationQualityRun } from '../jobs/generation-quality-run.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

@@ -4,9 +4,10 @@
  * @module
  */
 import { checkFineTuneConfig, DEFAULT_FINE_TUNE, type FineTuneConfig } from '@darl/eval';
-import { finetuneRun } from '../finetune-run.js';
+import { finetuneRun } from '../jobs/finetune-run.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';
+import { runPaths } from '../run-dir/index.js';
 
 export interface FinetuneCommandOptions {
   readonly run: string;
@@ -65,7 +66,7 @@ export async function runFinetuneCommand(opts: FinetuneCommandOptions, io: CliIO
   if (opts.json) io.stdout(`${JSON.stringify({ command: 'finetune', ...json, report })}\n`);
   else {
     io.stderr(
-      `darl: fine-tuned top-1 ${(json.final.testAccuracy * 100).toFixed(2)} %${scratch ? ` (from scratch: ${(scratch.testAccuracy * 100).toFixed(2)} %)` : ''}; wrote finetune.json and ${report}\n`,
+      `darl: fine-tuned top-1 ${(json.final.testAccuracy * 100).toFixed(2)} %${scratch ? ` (from scratch: ${(scratch.testAccuracy * 100).toFixed(2)} %)` : ''}; wrote ${runPaths(opts.run).finetune} and ${report}\n`,
     );
   }
 }

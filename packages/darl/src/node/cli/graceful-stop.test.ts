@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '@darl/tensor-backend';
-import { loadCheckpoint } from '../checkpoint.js';
+import { loadCheckpoint } from '../run-dir/checkpoint.js';
 import { runPaths } from '../run-dir/index.js';
 import { runCli } from './program.js';
 

@@ -6,8 +6,8 @@
 import { BACKENDS_FASTEST_FIRST, backendPackage, useBackend, type BackendInfo, type WebGpuAdapterInfo } from '@darl/tensor-backend';
 import { runtimeVersions } from '../versions.js';
 import type { CliIO } from './cli-io.js';
-import { readRunConfig } from '../checkpoint.js';
-import { listCheckpoints, lockHolderRunning, lockSchema, pointerNote, readJsonFile, runPaths, type LockInfo } from '../run-dir/index.js';
+import { readRunConfig } from '../run-dir/checkpoint.js';
+import { listCheckpoints, lockHolderRunning, lockSchema, pointerNote, readJsonFile, RUN_FILES, runPaths, type LockInfo } from '../run-dir/index.js';
 
 /** `darl info --run D`: the checkpoints of a run directory. */
 async function runInfoOfRun(dir: string, json: boolean, io: CliIO): Promise<void> {
@@ -22,11 +22,11 @@ async function runInfoOfRun(dir: string, json: boolean, io: CliIO): Promise<void
     return;
   }
   const committed = listing.latest
-    ? `committed checkpoint step ${listing.latest.step} (${listing.latest.dir}${listing.recovered ? ', found without latest.json' : `, ${listing.latest.committedAt}`})`
+    ? `committed checkpoint step ${listing.latest.step} (${listing.latest.dir}${listing.recovered ? `, found without ${RUN_FILES.latest}` : `, ${listing.latest.committedAt}`})`
     : 'no committed checkpoint';
   const lines = [
     `run ${dir}: ${committed}`,
-    ...(note ? [`  ${note} The next darl pretrain --resume rewrites latest.json; nothing is deleted.`] : []),
+    ...(note ? [`  ${note} The next darl pretrain --resume rewrites ${RUN_FILES.latest}; nothing is deleted.`] : []),
     'checkpoints kept:',
     ...(listing.checkpoints.length ? listing.checkpoints.map((c) => `  step ${String(c.step).padStart(8)}  ${c.name}${c.latest ? '  (latest)' : ''}`) : ['  none']),
     ...listing.damaged.map((d) => `  damaged: ${d.problem}`),

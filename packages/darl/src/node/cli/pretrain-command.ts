@@ -11,6 +11,7 @@ import type { ProgressMode } from '../progress.js';
 import { SIGNAL_EXIT, stopGracefully } from './graceful-stop.js';
 import { checkFromStep, DEFAULT_DATA, planPretrain, pretrain, type PlanOptions } from '../pretrain.js';
 import { RunError } from '../run-error.js';
+import { RUN_FILES, runPaths } from '../run-dir/index.js';
 import { countParameters } from '@darl/tensor-backend';
 import { resolveRunConfig } from '../../config/resolve.js';
 import { initDarlParams } from '../../model/darl-model.js';
@@ -46,10 +47,10 @@ function defaultOut(): string {
 export async function runPretrainCommand(opts: PretrainCommandOptions, io: CliIO): Promise<number> {
   checkFromStep(Boolean(opts.resume), opts.fromStep);
   if (opts.resume && (opts.config || opts.preset || opts.set.length || opts.seed !== undefined || opts.out)) {
-    throw new RunError('--resume continues a run with its own saved config.json; drop --config, --preset, --set, --seed and --out.');
+    throw new RunError(`--resume continues a run with its own saved ${RUN_FILES.config}; drop --config, --preset, --set, --seed and --out.`);
   }
   if ((opts.printConfig || opts.dryRun) && opts.resume) {
-    throw new RunError(`--print-config and --dry-run describe a new run; a run directory's own config is ${opts.resume}/config.json, and \`darl info --run ${opts.resume}\` lists its checkpoints.`);
+    throw new RunError(`--print-config and --dry-run describe a new run; a run directory's own config is ${runPaths(opts.resume).config}, and \`darl info --run ${opts.resume}\` lists its checkpoints.`);
   }
   const run = opts.resume ? undefined : await composeRunConfig({ ...opts, configFile: opts.config });
   if (run && (opts.printConfig || opts.dryRun)) return planRun(run, opts, io);

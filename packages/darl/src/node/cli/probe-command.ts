@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { join } from 'node:path';
 import { formatProbeSweep, LINEAR_PROBE_SOLVERS, POOLINGS, READOUT_ATTENTIONS, type LinearProbeSolver, type Pooling, type ReadoutAttention } from '@darl/eval';
-import { probeRun } from '../probe-run.js';
+import { probeRun } from '../jobs/probe-run.js';
 import { RunError } from '../run-error.js';
+import { runPaths } from '../run-dir/index.js';
 import { selectBackend } from './select-backend.js';
 import type { CliIO } from './cli-io.js';
 
@@ -73,6 +73,6 @@ export async function runProbeCommand(opts: ProbeCommandOptions, io: CliIO): Pro
     if (json.randomInit) io.stdout(`random-init control, its best cell (layer ${json.randomInit.layer}, ${json.randomInit.pooling}, ${json.randomInit.attention}): ${pct(json.randomInit.testAccuracy)}\n`);
     if (json.knn) io.stdout(`kNN (k=${json.knn.k}) on the best cell: ${pct(json.knn.testAccuracy)} (random init ${pct(json.knn.randomInitTestAccuracy)}, pixels ${pct(json.knn.pixelsTestAccuracy)})\n`);
     if (json.attentive) io.stdout(`attentive probe on layer ${json.attentive.layer}: ${pct(json.attentive.testAccuracy)} (random init ${pct(json.attentive.randomInitTestAccuracy)})\n`);
-    io.stderr(`darl: wrote ${join(opts.run, 'probe.json')} and ${report}\n`);
+    io.stderr(`darl: wrote ${runPaths(opts.run).probe} and ${report}\n`);
   }
 }

@@ -54,18 +54,12 @@ function stepOption(): Option {
   return new Option('--step <n>', 'use the kept checkpoint of this step instead of the latest (darl info --run lists them)').argParser(intOption('--step', 0));
 }
 
-/** Builds the commander program; actions resolve to an exit code via `done`. */
-export function buildProgram(io: CliIO, done: (code: number) => void): Command {
-  const program = new Command('darl')
-    .description('DARL — Denoising Autoregressive Representation Learning on TensorFlow.js')
-    .version(runtimeVersions()['@darl/darl'] ?? 'unknown')
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run with --help for usage)');
+/** Wraps a command's action: its result (or the error it throws, reported) becomes the exit code given to `done`. */
+type Wrap = <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) => (...args: A) => Promise<void>;
 
-  const wrap =
-    <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) =>
-    async (...args: A) => {
+function actionWrapper(io: CliIO, done: (code: number) => void): Wrap {
+  return (fn) =>
+    async (...args) => {
       try {
         const code = await fn(...args);
         done(typeof code === 'number' ? code : 0);
@@ -74,7 +68,10 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
         done(reportError(err, io.stderr, json ? io.stdout : undefined));
       }
     };
+}
 
+/** `darl pretrain`. */
+function addPretrainCommand(program: Command, wrap: Wrap, io: CliIO): void {
   program
     .command('pretrain')
     .description('pretrain a DARL model; writes a run directory (config, checkpoints, metrics, samples, report)')
@@ -91,13 +88,16 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .addOption(new Option('--progress <mode>', 'progress display on stderr').choices([...PROGRESS_MODES]).default(DEFAULT_PROGRESS_MODE))
     .option('--no-report', `do not write ${RUN_FILES.report}`)
     .option('--json', 'print the result as one JSON object on stdout')
-    .option('--print-config', 'print the fully resolved run config (what config.json would record) and exit without training')
+    .option('--print-config', `print the fully resolved run config (what ${RUN_FILES.config} would record) and exit without training`)
     .option('--dry-run', 'check the config, data, batch, model and memory as a run would, then exit without writing anything')
     .action(wrap((opts) => runPretrainCommand(opts, io)));
+}
 
+/** `darl probe`. */
+function addProbeCommand(program: Command, wrap: Wrap, io: CliIO): void {
   program
     .command('probe')
-    .description('linear-probe sweep (layers × pooling × attention) with the raw-pixel baseline and the random-init control; writes probe.json')
+    .description(`linear-probe sweep (layers × pooling × attention) with the raw-pixel baseline and the random-init control; writes ${RUN_FILES.probe}`)
     .requiredOption('--run <dir>', 'run directory of a pretrained model')
     .addOption(stepOption())
     .option('--data <spec>', 'labelled data (default: the data the run was trained on)')
@@ -116,10 +116,13 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--seed <n>', 'random seed', intOption('--seed'), 0)
     .option('--json', 'print the result as one JSON object on stdout')
     .action(wrap((opts) => runProbeCommand(opts, io)));
+}
 
+/** `darl finetune`. */
+function addFinetuneCommand(program: Command, wrap: Wrap, io: CliIO): void {
   program
     .command('finetune')
-    .description('fine-tune the pretrained backbone with a classification head (full attention, layer-wise LR decay); writes finetune.json')
+    .description(`fine-tune the pretrained backbone with a classification head (full attention, layer-wise LR decay); writes ${RUN_FILES.finetune}`)
     .requiredOption('--run <dir>', 'run directory of a pretrained model')
     .addOption(stepOption())
     .option('--data <spec>', 'labelled data (default: the data the run was trained on)')
@@ -138,7 +141,10 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--seed <n>', 'random seed', intOption('--seed'), DEFAULT_FINE_TUNE.seed)
     .option('--json', 'print the result as one JSON object on stdout')
     .action(wrap((opts) => runFinetuneCommand(opts, io)));
+}
 
+/** `darl sample`. */
+function addSampleCommand(program: Command, wrap: Wrap, io: CliIO): void {
   program
     .command('sample')
     .description('generate images (or complete the first patches of test images) into a PNG grid')
@@ -156,13 +162,19 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--out <file>', `PNG file to write (default: <run>/${RUN_FILES.samples}/${sampleGridName('<seed>')}, with --prefix ${sampleGridName('<seed>', '<patches>')})`)
     .option('--json', 'print the result as one JSON object on stdout')
     .action(wrap((opts) => runSampleCommand(opts, io)));
+}
 
+/** `darl presets`. */
+function addPresetsCommand(program: Command, wrap: Wrap, io: CliIO): void {
   program
     .command('presets')
     .description('the run presets (--preset) with their descriptions, and the backbone presets with their sizes')
     .option('--json', 'print the result as one JSON object on stdout')
     .action(wrap((opts) => runPresetsCommand(opts, io)));
+}
 
+/** `darl info`. */
+function addInfoCommand(program: Command, wrap: Wrap, io: CliIO): void {
   program
     .command('info')
     .description('backends available here and the one chosen, with versions; with --run, the checkpoints of a run directory')
@@ -170,7 +182,24 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--run <dir>', 'list the checkpoints kept in this run directory (which one is committed, what is stale)')
     .option('--json', 'print the result as one JSON object on stdout')
     .action(wrap((opts) => runInfoCommand(opts, io)));
+}
 
+/** Builds the commander program; actions resolve to an exit code via `done`. */
+export function buildProgram(io: CliIO, done: (code: number) => void): Command {
+  const program = new Command('darl')
+    .description('DARL — Denoising Autoregressive Representation Learning on TensorFlow.js')
+    .version(runtimeVersions()['@darl/darl'] ?? 'unknown')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)');
+
+  const wrap = actionWrapper(io, done);
+  addPretrainCommand(program, wrap, io);
+  addProbeCommand(program, wrap, io);
+  addFinetuneCommand(program, wrap, io);
+  addSampleCommand(program, wrap, io);
+  addPresetsCommand(program, wrap, io);
+  addInfoCommand(program, wrap, io);
   return program;
 }
 

@@ -2,7 +2,11 @@
 // functions), so it is embedded in the page as data and the page's script only calls `new Chart(canvas, config)`.
 import type { ChartConfiguration, ChartDataset, ScaleOptions } from 'chart.js';
 import { formatNumber, formatPercent } from './format.js';
-import type { MetricRow, ProbeCell, RunData } from './read-run.js';
+import type { ProbeFile } from '../run-dir/index.js';
+import type { RunData } from './read-run.js';
+
+type MetricRow = RunData['metrics'][number];
+type ProbeCell = ProbeFile['sweep'][number];
 
 /** One chart of the report: a Chart.js configuration plus the text around it. */
 export interface ReportChart {

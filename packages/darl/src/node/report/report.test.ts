@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCharts, smoothSeries, thinSeries } from './charts.js';
 import { escapeHtml, jsonForScript, scriptSafe } from './escape.js';
-import { HOSTILE, reference as fixtureReference, writeFullRun, writeMinimalRun } from './fixtures/make-run-dir.js';
+import { HOSTILE, probe as fixtureProbe, reference as fixtureReference, writeFullRun, writeMinimalRun } from './fixtures/make-run-dir.js';
 import { formatDuration, formatNumber, formatPercent } from './format.js';
-import { readRunData, renderReport, writeReport, type ReferenceRun } from './index.js';
+import type { ProbeFile, ReferenceRun } from '../run-dir/index.js';
+import { readRunData, referenceRunOf, renderReport, writeReport } from './index.js';
+import { isUserError } from '@darl/tensor-backend';
 import { referenceLossAt } from './render-report.js';
 
 let root: string;
@@ -76,8 +78,8 @@ describe('readRunData', () => {
     expect(text).toMatch(/metrics\.jsonl: line\(s\) 2, 3, 4 are not JSON objects with a numeric "step"/);
     expect(text).toMatch(/outside the run directory/);
     expect(text).toMatch(/samples\/step-000002\.png: is not a valid PNG/);
-    expect(text).toMatch(/probe\.json is not valid JSON/);
-    expect(text).toMatch(/reference\.json: "loss"\[0\] is not a pair of finite numbers/);
+    expect(text).toMatch(/probe\.json is not valid JSON \(.*\)\. It was ignored\./);
+    expect(text).toMatch(/reference\.json is damaged: loss\.0\.1: .*\. It was ignored\./);
     const html = renderReport(run);
     expect(html).toContain('While reading this run:');
     expect(html).not.toContain('<img');
@@ -88,6 +90,24 @@ describe('readRunData', () => {
     const empty = join(root, 'empty');
     await mkdir(empty);
     await expect(readRunData(empty)).rejects.toThrow(/holds neither metrics\.jsonl nor config\.json/);
+  });
+});
+
+describe('referenceRunOf', () => {
+  it('makes a reference run from a finished run directory: thinned loss, probe, fine-tune and notes', async () => {
+    const ref = await referenceRunOf(fullDir, 'full', 'extra note');
+    expect(ref.loss.length).toBeLessThanOrEqual(200);
+    expect(ref.loss[0]).toEqual([1, Number((0.08 + 0.9 * Math.exp(-1 / 60) + 0.01 * Math.sin(1.7)).toPrecision(5))]);
+    expect(ref.loss.at(-1)![0]).toBe(300);
+    expect(ref.probe).toEqual({ testAccuracy: 0.912, rawPixels: 0.855 });
+    expect(ref.finetune).toEqual({ testAccuracy: 0.96 });
+    expect(ref.notes).toMatch(/^Full-mode run of 300 steps × 64 images, seed 7; .*backend wasm \(simd on\), tfjs-core 4\.22\.0.*; fine-tuned test accuracy 0\.96; extra note$/);
+  });
+
+  it('refuses a run directory without a committed checkpoint, as a user error', async () => {
+    const err = await referenceRunOf(minimalDir, 'minimal').catch((e: unknown) => e);
+    expect(isUserError(err)).toBe(true);
+    expect((err as Error).message).toMatch(/has no readable committed checkpoint/);
   });
 });
 
@@ -184,7 +204,8 @@ describe('writeReport / renderReport', () => {
   it('says when the best probe cell loses to raw pixels or random init, and shows a recipe note escaped', async () => {
     const run = await readRunData(minimalDir);
     const verdictOf = (probe: Record<string, unknown>, note?: string) => {
-      const page = renderReport({ ...run, probe: { sweep: [], ...probe } }, { chartLibrary: '/* stub */', ...(note === undefined ? {} : { note }) });
+      const file = { ...fixtureProbe, sweep: [], rawPixels: null, ...probe } as unknown as ProbeFile;
+      const page = renderReport({ ...run, probe: file }, { chartLibrary: '/* stub */', ...(note === undefined ? {} : { note }) });
       return /<p class="verdict">([^<]*)<\/p>/.exec(page)?.[1];
     };
     const cell = (testAccuracy: number) => ({ layer: 3, pooling: 'mean', attention: 'causal', testAccuracy });
@@ -199,7 +220,7 @@ describe('writeReport / renderReport', () => {
 
   it('rejects a malformed reference passed from code', async () => {
     await expect(writeReport(minimalDir, { reference: { name: 'x', loss: [[1]] } as unknown as ReferenceRun })).rejects.toThrow(
-      /writeReport: options\.reference: "loss"\[0\] is not a pair/,
+      /writeReport: options\.reference: loss\.0: .*A reference run is \{ "name": string, "loss": \[\[step, loss\]/,
     );
   });
 });
@@ -219,14 +240,16 @@ describe('charts', () => {
     expect(charts.lossByNoise!.caption).toBe('mean diffusion loss per \u03b3 bin at step 300 (40\u201349 patches per bin)');
   });
 
-  it('a long run is thinned in the page; sweeps without accuracies and empty bins still give finite axes', async () => {
+  it('a long run is thinned in the page; accuracies at 0 and 1 and empty bins still give finite axes', async () => {
     const dir = join(root, 'long');
     await mkdir(dir);
     const lines = Array.from({ length: 20_000 }, (_, i) =>
       JSON.stringify({ step: i + 1, loss: 1 / (i + 1), lr: 1e-3, lossByNoise: i % 1000 === 0 ? [{ lo: 0, hi: 1, loss: null, count: 0 }] : undefined }),
     );
     await writeFile(join(dir, 'metrics.jsonl'), lines.join('\n'));
-    await writeFile(join(dir, 'probe.json'), JSON.stringify({ sweep: [{ layer: 1, pooling: 'mean', attention: 'causal' }] }));
+    // Accuracies at both ends of [0, 1]: the axis stays within them.
+    const cell = (testAccuracy: number) => ({ ...fixtureProbe.sweep[0]!, layer: 1, testAccuracy, valAccuracy: testAccuracy });
+    await writeFile(join(dir, 'probe.json'), JSON.stringify({ ...fixtureProbe, sweep: [cell(0), { ...cell(1), attention: 'full' }], rawPixels: null }));
     const html = renderReport(await readRunData(dir));
     const charts = chartJson(html);
     const loss = charts.loss!.data.datasets;

@@ -1,8 +1,8 @@
 // Writes `report.html` into a run directory: read the run, render it, replace the file atomically.
 import { rename, writeFile } from 'node:fs/promises';
-import { parseReferenceRun, readRunData, type ReferenceRun } from './read-run.js';
+import { parseReferenceRun, readRunData } from './read-run.js';
 import { renderReport } from './render-report.js';
-import { runPaths } from '../run-dir/index.js';
+import { runPaths, type ReferenceRun } from '../run-dir/index.js';
 
 /** Options of `writeReport`. */
 export interface WriteReportOptions {

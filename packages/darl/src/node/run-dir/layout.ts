@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import { RUN_FILES } from '../../run-dir/names.js';
 
-export { RUN_FORMAT, RUN_FILES, TEMP_PREFIX, checkpointDirName, parseCheckpointDirName, sampleGridName } from '../../run-dir/names.js';
+export { RUN_FORMAT, RUN_FILES, TEMP_PREFIX, checkpointDirName, parseCheckpointDirName } from '../../run-dir/names.js';
+export { sampleGridName, trainingGridPath, parseTrainingGridName, type SampleGridKind } from '../../run-dir/sample-grids.js';
 
 /** Absolute-or-relative paths of one run directory's files. */
 export function runPaths(dir: string) {
@@ -21,6 +22,10 @@ export function runPaths(dir: string) {
     checkpoints: join(dir, RUN_FILES.checkpoints),
     samples: join(dir, RUN_FILES.samples),
     report: join(dir, RUN_FILES.report),
+    probe: join(dir, RUN_FILES.probe),
+    finetune: join(dir, RUN_FILES.finetune),
+    generation: join(dir, RUN_FILES.generation),
+    reference: join(dir, RUN_FILES.reference),
   };
 }
 

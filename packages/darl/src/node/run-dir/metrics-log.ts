@@ -15,12 +15,13 @@
 import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { errnoCode, fileSystemError, writeFileAtomic } from '@darl/tensor-backend/node';
 import type { Latest } from '../../run-dir/latest-file.js';
+import { metricsLineText, type MetricsLineInput } from '../../run-dir/metrics-file.js';
 import { runPaths } from './layout.js';
 
 /** The metrics log of a run being written. */
 export interface MetricsLog {
-  /** Appends one line (an object with a `step`). */
-  append(value: unknown): Promise<void>;
+  /** Appends one line: a logged step or an event (`run-dir/metrics-file.ts`). */
+  append(line: MetricsLineInput): Promise<void>;
   /** Tells the log that a checkpoint was committed: a rewound log now replaces the abandoned steps. */
   committed(): Promise<void>;
 }
@@ -120,10 +121,10 @@ export async function openMetricsLog(dir: string, start: MetricsStart): Promise<
     throw fileSystemError(err, dir, 'start the metrics log');
   }
   return {
-    async append(value) {
+    async append(line) {
       const path = rewind === null ? paths.metrics : paths.metricsRewind;
       try {
-        await appendFile(path, `${JSON.stringify(value)}\n`);
+        await appendFile(path, metricsLineText(line));
       } catch (err) {
         throw fileSystemError(err, path, 'append to the metrics log', LOG_FIX);
       }

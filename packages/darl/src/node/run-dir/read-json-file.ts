@@ -7,24 +7,13 @@ import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { errnoCode, fileSystemFix } from '@darl/tensor-backend/node';
 import { CheckpointError } from './checkpoint-error.js';
+import { parseRunFileText } from '../../run-dir/parse-run-file.js';
 
-/** Formats the first few zod issues as `key: problem`. */
-export function summarizeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  const parts = issues.slice(0, 4).map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
-  return parts.join('; ') + (issues.length > 4 ? `; and ${issues.length - 4} more` : '');
-}
-
-/** Parses JSON text (a UTF-8 byte-order mark is allowed) against `schema`; `what` names the source in errors. */
+/** Parses JSON text (a UTF-8 byte-order mark is allowed) against `schema`; `remedy` says what to do when it fails. */
 export function parseJsonText<S extends z.ZodType>(text: string, schema: S, path: string, remedy: string): z.output<S> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (err) {
-    throw new CheckpointError(`${path} is not valid JSON (${(err as Error).message}). ${remedy}`);
-  }
-  const r = schema.safeParse(value);
-  if (!r.success) throw new CheckpointError(`${path} is damaged: ${summarizeIssues(r.error.issues)}. ${remedy}`);
-  return r.data;
+  const r = parseRunFileText(text, schema, path);
+  if ('problem' in r) throw new CheckpointError(`${r.problem} ${remedy}`);
+  return r.value;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { BackendInfo } from '@darl/tensor-backend';
 import type { RunConfig } from '../../../config/schema.js';
 import { paramTree, type DarlModel, type DarlParams } from '../../../model/darl-model.js';
 import type { DarlTrainer } from '../../../train/trainer.js';
-import { RUN_FORMAT, saveCheckpoint, type RunState } from '../../checkpoint.js';
+import { RUN_FORMAT, saveCheckpoint, type RunState } from '../../run-dir/checkpoint.js';
 import type { MetricsLog } from '../../run-dir/index.js';
 import { runtimeVersions } from '../../versions.js';
 import type { RunClock } from './run-clock.js';

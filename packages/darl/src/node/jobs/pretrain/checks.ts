@@ -12,9 +12,9 @@ import { fileSystemError } from '@darl/tensor-backend/node';
 import { backboneConfigFor } from '../../../config/backbone-config.js';
 import type { RunConfig, RunConfigInput } from '../../../config/schema.js';
 import type { DarlModel } from '../../../model/darl-model.js';
-import { CheckpointError, type RunState } from '../../checkpoint.js';
+import { CheckpointError, type RunState } from '../../run-dir/checkpoint.js';
 import { RunError } from '../../run-error.js';
-import { parseCheckpointDirName, runPaths } from '../../run-dir/index.js';
+import { parseCheckpointDirName, RUN_FILES, runPaths } from '../../run-dir/index.js';
 
 /** An image shape. */
 export interface ImageShape {
@@ -112,7 +112,7 @@ export function checkNewRunDirectory(out: string): void {
   }
   if (!st.isDirectory()) throw new RunError(`--out ${out} is an existing file, not a directory. Choose another --out directory (it is created).`);
   if (existsSync(runPaths(out).latest)) throw alreadyHoldsRun(out);
-  if (existsSync(join(out, 'state.json'))) throw alreadyHoldsRun(out);
+  if (existsSync(join(out, RUN_FILES.state))) throw alreadyHoldsRun(out);
   // Checkpoints without a pointer are a run too (its latest.json was lost): never start over them.
   const checkpoints = existsSync(runPaths(out).checkpoints) ? readdirSync(runPaths(out).checkpoints) : [];
   if (checkpoints.some((name) => parseCheckpointDirName(name) !== null)) throw alreadyHoldsRun(out);

@@ -10,7 +10,7 @@ import { knownImageShape, openDataset } from '@darl/patch-data/node';
 import { runConfigSchema, type RunConfig } from '../../../config/schema.js';
 import { parseConfig } from '../../../config/validate.js';
 import { buildDarl, type DarlModel } from '../../../model/darl-model.js';
-import type { RunState } from '../../checkpoint.js';
+import type { RunState } from '../../run-dir/checkpoint.js';
 import { RunError } from '../../run-error.js';
 import { checkBatchFitsData, checkFitsWasmHeap, checkFromStep, checkImageMatchesData, checkNewRunDirectory, checkParts, withImage, type ImageShape } from './checks.js';
 import { writerOf, type PretrainOptions } from './options.js';

@@ -10,7 +10,7 @@ import type { RunConfig } from '../../../config/schema.js';
 import { assignParams } from '../../../model/assign-params.js';
 import { paramTree, type DarlParams } from '../../../model/darl-model.js';
 import type { DarlTrainer } from '../../../train/trainer.js';
-import { CheckpointError, loadCheckpoint, readRunConfig, type RunState } from '../../checkpoint.js';
+import { CheckpointError, loadCheckpoint, readRunConfig, type RunState } from '../../run-dir/checkpoint.js';
 import { RunError } from '../../run-error.js';
 import { checkpointPaths, cleanStale, listCheckpoints, pointerNote, readJsonFile, RUN_FILES, runPaths, runStateSchema, settleMetrics, writeLatest, type Latest } from '../../run-dir/index.js';
 import { alreadyHoldsRun } from './checks.js';
@@ -86,15 +86,15 @@ export function restore(from: LoadedRunCheckpoint, params: DarlParams, trainer: 
   const source = from.from;
   if (from.state.cursor.position > dataSize) {
     throw new CheckpointError(
-      `${join(source, 'state.json')} holds data cursor position ${from.state.cursor.position}, beyond the ${dataSize} images of "${from.state.data}": the data changed since the run started, or the file is damaged. ` +
+      `${checkpointPaths(source).state} holds data cursor position ${from.state.cursor.position}, beyond the ${dataSize} images of "${from.state.data}": the data changed since the run started, or the file is damaged. ` +
         'Resume with the original data files (the run keeps the --data it started with).',
     );
   }
-  assignParams(paramTree(params), from.model, join(source, 'model.safetensors'));
+  assignParams(paramTree(params), from.model, checkpointPaths(source).model);
   try {
     trainer.optimizer.loadState(from.optimizer, from.state.step);
   } catch (err) {
-    throw new CheckpointError(`${join(source, 'optimizer.safetensors')} does not fit the model: ${(err as Error).message} Resume from an older checkpoint (--from-step), or start again.`, { cause: err });
+    throw new CheckpointError(`${checkpointPaths(source).optimizer} does not fit the model: ${(err as Error).message} Resume from an older checkpoint (--from-step), or start again.`, { cause: err });
   }
   if (trainer.ema) {
     const shadow: Record<string, tf.Tensor> = {};
@@ -102,7 +102,7 @@ export function restore(from: LoadedRunCheckpoint, params: DarlParams, trainer: 
     try {
       trainer.ema.loadShadow(shadow);
     } catch (err) {
-      throw new CheckpointError(`${join(source, 'model.safetensors')} has no usable EMA weights: ${(err as Error).message} Resume from an older checkpoint (--from-step), or start again.`, { cause: err });
+      throw new CheckpointError(`${checkpointPaths(source).model} has no usable EMA weights: ${(err as Error).message} Resume from an older checkpoint (--from-step), or start again.`, { cause: err });
     }
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { TrainConfig } from '../../../config/schema.js';
 import { trainingProgress, type DarlTrainer } from '../../../train/trainer.js';
-import type { RunState } from '../../checkpoint.js';
+import type { RunState } from '../../run-dir/checkpoint.js';
 
 /** Wall and training seconds of a run, from its first start. */
 export class RunClock {

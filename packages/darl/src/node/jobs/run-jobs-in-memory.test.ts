@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disposeTree, useBackend } from '@darl/tensor-backend';
-import { paramTree } from '../model/darl-model.js';
-import { tinyDataset } from '../test-support/tiny-data.js';
+import { paramTree } from '../../model/darl-model.js';
+import { tinyDataset } from '../../test-support/tiny-data.js';
 import { finetuneRun } from './finetune-run.js';
 import { generationQualityRun } from './generation-quality-run.js';
-import { pretrain } from './pretrain.js';
-import { RunError } from './run-error.js';
+import { pretrain } from '../pretrain.js';
+import { RunError } from '../run-error.js';
 import { probeRun } from './probe-run.js';
 
 const datasets = { train: tinyDataset(48, 1), test: tinyDataset(24, 2) };

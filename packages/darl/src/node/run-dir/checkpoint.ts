@@ -9,9 +9,9 @@ import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors, isUserError, toTfTensor, type TensorTree } from '@darl/tensor-backend';
 import { errnoCode, fileSystemFix, saveSafetensors, writeFileAtomic, fileSystemError } from '@darl/tensor-backend/node';
-import { checkpointMetadata, checkpointModelTensors, configFileText, jsonFileText } from '../run-dir/file-contents.js';
-import { runConfigSchema, trainConfigSchema, type RunConfig } from '../config/schema.js';
-import { parseConfig } from '../config/validate.js';
+import { configFileText, parseConfigFile } from '../../run-dir/config-file.js';
+import { checkpointMetadata, checkpointModelTensors, jsonFileText } from '../../run-dir/file-contents.js';
+import { trainConfigSchema, type RunConfig } from '../../config/schema.js';
 import {
   checkBytes,
   checkpointPaths,
@@ -32,7 +32,7 @@ import {
   type Digests,
   type InferenceState,
   type RunState,
-} from './run-dir/index.js';
+} from './index.js';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 
@@ -75,7 +75,7 @@ export async function readRunConfig(dir: string): Promise<RunConfig> {
     throw fileSystemError(err, path, 'read the run config');
   }
   const json = parseJsonText(text, z.unknown(), path, 'Restore it from the run\'s start, or start the run again with a new --out directory.');
-  return parseConfig(runConfigSchema, json, path);
+  return parseConfigFile(json, path);
 }
 
 /**
@@ -130,7 +130,7 @@ async function loadTensors(path: string, digests: Digests | null, step: number, 
     throw err;
   }
   if (decoded.metadata.step !== undefined && Number(decoded.metadata.step) !== step) {
-    throw new CheckpointError(`${path} holds step ${decoded.metadata.step} but its state.json says step ${step}. ${remedy}`);
+    throw new CheckpointError(`${path} holds step ${decoded.metadata.step} but its ${RUN_FILES.state} says step ${step}. ${remedy}`);
   }
   const out: Record<string, tf.Tensor> = {};
   try {
@@ -222,7 +222,7 @@ function chooseCheckpoint(dir: string, listing: CheckpointListing, opts: LoadChe
   if (entry) return entry;
   if (existsSync(join(dir, RUN_FILES.state))) {
     throw new CheckpointError(
-      `${dir} holds a run of an older darl (state.json at the top, format darl-run/1) that this version cannot continue. Start the run again with a new --out directory.`,
+      `${dir} holds a run of an older darl (${RUN_FILES.state} at the top, format darl-run/1) that this version cannot continue. Start the run again with a new --out directory.`,
     );
   }
   if (listing.pointerProblem === null) {

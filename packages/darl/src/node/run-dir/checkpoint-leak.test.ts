@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disposeTree, isUserError, useBackend } from '@darl/tensor-backend';
-import { paramTree } from '../model/darl-model.js';
-import { tinyDataset } from '../test-support/tiny-data.js';
+import { paramTree } from '../../model/darl-model.js';
+import { tinyDataset } from '../../test-support/tiny-data.js';
 import { loadCheckpoint } from './checkpoint.js';
-import { loadRun } from './load-run.js';
-import { pretrain } from './pretrain.js';
+import { loadRun } from '../load-run.js';
+import { pretrain } from '../pretrain.js';
 
 const datasets = { train: tinyDataset(48, 1), test: tinyDataset(16, 2) };
 const run = {

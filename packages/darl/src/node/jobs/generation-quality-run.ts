@@ -10,18 +10,18 @@
  *
  * @module
  */
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { generationQuality, trainQualityClassifier, type GenerationQuality, type QualityClassifierConfig } from '@darl/eval';
 import { arrayDataset, pixelRange, pixelsToTensor, readImages, readLabels, type ImageDataset } from '@darl/patch-data';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
-import type { BuildDarlOptions, DarlModel, DarlParams } from '../model/darl-model.js';
-import { generate } from '../model/generate.js';
+import type { BuildDarlOptions, DarlModel, DarlParams } from '../../model/darl-model.js';
+import { generate } from '../../model/generate.js';
 import { openJobData, type JobDatasets } from './job-data.js';
-import { loadRun } from './load-run.js';
-import { RunError } from './run-error.js';
-import { writeReport } from './report/index.js';
-import { RUN_FILES } from './run-dir/layout.js';
+import { loadRun } from '../load-run.js';
+import { RunError } from '../run-error.js';
+import { writeReport } from '../report/index.js';
+import { generationFileSchema, runPaths, type GenerationFile } from '../run-dir/index.js';
+import { jsonFileText } from '../../run-dir/file-contents.js';
 
 /** Options of {@link generationQualityRun}. */
 export interface GenerationQualityRunOptions {
@@ -53,39 +53,6 @@ export interface GenerationQualityRunOptions {
   readonly backend?: string;
   /** Progress messages (one line each). */
   readonly onProgress?: (message: string) => void;
-}
-
-/** The contents of `generation.json`. */
-export interface GenerationJson {
-  /** The labelled data's spec or name. */
-  readonly dataset: string;
-  /** Generated images per measurement. */
-  readonly count: number;
-  /** The quality classifier. */
-  readonly classifier: {
-    /** Its hidden width. */
-    readonly hidden: number;
-    /** Its training passes. */
-    readonly epochs: number;
-    /** Images it was trained on. */
-    readonly trainImages: number;
-    /** Seconds spent training it. */
-    readonly seconds: number;
-  };
-  /** Completions of test images from their first `prefixPatches` patches; `labelAgreement` is against the source's class. */
-  readonly completions: GenerationQuality & {
-    /** Patches given to each completion. */
-    readonly prefixPatches: number;
-    /** Seconds spent generating and scoring. */
-    readonly seconds: number;
-  };
-  /** Unconditional samples; absent for a deterministic (MSE) head, which has exactly one. */
-  readonly unconditional?: GenerationQuality & {
-    /** Seconds spent generating and scoring. */
-    readonly seconds: number;
-  };
-  /** The backend it ran on. */
-  readonly backend?: string;
 }
 
 const CHUNK = 100;
@@ -124,7 +91,7 @@ async function generateInChunks(model: DarlModel, count: number, make: (start: n
 /** Measures the generation quality of a run and writes `generation.json` (and refreshes `report.html`). */
 export async function generationQualityRun(opts: GenerationQualityRunOptions): Promise<{
   /** What was written to generation.json. */
-  json: GenerationJson;
+  json: GenerationFile;
   /** Path of the refreshed report.html. */
   report: string;
 }> {
@@ -166,7 +133,7 @@ export async function generationQualityRun(opts: GenerationQualityRunOptions): P
       const completionSeconds = (performance.now() - c0) / 1000;
       const completions = await generationQuality(classifier, generatedDataset(model, completed, count, 'completions'), heldOut, readLabels(sources, Int32Array.from({ length: count }, (_, i) => i)));
       log(`${count} completions from ${k} of ${L} patches in ${completionSeconds.toFixed(1)} s: label agreement ${(100 * (completions.labelAgreement ?? 0)).toFixed(1)} %, Fréchet ${completions.frechet.toFixed(2)} (real vs real ${completions.heldOut.frechetRealVsReal.toFixed(2)})`);
-      let unconditional: GenerationJson['unconditional'];
+      let unconditional: GenerationFile['unconditional'];
       if (model.head.kind !== 'mse') {
         const u0 = performance.now();
         const sampled = await generateInChunks(model, count, (start, n) => generate(model, params, { n, seed: seed + 100_000 + start, ...sample }));
@@ -174,7 +141,7 @@ export async function generationQualityRun(opts: GenerationQualityRunOptions): P
         unconditional = { ...(await generationQuality(classifier, generatedDataset(model, sampled, count, 'samples'), heldOut)), seconds };
         log(`${count} unconditional samples in ${seconds.toFixed(1)} s: class spread ${unconditional.classSpread.toFixed(3)}, confidence ${unconditional.meanConfidence.toFixed(3)}, Fréchet ${unconditional.frechet.toFixed(2)}`);
       }
-      const json: GenerationJson = {
+      const json: GenerationFile = {
         dataset: dataSpec,
         count,
         classifier: { hidden: classifier.config.hidden, epochs: classifier.config.epochs, trainImages: train.size, seconds: classifier.seconds },
@@ -182,7 +149,7 @@ export async function generationQualityRun(opts: GenerationQualityRunOptions): P
         ...(unconditional ? { unconditional } : {}),
         ...(opts.backend ? { backend: opts.backend } : {}),
       };
-      await writeFileAtomic(join(opts.run, RUN_FILES.generation), `${JSON.stringify(json, null, 2)}\n`);
+      await writeFileAtomic(runPaths(opts.run).generation, jsonFileText(generationFileSchema.parse(json)));
       return { json, report: await writeReport(opts.run) };
     } finally {
       classifier.dispose();

@@ -1,6 +1,6 @@
 /**
- * Sample grids written during and after training: `samples/step-NNNNNN.png` (unconditional samples) and
- * `samples/completions-step-NNNNNN.png` (each row: an original image, then completions of its first half).
+ * Sample grids written during and after training (names in `run-dir/sample-grids.ts`): unconditional samples, and
+ * completions (each row: an original image, then completions of its first half).
  *
  * @module
  */
@@ -9,14 +9,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { pixelsToTensor, readImages, type ImageDataset, pixelRange } from '@darl/patch-data';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
-import type { DarlModel, DarlParams } from '../model/darl-model.js';
-import { generate } from '../model/generate.js';
+import type { DarlModel, DarlParams } from '../../model/darl-model.js';
+import { generate } from '../../model/generate.js';
 import { encodeImageGrid } from '@darl/patch-data/node';
-
-/** File name stem for a step: `step-000200`. */
-export function stepStem(step: number): string {
-  return `step-${String(step).padStart(6, '0')}`;
-}
+import { runPaths, trainingGridPath } from '../run-dir/index.js';
 
 /**
  * Up to `count` dataset indices for completions: the first image of each class in turn when the data is labelled
@@ -58,12 +54,12 @@ export async function writeSampleGrids(
   const idx = completionIndices(opts.data, opts.completions ?? 6);
   const nCompletions = idx.length;
   const variants = deterministic ? 1 : (opts.variants ?? 3);
-  await mkdir(join(dir, 'samples'), { recursive: true });
+  await mkdir(runPaths(dir).samples, { recursive: true });
 
   const sampled = generate(model, params, { n: nSamples, seed: opts.seed + step });
   const samplePixels = (await sampled.data()) as Float32Array;
   sampled.dispose();
-  const samplesPath = join(dir, 'samples', `${stepStem(step)}.png`);
+  const samplesPath = join(dir, trainingGridPath('grid', step));
   await writeFileAtomic(samplesPath, encodeImageGrid(samplePixels, [nSamples, height, width, channels], { columns: Math.ceil(Math.sqrt(nSamples)), scale: deterministic ? 4 : 2, range: pixelRange(model.config.pixelScale) }));
 
   // Completions: per data image, the original then `variants` completions of its first half.
@@ -77,7 +73,7 @@ export async function writeSampleGrids(
   for (const c of columns) c.dispose();
   const gridPixels = (await grid.data()) as Float32Array;
   grid.dispose();
-  const completionsPath = join(dir, 'samples', `completions-${stepStem(step)}.png`);
+  const completionsPath = join(dir, trainingGridPath('completion', step));
   await writeFileAtomic(
     completionsPath,
     encodeImageGrid(gridPixels, [nCompletions * (variants + 1), height, width, channels], { columns: variants + 1, range: pixelRange(model.config.pixelScale) }),

@@ -7,7 +7,7 @@
 import type { ImageDataset } from '@darl/patch-data';
 import { openDataset } from '@darl/patch-data/node';
 import { isUserError } from '@darl/tensor-backend';
-import { RunError } from './run-error.js';
+import { RunError } from '../run-error.js';
 
 /** Labelled train and test splits given directly (programmatic use, e.g. data that exists only in memory). */
 export interface JobDatasets {

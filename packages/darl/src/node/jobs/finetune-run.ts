@@ -6,19 +6,19 @@
  *
  * @module
  */
-import { join } from 'node:path';
 import { fineTune, type FineTuneConfig, type FineTuneEpoch, type FineTuneResult } from '@darl/eval';
-import { subsetDataset } from '@darl/patch-data';
+import { subsetDataset, type ImageDataset } from '@darl/patch-data';
 import { openJobData, type JobDatasets } from './job-data.js';
 import { writeFileAtomic } from '@darl/tensor-backend/node';
-import { RUN_FILES } from './run-dir/layout.js';
+import { finetuneFileSchema, runPaths, type FinetuneFile } from '../run-dir/index.js';
+import { jsonFileText } from '../../run-dir/file-contents.js';
 import { disposeTree } from '@darl/tensor-backend';
-import { darlFineTuneModel } from '../model/fine-tune-model.js';
-import { initDarlParams, paramTree } from '../model/darl-model.js';
-import { loadRun } from './load-run.js';
-import type { BuildDarlOptions } from '../model/darl-model.js';
-import { RunError } from './run-error.js';
-import { writeReport } from './report/index.js';
+import { darlFineTuneModel } from '../../model/fine-tune-model.js';
+import { initDarlParams, paramTree } from '../../model/darl-model.js';
+import { loadRun } from '../load-run.js';
+import type { BuildDarlOptions } from '../../model/darl-model.js';
+import { RunError } from '../run-error.js';
+import { writeReport } from '../report/index.js';
 
 /** Options of {@link finetuneRun}. */
 export interface FinetuneRunOptions {
@@ -67,70 +67,19 @@ export interface FinetuneSetting {
 /** Which weights a fine-tune started from. */
 export type FinetuneInit = 'pretrained' | 'fromScratch';
 
+/** One setting's result in `finetune.json`: the pretrained fine-tune and, when asked for, the from-scratch control. */
+type FinetuneComparison = NonNullable<FinetuneFile['comparisons']>[number];
+
 /** One fine-tune as recorded in `finetune.json`. */
-export interface FinetuneOutcome {
-  /** One entry per epoch, in order. */
-  readonly epochs: {
-    /** Epoch number, from 1. */
-    epoch: number;
-    /** Mean training loss. */
-    trainLoss: number;
-    /** Test top-1 after the epoch, on epochs that were tested. */
-    testAccuracy?: number;
-    /** Wall-clock seconds of the epoch. */
-    seconds: number;
-  }[];
-  /** Test top-1 after the last epoch. */
-  readonly testAccuracy: number;
-  /** Test top-5 after the last epoch, or null with fewer than 5 classes. */
-  readonly top5: number | null;
-  /** Wall-clock seconds of the fine-tune. */
-  readonly seconds: number;
-}
+type FinetuneOutcome = FinetuneComparison['pretrained'];
 
-/** One setting's result: the pretrained fine-tune and, when asked for, the from-scratch control. */
-export interface FinetuneComparison {
-  /** Share of the labelled training images used. */
-  readonly labelFraction: number;
-  /** Training images used. */
-  readonly trainSize: number;
-  /** The fine-tuning settings given (over the defaults). */
-  readonly config: Partial<FineTuneConfig>;
-  /** The fine-tune from the pretrained weights. */
-  readonly pretrained: FinetuneOutcome;
-  /** The same fine-tune from the initial weights (with `fromScratch`). */
-  readonly fromScratch?: FinetuneOutcome;
-}
-
-/**
- * The contents of `finetune.json`. The top-level `trainSize`, `config`, `epochs` and `final` describe the pretrained
- * fine-tune of the setting with the most labels (the first of those); `comparisons` holds every setting in order.
- */
-export interface FinetuneJson {
-  /** The labelled data's spec or name. */
-  readonly dataset: string;
-  /** Training images of the headline setting. */
-  readonly trainSize: number;
-  /** Test images. */
-  readonly testSize: number;
-  /** Fine-tuning settings of the headline setting. */
-  readonly config: Partial<FineTuneConfig>;
-  /** Epochs of the headline pretrained fine-tune. */
-  readonly epochs: FinetuneOutcome['epochs'];
-  /** Final test figures of the headline pretrained fine-tune. */
-  readonly final: {
-    /** Test top-1. */
-    testAccuracy: number;
-    /** Test top-5, or null with fewer than 5 classes. */
-    top5: number | null;
-  };
+/** `finetune.json` as this job writes it: with every setting's comparison (optional only in older files). */
+type FinetuneWritten = FinetuneFile & {
   /** Every setting, in order. */
   readonly comparisons: FinetuneComparison[];
-  /** The backend it ran on. */
-  readonly backend?: string;
-}
+};
 
-function finetuneJson(dataset: string, testSize: number, comparisons: FinetuneComparison[], head: FinetuneComparison, backend: string | undefined): FinetuneJson {
+function finetuneJson(dataset: string, testSize: number, comparisons: FinetuneComparison[], head: FinetuneComparison, backend: string | undefined): FinetuneWritten {
   return {
     dataset,
     trainSize: head.trainSize,
@@ -143,15 +92,8 @@ function finetuneJson(dataset: string, testSize: number, comparisons: FinetuneCo
   };
 }
 
-/** Fine-tunes a copy of the run's weights (the run directory's checkpoint is not modified). */
-export async function finetuneRun(opts: FinetuneRunOptions): Promise<{
-  /** The headline pretrained fine-tune's result. */
-  result: FineTuneResult;
-  /** What was written to finetune.json. */
-  json: FinetuneJson;
-  /** Path of the refreshed report.html. */
-  report: string;
-}> {
+/** The settings of a fine-tuning comparison (default: all labels), each label fraction checked. */
+function checkedSettings(opts: FinetuneRunOptions): readonly FinetuneSetting[] {
   const settings = opts.settings ?? [{ labelFraction: 1 }];
   if (settings.length === 0) throw new RunError('finetuneRun: settings is empty; give at least one { labelFraction } or leave it out (all labels).');
   for (const st of settings) {
@@ -159,6 +101,37 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<{
       throw new RunError(`A fine-tuning label fraction is ${st.labelFraction}; it must be in (0, 1] (e.g. 0.01 for 1 % of the labels).`);
     }
   }
+  return settings;
+}
+
+/**
+ * Every setting's training subset and config, checked before the first fine-tune, so a bad setting late in a long
+ * comparison fails at once instead of after the settings before it.
+ */
+function planSettings(opts: FinetuneRunOptions, settings: readonly FinetuneSetting[], allTrain: ImageDataset, dataSpec: string, seed: number) {
+  return settings.map((st, index) => {
+    const config = { ...opts.config, ...st.config };
+    const train = subsetDataset(allTrain, Math.max(1, Math.round(st.labelFraction * allTrain.size)), seed + 2 + index);
+    if (config.batchSize !== undefined && config.batchSize > train.size) {
+      throw new RunError(
+        `The fine-tuning batch size ${config.batchSize} is larger than the ${train.size} training images of "${dataSpec}"${opts.maxTrain !== undefined ? ` (--max-train ${opts.maxTrain})` : ''}${st.labelFraction < 1 ? ` at label fraction ${st.labelFraction}` : ''}. ` +
+          `Lower --batch-size to at most ${train.size}, or use more images.`,
+      );
+    }
+    return { config, train };
+  });
+}
+
+/** Fine-tunes a copy of the run's weights (the run directory's checkpoint is not modified). */
+export async function finetuneRun(opts: FinetuneRunOptions): Promise<{
+  /** The headline pretrained fine-tune's result. */
+  result: FineTuneResult;
+  /** What was written to finetune.json. */
+  json: FinetuneWritten;
+  /** Path of the refreshed report.html. */
+  report: string;
+}> {
+  const settings = checkedSettings(opts);
   const loadOpts = {
     ema: opts.ema === false ? (false as const) : ('auto' as const),
     ...(opts.parts ? { parts: opts.parts } : {}),
@@ -177,23 +150,11 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<{
     }
     if (!allTrain.numClasses) throw new RunError(`"${dataSpec}" has no labels; fine-tuning needs a labelled dataset.`);
     const numClasses = allTrain.numClasses;
-    // Every setting's subset and batch size are checked before the first fine-tune, so a bad setting late in a long
-    // comparison fails at once instead of after the settings before it.
-    const plans = settings.map((st, index) => {
-      const config = { ...opts.config, ...st.config };
-      const train = subsetDataset(allTrain, Math.max(1, Math.round(st.labelFraction * allTrain.size)), seed + 2 + index);
-      if (config.batchSize !== undefined && config.batchSize > train.size) {
-        throw new RunError(
-          `The fine-tuning batch size ${config.batchSize} is larger than the ${train.size} training images of "${dataSpec}"${opts.maxTrain !== undefined ? ` (--max-train ${opts.maxTrain})` : ''}${st.labelFraction < 1 ? ` at label fraction ${st.labelFraction}` : ''}. ` +
-            `Lower --batch-size to at most ${train.size}, or use more images.`,
-        );
-      }
-      return { config, train };
-    });
+    const plans = planSettings(opts, settings, allTrain, dataSpec, seed);
     const comparisons: FinetuneComparison[] = [];
     const results: FineTuneResult[] = [];
     let head = 0; // the setting with the most labels (the first of those)
-    let json: FinetuneJson | undefined;
+    let json: FinetuneWritten | undefined;
     for (const [index, st] of settings.entries()) {
       const { config, train } = plans[index]!;
       const tune = async (params: typeof loaded.params, init: FinetuneInit): Promise<{ result: FineTuneResult; outcome: FinetuneOutcome }> => {
@@ -234,7 +195,7 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<{
       comparisons.push({ labelFraction: st.labelFraction, trainSize: train.size, config, pretrained: pretrained.outcome, ...(fromScratch ? { fromScratch } : {}) });
       // Written after every setting, so a long comparison that is stopped keeps the settings it finished.
       json = finetuneJson(dataSpec, test.size, comparisons, comparisons[head]!, opts.backend);
-      await writeFileAtomic(join(opts.run, RUN_FILES.finetune), `${JSON.stringify(json, null, 2)}\n`);
+      await writeFileAtomic(runPaths(opts.run).finetune, jsonFileText(finetuneFileSchema.parse(json)));
     }
     const report = await writeReport(opts.run);
     return { result: results[head]!, json: json!, report };
