@@ -14,6 +14,7 @@ import {
   paramTree,
   type DarlModel,
   type DarlParams,
+  type MetricsLineInput,
   type RunConfig,
   type StepResult,
 } from '@darl/darl';
@@ -39,7 +40,7 @@ export class TrainingSession {
   /** Seconds spent in {@link step} so far. */
   trainSeconds = 0;
   /** Per-step figures, for `metrics.jsonl`. */
-  readonly history: Record<string, unknown>[] = [];
+  readonly history: MetricsLineInput[] = [];
 
   constructor(
     readonly run: RunConfig,
