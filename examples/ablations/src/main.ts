@@ -31,8 +31,9 @@
  * tables, with links to every run's own report.html). See README.md for measured timings and the results.
  * Measured 2026-12-08 (native, seeds 0–3, 2 462 s wall beside other work at lower priority, load 5–12): four claims
  * reproduced far beyond 2 standard errors (2D RoPE vs learned +2.2 ± 0.2 and vs none +2.8 ± 0.3 points; diffusion vs
- * MSE +3.2 ± 0.3 at patch 4, +3.5 ± 0.4 at patch 7); 2D vs 1D RoPE +0.7 ± 0.4 and the noise-level, patch-interaction
- * and training-length claims (|effect| ≤ 0.3) not resolved.
+ * MSE +3.2 ± 0.3 at patch 4, +3.5 ± 0.4 at patch 7); 2D vs 1D RoPE +0.7 ± 0.4 at 4 seeds, reproduced at 8 seeds
+ * (+1.07 ± 0.24, `--seeds 8 --only mse-rope2d,mse-rope1d`, 1 150 s); the noise-level, patch-interaction and
+ * training-length claims (|effect| ≤ 0.3) not resolved.
  */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
