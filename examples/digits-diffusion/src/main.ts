@@ -13,19 +13,20 @@
  *
  * Backend: `useBackend('auto')` → native where its addon built, else wasm; `--backend` takes any name in
  *   `BACKEND_CHOICES` (`--backend webgpu` for a GPU).
- * Expected, seed 0 (native; results are deterministic for a backend and seed — a run on 2026-12-08 reproduced the
- * 2026-12-02 reference run's losses to 5 digits at every logged step; see reference.json):
- *   full  — loss 0.93 → 0.062 (held-out 0.065); best linear probe 83.5 % (layer 4, last pooling, 4000/1000 digits)
- *           vs 90.1 % for raw pixels and 55.6 % for the same network at random init: pretraining adds 28 points over
- *           the untrained network but does not beat pixels at this budget, and the note says so. kNN (k = 20) on
- *           that cell: 56.2 % vs 31.3 % at random init and 91.0 % on raw pixels.
- *           Generation, 500 images each, scored by a pixel classifier that is right on 87.0 % of real digits:
- *           unconditional samples are mostly legible digits of every class (class spread 0.89, confidence 0.68 vs
- *           0.84 for real digits, Fréchet 29.2 vs 5.8 real vs real); completions of a top half keep the source's
- *           class in 67.8 % and reach Fréchet 9.4 (the MSE recipe's blurry completions: 69.2 %, Fréchet 23.1).
- *           Wall time: 240 s on one core with the other one busy (2026-12-02: training 196 s at ~145 img/s, probe
- *           ~25 s, generation quality 13 s); on 2026-12-08 under load 10–19 the training took 1 653 s at 16 img/s
- *           with 32 % of a core.
+ * Expected (native, 2026-12-08, seeds 0 / 1 / 2, each run alone beside a CI run at lower priority, load 4–6;
+ * deterministic for a backend and seed):
+ *   full  — wall 170 / 177 / 149 s (training 400 steps × 64 in 128 / 133 / 112 s at 209–246 img/s); loss 0.93 →
+ *           0.060 / 0.064 / 0.065; best linear probe (4000/1000 digits) 83.1 / 83.1 / 83.8 % vs 55.6 / 56.0 /
+ *           57.3 % for the same network at random init and 90.1 / 89.2 / 89.3 % for raw pixels: pretraining adds
+ *           26–28 points over the untrained network on every seed but does not beat pixels at this budget, and the
+ *           note says so. kNN (k = 20) on that cell: 57.4 / 55.6 / 56.7 % vs 31.3 / 29.5 / 28.4 % at random init and
+ *           91.0 / 89.5 / 89.6 % on raw pixels.
+ *           Generation, 500 images each, scored by a pixel classifier that is right on 87–88 % of real digits:
+ *           unconditional samples are mostly legible digits of every class (class spread 0.86 / 0.90 / 0.90,
+ *           confidence 0.70 / 0.65 / 0.67 vs 0.82–0.84 for real digits, Fréchet 34.9 / 28.1 / 30.5 vs 5.1–5.8 real
+ *           vs real); completions of a top half keep the source's class in 67.0 / 68.0 / 66.8 % and reach Fréchet
+ *           9.3 / 9.3 / 10.3 (the MSE recipe's blurry completions: 69.2 %, Fréchet 23.1).
+ *           (Before 2026-12-08's change to diffusionLoss's noise streams, seed 0 gave probe 83.5 %, Fréchet 29.2.)
  *           Tried and not kept: EMA of the weights (decay 0.995) for sampling — Fréchet 60.1, confidence 0.55,
  *           completions 61.4 %, Fréchet 26.3 (too short a run for the average to leave the early weights); DDIM
  *           with 10 and 5 steps (Fréchet 24.5 and 21.0, but confidence 0.67 and 0.65, completions 66.2 % and
