@@ -26,34 +26,18 @@ import { buildDarl, DarlTrainer, generate, initDarlParams, RUN_PRESETS, runConfi
 import { trainLbfgsSoftmaxClassifiers } from '@darl/eval';
 import { normPixTargets, pixelsToPatches } from '@darl/patch-data';
 import { Rng, useBackend, type BackendName } from '@darl/tensor-backend';
+import { timeItAsync } from './timing.js';
 
 const FIGURES = ['train', 'data', 'probe', 'gen', 'wait'] as const;
 type Figure = (typeof FIGURES)[number];
-/** One process's result: wall ms and CPU ms (all threads) per repetition of each figure. */
-type ChildResult = Record<Figure, { ms: number; cpuMs: number }>;
+/** One process's result: median wall ms and mean CPU ms (all threads) per repetition of each figure ({@link timeItAsync}). */
+type ChildResult = Record<Figure, { wallMs: number; cpuMs: number }>;
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string): string => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1]! : fallback;
 };
-
-/** Median wall and CPU ms of `reps` calls of `fn` after `warmup` calls. */
-async function time(fn: () => Promise<void> | void, warmup: number, reps: number): Promise<{ ms: number; cpuMs: number }> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const ms: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await fn();
-    ms.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-  }
-  const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-  return { ms: median(ms), cpuMs: median(cpu) };
-}
 
 function randomBytes(n: number, rng: Rng): Uint8Array {
   return Uint8Array.from(rng.uniformArray(n, 0, 256), Math.floor);
@@ -70,18 +54,18 @@ async function child(backend: BackendName): Promise<ChildResult> {
   const params = initDarlParams(model, { seed: 0 });
   const trainer = new DarlTrainer(model, params, run.train);
   const images = tf.tidy(() => tf.tensor4d(Float32Array.from(randomBytes(32 * 28 * 28, rng), (b) => b / 127.5 - 1), [32, 28, 28, 1]));
-  const train = await time(async () => void (await trainer.stepOn([images])), 10, 30);
+  const train = await timeItAsync(async () => void (await trainer.stepOn([images])), 30, 10);
 
   const bytes = randomBytes(256 * 28 * 28, rng);
-  const data = await time(
+  const data = await timeItAsync(
     async () => {
       const p = pixelsToPatches(bytes, [256, 28, 28, 1], 4, { scale: 'minus-one-one' });
       const { targets, mean, std } = normPixTargets(p);
       await targets.data();
       tf.dispose([p, targets, mean, std]);
     },
-    20,
     200,
+    20,
   );
 
   const rows = 2000;
@@ -93,21 +77,21 @@ async function child(backend: BackendName): Promise<ChildResult> {
     for (let j = 0; j < dim; j++) features[i * dim + j] = rng.normalScalar() + (j % 10 === labels[i] ? 1 : 0);
   }
   const fm = { data: features, rows, dim };
-  const probe = await time(async () => void (await trainLbfgsSoftmaxClassifiers(fm, labels, 10, [1e-3], { maxIterations: 30, tolerance: 0 })), 1, 5);
+  const probe = await timeItAsync(async () => void (await trainLbfgsSoftmaxClassifiers(fm, labels, 10, [1e-3], { maxIterations: 30, tolerance: 0 })), 5, 1);
 
-  const gen = await time(async () => {
+  const gen = await timeItAsync(async () => {
     const img = generate(model, params, { n: 1, seed: 0 });
     await img.data();
     img.dispose();
-  }, 3, 15);
+  }, 15, 3);
   const big = tf.tidy(() => tf.randomUniform([1000, 1000], -1, 1, 'float32', 1));
   let sink = 0;
-  const wait = await time(() => {
+  const wait = await timeItAsync(async () => {
     for (let i = 0; i < 20; i++) {
       tf.exp(big).dispose();
       for (let j = 0; j < 200_000; j++) sink += Math.sqrt(sink + j);
     }
-  }, 1, 5);
+  }, 5, 1);
   if (!Number.isFinite(sink)) throw new Error('wait: the JavaScript work overflowed');
   tf.dispose([images, big]);
   return { train, data, probe, gen, wait };
@@ -131,7 +115,7 @@ const runChild = (backend: 'wasm' | 'native'): ChildResult => {
 };
 
 const ratios: Record<Figure, number[]> = { train: [], data: [], probe: [], gen: [], wait: [] };
-const fmt = (x: { ms: number; cpuMs: number }) => `${x.ms.toFixed(2)} ms (cpu ${x.cpuMs.toFixed(2)})`;
+const fmt = (x: { wallMs: number; cpuMs: number }) => `${x.wallMs.toFixed(2)} ms (cpu ${x.cpuMs.toFixed(2)})`;
 console.log(`native ÷ wasm, ${rounds} rounds${threads ? `, DARL_NUM_THREADS=${threads}` : ''}; load average ${load()}`);
 for (let r = 0; r < rounds; r++) {
   const order: ('wasm' | 'native')[] = r % 2 === 0 ? ['wasm', 'native'] : ['native', 'wasm'];
@@ -140,7 +124,7 @@ for (let r = 0; r < rounds; r++) {
   const w = res.wasm!;
   const n = res.native!;
   const line = FIGURES.map((f) => {
-    const ratio = n[f].ms / w[f].ms;
+    const ratio = n[f].wallMs / w[f].wallMs;
     ratios[f].push(ratio);
     return `${f}: wasm ${fmt(w[f])}, native ${fmt(n[f])}, ×${ratio.toFixed(2)}`;
   });

@@ -11,40 +11,11 @@ import { REFERENCE_CONFIG, benchFeatures, benchLoss, benchPositions, initBenchMo
 import { generateImage, initDenoiser } from './generation.js';
 import { BENCH_EMA_DECAY, referenceTrainer } from './trainer-step.js';
 import { sgemmGflops } from './peak.js';
+import { timeIt, timeItAsync } from './timing.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 && i + 1 < process.argv.length ? (process.argv[i + 1] as string) : fallback;
-}
-
-/** Median wall ms and mean process-CPU ms per call of `fn` (which must finish its work synchronously). */
-function timeIt(fn: () => void, reps: number, warmup: number): { wallMs: number; cpuMs: number } {
-  for (let i = 0; i < warmup; i++) fn();
-  const walls: number[] = [];
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    walls.push(performance.now() - t0);
-  }
-  const c = process.cpuUsage(c0);
-  walls.sort((a, b) => a - b);
-  return { wallMs: walls[Math.floor(walls.length / 2)] as number, cpuMs: (c.user + c.system) / 1000 / reps };
-}
-
-/** {@link timeIt} for a call that finishes when its promise resolves. */
-async function timeItAsync(fn: () => Promise<void>, reps: number, warmup: number): Promise<{ wallMs: number; cpuMs: number }> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const walls: number[] = [];
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    walls.push(performance.now() - t0);
-  }
-  const c = process.cpuUsage(c0);
-  walls.sort((a, b) => a - b);
-  return { wallMs: walls[Math.floor(walls.length / 2)] as number, cpuMs: (c.user + c.system) / 1000 / reps };
 }
 
 /** `DarlTrainer` steps on the reference preset, as configured (EMA off) and, when `withEma`, with EMA on. */
