@@ -4,20 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { disposeTree, gradientsByPath, Rng, type BackendInfo } from '@darl/tensor-backend';
 import { trainConfigSchema } from '../config/schema.js';
-import { buildDarl, darlLoss, initDarlParams, paramTree } from '../model/darl-model.js';
+import { darlLoss, initDarlParams, paramTree } from '../model/darl-model.js';
 import { onBackend, precisionTol, WEBGPU_REQUESTED, worstDiff } from '../test-support/webgpu.js';
+import { stepTestModel } from '../test-support/step-model.js';
 import { DarlTrainer } from './trainer.js';
 
 type Objective = 'mse' | 'diffusion';
 
-const model = (objective: Objective) =>
-  buildDarl({
-    image: { height: 8, width: 8, channels: 1 },
-    patchSize: 2,
-    backbone: { preset: 'tiny', width: 32, depth: 2, heads: 2 },
-    objective,
-    diffusion: { decoder: { width: 32, depth: 1 }, batchMultiplier: 2 },
-  });
 
 /** Four smooth 8×8 images, the same values on every backend. */
 const IMAGES = Float32Array.from({ length: 4 * 64 }, (_, i) => Math.sin(i / 5) * Math.cos(i / 17));
@@ -30,7 +23,7 @@ interface StepNumbers {
 
 /** The loss and gradients at the initial parameters, then three trainer steps (clipping on, accumulation of two). */
 async function trainingNumbers(objective: Objective): Promise<StepNumbers> {
-  const m = model(objective);
+  const m = stepTestModel(objective);
   const params = initDarlParams(m, { seed: 3 });
   const x = tf.tensor4d(IMAGES, [4, 8, 8, 1]);
   const halves = [tf.slice(x, [0, 0, 0, 0], [2, 8, 8, 1]), tf.slice(x, [2, 0, 0, 0], [2, 8, 8, 1])] as tf.Tensor4D[];

@@ -3,18 +3,11 @@ import { expect, it } from 'vitest';
 import { disposeTree, flattenTree, Rng, tidyData } from '@darl/tensor-backend';
 import { describeBackends } from '@darl/tensor-backend/testing';
 import { trainConfigSchema } from '../config/schema.js';
-import { buildDarl, initDarlParams, paramTree } from '../model/darl-model.js';
+import { initDarlParams, paramTree } from '../model/darl-model.js';
+import { stepTestModel } from '../test-support/step-model.js';
 import { DarlTrainer, NonFiniteLossError } from './trainer.js';
 import { lossByNoiseLevel, lossByPatchRow } from './step-metrics.js';
 
-const model = (objective: 'mse' | 'diffusion') =>
-  buildDarl({
-    image: { height: 8, width: 8, channels: 1 },
-    patchSize: 2,
-    backbone: { preset: 'tiny', width: 32, depth: 2, heads: 2 },
-    objective,
-    diffusion: { decoder: { width: 32, depth: 1 }, batchMultiplier: 2 },
-  });
 
 /** Smooth, learnable images: diagonal gradients with a per-image phase. */
 function batch(n: number): tf.Tensor4D {
@@ -31,7 +24,7 @@ describeBackends('DarlTrainer', () => {
     ['mse', 0.2, 60],
     ['diffusion', 0.6, 40],
   ] as const)('can learn: %s loss on one fixed batch falls below %s of its start', async (objective, ratio, steps) => {
-    const m = model(objective);
+    const m = stepTestModel(objective);
     const params = initDarlParams(m, { seed: 3 });
     const train = trainConfigSchema.parse({ steps, lr: 3e-3, warmupSteps: 5, weightDecay: 0, seed: 1 });
     const trainer = new DarlTrainer(m, params, train);
@@ -48,7 +41,7 @@ describeBackends('DarlTrainer', () => {
   });
 
   it('gradient accumulation over two halves equals one step on the whole batch', async () => {
-    const m = model('mse');
+    const m = stepTestModel('mse');
     const train = trainConfigSchema.parse({ steps: 10, lr: 1e-2, warmupSteps: 0, seed: 1, clipNorm: 0.5 });
     const x = batch(8);
     const [a, b] = [tf.slice(x, [0, 0, 0, 0], [4, 8, 8, 1]), tf.slice(x, [4, 0, 0, 0], [4, 8, 8, 1])];
@@ -73,7 +66,7 @@ describeBackends('DarlTrainer', () => {
   });
 
   it('follows warm-up + cosine and keeps an EMA of the weights', async () => {
-    const m = model('mse');
+    const m = stepTestModel('mse');
     const params = initDarlParams(m, { seed: 2 });
     const train = trainConfigSchema.parse({ steps: 4, lr: 1e-2, minLr: 1e-4, warmupSteps: 2, seed: 1, ema: 0.5 });
     const trainer = new DarlTrainer(m, params, train);
@@ -99,7 +92,7 @@ describeBackends('DarlTrainer', () => {
 
 describeBackends('DarlTrainer memory and divergence', () => {
   it('leaks no tensors in a step (accumulation, clipping, EMA) nor when a loss is not finite, which updates nothing', async () => {
-    const m = model('diffusion');
+    const m = stepTestModel('diffusion');
     const params = initDarlParams(m, { seed: 2 });
     const trainer = new DarlTrainer(m, params, trainConfigSchema.parse({ steps: 4, lr: 1e-2, warmupSteps: 0, seed: 1, clipNorm: 1, ema: 0.9 }));
     const x = batch(4);
