@@ -5,11 +5,13 @@
  * SOS token and every backbone block (a learned position table is the only extra tensor); settings of one patch size
  * and objective must share the head too. Any difference fails the recipe loudly.
  *
+ * A head drawn for another patch size is not compared: its decoder's input projection (patchDim rows) draws first from
+ * the head's stream, so its later layers draw other numbers; no claim pairs heads across patch sizes.
+ *
  * Data order (`BatchStream` seeded by `train.seed` alone) and the noise streams (the trainer's stream from the seed;
  * diffusion forks γ and ε from it, two draws a step whatever the noise-level distribution consumes, as
- * @darl/diffusion's tests check) are shared by construction. No two settings of the list compute the same first step
- * (each differs in position encoding, noise levels or patch size), so first-step losses are not compared across
- * settings: the check is on what they share, the initial weights.
+ * @darl/diffusion's tests check) are shared by construction; the recipe checks them on the runs themselves through
+ * the diffusion settings' bit-identical first-step losses (`main.ts`).
  */
 import { disposeTree, flattenTree } from '@darl/tensor-backend';
 import { buildDarl, initDarlParams, paramTree, parseConfig, runConfigSchema } from '@darl/darl';
@@ -30,6 +32,9 @@ async function initialTensors(s: Setting, seed: number, opts: { small: boolean; 
 
 /** Whether a path is one every same-patch-size setting must share (everything but the head and a learned table). */
 const mustShare = (path: string, sameObjective: boolean): boolean => path !== 'backbone/pos' && (sameObjective || !path.startsWith('head/'));
+
+/** Whether two settings' tensors at `path` with the same shape must hold the same values (not heads across patch sizes). */
+const comparable = (path: string, samePatch: boolean): boolean => samePatch || !path.startsWith('head/');
 
 /**
  * Checks the initial-weight pairing of `settings` at `seed`; returns one line per pair checked, throws on a mismatch.
@@ -55,9 +60,7 @@ export async function checkInitialPairing(settings: readonly Setting[], seed: nu
           if (samePatch && mustShare(path, sameObjective)) failures.push(`${path} is ${x.shape} in ${a.name} but ${y.shape} in ${b.name}`);
           continue;
         }
-        // A head drawn for another patch size is not shared: its input projection (patchDim rows) comes first from
-        // the head's stream, so the layers after it draw other numbers. No claim pairs heads across patch sizes.
-        if (!samePatch && path.startsWith('head/')) continue;
+        if (!comparable(path, samePatch)) continue;
         if (!x.values.every((v, k) => Object.is(v, y.values[k]))) failures.push(`${path} differs between ${a.name} and ${b.name} at seed ${seed}`);
         else shared++;
       }
