@@ -114,15 +114,17 @@ describe.concurrent('darl stops gracefully whatever launched it', () => {
 
   it('a second Ctrl-C during a step quits at once, leaving the committed checkpoint intact', async () => {
     const out = tmp();
-    // Steps of 128 images take long enough that both signals, 20 ms apart, land inside step 4 (step 2 is committed):
-    // the first one half a step after step 3 was logged (no checkpoint follows step 3).
-    const run = start(process.execPath, [...CLI, ...TRAIN, '--set', 'train.batchSize=128', '--set', 'train.checkpointEvery=2', '--out', out]);
+    // Steps of 2 048 images take about 200 ms here. The first signal lands half a step after step 3 was logged (no
+    // checkpoint follows step 3; step 2 is committed), the second 5 ms later: far inside step 4, yet not so close that
+    // the kernel merges the two pending signals into one. (128-image steps of 30 ms with a 20 ms gap raced: on a fast
+    // machine step 4 ended and was committed between the two.)
+    const run = start(process.execPath, [...CLI, ...TRAIN, '--set', 'train.batchSize=2048', '--set', 'train.checkpointEvery=2', '--out', out]);
     await run.until(/step 2\//);
     const t2 = performance.now();
     await run.until(/step 3\//);
     await sleep((performance.now() - t2) / 2);
     run.child.kill('SIGINT');
-    await sleep(20);
+    await sleep(5);
     run.child.kill('SIGINT');
     const exit = await run.exit;
     expect(exit.code === 130 || exit.signal === 'SIGINT', `${JSON.stringify(exit)} ${run.stderr()}`).toBe(true);
