@@ -1,0 +1,62 @@
+/**
+ * The levers the recipe's settings were chosen from (src/levers.ts), and the held-out protocol they were judged by.
+ * Every lever is the digits-mse model (width 128, depth 4, 4 heads, 2D RoPE) with one change or two.
+ */
+import { RUN_PRESETS, type DarlConfigInput, type RunConfigInput } from '@darl/darl';
+
+/** The held-out part of the 60 000 training images that levers are judged on (a seeded split; the test split is never read). */
+export const HELD_OUT = { fraction: 1 / 6, seed: 0 } as const;
+
+/** The probe's L2 strength, fixed before any run (as in the ablations recipe). */
+export const PROBE_L2 = 1e-4;
+
+/** One lever: objective, patch size, batch size, learning rate and pixel targets. */
+export interface Lever {
+  readonly name: string;
+  readonly objective: 'mse' | 'diffusion';
+  readonly patchSize: 4 | 7;
+  readonly batchSize: number;
+  readonly lr: number;
+  readonly normPix?: boolean;
+}
+
+export const LEVERS: readonly Lever[] = [
+  { name: 'mse-p4-b64', objective: 'mse', patchSize: 4, batchSize: 64, lr: 1e-3 },
+  { name: 'diffusion-p4-b64', objective: 'diffusion', patchSize: 4, batchSize: 64, lr: 1e-3 },
+  { name: 'diffusion-p7-b64', objective: 'diffusion', patchSize: 7, batchSize: 64, lr: 1e-3 },
+  { name: 'mse-p4-b256', objective: 'mse', patchSize: 4, batchSize: 256, lr: 1.5e-3 },
+  { name: 'diffusion-p4-b256', objective: 'diffusion', patchSize: 4, batchSize: 256, lr: 1.5e-3 },
+  { name: 'diffusion-p7-b256', objective: 'diffusion', patchSize: 7, batchSize: 256, lr: 1.5e-3 },
+  { name: 'mse-p4-b64-normpix', objective: 'mse', patchSize: 4, batchSize: 64, lr: 1e-3, normPix: true },
+  { name: 'mse-p7-b64', objective: 'mse', patchSize: 7, batchSize: 64, lr: 1e-3 },
+];
+
+/** The run config of `lever` for a wall-clock budget of `budgetSeconds` (the cosine follows elapsed time). */
+export function leverRun(lever: Lever, budgetSeconds: number): RunConfigInput {
+  const preset = RUN_PRESETS['digits-mse'];
+  const diffusion = RUN_PRESETS['digits-diffusion'].model.diffusion;
+  const model: DarlConfigInput = {
+    ...preset.model,
+    image: { height: 28, width: 28, channels: 1 },
+    patchSize: lever.patchSize,
+    objective: lever.objective,
+    ...(lever.objective === 'diffusion' ? { diffusion } : {}),
+    ...(lever.normPix ? { normPix: true } : {}),
+  };
+  return {
+    model,
+    train: {
+      ...preset.train,
+      steps: 1_000_000,
+      budgetSeconds,
+      batchSize: lever.batchSize,
+      lr: lever.lr,
+      warmupSteps: Math.round(6400 / lever.batchSize),
+      logEvery: 50,
+      sampleEvery: 0,
+      evalImages: 0,
+      checkpointEvery: 0,
+      seed: 0,
+    },
+  };
+}
