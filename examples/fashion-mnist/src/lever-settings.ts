@@ -10,7 +10,7 @@ export const HELD_OUT = { fraction: 1 / 6, seed: 0 } as const;
 /** The probe's L2 strength, fixed before any run (as in the ablations recipe). */
 export const PROBE_L2 = 1e-4;
 
-/** One lever: objective, patch size, batch size, learning rate and pixel targets. */
+/** One lever: objective, patch size, batch size, learning rate, pixel targets and the backbone's width and depth. */
 export interface Lever {
   readonly name: string;
   readonly objective: 'mse' | 'diffusion';
@@ -18,6 +18,10 @@ export interface Lever {
   readonly batchSize: number;
   readonly lr: number;
   readonly normPix?: boolean;
+  /** Backbone width (default: the small preset's 128; 4 heads either way). */
+  readonly width?: number;
+  /** Backbone depth (default: the small preset's 4). */
+  readonly depth?: number;
 }
 
 export const LEVERS: readonly Lever[] = [
@@ -29,6 +33,9 @@ export const LEVERS: readonly Lever[] = [
   { name: 'diffusion-p7-b256', objective: 'diffusion', patchSize: 7, batchSize: 256, lr: 1.5e-3 },
   { name: 'mse-p4-b64-normpix', objective: 'mse', patchSize: 4, batchSize: 64, lr: 1e-3, normPix: true },
   { name: 'mse-p7-b64', objective: 'mse', patchSize: 7, batchSize: 64, lr: 1e-3 },
+  { name: 'diffusion-p7-b64-lr2e-3', objective: 'diffusion', patchSize: 7, batchSize: 64, lr: 2e-3 },
+  { name: 'diffusion-p7-b64-w192', objective: 'diffusion', patchSize: 7, batchSize: 64, lr: 1e-3, width: 192 },
+  { name: 'diffusion-p7-b64-d6', objective: 'diffusion', patchSize: 7, batchSize: 64, lr: 1e-3, depth: 6 },
 ];
 
 /** The run config of `lever` for a wall-clock budget of `budgetSeconds` (the cosine follows elapsed time). */
@@ -37,6 +44,7 @@ export function leverRun(lever: Lever, budgetSeconds: number): RunConfigInput {
   const diffusion = RUN_PRESETS['digits-diffusion'].model.diffusion;
   const model: DarlConfigInput = {
     ...preset.model,
+    backbone: { preset: 'small', ...(lever.width ? { width: lever.width } : {}), ...(lever.depth ? { depth: lever.depth } : {}) },
     image: { height: 28, width: 28, channels: 1 },
     patchSize: lever.patchSize,
     objective: lever.objective,

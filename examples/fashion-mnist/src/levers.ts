@@ -2,8 +2,8 @@
  * levers — chooses the full recipe's settings on held-out training images only, never on the test split.
  *
  * Each lever (src/lever-settings.ts) is pretrained for the same wall-clock budget on one core on 50 000 of the 60 000
- * training images; a linear probe (L-BFGS logistic regression, L2 fixed in advance, mean pooling, causal readout, layers
- * 2–4) is fitted on those 50 000 and scored on the 10 000 held out (a seeded split). Two levers run side by side, one
+ * training images; a linear probe (L-BFGS logistic regression, L2 fixed in advance, mean pooling, causal readout, the top
+ * three layers) is fitted on those 50 000 and scored on the 10 000 held out (a seeded split). Two levers run side by side, one
  * per core (`DARL_NUM_THREADS=1` each), so every lever gets one idle core for the same time.
  *
  *   pnpm --filter @darl/example-fashion-mnist levers -- --only a,b --budget 300 --out DIR
@@ -61,7 +61,7 @@ for (const name of names) {
     train: fit,
     test: val,
     numClasses: 10,
-    layers: [2, 3, 4],
+    layers: [2, 1, 0].map((k) => loaded.model.backbone.depth - k),
     poolings: ['mean'],
     attentions: ['causal'],
     scale: loaded.model.config.pixelScale,
