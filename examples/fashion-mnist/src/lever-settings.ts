@@ -38,6 +38,13 @@ export const LEVERS: readonly Lever[] = [
   { name: 'diffusion-p7-b64-d6', objective: 'diffusion', patchSize: 7, batchSize: 64, lr: 1e-3, depth: 6 },
 ];
 
+/** The lever called `name`; throws naming the levers when there is none. */
+export function leverNamed(name: string): Lever {
+  const lever = LEVERS.find((l) => l.name === name);
+  if (!lever) throw new Error(`unknown lever ${name}; the levers are ${LEVERS.map((l) => l.name).join(', ')}`);
+  return lever;
+}
+
 /** The run config of `lever` for a wall-clock budget of `budgetSeconds` (the cosine follows elapsed time). */
 export function leverRun(lever: Lever, budgetSeconds: number): RunConfigInput {
   const preset = RUN_PRESETS['digits-mse'];
@@ -68,3 +75,6 @@ export function leverRun(lever: Lever, budgetSeconds: number): RunConfigInput {
     },
   };
 }
+
+/** The lever the recipe's full mode pretrains with: the best held-out probe of `pnpm levers` (table in src/main.ts). */
+export const RECIPE_LEVER = 'diffusion-p7-b64-w192';

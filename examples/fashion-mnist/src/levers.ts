@@ -20,7 +20,7 @@ import { loadRun, pretrain } from '@darl/darl/node';
 import { holdoutSplit, probeSweep } from '@darl/eval';
 import { openDataset } from '@darl/patch-data/node';
 import { indexView } from './index-view.js';
-import { LEVERS, leverRun, HELD_OUT, PROBE_L2 } from './lever-settings.js';
+import { LEVERS, leverNamed, leverRun, HELD_OUT, PROBE_L2 } from './lever-settings.js';
 
 process.setUncaughtExceptionCaptureCallback((err) => {
   console.error(`levers: FAILED — ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -37,9 +37,7 @@ const { values: args } = parseArgs({
   },
 });
 const budgetSeconds = Number(args.budget);
-const names = args.only ? args.only.split(',') : LEVERS.map((l) => l.name);
-const unknown = names.filter((n) => !LEVERS.some((l) => l.name === n));
-if (unknown.length) throw new Error(`unknown lever(s) ${unknown.join(', ')}; the levers are ${LEVERS.map((l) => l.name).join(', ')}`);
+const levers = args.only ? args.only.split(',').map(leverNamed) : LEVERS;
 const out = resolve(args.out);
 await mkdir(out, { recursive: true });
 
@@ -50,8 +48,8 @@ const split = holdoutSplit(full.size, HELD_OUT.fraction, HELD_OUT.seed);
 const fit = indexView(full, split.fit, 'fit');
 const val = indexView(full, split.val, 'held out');
 
-for (const name of names) {
-  const lever = LEVERS.find((l) => l.name === name)!;
+for (const lever of levers) {
+  const name = lever.name;
   const dir = join(out, name);
   const trained = await pretrain({ run: leverRun(lever, budgetSeconds), data: spec, datasets: { train: fit, test: val }, out: dir, backend, progress: 'none' });
   disposeTree(paramTree(trained.params));

@@ -47,8 +47,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { disposeTree, useBackend, BACKEND_CHOICES, checkOneOf } from '@darl/tensor-backend';
-import { paramTree, RUN_PRESETS, type RunConfigInput } from '@darl/darl';
+import { paramTree, type RunConfigInput } from '@darl/darl';
 import { finetuneRun, generationQualityRun, pretrain, probeRun, readRunData, writeReport } from '@darl/darl/node';
+import { leverNamed, leverRun, RECIPE_LEVER } from './lever-settings.js';
 
 // Errors print as a message and a stack of this recipe's sources (tfjs's wasm module would otherwise rethrow them
 // from its own minified file), and exit non-zero.
@@ -79,18 +80,21 @@ if (!existsSync(dataDir)) {
   process.exit(2);
 }
 const data = `idx:${dataDir}`;
+/** Full mode's pretraining budget: 30 minutes of wall clock (the cosine follows elapsed time). */
+const PRETRAIN_SECONDS = 1800;
 
 checkOneOf('fashion-mnist', '--backend', args.backend, BACKEND_CHOICES);
 const backend = await useBackend(args.backend);
 console.log(`fashion-mnist (${mode}): backend ${backend.name}, data ${data}`);
 
-// 1. Pretrain: the digits-mse model (width 128, depth 4, 4 heads, patch 4, MSE) on Fashion-MNIST.
-const preset = RUN_PRESETS['digits-mse'];
+// 1. Pretrain the lever chosen on held-out training images (src/lever-settings.ts, RECIPE_LEVER: table in this header).
+const lever = leverNamed(RECIPE_LEVER);
+const chosen = leverRun(lever, small ? 0 : PRETRAIN_SECONDS);
 const run: RunConfigInput = {
-  model: { ...preset.model },
+  model: chosen.model,
   train: small
-    ? { ...preset.train, steps: 15, batchSize: 16, warmupSteps: 3, logEvery: 5, sampleEvery: 0, evalImages: 64 }
-    : { ...preset.train, steps: 1_000_000, budgetSeconds: 1800, batchSize: 64, warmupSteps: 100, logEvery: 20, sampleEvery: 0, checkpointEvery: 500, evalImages: 512 },
+    ? { ...chosen.train, steps: 15, batchSize: 16, warmupSteps: 3, logEvery: 5, evalImages: 64 }
+    : { ...chosen.train, logEvery: 20, checkpointEvery: 500, evalImages: 512 },
 };
 // --from-run DIR evaluates an existing pretrained run (e.g. one whose evaluation was interrupted) instead of training.
 const fromRun = args['from-run'];
@@ -140,7 +144,7 @@ const ftSettings = small
   : [
       { labelFraction: 0.01, config: { epochs: 20, warmupEpochs: 2, testEvery: 20 } },
       { labelFraction: 0.1, config: { epochs: 5, warmupEpochs: 0.5, testEvery: 5 } },
-      { labelFraction: 1, config: { epochs: 1, warmupEpochs: 0.1 } },
+      { labelFraction: 1, config: { epochs: 5, warmupEpochs: 0.5, testEvery: 5 } },
     ];
 const ft = await finetuneRun({
   run: out,
