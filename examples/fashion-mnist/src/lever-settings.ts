@@ -10,14 +10,13 @@ export const HELD_OUT = { fraction: 1 / 6, seed: 0 } as const;
 /** The probe's L2 strength, fixed before any run (as in the ablations recipe). */
 export const PROBE_L2 = 1e-4;
 
-/** One lever: objective, patch size, batch size, learning rate, pixel targets and the backbone's width and depth. */
+/** One lever: objective, patch size, batch size, learning rate, and the backbone's width and depth. */
 export interface Lever {
   readonly name: string;
   readonly objective: 'mse' | 'diffusion';
   readonly patchSize: 4 | 7;
   readonly batchSize: number;
   readonly lr: number;
-  readonly normPix?: boolean;
   /** Backbone width (default: the small preset's 128; 4 heads either way). */
   readonly width?: number;
   /** Backbone depth (default: the small preset's 4). */
@@ -31,7 +30,6 @@ export const LEVERS: readonly Lever[] = [
   { name: 'mse-p4-b256', objective: 'mse', patchSize: 4, batchSize: 256, lr: 1.5e-3 },
   { name: 'diffusion-p4-b256', objective: 'diffusion', patchSize: 4, batchSize: 256, lr: 1.5e-3 },
   { name: 'diffusion-p7-b256', objective: 'diffusion', patchSize: 7, batchSize: 256, lr: 1.5e-3 },
-  { name: 'mse-p4-b64-normpix', objective: 'mse', patchSize: 4, batchSize: 64, lr: 1e-3, normPix: true },
   { name: 'mse-p7-b64', objective: 'mse', patchSize: 7, batchSize: 64, lr: 1e-3 },
   { name: 'diffusion-p7-b64-lr2e-3', objective: 'diffusion', patchSize: 7, batchSize: 64, lr: 2e-3 },
   { name: 'diffusion-p7-b64-w192', objective: 'diffusion', patchSize: 7, batchSize: 64, lr: 1e-3, width: 192 },
@@ -56,7 +54,6 @@ export function leverRun(lever: Lever, budgetSeconds: number): RunConfigInput {
     patchSize: lever.patchSize,
     objective: lever.objective,
     ...(lever.objective === 'diffusion' ? { diffusion } : {}),
-    ...(lever.normPix ? { normPix: true } : {}),
   };
   return {
     model,
