@@ -18,8 +18,8 @@ import { disposeTree, useBackend } from '@darl/tensor-backend';
 import { darlFeatureExtractor, paramTree } from '@darl/darl';
 import { loadRun, pretrain } from '@darl/darl/node';
 import { holdoutSplit, probeSweep } from '@darl/eval';
+import { datasetView } from '@darl/patch-data';
 import { openDataset } from '@darl/patch-data/node';
-import { indexView } from './index-view.js';
 import { LEVERS, leverNamed, leverRun, HELD_OUT, PROBE_L2 } from './lever-settings.js';
 
 process.setUncaughtExceptionCaptureCallback((err) => {
@@ -45,8 +45,8 @@ const backend = await useBackend('auto');
 const spec = `idx:${resolve(args['data-dir'])}`;
 const full = await openDataset(spec, { split: 'train' });
 const split = holdoutSplit(full.size, HELD_OUT.fraction, HELD_OUT.seed);
-const fit = indexView(full, split.fit, 'fit');
-const val = indexView(full, split.val, 'held out');
+const fit = datasetView(full, split.fit, `${full.name} (fit, ${split.fit.length})`);
+const val = datasetView(full, split.val, `${full.name} (held out, ${split.val.length})`);
 
 for (const lever of levers) {
   const name = lever.name;

@@ -1,45 +1,57 @@
 /**
- * fashion-mnist — DARL on Fashion-MNIST read from IDX files: pretrain (MSE objective) on the 60 000 training images,
- * linear-probe the frozen features beside the raw-pixel baseline, then fine-tune the whole backbone with full
- * attention and a classification head (@darl/eval's fine-tuning protocol: layer-wise LR decay, label smoothing).
+ * fashion-mnist — DARL on Fashion-MNIST read from IDX files: pretrain on the 60 000 training images with the lever chosen
+ * on held-out training images (src/lever-settings.ts: diffusion objective, patch 7, width 192), linear-probe the frozen
+ * features beside the raw-pixel baseline and the random-init control, then fine-tune the whole backbone with full
+ * attention and a classification head (@darl/eval's fine-tuning protocol: layer-wise LR decay, label smoothing)
+ * against the same network from its initial weights.
  *
  *   pnpm --filter @darl/example-fashion-mnist start    full mode
  *   pnpm --filter @darl/example-fashion-mnist small    small mode (CI; fails loudly on nonsense)
+ *   pnpm --filter @darl/example-fashion-mnist levers   the lever study (src/levers.ts; --only, --budget, --out)
  *   options: --data-dir DIR (default /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist package;
  *            the *-idx?-ubyte files may be gzipped)   --backend NAME   --out DIR
  *            --from-run DIR (evaluate a run pretrained earlier instead of training)
  *
  * Backend: `useBackend('auto')` → native where its addon built, else wasm; `--backend` takes any name in
  *   `BACKEND_CHOICES` (`--backend webgpu` for a GPU).
- * Full mode is the experiment of issue 13: pretraining on all 60 000 images for a 30-minute wall-clock budget
- * (train.budgetSeconds = 1800: the cosine follows elapsed time), then the full 60 000 / 10 000 evaluation — the probe
- * sweep (every layer × mean/last × causal/full, L-BFGS logistic regression) with the raw-pixel baseline and the random-init control on
- * every cell, kNN and the attentive probe with the same controls; fine-tuning of the pretrained model against the
- * same architecture from its initial weights, identical settings, with 1 %, 10 % and all labels; and the generation
- * quality of 500 completions.
- * Measured 2026-12-02 on native (2 cores, AMD EPYC, seed 0; see reference.json). Pretraining had the machine to itself
- * (load ≈ 2); the evaluation was then run with --from-run pinned to one core, because the ablations recipe had the other:
- *   pretraining — 12 433 steps × 64 in 1 825 s (13.3 epochs, ~440 images/s): loss 2.78 → 0.045 (held-out 0.044).
- *   linear probe (L-BFGS logistic regression, 60 000 / 10 000; layers 1–4 × mean/last × causal/full, run with
- *           `darl probe --solver lbfgs` on this run after the recipe's own sweep, which then used ridge) — best cell
- *           layer 3, mean, causal: 85.3 % vs 64.4 % for the same cell at random init (random init's own best cell
- *           65.1 %) and 84.6 % for raw pixels (scikit-learn's solver on pixels: 84.3 %). 1 378 s on one core for
- *           the 16 cells, their controls and pixels, of which 498 s feature extraction; 20–50 s per cell.
- *           With the ridge solver (the recipe's sweep, about 1 s per cell): 82.0 % vs 64.1 % and 81.1 % for pixels.
- *   kNN (k = 20, cosine, the best cell) — 84.8 % vs 62.1 % random init and 85.1 % pixels.
- *   attentive probe (layer 3, causal, all tokens, 20 epochs) — 89.4 % vs 76.9 % for the same probe at random init.
- *   fine-tuning, pretrained vs from scratch (identical settings and budget):
- *           1 % labels (600 images, 20 epochs) 77.2 % vs 73.0 %; 10 % (6 000, 5 epochs) 86.6 % vs 81.2 %;
- *           all labels (60 000, 1 epoch) 89.3 % vs 84.2 %; 804 s for all six on one core.
- *           Three epochs at all labels (`darl finetune --epochs 3 --batch-size 32 --lr 2e-3 --from-scratch` on this run,
- *           2 cores, ~155 s an epoch): 90.9 % vs 87.5 %.
- *   generation — 500 completions from 24 of 49 patches: the classifier finds the source's class in 79.8 % of them
- *           (it is right on 87.8 % of real held-out images); Fréchet distance 7.54 against 5.90 between two real
- *           samples of the same size; under 10 s with the classifier's training.
- *   total — 1 825 s pretraining + 2 226 s evaluation (one core, ridge sweep) = 68 min; with the L-BFGS sweep about
- *           80 min.
- *   small — 16–25 s on native (CI: 16 s): 15 steps of 16; probe 44–56 % vs 77 % for raw pixels (200/100 images), with
- *           the random-init control per cell; fine-tuned vs from scratch on 256 images; 10 completions scored.
+ *
+ * Levers (2026-12-08, native, `pnpm levers --budget 300`): each pretrained for 300 s of wall clock on one core (two
+ * side by side, nothing else running, load 2.2–2.8) on 50 000 training images; L-BFGS probe (L2 1e-4, mean pooling,
+ * causal) fitted on them and scored on the 10 000 held-out training images; best of the top three layers, seed 0.
+ *   mse, patch 4, batch 64 (the recipe until now)   1 393 steps   82.0 %
+ *   diffusion, patch 4, batch 64                      762 steps   81.1 %
+ *   mse, patch 4, batch 256 (lr 1.5e-3)               377 steps   79.3 %
+ *   diffusion, patch 4, batch 256 (lr 1.5e-3)         203 steps   79.0 %
+ *   mse, patch 7, batch 64                          4 583 steps   84.0 %
+ *   diffusion, patch 7, batch 64                    2 481 steps   83.9 %
+ *   diffusion, patch 7, batch 256 (lr 1.5e-3)         602 steps   82.7 %
+ *   diffusion, patch 7, batch 64, lr 2e-3           2 429 steps   84.3 %
+ *   diffusion, patch 7, batch 64, depth 6           2 016 steps   83.7 %
+ *   diffusion, patch 7, batch 64, width 192         1 772 steps   84.4 %   ← RECIPE_LEVER
+ * At equal time, patch 7 is the big lever (+2 points: a third of the tokens, three times the steps); batch 256 loses
+ * (fewer updates); diffusion and MSE are within a few tenths at patch 7 (at equal steps the ablations recipe measured
+ * diffusion +3.5 points). One seed each: differences under about half a point are noise.
+ *
+ * Full mode, measured 2026-12-08 on native (2 cores, AMD EPYC, seed 0; see reference.json), 30 minutes of pretraining
+ * (train.budgetSeconds = 1800: the cosine follows elapsed time) on an otherwise idle machine (load 1.6–1.8); the
+ * evaluation then shared the machine with the demo's seeds (load 3–4):
+ *   pretraining — 15 061 steps × 64 in 1 834 s (16 epochs, ~525 images/s): loss → 0.0445.
+ *   linear probe (L-BFGS logistic regression, 60 000 / 10 000; layers 0–4 × mean/last × causal/full, the cell chosen on
+ *           a validation split of the training images) — layer 4, mean, causal: 85.98 % vs 72.63 % for the same cell
+ *           at random init and 84.60 % for raw pixels. (30 minutes of MSE at patch 4, the recipe until now: 85.3 % vs
+ *           64.4 % and 84.6 %.)
+ *   kNN (k = 20, cosine, that cell) — 85.0 % vs 69.7 % random init and 85.1 % pixels.
+ *   attentive probe (layer 4, causal, all tokens, 20 epochs) — 88.8 % vs 82.1 % for the same probe at random init.
+ *   fine-tuning, pretrained vs from scratch (identical settings and budget): 1 % labels (600 images, 20 epochs) 78.5 %
+ *           vs 73.2 %; 10 % (6 000, 5 epochs) 86.4 % vs 81.6 %; all labels (60 000, 5 epochs, 80–98 s an epoch)
+ *           90.9 % vs 87.6 %.
+ *   generation — 500 completions from 8 of 16 patches: the classifier finds the source's class in 82.6 % of them
+ *           (it is right on 87.8 % of real held-out images), Fréchet 6.44 against 5.90 between two real samples;
+ *           500 unconditional samples: class spread 0.93, confidence 0.69, Fréchet 47.5.
+ *   total — 4 284 s (71 min): 1 834 s pretraining, then 2 450 s of evaluation (load 3–4), of which the all-label
+ *           fine-tuning takes 868 s.
+ *   small — 13 s on native (2026-12-08): 15 steps of 16; probe on 200/100 images with the random-init control per cell;
+ *           fine-tuned vs from scratch on 256 images; 10 completions and samples scored.
  */
 import { existsSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
@@ -160,9 +172,10 @@ const ft = await finetuneRun({
   },
 });
 
-// 4. Generation quality: completions of test images from their top half, scored by a small pixel classifier trained
-//    on the training images (label agreement with the source, confidence, class spread, Fréchet distance to held-out
-//    images beside the real-vs-real floor). An MSE head is deterministic, so it has no unconditional samples to score.
+// 4. Generation quality: completions of test images from their top half and unconditional samples (the diffusion
+//    head samples; an MSE head is deterministic and has none), scored by a small pixel classifier trained on the
+//    training images (label agreement with the source, confidence, class spread, Fréchet distance to held-out images
+//    beside the real-vs-real floor).
 const quality = await generationQualityRun({ run: out, count: small ? 10 : 500, backend: backend.name, onProgress: (m) => console.log(`  ${m}`) });
 
 const report = await writeReport(out, { title: `fashion-mnist (${mode})` });
@@ -181,6 +194,8 @@ for (const c of ft.json.comparisons) {
 }
 const q = quality.json.completions;
 console.log(`  completions           keep the source's class ${(100 * (q.labelAgreement ?? 0)).toFixed(1)} % (real images: ${(100 * q.heldOut.accuracy).toFixed(1)} %), Fréchet ${q.frechet.toFixed(2)} (real vs real ${q.heldOut.frechetRealVsReal.toFixed(2)})`);
+const u = quality.json.unconditional;
+if (u) console.log(`  samples               Fréchet ${u.frechet.toFixed(2)} (real vs real ${u.heldOut.frechetRealVsReal.toFixed(2)}), confidence ${u.meanConfidence.toFixed(2)} (real ${u.heldOut.meanConfidence.toFixed(2)}), class spread ${u.classSpread.toFixed(2)}`);
 console.log(`  report                ${report}`);
 
 const failures: string[] = [];

@@ -10,6 +10,7 @@ export { arrayDataset, type ArrayDatasetOptions } from './array-dataset.js';
 export { loadEmbeddedDigits, EMBEDDED_DIGITS_TEST_PER_CLASS, type EmbeddedDigitsOptions } from './embedded-digits.js';
 export { resizedDataset } from './resized-dataset.js';
 export { subsetDataset } from './subset-dataset.js';
+export { datasetView } from './dataset-view.js';
 export { imageGridPixels, type ImageGridOptions, type ImageGridPixels } from './image-grid.js';
 export { resizeRegion, resizeAndCenterCrop, centeredRegion, type Region } from './resize.js';
 export { patchify, unpatchify, type PatchGeometry } from './patchify.js';

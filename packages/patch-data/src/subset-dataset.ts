@@ -5,6 +5,7 @@
  */
 import { Rng } from '@darl/tensor-backend';
 import { DatasetError, type ImageDataset } from './dataset.js';
+import { datasetView } from './dataset-view.js';
 
 /**
  * Up to `count` images of `data`, chosen by a permutation seeded by `seed` and kept in index order. `count`
@@ -17,15 +18,5 @@ export function subsetDataset(data: ImageDataset, count: number | undefined, see
   if (count === undefined || count >= data.size) return data;
   if (!Number.isInteger(count) || count < 1) throw new DatasetError(`subsetDataset: count must be a positive integer, got ${count}.`);
   const chosen = Int32Array.from(new Rng(seed).fork('subset').permutation(data.size).subarray(0, count)).sort();
-  return {
-    height: data.height,
-    width: data.width,
-    channels: data.channels,
-    numClasses: data.numClasses,
-    ...(data.classNames ? { classNames: data.classNames } : {}),
-    name: `${data.name} (${count} of ${data.size})`,
-    size: count,
-    label: (i: number) => data.label(chosen[i]!),
-    readInto: (i: number, out: Uint8Array, offset: number) => data.readInto(chosen[i]!, out, offset),
-  };
+  return datasetView(data, chosen, `${data.name} (${count} of ${data.size})`);
 }
