@@ -15,7 +15,8 @@
  *   `BACKEND_CHOICES` (`--backend webgpu` for a GPU).
  * Expected (native, 2026-12-08, seeds 0 / 1 / 2, each run beside the fashion-mnist recipe's evaluation at normal
  * priority, load 3–4; deterministic for a backend and seed):
- *   full  — wall 270 / 297 / 318 s under that load (training 1 200 steps × 64 at patch 7 in 155–180 s).
+ *   full  — wall 270 / 297 / 318 s under that load (training 1 200 steps × 64 at patch 7 in 155–180 s); seed 0
+ *           alone on the idle machine (load 0.7–1.5): 193 s (training 117 s), the same numbers.
  *           Headline — fine-tuned on the 4000 labelled digits (10 epochs, @darl/eval's default protocol, identical
  *           for both inits): 92.7 / 93.0 / 91.8 % pretrained vs 88.2 / 87.8 / 86.9 % from scratch and 90.1 / 89.2 /
  *           89.3 % for a linear probe on raw pixels: pretraining beats both controls on every seed.
