@@ -3,10 +3,11 @@
  *
  * Each lever (src/lever-settings.ts) is pretrained for the same wall-clock budget on one core on 50 000 of the 60 000
  * training images; a linear probe (L-BFGS logistic regression, L2 fixed in advance, mean pooling, causal readout, the top
- * three layers) is fitted on those 50 000 and scored on the 10 000 held out (a seeded split). Two levers run side by side, one
- * per core (`DARL_NUM_THREADS=1` each), so every lever gets one idle core for the same time.
+ * three layers) is fitted on those 50 000 and scored on the 10 000 held out (a seeded split). The table in src/main.ts
+ * came from two such processes side by side on an otherwise idle machine, one per core (`DARL_NUM_THREADS=1` each), so
+ * that every lever had one core for the same time:
  *
- *   pnpm --filter @darl/example-fashion-mnist levers -- --only a,b --budget 300 --out DIR
+ *   DARL_NUM_THREADS=1 pnpm --filter @darl/example-fashion-mnist levers -- --only a,b --budget 300 --out DIR
  *
  * One JSON line per lever is appended to `<out>/levers.jsonl`; the table is in this recipe's header (src/main.ts).
  */
@@ -37,6 +38,15 @@ const { values: args } = parseArgs({
   },
 });
 const budgetSeconds = Number(args.budget);
+if (!(budgetSeconds > 0)) {
+  console.error(`levers: --budget takes the wall-clock seconds of pretraining per lever (a positive number), got "${args.budget}".`);
+  process.exit(2);
+}
+const unknown = (args.only?.split(',') ?? []).filter((n) => !LEVERS.some((l) => l.name === n));
+if (unknown.length) {
+  console.error(`levers: unknown lever(s) ${unknown.join(', ')} in --only; the levers are ${LEVERS.map((l) => l.name).join(', ')}.`);
+  process.exit(2);
+}
 const levers = args.only ? args.only.split(',').map(leverNamed) : LEVERS;
 const out = resolve(args.out);
 await mkdir(out, { recursive: true });
