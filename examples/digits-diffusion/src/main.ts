@@ -92,6 +92,8 @@ const GENERATED = 500;
 const LABELS = 4000;
 /** Test digits every comparison is scored on (one seeded subset). */
 const TEST_DIGITS = 1000;
+/** The labelled and test subsets every comparison uses: the probes and fine-tuning draw the same ones for a seed. */
+const SUBSETS = small ? { maxTrain: 200, maxTest: 100 } : { maxTrain: LABELS, maxTest: TEST_DIGITS };
 const preset = RUN_PRESETS['digits-diffusion'];
 const steps = args.steps ? Number(args.steps) : small ? 15 : FULL_STEPS;
 const run: RunConfigInput = {
@@ -121,8 +123,7 @@ if (existsSync(reference)) await cp(reference, join(out, 'reference.json'));
 //    with the same two controls. `darl probe --run DIR` sweeps everything.
 const probe = await probeRun({
   run: out,
-  maxTrain: small ? 200 : LABELS,
-  maxTest: small ? 100 : TEST_DIGITS,
+  ...SUBSETS,
   layers: small ? [0, 2, 4] : [2, 3, 4],
   poolings: ['mean', 'last'],
   attentions: ['causal'],
@@ -144,8 +145,7 @@ if (!pixels || !control || !knn) throw new Error('digits-diffusion: probeRun ret
 const FINETUNE_EPOCHS = small ? 1 : 10;
 const ft = await finetuneRun({
   run: out,
-  maxTrain: small ? 200 : LABELS,
-  maxTest: small ? 100 : TEST_DIGITS,
+  ...SUBSETS,
   config: { seed, epochs: FINETUNE_EPOCHS, testEvery: FINETUNE_EPOCHS },
   fromScratch: true,
   backend: backend.name,

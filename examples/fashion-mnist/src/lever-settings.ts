@@ -23,7 +23,7 @@ export interface Lever {
   readonly depth?: number;
 }
 
-export const LEVERS: readonly Lever[] = [
+export const LEVERS = [
   { name: 'mse-p4-b64', objective: 'mse', patchSize: 4, batchSize: 64, lr: 1e-3 },
   { name: 'diffusion-p4-b64', objective: 'diffusion', patchSize: 4, batchSize: 64, lr: 1e-3 },
   { name: 'diffusion-p7-b64', objective: 'diffusion', patchSize: 7, batchSize: 64, lr: 1e-3 },
@@ -34,14 +34,16 @@ export const LEVERS: readonly Lever[] = [
   { name: 'diffusion-p7-b64-lr2e-3', objective: 'diffusion', patchSize: 7, batchSize: 64, lr: 2e-3 },
   { name: 'diffusion-p7-b64-w192', objective: 'diffusion', patchSize: 7, batchSize: 64, lr: 1e-3, width: 192 },
   { name: 'diffusion-p7-b64-d6', objective: 'diffusion', patchSize: 7, batchSize: 64, lr: 1e-3, depth: 6 },
-];
+] as const satisfies readonly Lever[];
 
-/** The lever called `name`; throws naming the levers when there is none. */
-export function leverNamed(name: string): Lever {
-  const lever = LEVERS.find((l) => l.name === name);
-  if (!lever) throw new Error(`unknown lever ${name}; the levers are ${LEVERS.map((l) => l.name).join(', ')}`);
-  return lever;
-}
+/** The name of a lever. */
+export type LeverName = (typeof LEVERS)[number]['name'];
+
+/** Whether `name` names a lever (the one check of a name given at run time). */
+export const isLeverName = (name: string): name is LeverName => LEVERS.some((l) => l.name === name);
+
+/** The lever called `name`. */
+export const leverNamed = (name: LeverName): Lever => LEVERS.find((l) => l.name === name)!;
 
 /** The run config of `lever` for a wall-clock budget of `budgetSeconds` (the cosine follows elapsed time). */
 export function leverRun(lever: Lever, budgetSeconds: number): RunConfigInput {
@@ -74,4 +76,4 @@ export function leverRun(lever: Lever, budgetSeconds: number): RunConfigInput {
 }
 
 /** The lever the recipe's full mode pretrains with: the best held-out probe of `pnpm levers` (table in src/main.ts). */
-export const RECIPE_LEVER = 'diffusion-p7-b64-w192';
+export const RECIPE_LEVER: LeverName = 'diffusion-p7-b64-w192';

@@ -21,7 +21,7 @@ import { loadRun, pretrain } from '@darl/darl/node';
 import { holdoutSplit, probeSweep } from '@darl/eval';
 import { datasetView } from '@darl/patch-data';
 import { openDataset } from '@darl/patch-data/node';
-import { LEVERS, leverNamed, leverRun, HELD_OUT, PROBE_L2 } from './lever-settings.js';
+import { LEVERS, isLeverName, leverNamed, leverRun, HELD_OUT, PROBE_L2 } from './lever-settings.js';
 
 process.setUncaughtExceptionCaptureCallback((err) => {
   console.error(`levers: FAILED — ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -42,12 +42,13 @@ if (!(budgetSeconds > 0)) {
   console.error(`levers: --budget takes the wall-clock seconds of pretraining per lever (a positive number), got "${args.budget}".`);
   process.exit(2);
 }
-const unknown = (args.only?.split(',') ?? []).filter((n) => !LEVERS.some((l) => l.name === n));
+const names: string[] = args.only?.split(',') ?? LEVERS.map((l) => l.name);
+const unknown = names.filter((n) => !isLeverName(n));
 if (unknown.length) {
   console.error(`levers: unknown lever(s) ${unknown.join(', ')} in --only; the levers are ${LEVERS.map((l) => l.name).join(', ')}.`);
   process.exit(2);
 }
-const levers = args.only ? args.only.split(',').map(leverNamed) : LEVERS;
+const levers = names.filter(isLeverName).map(leverNamed);
 const out = resolve(args.out);
 await mkdir(out, { recursive: true });
 
